@@ -1,0 +1,183 @@
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/secrets"
+	"github.com/switchboard-gw/switchboard/webhooks"
+)
+
+// Config is every setting of serve. Each field comes from an environment
+// variable and can be overridden by the flag of the same meaning.
+type Config struct {
+	DatabaseURL           string
+	Listen                string
+	WebhookSecrets        []string
+	AllowPrivateEndpoints bool
+	SecretKey             string
+	MaxBodyBytes          int
+	DeliveryTimeout       time.Duration
+	RetrySchedule         []time.Duration
+	DeliveryWorkers       int
+	NoMigrate             bool
+	LogLevel              slog.Level
+	ShutdownTimeout       time.Duration
+}
+
+// Defaults, named so the README table and the code agree.
+const (
+	defaultListen          = "127.0.0.1:8080"
+	defaultMaxBodyBytes    = 10 << 20 // a two-hour transcript is well under 2 MiB
+	defaultDeliveryWorkers = 100
+	defaultShutdownTimeout = 30 * time.Second
+)
+
+// dbFlags are the flags every database-touching subcommand shares.
+type dbFlags struct {
+	url          *string
+	allowPrivate *bool
+}
+
+func addDBFlags(fs *flag.FlagSet) dbFlags {
+	return dbFlags{
+		url:          fs.String("database-url", env("SWITCHBOARD_DATABASE_URL", database.DefaultURL), "sqlite:PATH or postgres://… (SWITCHBOARD_DATABASE_URL)"),
+		allowPrivate: fs.Bool("allow-private-endpoints", envBool("SWITCHBOARD_ALLOW_PRIVATE_ENDPOINTS"), "let endpoints resolve to loopback/private addresses (SWITCHBOARD_ALLOW_PRIVATE_ENDPOINTS)"),
+	}
+}
+
+// parseServeConfig fills a Config from the environment, then args.
+func parseServeConfig(args []string) (Config, error) {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	db := addDBFlags(fs)
+	listen := fs.String("listen", env("SWITCHBOARD_LISTEN", defaultListen), "address to listen on (SWITCHBOARD_LISTEN)")
+	secretsList := fs.String("webhook-secret", os.Getenv("BOOOPLY_WEBHOOK_SECRET"), "inbound secret(s), comma-separated (BOOOPLY_WEBHOOK_SECRET)")
+	key := fs.String("secret-key", os.Getenv("SWITCHBOARD_SECRET_KEY"), "key for secrets at rest and sessions (SWITCHBOARD_SECRET_KEY)")
+	maxBody := fs.Int("max-body-bytes", envInt("SWITCHBOARD_MAX_BODY_BYTES", defaultMaxBodyBytes), "largest accepted webhook body (SWITCHBOARD_MAX_BODY_BYTES)")
+	timeout := fs.Duration("delivery-timeout", envDuration("SWITCHBOARD_DELIVERY_TIMEOUT", webhooks.DefaultDeliveryTimeout), "time limit of one delivery attempt (SWITCHBOARD_DELIVERY_TIMEOUT)")
+	schedule := fs.String("retry-schedule", os.Getenv("SWITCHBOARD_RETRY_SCHEDULE"), "comma-separated waits between attempts, e.g. 5s,30s,2m (SWITCHBOARD_RETRY_SCHEDULE)")
+	workers := fs.Int("delivery-workers", envInt("SWITCHBOARD_DELIVERY_WORKERS", defaultDeliveryWorkers), "concurrent delivery attempts per process (SWITCHBOARD_DELIVERY_WORKERS)")
+	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
+	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
+	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
+	if err := fs.Parse(args); err != nil {
+		return Config{}, err
+	}
+	cfg := Config{
+		DatabaseURL: *db.url, Listen: *listen, AllowPrivateEndpoints: *db.allowPrivate, SecretKey: *key,
+		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
+		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,
+	}
+	var err error
+	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
+		return Config{}, fmt.Errorf("log level %q: want debug, info, warn or error", *level)
+	}
+	return cfg, cfg.validate()
+}
+
+func (c Config) validate() error {
+	switch {
+	case c.MaxBodyBytes < 1024:
+		return errors.New("max body bytes must be at least 1024")
+	case c.DeliveryTimeout < 100*time.Millisecond:
+		return errors.New("delivery timeout must be at least 100ms")
+	case c.DeliveryWorkers < 1:
+		return errors.New("delivery workers must be at least 1")
+	}
+	return nil
+}
+
+// loadSecretKey returns the operator key. On the embedded default a missing
+// key is generated into the data folder (with a warning); with PostgreSQL,
+// where replicas must share one key, starting without it is refused.
+func loadSecretKey(cfg Config, db *database.DB, log *slog.Logger) (secrets.Key, error) {
+	if cfg.SecretKey != "" {
+		k, err := secrets.ParseKey(cfg.SecretKey)
+		if err != nil {
+			return secrets.Key{}, fmt.Errorf("SWITCHBOARD_SECRET_KEY: %w", err)
+		}
+		return k, nil
+	}
+	if db.Dialect != database.SQLite {
+		return secrets.Key{}, errors.New("SWITCHBOARD_SECRET_KEY is required with PostgreSQL (generate one with: openssl rand -base64 32)")
+	}
+	path := filepath.Join(filepath.Dir(db.Where), "secret.key")
+	k, created, err := secrets.LoadOrCreateKeyFile(path)
+	if err != nil {
+		return secrets.Key{}, fmt.Errorf("secret key file: %w", err)
+	}
+	if created {
+		log.Warn("SWITCHBOARD_SECRET_KEY is not set; generated a key into the data folder. Back it up with the database, or set the variable.", "path", path)
+	}
+	return k, nil
+}
+
+func parseSchedule(s string) ([]time.Duration, error) {
+	var out []time.Duration
+	for _, part := range splitList(s) {
+		d, err := time.ParseDuration(part)
+		if err != nil || d <= 0 {
+			return nil, fmt.Errorf("retry schedule: %q is not a positive duration", part)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, p := range strings.Split(s, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+func envBool(name string) bool {
+	b, _ := strconv.ParseBool(os.Getenv(name))
+	return b
+}
+
+func envInt(name string, def int) int {
+	if n, err := strconv.Atoi(os.Getenv(name)); err == nil {
+		return n
+	}
+	return def
+}
+
+func envDuration(name string, def time.Duration) time.Duration {
+	if d, err := time.ParseDuration(os.Getenv(name)); err == nil {
+		return d
+	}
+	return def
+}
+
+// newLogger logs JSON when out is not a terminal (containers, files), text otherwise.
+func newLogger(out *os.File, w interface{ Write([]byte) (int, error) }, level slog.Level) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: level}
+	if out != nil {
+		if fi, err := out.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			return slog.New(slog.NewTextHandler(w, opts))
+		}
+	}
+	return slog.New(slog.NewJSONHandler(w, opts))
+}

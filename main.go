@@ -1,0 +1,77 @@
+// Command switchboard is a multi-tenant webhook gateway: it receives
+// Boooply's platform-wide interview webhook stream, routes each event by
+// sourceId to a tenant, and forwards it to that tenant's endpoints with
+// retries and a record of every attempt.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+// command is one subcommand; tests call it directly.
+type command func(ctx context.Context, args []string, out io.Writer) error
+
+var commands = map[string]command{
+	"serve":       cmdServe,
+	"migrate":     cmdMigrate,
+	"tenants":     cmdTenants,
+	"events":      cmdEvents,
+	"version":     cmdVersion,
+	"healthcheck": cmdHealthcheck,
+}
+
+const usage = `Usage: switchboard [COMMAND] [FLAGS]
+
+Commands:
+  serve                    run the gateway (the default)
+  migrate [status]         apply database migrations, or list them
+  tenants create|list      manage tenants
+  events list [--unrouted] list inbound events
+  version                  print the version
+  healthcheck              exit 0 when the local server's /healthz answers
+
+Run "switchboard COMMAND -h" for a command's flags.
+`
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
+		if !errors.Is(err, flag.ErrHelp) {
+			fmt.Fprintln(os.Stderr, "switchboard:", err)
+		}
+		os.Exit(1)
+	}
+}
+
+// run dispatches to a subcommand; with no arguments (or only flags) it serves.
+func run(ctx context.Context, args []string, out io.Writer) error {
+	name := "serve"
+	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
+		name, args = args[0], args[1:]
+	}
+	if name == "help" {
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	cmd, ok := commands[name]
+	if !ok {
+		return fmt.Errorf("unknown command %q\n\n%s", name, usage)
+	}
+	return cmd(ctx, args, out)
+}
+
+func cmdVersion(_ context.Context, _ []string, out io.Writer) error {
+	_, err := fmt.Fprintln(out, "switchboard", version)
+	return err
+}

@@ -1,0 +1,223 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"os"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/riverqueue/river"
+
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/egress"
+	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/webhooks"
+)
+
+func cmdServe(ctx context.Context, args []string, out io.Writer) error {
+	cfg, err := parseServeConfig(args)
+	if err != nil {
+		return err
+	}
+	var term *os.File
+	if f, ok := out.(*os.File); ok {
+		term = f
+	}
+	log := newLogger(term, out, cfg.LogLevel)
+	return serve(ctx, cfg, log)
+}
+
+// serve runs the gateway until ctx is cancelled, then shuts down in order:
+// stop accepting requests, let in-flight deliveries finish, stop River.
+func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	db, err := database.Open(ctx, cfg.DatabaseURL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where)
+	if _, err := loadSecretKey(cfg, db, log); err != nil {
+		return err
+	}
+	if !cfg.NoMigrate {
+		if err := db.Migrate(ctx, logWriter{log}); err != nil {
+			return err
+		}
+	}
+	verifier := webhooks.NewVerifier(cfg.WebhookSecrets)
+	if !verifier.Configured() {
+		log.Error("BOOOPLY_WEBHOOK_SECRET is not set: every inbound webhook will be refused with 401 until it is.")
+	}
+	guard := &egress.Guard{AllowPrivate: cfg.AllowPrivateEndpoints}
+	if cfg.AllowPrivateEndpoints {
+		log.Warn("Endpoints may point at loopback and private addresses (SWITCHBOARD_ALLOW_PRIVATE_ENDPOINTS). Use this only for tests and demos.")
+	}
+
+	policy := webhooks.NewRetryPolicy(cfg.RetrySchedule, 0.2)
+	worker := webhooks.NewWorker(db.Gorm, guard.Client(0), cfg.DeliveryTimeout, "Switchboard/"+version, log)
+	queue, err := newQueue(db, cfg, policy, worker, log)
+	if err != nil {
+		return err
+	}
+	svc := webhooks.NewService(db.Gorm, routing.NewPlanner(), queue, policy, log)
+
+	app := newApp(cfg, log)
+	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
+	app.Get("/readyz", func(c *fiber.Ctx) error {
+		rctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
+		defer cancel()
+		if err := db.Ready(rctx); err != nil {
+			log.Warn("Not ready.", "error", err)
+			return problem.Unavailable("not ready: database unreachable or migrations pending", 5)
+		}
+		return c.JSON(fiber.Map{"status": "ready"})
+	})
+	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
+
+	if err := queue.Start(ctx); err != nil {
+		return fmt.Errorf("start delivery queue: %w", err)
+	}
+	ln, err := net.Listen("tcp", cfg.Listen)
+	if err != nil {
+		stopQueue(queue, cfg.ShutdownTimeout, log)
+		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
+	}
+	log.Info("Switchboard is listening.", "addr", ln.Addr().String(), "version", version,
+		"ingest", "http://"+ln.Addr().String()+"/webhooks/boooply")
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- app.Listener(ln) }()
+
+	select {
+	case <-ctx.Done():
+	case err := <-serveErr:
+		stopQueue(queue, cfg.ShutdownTimeout, log)
+		return fmt.Errorf("http server: %w", err)
+	}
+	log.Info("Shutting down: no new requests; finishing in-flight work.")
+	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
+		log.Warn("HTTP shutdown did not finish cleanly.", "error", err)
+	}
+	stopQueue(queue, cfg.ShutdownTimeout, log)
+	log.Info("Stopped.")
+	return nil
+}
+
+// newQueue builds the River client that runs deliveries on the shared database.
+func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *webhooks.Worker, log *slog.Logger) (*river.Client[*sql.Tx], error) {
+	workers := river.NewWorkers()
+	river.AddWorker(workers, worker)
+	rc := &river.Config{
+		Queues:        map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}},
+		Workers:       workers,
+		RetryPolicy:   policy,
+		MaxAttempts:   policy.MaxAttempts(),
+		Logger:        slog.New(levelFloor{log.Handler(), slog.LevelWarn}),
+		FetchCooldown: 10 * time.Millisecond,
+		// A job whose process died is handed to another worker after this.
+		RescueStuckJobsAfter:        cfg.DeliveryTimeout + time.Minute,
+		CompletedJobRetentionPeriod: time.Hour,
+	}
+	if db.Dialect == database.SQLite {
+		// SQLite has no LISTEN/NOTIFY: poll often (a cheap indexed query).
+		rc.FetchPollInterval = 50 * time.Millisecond
+	}
+	client, err := river.NewClient(db.RiverDriver(), rc)
+	if err != nil {
+		return nil, fmt.Errorf("delivery queue: %w", err)
+	}
+	return client, nil
+}
+
+// stopQueue lets running deliveries finish, then cancels what is left; a
+// cancelled attempt's job is retried later, so nothing is lost.
+func stopQueue(queue *river.Client[*sql.Tx], timeout time.Duration, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	if err := queue.Stop(ctx); err != nil {
+		log.Warn("Deliveries still running at shutdown were cancelled; they will be retried.", "error", err)
+		hard, cancelHard := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancelHard()
+		_ = queue.StopAndCancel(hard)
+	}
+}
+
+// newApp builds the Fiber app with the error handler that maps problem
+// codes to statuses in one place.
+func newApp(cfg Config, log *slog.Logger) *fiber.App {
+	return fiber.New(fiber.Config{
+		AppName:               "switchboard",
+		BodyLimit:             cfg.MaxBodyBytes,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           2 * time.Minute,
+		DisableStartupMessage: true,
+		ErrorHandler:          errorHandler(log, cfg.MaxBodyBytes),
+	})
+}
+
+func errorHandler(log *slog.Logger, maxBody int) fiber.ErrorHandler {
+	return func(c *fiber.Ctx, err error) error {
+		p, ok := problem.As(err)
+		if !ok {
+			var fe *fiber.Error
+			switch {
+			case errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge:
+				p = problem.TooLarge(maxBody)
+			case errors.As(err, &fe) && fe.Code == fiber.StatusNotFound:
+				p = problem.NotFound("route " + c.Method() + " " + c.Path())
+			case errors.As(err, &fe) && fe.Code == fiber.StatusMethodNotAllowed:
+				p = &problem.Error{Code: "method_not_allowed", Message: "method not allowed"}
+				return c.Status(fe.Code).JSON(p)
+			case errors.As(err, &fe) && fe.Code < 500:
+				return c.Status(fe.Code).JSON(&problem.Error{Code: problem.CodeBadRequest, Message: fe.Message})
+			default:
+				log.Error("Request failed.", "method", c.Method(), "path", c.Path(), "error", err)
+				return c.Status(fiber.StatusInternalServerError).JSON(&problem.Error{Code: "internal", Message: "internal error"})
+			}
+		}
+		if p.RetryAfter > 0 {
+			c.Set(fiber.HeaderRetryAfter, fmt.Sprint(p.RetryAfter))
+		}
+		return c.Status(problem.Status(p.Code)).JSON(p)
+	}
+}
+
+// logWriter turns migration progress lines into log records.
+type logWriter struct{ log *slog.Logger }
+
+func (w logWriter) Write(p []byte) (int, error) {
+	w.log.Info(string(trimNewline(p)))
+	return len(p), nil
+}
+
+func trimNewline(p []byte) []byte {
+	for len(p) > 0 && (p[len(p)-1] == '\n' || p[len(p)-1] == '\r') {
+		p = p[:len(p)-1]
+	}
+	return p
+}
+
+// levelFloor passes only records at or above min: River is chatty at info.
+type levelFloor struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h levelFloor) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h levelFloor) WithAttrs(a []slog.Attr) slog.Handler {
+	return levelFloor{h.Handler.WithAttrs(a), h.min}
+}
+
+func (h levelFloor) WithGroup(name string) slog.Handler {
+	return levelFloor{h.Handler.WithGroup(name), h.min}
+}

@@ -1,0 +1,97 @@
+// Package tenants owns who Switchboard's customers are: tenants (one per
+// Boooply sourceId), their endpoints and the lookup of a tenant by sourceId.
+package tenants
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/switchboard-gw/switchboard/problem"
+)
+
+// Status is a tenant's lifecycle state. Active tenants receive deliveries;
+// paused tenants' events are held and delivered on resume; disabled tenants'
+// events are recorded and never delivered.
+type Status string
+
+// The tenant states.
+const (
+	StatusActive   Status = "active"
+	StatusPaused   Status = "paused"
+	StatusDisabled Status = "disabled"
+)
+
+// Tenant is one customer organization, identified on the inbound stream by
+// SourceID (the organizationId the vendor passed to Boooply).
+type Tenant struct {
+	ID        int64
+	Name      string
+	SourceID  string
+	Status    Status
+	Notes     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Endpoint is one URL of a tenant's systems that receives its events.
+// An empty Subscriptions list means "the default event types"; "*" means
+// every event type, including ones Switchboard learns later.
+type Endpoint struct {
+	ID            int64
+	TenantID      int64
+	URL           string
+	Description   string
+	Enabled       bool
+	Subscriptions []string `gorm:"serializer:json"`
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+// SubscribeAll is the subscription that matches every event type.
+const SubscribeAll = "*"
+
+// Subscribes reports whether the endpoint wants events of eventType.
+// forwardByDefault is the event type's default for endpoints that did not
+// choose (the caller knows the event types; this package does not).
+func (e *Endpoint) Subscribes(eventType string, forwardByDefault bool) bool {
+	if len(e.Subscriptions) == 0 {
+		return forwardByDefault
+	}
+	for _, s := range e.Subscriptions {
+		if s == SubscribeAll || s == eventType {
+			return true
+		}
+	}
+	return false
+}
+
+const (
+	maxNameLen     = 200
+	maxSourceIDLen = 200
+)
+
+// Validate checks the tenant's own fields (not its endpoints).
+func (t *Tenant) Validate() error {
+	t.Name = strings.TrimSpace(t.Name)
+	t.SourceID = strings.TrimSpace(t.SourceID)
+	switch {
+	case t.Name == "":
+		return problem.Invalid("name", "is required")
+	case utf8.RuneCountInString(t.Name) > maxNameLen:
+		return problem.Invalid("name", "is longer than 200 characters")
+	case t.SourceID == "":
+		return problem.Invalid("source_id", "is required (the organizationId passed to Boooply)")
+	case len(t.SourceID) > maxSourceIDLen:
+		return problem.Invalid("source_id", "is longer than 200 bytes")
+	}
+	if t.Status == "" {
+		t.Status = StatusActive
+	}
+	switch t.Status {
+	case StatusActive, StatusPaused, StatusDisabled:
+	default:
+		return problem.Invalid("status", "must be active, paused or disabled")
+	}
+	return nil
+}

@@ -1,0 +1,99 @@
+package webhooks
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
+
+	"github.com/switchboard-gw/switchboard/problem"
+)
+
+// Inbound is what ingest extracts from a verified body without decoding the
+// whole document: the routing and idempotency fields.
+type Inbound struct {
+	Event       string
+	MeetingCode string
+	SourceID    *string // nil when absent or null (dashboard-created interview)
+	Fingerprint string  // sha256 of the content without the envelope's timestamp
+	Body        []byte
+}
+
+const maxMeetingCodeLen = 200
+
+// ParseInbound extracts the routing fields of body. Errors are
+// problem.BadRequest naming what is wrong.
+func ParseInbound(body []byte) (Inbound, error) {
+	if !gjson.ValidBytes(body) {
+		return Inbound{}, problem.BadRequest("body", "is not valid JSON")
+	}
+	root := gjson.ParseBytes(body)
+	if !root.IsObject() {
+		return Inbound{}, problem.BadRequest("body", "must be a JSON object")
+	}
+	fields := root.Map()
+	ev, data := fields["event"], fields["data"]
+	switch {
+	case !ev.Exists():
+		return Inbound{}, problem.BadRequest("event", "is missing")
+	case ev.Type != gjson.String || ev.Str == "":
+		return Inbound{}, problem.BadRequest("event", "must be a non-empty string")
+	case !data.Exists():
+		return Inbound{}, problem.BadRequest("data", "is missing")
+	case !data.IsObject():
+		return Inbound{}, problem.BadRequest("data", "must be an object")
+	}
+	in := Inbound{Event: ev.Str, Body: body}
+	mc := data.Get("meetingCode")
+	switch {
+	case !mc.Exists() || mc.Type == gjson.Null:
+		return Inbound{}, problem.BadRequest("data.meetingCode", "is missing")
+	case mc.Type != gjson.String || mc.Str == "":
+		return Inbound{}, problem.BadRequest("data.meetingCode", "must be a non-empty string")
+	case len(mc.Str) > maxMeetingCodeLen:
+		return Inbound{}, problem.BadRequest("data.meetingCode", fmt.Sprintf("is longer than %d bytes", maxMeetingCodeLen))
+	}
+	in.MeetingCode = mc.Str
+	switch src := data.Get("sourceId"); src.Type {
+	case gjson.String:
+		s := src.Str
+		in.SourceID = &s
+	case gjson.Null:
+	default:
+		if src.Exists() {
+			return Inbound{}, problem.BadRequest("data.sourceId", "must be a string or null")
+		}
+	}
+	fp, err := fingerprint(body)
+	if err != nil {
+		return Inbound{}, problem.BadRequest("body", err.Error())
+	}
+	in.Fingerprint = fp
+	return in, nil
+}
+
+// fingerprint hashes the compact body without data.timestamp (and a
+// top-level timestamp, as the pre-envelope format had), so a redelivery
+// that only re-stamps the envelope is a duplicate while a re-run analysis
+// with new content is a new revision.
+func fingerprint(body []byte) (string, error) {
+	stripped := body
+	for _, path := range []string{"data.timestamp", "timestamp"} {
+		if gjson.GetBytes(stripped, path).Exists() {
+			var err error
+			if stripped, err = sjson.DeleteBytes(stripped, path); err != nil {
+				return "", fmt.Errorf("fingerprint: %w", err)
+			}
+		}
+	}
+	var compact bytes.Buffer
+	if err := json.Compact(&compact, stripped); err != nil {
+		return "", fmt.Errorf("fingerprint: %w", err)
+	}
+	sum := sha256.Sum256(compact.Bytes())
+	return hex.EncodeToString(sum[:]), nil
+}

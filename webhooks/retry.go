@@ -1,0 +1,64 @@
+package webhooks
+
+import (
+	"math/rand/v2"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+)
+
+// DefaultRetrySchedule is the wait before each retry after the first try:
+// eleven tries over about a day (the last one 22 h 45 m after the first),
+// each wait spread by ±20 % jitter so a recovering endpoint is not hit by a
+// synchronised wave.
+var DefaultRetrySchedule = []time.Duration{
+	5 * time.Second, 30 * time.Second, 2 * time.Minute, 10 * time.Minute, 30 * time.Minute,
+	time.Hour, 2 * time.Hour, 4 * time.Hour, 6 * time.Hour, 8 * time.Hour,
+}
+
+// QueueDeliveries is the River queue delivery jobs run on.
+const QueueDeliveries = "deliveries"
+
+// RetryPolicy is the backoff schedule of deliveries. It implements
+// river.ClientRetryPolicy.
+type RetryPolicy struct {
+	Schedule []time.Duration
+	Jitter   float64 // fraction, e.g. 0.2 for ±20 %
+	now      func() time.Time
+}
+
+// NewRetryPolicy returns a policy with the given schedule (DefaultRetrySchedule when empty).
+func NewRetryPolicy(schedule []time.Duration, jitter float64) RetryPolicy {
+	if len(schedule) == 0 {
+		schedule = DefaultRetrySchedule
+	}
+	return RetryPolicy{Schedule: schedule, Jitter: jitter, now: time.Now}
+}
+
+// MaxAttempts is the first try plus one retry per schedule step.
+func (p RetryPolicy) MaxAttempts() int { return len(p.Schedule) + 1 }
+
+// Delay is the wait after the given failed attempt (1-based), jittered.
+func (p RetryPolicy) Delay(attempt int) time.Duration {
+	i := min(max(attempt-1, 0), len(p.Schedule)-1)
+	d := p.Schedule[i]
+	if p.Jitter > 0 {
+		f := 1 + p.Jitter*(2*rand.Float64()-1)
+		d = time.Duration(float64(d) * f)
+	}
+	return d
+}
+
+// NextRetry implements river.ClientRetryPolicy.
+func (p RetryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	now := time.Now
+	if p.now != nil {
+		now = p.now
+	}
+	return now().Add(p.Delay(job.Attempt))
+}
+
+func (p RetryPolicy) insertOpts() *river.InsertOpts {
+	return &river.InsertOpts{Queue: QueueDeliveries, MaxAttempts: p.MaxAttempts()}
+}

@@ -1,0 +1,143 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/problem"
+)
+
+// Event is one accepted inbound webhook, stored once with its exact bytes.
+// (MeetingCode, EventType, Revision) is unique; a re-fired event with new
+// content is the next revision, a redelivery only bumps Duplicates.
+type Event struct {
+	ID              int64
+	EventType       string
+	MeetingCode     string
+	SourceID        *string
+	TenantID        *int64 // nil while unrouted
+	Revision        int
+	Fingerprint     string
+	Body            []byte
+	Duplicates      int
+	LastDuplicateAt *time.Time
+	ReceivedAt      time.Time
+}
+
+// DeliveryStatus is a delivery's state: pending (waiting for its first or
+// next attempt), then delivered or failed (retries exhausted or a permanent
+// error). A failed delivery can be retried by hand.
+type DeliveryStatus string
+
+// The delivery states.
+const (
+	DeliveryPending   DeliveryStatus = "pending"
+	DeliveryDelivered DeliveryStatus = "delivered"
+	DeliveryFailed    DeliveryStatus = "failed"
+)
+
+// Delivery is one event on its way to one endpoint. The deliveries and
+// attempts tables are the record support reads; River only schedules.
+type Delivery struct {
+	ID             int64
+	EventID        int64
+	TenantID       int64
+	EndpointID     int64
+	Status         DeliveryStatus
+	Attempts       int
+	LastStatusCode *int
+	LastError      string
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	DeliveredAt    *time.Time
+}
+
+// Attempt is one HTTP try of a delivery.
+type Attempt struct {
+	ID           int64
+	DeliveryID   int64
+	TenantID     int64
+	Number       int
+	StartedAt    time.Time
+	DurationMS   int `gorm:"column:duration_ms"`
+	StatusCode   *int
+	ErrorClass   string
+	Error        string
+	ResponseBody string
+}
+
+// Store reads and writes events, deliveries and attempts.
+type Store struct {
+	db *gorm.DB
+}
+
+// NewStore returns a store over db.
+func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
+
+// EventFilter selects events for ListEvents. Unrouted keeps only events
+// without a tenant. After is a keyset cursor: ids below it (newest first).
+type EventFilter struct {
+	Unrouted bool
+	After    int64
+	Limit    int
+}
+
+// ListEvents returns events newest first, without their bodies, and the
+// cursor of the next page (0 when this is the last).
+func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, int64, error) {
+	q := s.db.WithContext(ctx).Omit("body").Order("id DESC")
+	if f.Unrouted {
+		q = q.Where("tenant_id IS NULL")
+	}
+	if f.After > 0 {
+		q = q.Where("id < ?", f.After)
+	}
+	limit := f.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	var out []Event
+	if err := q.Limit(limit + 1).Find(&out).Error; err != nil {
+		return nil, 0, fmt.Errorf("list events: %w", err)
+	}
+	var next int64
+	if len(out) > limit {
+		out = out[:limit]
+		next = out[limit-1].ID
+	}
+	return out, next, nil
+}
+
+// FindEvent returns the event with id, body included, or problem.NotFound.
+func (s *Store) FindEvent(ctx context.Context, id int64) (*Event, error) {
+	var e Event
+	err := s.db.WithContext(ctx).Where("id = ?", id).First(&e).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, problem.NotFound("event")
+	} else if err != nil {
+		return nil, fmt.Errorf("find event %d: %w", id, err)
+	}
+	return &e, nil
+}
+
+// ListDeliveries returns the deliveries of one event, oldest first.
+func (s *Store) ListDeliveries(ctx context.Context, eventID int64) ([]Delivery, error) {
+	var out []Delivery
+	if err := s.db.WithContext(ctx).Where("event_id = ?", eventID).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list deliveries of event %d: %w", eventID, err)
+	}
+	return out, nil
+}
+
+// ListAttempts returns a delivery's attempts in order.
+func (s *Store) ListAttempts(ctx context.Context, deliveryID int64) ([]Attempt, error) {
+	var out []Attempt
+	if err := s.db.WithContext(ctx).Where("delivery_id = ?", deliveryID).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list attempts of delivery %d: %w", deliveryID, err)
+	}
+	return out, nil
+}
