@@ -61,7 +61,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	policy := webhooks.NewRetryPolicy(cfg.RetrySchedule, 0.2)
-	worker := webhooks.NewWorker(db.Gorm, guard.Client(0), cfg.DeliveryTimeout, "Switchboard/"+version, log)
+	worker := webhooks.NewWorker(db.Gorm, routing.NewMapper(db.Gorm), guard.Client(0), cfg.DeliveryTimeout, "Switchboard/"+version, log)
 	queue, err := newQueue(db, cfg, policy, worker, log)
 	if err != nil {
 		return err

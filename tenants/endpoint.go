@@ -26,13 +26,25 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 	if err := urls.CheckURL(ctx, e.URL); err != nil {
 		return problem.Invalid("url", strings.TrimPrefix(err.Error(), "url: "))
 	}
-	if e.Subscriptions == nil {
-		e.Subscriptions = []string{}
-	}
+	e.fillDefaults()
 	for _, s := range e.Subscriptions {
 		if strings.TrimSpace(s) == "" {
 			return problem.Invalid("subscriptions", "contains an empty event type")
 		}
 	}
 	return nil
+}
+
+// fillDefaults replaces nil lists and maps and empty enums, which the
+// NOT NULL columns would refuse.
+func (e *Endpoint) fillDefaults() {
+	if e.Subscriptions == nil {
+		e.Subscriptions = []string{}
+	}
+	if e.Headers == nil {
+		e.Headers = map[string]string{}
+	}
+	if e.AuthType == "" {
+		e.AuthType = AuthNone
+	}
 }

@@ -37,6 +37,7 @@ func (s *Store) CreateTenant(ctx context.Context, t *Tenant, endpoints []*Endpoi
 		}
 		for _, e := range endpoints {
 			e.TenantID = t.ID
+			e.fillDefaults()
 			e.CreatedAt, e.UpdatedAt = now, now
 			if err := tx.Create(e).Error; err != nil {
 				return fmt.Errorf("insert endpoint: %w", err)

@@ -16,7 +16,9 @@ func (allowAll) CheckURL(context.Context, string) error { return nil }
 
 type refuseAll struct{}
 
-func (refuseAll) CheckURL(context.Context, string) error { return errors.New("url: loopback is not allowed") }
+func (refuseAll) CheckURL(context.Context, string) error {
+	return errors.New("url: loopback is not allowed")
+}
 
 func TestCreateTenant(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {

@@ -25,18 +25,27 @@ const (
 // Tenant is one customer organization, identified on the inbound stream by
 // SourceID (the organizationId the vendor passed to Boooply).
 type Tenant struct {
-	ID        int64
-	Name      string
-	SourceID  string
-	Status    Status
-	Notes     string
-	CreatedAt time.Time
-	UpdatedAt time.Time
+	ID       int64
+	Name     string
+	SourceID string
+	Status   Status
+	Notes    string
+	// InboundSecretSealed, when set, is this tenant's own Boooply webhook
+	// secret (sealed with secrets.Keyring, context "tenant:<id>:inbound").
+	InboundSecretSealed string
+	// BoooplyAPIKeySealed is the organization's Boooply API key (sealed,
+	// context "tenant:<id>:boooply"), used to mint fresh recording links.
+	BoooplyAPIKeySealed string `gorm:"column:boooply_api_key_sealed"`
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
 }
 
 // Endpoint is one URL of a tenant's systems that receives its events.
 // An empty Subscriptions list means "the default event types"; "*" means
 // every event type, including ones Switchboard learns later.
+//
+// Secrets are stored sealed (secrets.Keyring) with the context
+// "endpoint:<id>:<field>"; zero numeric values mean "the server default".
 type Endpoint struct {
 	ID            int64
 	TenantID      int64
@@ -44,9 +53,45 @@ type Endpoint struct {
 	Description   string
 	Enabled       bool
 	Subscriptions []string `gorm:"serializer:json"`
-	CreatedAt     time.Time
-	UpdatedAt     time.Time
+
+	// Outbound authentication: AuthType none, bearer (secret = token), basic
+	// (secret = "user:password") or header (AuthHeaderName: secret).
+	AuthType         AuthType
+	AuthHeaderName   string
+	AuthSecretSealed string
+	// Standard Webhooks signing secret ("whsec_…"); while a rotation is in
+	// progress the previous one also signs until PreviousSigningExpiresAt.
+	SigningSecretSealed         string
+	PreviousSigningSecretSealed string
+	PreviousSigningExpiresAt    *time.Time
+	// Headers are extra static headers sent with every delivery (not secret).
+	Headers map[string]string `gorm:"serializer:json"`
+
+	TimeoutMS          int     `gorm:"column:timeout_ms"`
+	MaxAttempts        int     // retry override: total attempts
+	MaxAgeSeconds      int     // retry override: give up this long after the event arrived
+	RetryClientErrors  bool    // retry 4xx other than 408/429 instead of failing at once
+	SkipRevisions      bool    // don't forward re-fired revisions (revision > 1)
+	MaxConcurrency     int     // attempts in flight to this endpoint at once
+	RateLimitPerSecond float64 // 0 = unlimited
+	Ordered            bool    // deliver events of one meetingCode in arrival order
+	ClientCertPEM      string  `gorm:"column:client_cert_pem"` // mutual TLS certificate (public)
+	ClientKeySealed    string  // mutual TLS private key (sealed)
+
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
+
+// AuthType is how Switchboard authenticates to an endpoint.
+type AuthType string
+
+// The outbound authentication kinds.
+const (
+	AuthNone   AuthType = "none"
+	AuthBearer AuthType = "bearer"
+	AuthBasic  AuthType = "basic"
+	AuthHeader AuthType = "header"
+)
 
 // SubscribeAll is the subscription that matches every event type.
 const SubscribeAll = "*"

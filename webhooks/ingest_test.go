@@ -24,7 +24,7 @@ import (
 func newTestService(t testing.TB, db *database.DB) *Service {
 	t.Helper()
 	workers := river.NewWorkers()
-	river.AddWorker(workers, NewWorker(db.Gorm, nil, 0, "test", slog.New(slog.NewTextHandler(io.Discard, nil))))
+	river.AddWorker(workers, NewWorker(db.Gorm, routing.NewMapper(db.Gorm), nil, 0, "test", slog.New(slog.NewTextHandler(io.Discard, nil))))
 	policy := NewRetryPolicy(nil, 0)
 	client, err := river.NewClient(db.RiverDriver(), &river.Config{Workers: workers, RetryPolicy: policy})
 	if err != nil {

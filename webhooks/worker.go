@@ -15,6 +15,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/tenants"
 )
 
@@ -36,6 +37,7 @@ const maxResponseBody = 64 << 10
 type Worker struct {
 	river.WorkerDefaults[DeliverArgs]
 	db        *gorm.DB
+	mapper    *routing.Mapper
 	client    *http.Client
 	timeout   time.Duration
 	userAgent string
@@ -43,13 +45,14 @@ type Worker struct {
 	now       func() time.Time
 }
 
-// NewWorker returns the delivery worker. client should be the SSRF-guarded
-// client (egress.Guard.Client); timeout bounds each attempt.
-func NewWorker(db *gorm.DB, client *http.Client, timeout time.Duration, userAgent string, log *slog.Logger) *Worker {
+// NewWorker returns the delivery worker. mapper shapes each payload; client
+// should be the SSRF-guarded client (egress.Guard.Client); timeout bounds
+// each attempt.
+func NewWorker(db *gorm.DB, mapper *routing.Mapper, client *http.Client, timeout time.Duration, userAgent string, log *slog.Logger) *Worker {
 	if timeout <= 0 {
 		timeout = DefaultDeliveryTimeout
 	}
-	return &Worker{db: db, client: client, timeout: timeout, userAgent: userAgent, log: log, now: time.Now}
+	return &Worker{db: db, mapper: mapper, client: client, timeout: timeout, userAgent: userAgent, log: log, now: time.Now}
 }
 
 // Timeout gives River's job a margin over the HTTP timeout for recording.
@@ -108,7 +111,13 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64, last bool) Outco
 		res := sendResult{class: "endpoint-disabled", err: errors.New("endpoint is disabled")}
 		return w.finish(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err}, last)
 	}
-	res := w.send(ctx, t)
+	payload, err := w.mapper.Render(ctx, t.endpoint, routing.RenderInput{TenantID: t.delivery.TenantID, EndpointID: t.endpoint.ID,
+		EventType: t.event.EventType, MeetingCode: t.event.MeetingCode, Revision: t.event.Revision, Body: t.event.Body})
+	if err != nil {
+		res := sendResult{started: w.now().UTC(), class: "mapping", err: fmt.Errorf("mapping: %w", err)}
+		return w.finish(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err}, last)
+	}
+	res := w.send(ctx, t, payload)
 	out := Classify(res.status, res.err)
 	return w.finish(ctx, log, t, res, out, last)
 }
@@ -123,11 +132,11 @@ type sendResult struct {
 	err      error
 }
 
-func (w *Worker) send(ctx context.Context, t *target) sendResult {
+func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) sendResult {
 	ctx, cancel := context.WithTimeout(ctx, w.timeout)
 	defer cancel()
 	res := sendResult{started: w.now().UTC()}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, t.endpoint.URL, bytes.NewReader(t.event.Body))
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, payload.URL, bytes.NewReader(payload.Body))
 	if err != nil {
 		res.class, res.err = "invalid-request", err
 		return res
