@@ -190,4 +190,3 @@ func TestIngestConcurrentDuplicates(t *testing.T) {
 		}
 	})
 }
-
