@@ -32,6 +32,7 @@ type Config struct {
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
 	Delivery              DeliveryConfig
+	InsecureLocalAPI      bool // SWITCHBOARD_INSECURE_LOCAL_API: mount /api/v1 as a local admin
 }
 
 // DeliveryConfig is the delivery engine's settings (issue 5).
@@ -81,10 +82,11 @@ func parseServeConfig(args []string) (Config, error) {
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
 	delivery := addDeliveryFlags(fs)
+	localAPI := fs.Bool("insecure-local-api", envBool("SWITCHBOARD_INSECURE_LOCAL_API"), "serve /api/v1 without authentication, as a local admin (SWITCHBOARD_INSECURE_LOCAL_API)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
-	cfg := Config{Delivery: delivery.config(),
+	cfg := Config{Delivery: delivery.config(), InsecureLocalAPI: *localAPI,
 		DatabaseURL: *db.url, Listen: *listen, AllowPrivateEndpoints: *db.allowPrivate, SecretKey: *key,
 		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
 		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,

@@ -87,6 +87,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
 	mountMetrics(app, registry)
+	mountAPI(app, cfg, svc, webhooks.NewStore(db.Gorm), log)
 
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)

@@ -7,10 +7,10 @@ import (
 	"github.com/switchboard-gw/switchboard/problem"
 )
 
-// parseDeliveryFilter reads list filters from query parameters (the API's
+// ParseDeliveryFilter reads list filters from query parameters (the API's
 // and the CLI's shared vocabulary): tenant_id, endpoint_id, event_type,
 // status, meeting_code, since, until (RFC 3339), after (cursor), limit.
-func parseDeliveryFilter(get func(key string, def ...string) string) (DeliveryFilter, error) {
+func ParseDeliveryFilter(get func(key string, def ...string) string) (DeliveryFilter, error) {
 	var f DeliveryFilter
 	ints := []struct {
 		name string

@@ -41,7 +41,7 @@ func (h *DeliveriesHandler) handleDeliveryIndex(c *fiber.Ctx) error {
 	if _, err := auth.Require(c, auth.PermRead); err != nil {
 		return err
 	}
-	f, err := parseDeliveryFilter(c.Query)
+	f, err := ParseDeliveryFilter(c.Query)
 	if err != nil {
 		return err
 	}
