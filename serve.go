@@ -89,7 +89,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	mountMetrics(app, registry)
 	mountAPI(app, cfg, svc, webhooks.NewStore(db.Gorm), log)
 
-	if err := queue.Start(ctx); err != nil {
+	// Not ctx: cancelling River's start context cancels running jobs at once;
+	// shutdown stops River itself (stopQueue) so in-flight attempts finish.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -131,6 +133,7 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 		FetchCooldown: 10 * time.Millisecond,
 		// A job whose process died is handed to another worker after this.
 		RescueStuckJobsAfter:        rescueStuckAfter(cfg),
+		JobTimeout:                  -1, // each worker bounds itself (the delivery worker's Timeout)
 		CompletedJobRetentionPeriod: time.Hour,
 		CancelledJobRetentionPeriod: 7 * 24 * time.Hour,
 		DiscardedJobRetentionPeriod: 7 * 24 * time.Hour,
