@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"crypto/x509"
 	"io"
 	"log/slog"
 	"net/http"
@@ -45,6 +46,7 @@ type engineOpts struct {
 	guard    *egress.Guard
 	schedule []time.Duration
 	metrics  *Metrics
+	roots    *x509.CertPool
 }
 
 // startEngine runs River with the delivery worker on db, with a 20 ms retry
@@ -64,7 +66,7 @@ func startEngine(t testing.TB, db *database.DB, o engineOpts) *engine {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	kr := testKeyring(t)
 	w := NewWorker(WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: o.guard, Keyring: kr, Policy: policy,
-		Timeout: 2 * time.Second, UserAgent: "Switchboard/test", Log: log, Breaker: o.breaker, Metrics: o.metrics, BusyWait: 20 * time.Millisecond})
+		Timeout: 2 * time.Second, UserAgent: "Switchboard/test", Log: log, Breaker: o.breaker, Metrics: o.metrics, RootCAs: o.roots, BusyWait: 20 * time.Millisecond})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
 	cfg := &river.Config{Workers: workers, RetryPolicy: policy, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,

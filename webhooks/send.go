@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/base64"
 	"fmt"
 	"io"
@@ -44,12 +45,17 @@ type clients struct {
 	guard   *egress.Guard
 	keyring *secrets.Keyring
 	shared  *http.Client
+	roots   *x509.CertPool // nil: the system's
 	mu      sync.Mutex
 	mtls    map[string]*http.Client
 }
 
-func newClients(guard *egress.Guard, keyring *secrets.Keyring) *clients {
-	return &clients{guard: guard, keyring: keyring, shared: guard.Client(0), mtls: map[string]*http.Client{}}
+func newClients(guard *egress.Guard, keyring *secrets.Keyring, roots *x509.CertPool) *clients {
+	shared := guard.Client(0)
+	if roots != nil {
+		shared.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
+	return &clients{guard: guard, keyring: keyring, shared: shared, roots: roots, mtls: map[string]*http.Client{}}
 }
 
 func (c *clients) forEndpoint(ep *tenants.Endpoint) (*http.Client, error) {
@@ -71,7 +77,7 @@ func (c *clients) forEndpoint(ep *tenants.Endpoint) (*http.Client, error) {
 		return nil, fmt.Errorf("client certificate: %w", err)
 	}
 	tr := c.shared.Transport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
+	tr.TLSClientConfig = &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: c.roots, MinVersion: tls.VersionTLS12}
 	for k := range c.mtls { // drop older versions of this endpoint's client
 		if strings.HasPrefix(k, strconv.FormatInt(ep.ID, 10)+"@") {
 			delete(c.mtls, k)

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -56,6 +57,9 @@ type WorkerConfig struct {
 	MaxConcurrency int
 	// BusyWait is the snooze when an endpoint is busy (DefaultBusyWait).
 	BusyWait time.Duration
+	// RootCAs, when set, replaces the system's trusted roots for endpoints
+	// (a private CA; tests).
+	RootCAs *x509.CertPool
 }
 
 // Worker sends deliveries and records every attempt.
@@ -90,7 +94,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
-	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring),
+	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs),
 		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
 		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency), busyWait: cfg.BusyWait, now: time.Now}
 }
