@@ -50,15 +50,21 @@ var deliveryCases = []struct {
 	{name: "redirect to loopback is not followed", answer: func(_ int, w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://127.0.0.1:1/elsewhere", http.StatusFound)
 	}, wantStatus: DeliveryFailed, wantAttempts: 1, wantClass: "http-status"},
-	{name: "connection closed mid-response, then fine", answer: func(n int, w http.ResponseWriter, _ *http.Request) {
+	{name: "auth secret that won't unseal fails at once", edit: func(e *tenants.Endpoint) { e.AuthType, e.AuthSecretSealed = tenants.AuthBearer, "v1.deadbeef.AAAA" },
+		wantStatus: DeliveryFailed, wantAttempts: 1, wantClass: "config"},
+	{name: "connection closed before the answer, then fine", answer: func(n int, w http.ResponseWriter, _ *http.Request) {
 		if n == 1 {
-			conn, buf, _ := w.(http.Hijacker).Hijack()
-			_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
-			_ = buf.Flush()
+			conn, _, _ := w.(http.Hijacker).Hijack()
 			conn.Close()
 			return
 		}
 		w.WriteHeader(204)
+	}, wantStatus: DeliveryDelivered, wantAttempts: 2, wantClass: "connection"},
+	{name: "2xx status then the connection drops mid-body: delivered", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+		conn, buf, _ := w.(http.Hijacker).Hijack()
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+		_ = buf.Flush()
+		conn.Close()
 	}, wantStatus: DeliveryDelivered, wantAttempts: 1},
 }
 

@@ -9,7 +9,7 @@ import (
 )
 
 // DefaultRetrySchedule is the wait before each retry after the first try:
-// eleven tries over about a day (the last one 22 h 45 m after the first),
+// eleven tries over about a day (the last one 21 h 43 m after the first),
 // each wait spread by ±20 % jitter so a recovering endpoint is not hit by a
 // synchronised wave.
 var DefaultRetrySchedule = []time.Duration{

@@ -201,6 +201,9 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 		return step{err: fmt.Errorf("attempt interrupted: %w", ctx.Err())}
 	}
 	out := Classify(res.status, res.err, t.endpoint.RetryClientErrors)
+	if res.class == "config" {
+		out.Kind = Permanent // a secret that won't unseal or a bad URL: retrying can't help
+	}
 	if out.Kind == Retry && res.respHeader != nil {
 		out.Wait = RetryAfter(res.status, res.respHeader.Get("Retry-After"), w.now())
 	}
