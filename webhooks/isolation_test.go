@@ -32,7 +32,7 @@ func (g *gauge) get() (int, int) {
 }
 
 // TestHangingEndpointDoesNotDelayOthers: one tenant's endpoint never
-// answers (bounded by its 5 s timeout). With 4 workers and that endpoint
+// answers (bounded by its 30 s timeout). With 4 workers and that endpoint
 // capped at 2 in flight, the other tenants' 20 deliveries all complete while
 // the hanging requests are still open, and the hanging endpoint never sees
 // more than its cap.
@@ -50,7 +50,7 @@ func TestHangingEndpointDoesNotDelayOthers(t *testing.T) {
 			}
 		})
 		t.Cleanup(func() { close(release) })
-		createTenant(t, db, "org_hang", hang.URL, func(ep *tenants.Endpoint) { ep.MaxConcurrency = 2; ep.TimeoutMS = 5000 })
+		createTenant(t, db, "org_hang", hang.URL, func(ep *tenants.Endpoint) { ep.MaxConcurrency = 2; ep.TimeoutMS = 30000 })
 		for i := range 6 {
 			e.ingest(t, "org_hang", fmt.Sprintf("m-hang-%d", i))
 		}
