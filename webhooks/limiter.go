@@ -3,6 +3,7 @@ package webhooks
 import (
 	"math"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"golang.org/x/time/rate"
@@ -23,31 +24,44 @@ type Limiter struct {
 	mu         sync.Mutex
 	endpoints  map[int64]*endpointLimit
 	defaultCap int
+	busyWait   time.Duration
 }
 
 type endpointLimit struct {
 	slots chan struct{}
 	rate  float64
 	limit *rate.Limiter
+	// refused counts refusals since the last granted slot: a long backlog
+	// behind a slow endpoint backs off further, so waiting jobs don't churn
+	// the queue (capped at maxBusyFactor × busyWait).
+	refused atomic.Int64
 }
 
+// maxBusyFactor caps the backoff of jobs waiting for a busy endpoint.
+const maxBusyFactor = 30
+
 // NewLimiter returns a limiter with defaultCap for endpoints without their
-// own max_concurrency (DefaultMaxConcurrency when defaultCap <= 0).
-func NewLimiter(defaultCap int) *Limiter {
+// own max_concurrency (DefaultMaxConcurrency when defaultCap <= 0); a job
+// refused a slot waits at least busyWait.
+func NewLimiter(defaultCap int, busyWait time.Duration) *Limiter {
 	if defaultCap <= 0 {
 		defaultCap = DefaultMaxConcurrency
 	}
-	return &Limiter{endpoints: map[int64]*endpointLimit{}, defaultCap: defaultCap}
+	return &Limiter{endpoints: map[int64]*endpointLimit{}, defaultCap: defaultCap, busyWait: busyWait}
 }
 
 // Acquire takes a slot for an attempt to ep. It returns a release func and
-// 0, or nil and how long to wait before asking again.
+// 0, or nil and how long to wait before asking again: longer the more jobs
+// were refused since the endpoint last had room.
 func (l *Limiter) Acquire(ep *tenants.Endpoint, now time.Time) (func(), time.Duration) {
 	el := l.forEndpoint(ep)
 	select {
 	case el.slots <- struct{}{}:
+		el.refused.Store(0)
 	default:
-		return nil, 0
+		n := el.refused.Add(1)
+		factor := min(1+n/int64(cap(el.slots)), maxBusyFactor)
+		return nil, time.Duration(factor) * l.busyWait
 	}
 	release := func() { <-el.slots }
 	if el.limit != nil {

@@ -96,7 +96,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	}
 	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs),
 		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
-		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency), busyWait: cfg.BusyWait, now: time.Now}
+		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, now: time.Now}
 }
 
 // Timeout gives River's job a margin over the longest HTTP timeout for recording.
@@ -185,7 +185,7 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 	}
 	release, busy := w.limiter.Acquire(&t.endpoint, w.now())
 	if release == nil {
-		return step{wait: jitter(max(busy, w.busyWait))}
+		return step{wait: jitter(busy)}
 	}
 	defer release()
 	payload, err := w.mapper.Render(ctx, t.endpoint, routing.RenderInput{TenantID: t.delivery.TenantID, EndpointID: t.endpoint.ID,
