@@ -31,6 +31,19 @@ type Config struct {
 	NoMigrate             bool
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
+	Delivery              DeliveryConfig
+	InsecureLocalAPI      bool // SWITCHBOARD_INSECURE_LOCAL_API: mount /api/v1 as a local admin
+}
+
+// DeliveryConfig is the delivery engine's settings (issue 5).
+type DeliveryConfig struct {
+	DisableAfter       time.Duration // SWITCHBOARD_ENDPOINT_DISABLE_AFTER
+	OperatorWebhookURL string        // SWITCHBOARD_OPERATOR_WEBHOOK_URL
+	RetentionDays      int           // SWITCHBOARD_RETENTION_DAYS
+	BreakerThreshold   int           // SWITCHBOARD_BREAKER_THRESHOLD
+	BreakerCooldown    time.Duration // SWITCHBOARD_BREAKER_COOLDOWN
+	MaxConcurrency     int           // SWITCHBOARD_ENDPOINT_MAX_CONCURRENCY
+	RescueStuckAfter   time.Duration // SWITCHBOARD_RESCUE_STUCK_AFTER
 }
 
 // Defaults, named so the README table and the code agree.
@@ -68,10 +81,12 @@ func parseServeConfig(args []string) (Config, error) {
 	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
+	delivery := addDeliveryFlags(fs)
+	localAPI := fs.Bool("insecure-local-api", envBool("SWITCHBOARD_INSECURE_LOCAL_API"), "serve /api/v1 without authentication, as a local admin (SWITCHBOARD_INSECURE_LOCAL_API)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
-	cfg := Config{
+	cfg := Config{Delivery: delivery.config(), InsecureLocalAPI: *localAPI,
 		DatabaseURL: *db.url, Listen: *listen, AllowPrivateEndpoints: *db.allowPrivate, SecretKey: *key,
 		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
 		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,
@@ -94,6 +109,9 @@ func (c Config) validate() error {
 		return errors.New("delivery timeout must be at least 100ms")
 	case c.DeliveryWorkers < 1:
 		return errors.New("delivery workers must be at least 1")
+	}
+	if err := c.Delivery.validate(); err != nil {
+		return err
 	}
 	return nil
 }

@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"events":      cmdEvents,
 	"version":     cmdVersion,
 	"healthcheck": cmdHealthcheck,
+	"deliveries":  cmdDeliveries,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -37,6 +38,8 @@ Commands:
   migrate [status]         apply database migrations, or list them
   tenants create|list      manage tenants
   events list [--unrouted] list inbound events
+  deliveries list|show|retry|bulk-retry|replay|test|enable-endpoint
+                           inspect and act on deliveries
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
 

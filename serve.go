@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
@@ -43,9 +44,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where)
-	if _, err := loadSecretKey(cfg, db, log); err != nil {
+	key, err := loadSecretKey(cfg, db, log)
+	if err != nil {
 		return err
 	}
+	keyring := secrets.NewKeyring(key)
 	if !cfg.NoMigrate {
 		if err := db.Migrate(ctx, logWriter{log}); err != nil {
 			return err
@@ -61,7 +64,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	policy := webhooks.NewRetryPolicy(cfg.RetrySchedule, 0.2)
-	worker := webhooks.NewWorker(db.Gorm, routing.NewMapper(db.Gorm), guard.Client(0), cfg.DeliveryTimeout, "Switchboard/"+version, log)
+	registry := newMetricsRegistry(db)
+	worker := webhooks.NewWorker(webhooks.WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: guard, Keyring: keyring,
+		Policy: policy, Timeout: cfg.DeliveryTimeout, UserAgent: "Switchboard/" + version, Log: log,
+		Metrics: webhooks.NewMetrics(registry), Breaker: cfg.Delivery.breakerConfig(), MaxConcurrency: cfg.Delivery.MaxConcurrency})
 	queue, err := newQueue(db, cfg, policy, worker, log)
 	if err != nil {
 		return err
@@ -80,8 +86,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
+	mountMetrics(app, registry)
+	mountAPI(app, cfg, svc, webhooks.NewStore(db.Gorm), log)
 
-	if err := queue.Start(ctx); err != nil {
+	// Not ctx: cancelling River's start context cancels running jobs at once;
+	// shutdown stops River itself (stopQueue) so in-flight attempts finish.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -113,6 +123,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *webhooks.Worker, log *slog.Logger) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
+	periodic := addRetention(workers, db, cfg, log)
 	rc := &river.Config{
 		Queues:        map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}},
 		Workers:       workers,
@@ -121,8 +132,12 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 		Logger:        slog.New(levelFloor{log.Handler(), slog.LevelWarn}),
 		FetchCooldown: 10 * time.Millisecond,
 		// A job whose process died is handed to another worker after this.
-		RescueStuckJobsAfter:        cfg.DeliveryTimeout + time.Minute,
+		RescueStuckJobsAfter:        rescueStuckAfter(cfg),
+		JobTimeout:                  -1, // each worker bounds itself (the delivery worker's Timeout)
 		CompletedJobRetentionPeriod: time.Hour,
+		CancelledJobRetentionPeriod: 7 * 24 * time.Hour,
+		DiscardedJobRetentionPeriod: 7 * 24 * time.Hour,
+		PeriodicJobs:                periodic,
 	}
 	if db.Dialect == database.SQLite {
 		// SQLite has no LISTEN/NOTIFY: poll often (a cheap indexed query).
