@@ -31,6 +31,10 @@ type Config struct {
 	NoMigrate             bool
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
+	// DefaultTenant (a sourceId or tenant id) owns events without a sourceId; "" = they stay unrouted.
+	DefaultTenant string
+	// InsecureLocalAPI mounts /api/v1 with every caller treated as admin (local experiments only).
+	InsecureLocalAPI bool
 }
 
 // Defaults, named so the README table and the code agree.
@@ -68,6 +72,8 @@ func parseServeConfig(args []string) (Config, error) {
 	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
+	defaultTenant := fs.String("default-tenant", os.Getenv("SWITCHBOARD_DEFAULT_TENANT"), "sourceId or id of the tenant that owns events without a sourceId (SWITCHBOARD_DEFAULT_TENANT)")
+	insecureAPI := fs.Bool("insecure-local-api", envBool("SWITCHBOARD_INSECURE_LOCAL_API"), "mount /api/v1 with every caller as admin, for local use only (SWITCHBOARD_INSECURE_LOCAL_API)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -76,6 +82,7 @@ func parseServeConfig(args []string) (Config, error) {
 		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
 		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,
 	}
+	cfg.DefaultTenant, cfg.InsecureLocalAPI = strings.TrimSpace(*defaultTenant), *insecureAPI
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err

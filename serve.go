@@ -14,10 +14,12 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/riverqueue/river"
 
+	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
@@ -43,9 +45,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where)
-	if _, err := loadSecretKey(cfg, db, log); err != nil {
+	key, err := loadSecretKey(cfg, db, log)
+	if err != nil {
 		return err
 	}
+	ring := secrets.NewKeyring(key)
 	if !cfg.NoMigrate {
 		if err := db.Migrate(ctx, logWriter{log}); err != nil {
 			return err
@@ -66,7 +70,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	svc := webhooks.NewService(db.Gorm, routing.NewPlanner(), queue, policy, log)
+	cache, stopCache := startTenantCache(ctx, db, log)
+	defer stopCache()
+	svc := webhooks.NewService(db.Gorm, routing.NewCachedPlanner(cache, cfg.DefaultTenant), queue, policy, log)
 
 	app := newApp(cfg, log)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
@@ -80,6 +86,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
+	if cfg.InsecureLocalAPI {
+		log.Warn("The /api/v1 API is mounted WITHOUT authentication (SWITCHBOARD_INSECURE_LOCAL_API): every caller is an admin.")
+		mountAPI(app.Group("/api/v1", auth.LocalAdmin()), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc})
+	}
 
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)
