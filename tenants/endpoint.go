@@ -74,7 +74,7 @@ func (e *Endpoint) validateAuth() error {
 		e.AuthHeaderName = ""
 	case AuthHeader:
 		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(e.AuthHeaderName))
-		if err := checkHeaderName(name); err != nil {
+		if err := checkAuthHeaderName(name); err != nil {
 			return problem.Invalid("auth_header_name", err.Error())
 		}
 		e.AuthHeaderName = name
@@ -111,7 +111,21 @@ var reservedHeaders = []string{
 	"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie",
 }
 
-func checkHeaderName(name string) error {
+// checkAuthHeaderName checks the header that carries a custom credential:
+// any valid name except hop-by-hop ones and those Switchboard sets.
+func checkAuthHeaderName(name string) error {
+	if err := checkTokenName(name); err != nil {
+		return err
+	}
+	lower := strings.ToLower(name)
+	if name != "Authorization" && slices.Contains(reservedHeaders, name) || strings.HasPrefix(lower, "webhook-") ||
+		strings.HasPrefix(lower, "x-switchboard-") || strings.HasPrefix(lower, "proxy-") {
+		return fmt.Errorf("is reserved (hop-by-hop or set by Switchboard)")
+	}
+	return nil
+}
+
+func checkTokenName(name string) error {
 	if name == "" || len(name) > 128 {
 		return fmt.Errorf("a header name is required (at most 128 bytes)")
 	}
@@ -119,6 +133,14 @@ func checkHeaderName(name string) error {
 		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
 			return fmt.Errorf("is not a valid header name")
 		}
+	}
+	return nil
+}
+
+// checkHeaderName checks a static (unencrypted) header name.
+func checkHeaderName(name string) error {
+	if err := checkTokenName(name); err != nil {
+		return err
 	}
 	lower := strings.ToLower(name)
 	switch {
