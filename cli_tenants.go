@@ -69,13 +69,21 @@ func (f cliFlags) open(ctx context.Context) (*cliEnv, error) {
 	if err != nil {
 		return nil, err
 	}
+	var ring *secrets.Keyring
 	key, err := loadSecretKey(Config{SecretKey: *f.secretKey}, db, slog.New(slog.NewTextHandler(os.Stderr, nil)))
-	if err != nil {
+	switch {
+	case err == nil:
+		ring = secrets.NewKeyring(key)
+	case *f.secretKey != "":
 		db.Close()
 		return nil, err
+	default:
+		// PostgreSQL without the key: tenants and plain endpoints can still be
+		// created (scripts rely on it); storing a secret is refused.
+		fmt.Fprintln(os.Stderr, "switchboard: no SWITCHBOARD_SECRET_KEY: endpoints get no signing secret and secrets can't be stored")
 	}
 	guard := &egress.Guard{AllowPrivate: *f.allowPrivate}
-	return &cliEnv{db: db, ed: newEditor(db, secrets.NewKeyring(key), guard, nil)}, nil
+	return &cliEnv{db: db, ed: newEditor(db, ring, guard, nil)}, nil
 }
 
 // held returns the service that schedules held deliveries, with an

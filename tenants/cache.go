@@ -94,6 +94,7 @@ func (c *Cache) Refresh(ctx context.Context) error {
 	c.mu.Lock()
 	c.version, c.loaded, c.bySource, c.byID = v, true, bySource, byID
 	c.mu.Unlock()
+	c.log.Debug("Reloaded the tenant cache.", "version", v, "tenants", len(byID))
 	return nil
 }
 

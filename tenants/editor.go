@@ -25,7 +25,9 @@ type Editor struct {
 }
 
 // NewEditor returns an editor over store. urls is the SSRF guard,
-// eventTypes the names endpoints may subscribe to (besides "*").
+// eventTypes the names endpoints may subscribe to (besides "*"). A nil ring
+// (no operator key) creates endpoints without signing secrets and refuses
+// every change that stores a secret.
 func NewEditor(store *Store, ring *secrets.Keyring, urls URLChecker, eventTypes []string) *Editor {
 	return &Editor{Store: store, ring: ring, urls: urls, eventTypes: eventTypes}
 }

@@ -50,7 +50,7 @@ func (ed *Editor) checkClientKey(e *Endpoint, key *string) error {
 	switch {
 	case key != nil && *key != "":
 		return checkClientKey(e.ClientCertPEM, *key)
-	case key == nil && e.ClientKeySealed != "" && e.ClientCertPEM != "":
+	case key == nil && e.ClientKeySealed != "" && e.ClientCertPEM != "" && ed.ring != nil:
 		// The certificate may have changed: it must still match the stored key.
 		plain, err := ed.ring.Open(e.ClientKeySealed, sealContext(e.ID, "client_key"))
 		if err != nil {
@@ -67,6 +67,9 @@ func (ed *Editor) sealInputs(e *Endpoint, in EndpointInput, now time.Time) error
 	case e.AuthType == AuthNone:
 		e.AuthSecretSealed, e.AuthSecretSetAt = "", nil
 	case in.AuthSecret != nil:
+		if ed.ring == nil {
+			return errNoKey("auth_secret")
+		}
 		sealed, err := ed.ring.Seal([]byte(*in.AuthSecret), sealContext(e.ID, "auth"))
 		if err != nil {
 			return err
@@ -77,6 +80,9 @@ func (ed *Editor) sealInputs(e *Endpoint, in EndpointInput, now time.Time) error
 	case e.ClientCertPEM == "" || (in.ClientKeyPEM != nil && *in.ClientKeyPEM == ""):
 		e.ClientKeySealed, e.ClientKeySetAt = "", nil
 	case in.ClientKeyPEM != nil:
+		if ed.ring == nil {
+			return errNoKey("client_key_pem")
+		}
 		sealed, err := ed.ring.Seal([]byte(*in.ClientKeyPEM), sealContext(e.ID, "client_key"))
 		if err != nil {
 			return err
@@ -86,8 +92,13 @@ func (ed *Editor) sealInputs(e *Endpoint, in EndpointInput, now time.Time) error
 	return nil
 }
 
-// newSigningSecret generates a Standard Webhooks secret, seals it onto e and returns the plaintext.
+// newSigningSecret generates a Standard Webhooks secret, seals it onto e and
+// returns the plaintext. Without a keyring (a CLI run without the operator
+// key) the endpoint gets none; endpoints rotate-secret adds one later.
 func (ed *Editor) newSigningSecret(e *Endpoint, now time.Time) (string, error) {
+	if ed.ring == nil {
+		return "", nil
+	}
 	secret, err := secrets.NewToken("whsec_", 32)
 	if err != nil {
 		return "", err
@@ -107,6 +118,9 @@ func (ed *Editor) keepPrevious(e *Endpoint, expires time.Time) error {
 		e.PreviousSigningSecretSealed, e.PreviousSigningExpiresAt = "", nil
 		return nil
 	}
+	if ed.ring == nil {
+		return errNoKey("signing_secret")
+	}
 	plain, err := ed.ring.Open(e.SigningSecretSealed, sealContext(e.ID, "signing"))
 	if err != nil {
 		return err
@@ -117,4 +131,9 @@ func (ed *Editor) keepPrevious(e *Endpoint, expires time.Time) error {
 	}
 	e.PreviousSigningSecretSealed, e.PreviousSigningExpiresAt = sealed, &expires
 	return nil
+}
+
+// errNoKey refuses to store a secret when the operator key was not given.
+func errNoKey(field string) error {
+	return problem.Invalid(field, "storing a secret needs the operator key (SWITCHBOARD_SECRET_KEY)")
 }
