@@ -41,7 +41,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
-		return bumpVersion(tx)
+		return BumpVersion(tx)
 	})
 	if err == nil && s.changed != nil {
 		s.changed()
@@ -49,7 +49,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return err
 }
 
-func bumpVersion(tx *gorm.DB) error {
+// BumpVersion marks tenants and endpoints as changed, inside tx, so every
+// replica's Cache reloads within a poll interval. Code outside this package
+// that writes the tenants or endpoints tables (e.g. the delivery worker
+// disabling an endpoint) must call it in the same transaction.
+func BumpVersion(tx *gorm.DB) error {
 	if err := tx.Exec("UPDATE tenants_version SET version = version + 1 WHERE id = 1").Error; err != nil {
 		return fmt.Errorf("bump tenants version: %w", err)
 	}
