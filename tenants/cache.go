@@ -60,9 +60,13 @@ func (c *Cache) Changed() {
 func (c *Cache) Run(ctx context.Context) {
 	t := time.NewTicker(c.interval)
 	defer t.Stop()
+	var lastWarn time.Time
 	for {
-		if err := c.Refresh(ctx); err != nil && ctx.Err() == nil {
-			c.log.Warn("Could not refresh the tenant cache.", "error", err)
+		// Warn at most once a minute: a database down or not yet migrated
+		// would otherwise log twice a second.
+		if err := c.Refresh(ctx); err != nil && ctx.Err() == nil && time.Since(lastWarn) > time.Minute {
+			c.log.Warn("Could not refresh the tenant cache; routing reads the database on misses.", "error", err)
+			lastWarn = time.Now()
 		}
 		select {
 		case <-ctx.Done():
