@@ -34,6 +34,7 @@ type Cache struct {
 	mu       sync.RWMutex
 	version  int64
 	loaded   bool
+	lastFull time.Time
 	bySource map[string]*Routed
 	byID     map[int64]*Routed
 }
@@ -85,20 +86,31 @@ func (c *Cache) Refresh(ctx context.Context) error {
 	}
 	c.mu.RLock()
 	fresh := c.loaded && c.version == v
+	full, prev := !c.loaded || time.Since(c.lastFull) > fullReloadEvery, c.byID
 	c.mu.RUnlock()
 	if fresh {
 		return nil
 	}
 	// Read after the version: the data is at least as new as v; a change
 	// racing with this load bumps the version again and the next poll reloads.
-	bySource, byID, err := loadAll(ctx, c.db)
+	var bySource map[string]*Routed
+	var byID map[int64]*Routed
+	var err error
+	if full {
+		bySource, byID, err = loadAll(ctx, c.db)
+	} else {
+		bySource, byID, err = loadChanged(ctx, c.db, prev)
+	}
 	if err != nil {
 		return err
 	}
 	c.mu.Lock()
 	c.version, c.loaded, c.bySource, c.byID = v, true, bySource, byID
+	if full {
+		c.lastFull = time.Now()
+	}
 	c.mu.Unlock()
-	c.log.Debug("Reloaded the tenant cache.", "version", v, "tenants", len(byID))
+	c.log.Debug("Reloaded the tenant cache.", "version", v, "tenants", len(byID), "full", full)
 	return nil
 }
 

@@ -40,7 +40,15 @@ func BenchmarkLookup(b *testing.B) {
 				}
 			}
 		})
-		b.Run(target.Name+"/reload", func(b *testing.B) {
+		b.Run(target.Name+"/reload-partial-nothing-changed", func(b *testing.B) {
+			_, prev, _ := loadAll(ctx, db.Gorm)
+			for b.Loop() {
+				if _, _, err := loadChanged(ctx, db.Gorm, prev); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run(target.Name+"/reload-full", func(b *testing.B) {
 			for b.Loop() {
 				if _, _, err := loadAll(ctx, db.Gorm); err != nil {
 					b.Fatal(err)

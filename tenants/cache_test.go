@@ -49,6 +49,36 @@ func TestCacheFollowsChanges(t *testing.T) {
 			_, old := b.BySourceID("org_x")
 			return ok && !old && r.Tenant.Status == StatusPaused
 		})
+		// Endpoint changes and deletions arrive through the partial reload.
+		gone := mustCreateTenant(t, ed, "Gone", "org_gone", StatusActive)
+		v, err := ed.AddEndpoint(ctx, tn.ID, EndpointInput{URL: ptr("https://x2.example/")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		waitCache(t, "b sees the second endpoint and the new tenant", func() bool {
+			r, ok := b.BySourceID("org_y")
+			_, g := b.BySourceID("org_gone")
+			return ok && g && len(r.Endpoints) == 2
+		})
+		if _, err := ed.UpdateEndpoint(ctx, tn.ID, v.ID, EndpointInput{Enabled: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		waitCache(t, "b sees the endpoint disabled", func() bool {
+			r, ok := b.BySourceID("org_y")
+			return ok && len(r.Endpoints) == 2 && !r.Endpoints[1].Enabled
+		})
+		if err := ed.RemoveEndpoint(ctx, tn.ID, v.ID); err != nil {
+			t.Fatal(err)
+		}
+		if err := ed.DeleteTenant(ctx, gone.ID); err != nil {
+			t.Fatal(err)
+		}
+		waitCache(t, "b drops the removed endpoint and the deleted tenant", func() bool {
+			r, ok := b.BySourceID("org_y")
+			_, g := b.BySourceID("org_gone")
+			_, gid := b.ByID(gone.ID)
+			return ok && !g && !gid && len(r.Endpoints) == 1
+		})
 		if b.Version() != tenantVersion(t, db.Gorm) {
 			t.Fatalf("cache version %d, database %d", b.Version(), tenantVersion(t, db.Gorm))
 		}
