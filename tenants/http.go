@@ -175,15 +175,17 @@ func (h *Handler) handleTenantDeliverHeld(c *fiber.Ctx) error {
 		return err
 	}
 	var in struct {
-		Since      *time.Time `json:"since"`
-		NullSource bool       `json:"null_source"`
+		Since      string `json:"since"` // RFC 3339; "" = all
+		NullSource bool   `json:"null_source"`
 	}
 	if err := decode(c, &in); err != nil {
 		return err
 	}
 	var since time.Time
-	if in.Since != nil {
-		since = *in.Since
+	if in.Since != "" {
+		if since, err = time.Parse(time.RFC3339, in.Since); err != nil {
+			return problem.Invalid("since", "is not an RFC 3339 time like 2026-11-01T00:00:00Z")
+		}
 	}
 	n, err := h.ed.DeliverHeld(c.UserContext(), h.held, id, in.NullSource, since, p.Email)
 	if err != nil {

@@ -103,6 +103,7 @@ func TestHandlers(t *testing.T) {
 			{"resume releases held", "admin", "POST", ta + "/resume", "", 200, `"released":3`, ""},
 			{"viewer can't deliver held", "viewer", "POST", ta + "/deliver-held", "", 403, "", ""},
 			{"support delivers held", "support", "POST", ta + "/deliver-held", `{"since":"2026-11-01T00:00:00Z"}`, 200, `"events":2`, ""},
+			{"deliver held with a bad since", "admin", "POST", ta + "/deliver-held", `{"since":"yesterday"}`, 422, `"field":"since"`, ""},
 			{"held log records who", "viewer", "GET", ta + "/held-log", "", 200, `"actor":"support@x"`, ""},
 			{"endpoints list hides secrets", "viewer", "GET", ta + "/endpoints", "", 200, `"signing_secret":{"set":true`, "whsec_"},
 			{"endpoint of another tenant", "admin", "GET", fmt.Sprint(ta, "/endpoints/", epB[0].ID), "", 404, "endpoint not found", ""},
