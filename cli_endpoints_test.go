@@ -61,9 +61,10 @@ func TestTenantAndEndpointCLI(t *testing.T) {
 			if list := must("endpoints", "list", "--tenant", id); !strings.Contains(list, "false") || !strings.Contains(list, "bearer") {
 				t.Fatalf("after update:\n%s", list)
 			}
-			must("tenants", "update", "--tenant", id, "--notes", "signed")
+			must("tenants", "update", "--tenant", id, "--notes", "signed", "--inbound-secret-file", tokenFile)
 			must("tenants", "pause", "--tenant", id)
-			if show := must("tenants", "show", "--tenant", id); !strings.Contains(show, "paused") || !strings.Contains(show, "signed") {
+			if show := must("tenants", "show", "--tenant", id); !strings.Contains(show, "paused") || !strings.Contains(show, "signed") ||
+				!regexp.MustCompile(`inbound_secret:\s+set`).MatchString(show) || strings.Contains(show, "tok-very-secret") {
 				t.Fatalf("tenants show:\n%s", show)
 			}
 			if list := must("tenants", "list", "--search", "acm", "--status", "paused"); !strings.Contains(list, "org_cli") {

@@ -208,8 +208,10 @@ func tenantsShow(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "id:         %d\nname:       %s\nsource_id:  %s\nstatus:     %s\ncreated_at: %s\nupdated_at: %s\nnotes:      %s\n\n",
-		t.ID, t.Name, t.SourceID, t.Status, t.CreatedAt.UTC().Format(time.RFC3339), t.UpdatedAt.UTC().Format(time.RFC3339), t.Notes)
+	fmt.Fprintf(out, "id:              %d\nname:            %s\nsource_id:       %s\nstatus:          %s\ncreated_at:      %s\nupdated_at:      %s\n"+
+		"inbound_secret:  %s\nboooply_api_key: %s\nnotes:           %s\n\n",
+		t.ID, t.Name, t.SourceID, t.Status, t.CreatedAt.UTC().Format(time.RFC3339), t.UpdatedAt.UTC().Format(time.RFC3339),
+		secretState(tenants.SecretState{Set: t.InboundSecretSealed != ""}), secretState(tenants.SecretState{Set: t.BoooplyAPIKeySealed != ""}), t.Notes)
 	eps, err := env.ed.ListEndpoints(ctx, t.ID)
 	if err != nil {
 		return err
@@ -224,6 +226,8 @@ func tenantsUpdate(ctx context.Context, args []string, out io.Writer) error {
 	name := fs.String("name", "", "new name")
 	sourceID := fs.String("source-id", "", "new sourceId")
 	notes := fs.String("notes", "", "new notes")
+	inbound := fs.String("inbound-secret-file", "", "file with the tenant's own Boooply webhook secret (- = stdin; empty file clears)")
+	apiKey := fs.String("boooply-api-key-file", "", "file with the organization's Boooply API key (- = stdin; empty file clears)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -231,6 +235,7 @@ func tenantsUpdate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	var u tenants.TenantUpdate
+	var err error
 	fs.Visit(func(f *flag.Flag) {
 		switch f.Name {
 		case "name":
@@ -239,8 +244,15 @@ func tenantsUpdate(ctx context.Context, args []string, out io.Writer) error {
 			u.SourceID = sourceID
 		case "notes":
 			u.Notes = notes
+		case "inbound-secret-file":
+			err = errors.Join(err, readInto(&u.InboundSecret, *inbound))
+		case "boooply-api-key-file":
+			err = errors.Join(err, readInto(&u.BoooplyAPIKey, *apiKey))
 		}
 	})
+	if err != nil {
+		return err
+	}
 	env, err := cf.open(ctx)
 	if err != nil {
 		return err

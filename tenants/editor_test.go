@@ -9,6 +9,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"strings"
 	"testing"
@@ -88,6 +89,35 @@ func TestEndpointSecrets(t *testing.T) {
 		}
 		if _, err := ed.FindEndpoint(ctx, tn.ID, e.ID); !isNotFound(err) {
 			t.Fatalf("removed endpoint: err = %v", err)
+		}
+	})
+}
+
+func TestTenantSecrets(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		ed := newTestEditor(t, db.Gorm)
+		tn := mustCreateTenant(t, ed, "Acme", "org_s", StatusActive)
+		if _, err := ed.Store.UpdateTenant(ctx, tn.ID, TenantUpdate{InboundSecret: ptr("x")}); !isInvalid(err) {
+			t.Fatalf("secret through the keyless store: err = %v, want invalid", err)
+		}
+		got, err := ed.UpdateTenant(ctx, tn.ID, TenantUpdate{InboundSecret: ptr("inbound-1"), BoooplyAPIKey: ptr("api-key-1")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for what, want := range map[string]string{"inbound": "inbound-1", "boooply": "api-key-1"} {
+			sealed := got.InboundSecretSealed
+			if what == "boooply" {
+				sealed = got.BoooplyAPIKeySealed
+			}
+			plain, err := testRing(t).Open(sealed, fmt.Sprintf("tenant:%d:%s", tn.ID, what))
+			if err != nil || string(plain) != want {
+				t.Errorf("%s secret opens to %q, %v", what, plain, err)
+			}
+		}
+		got, err = ed.UpdateTenant(ctx, tn.ID, TenantUpdate{InboundSecret: ptr("")})
+		if err != nil || got.InboundSecretSealed != "" || got.BoooplyAPIKeySealed == "" {
+			t.Fatalf("clearing the inbound secret: %+v, %v", got, err)
 		}
 	})
 }

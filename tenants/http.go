@@ -53,10 +53,17 @@ type tenantCreate struct {
 	Endpoints []EndpointInput `json:"endpoints"`
 }
 
-// tenantDetail is a tenant with its endpoints.
+// tenantDetail is a tenant with its endpoints and whether its secrets are set.
 type tenantDetail struct {
 	*Tenant
-	Endpoints []EndpointView `json:"endpoints"`
+	InboundSecret SecretState    `json:"inbound_secret"`
+	BoooplyAPIKey SecretState    `json:"boooply_api_key"`
+	Endpoints     []EndpointView `json:"endpoints,omitempty"`
+}
+
+func detail(t *Tenant, eps []EndpointView) tenantDetail {
+	return tenantDetail{Tenant: t, Endpoints: eps,
+		InboundSecret: SecretState{Set: t.InboundSecretSealed != ""}, BoooplyAPIKey: SecretState{Set: t.BoooplyAPIKeySealed != ""}}
 }
 
 func (h *Handler) handleTenantIndex(c *fiber.Ctx) error {
@@ -86,7 +93,7 @@ func (h *Handler) handleTenantCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.Status(fiber.StatusCreated).JSON(tenantDetail{Tenant: t, Endpoints: views})
+	return c.Status(fiber.StatusCreated).JSON(detail(t, views))
 }
 
 func (h *Handler) handleTenantShow(c *fiber.Ctx) error {
@@ -106,7 +113,7 @@ func (h *Handler) renderTenant(c *fiber.Ctx, id int64) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(tenantDetail{Tenant: t, Endpoints: views(eps)})
+	return c.JSON(detail(t, views(eps)))
 }
 
 func (h *Handler) handleTenantUpdate(c *fiber.Ctx) error {
@@ -125,7 +132,7 @@ func (h *Handler) handleTenantUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(t)
+	return c.JSON(detail(t, nil))
 }
 
 func (h *Handler) handleTenantStatus(s Status) fiber.Handler {

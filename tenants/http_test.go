@@ -98,6 +98,8 @@ func TestHandlers(t *testing.T) {
 			{"not a tenant id", "admin", "GET", "/api/v1/tenants/abc", "", 404, "tenant not found", ""},
 			{"viewer can't update", "viewer", "PATCH", ta, `{"notes":"x"}`, 403, "", ""},
 			{"update notes", "admin", "PATCH", ta, `{"notes":"key account"}`, 200, `"notes":"key account"`, ""},
+			{"set tenant secrets", "admin", "PATCH", ta, `{"inbound_secret":"in-sec-123","boooply_api_key":"bk-456"}`, 200, `"inbound_secret":{"set":true}`, "in-sec-123"},
+			{"tenant secrets never shown", "viewer", "GET", ta, "", 200, `"boooply_api_key":{"set":true}`, "bk-456"},
 			{"update to active is resume's job", "admin", "PATCH", ta, `{"status":"active"}`, 422, `"field":"status"`, ""},
 			{"pause", "admin", "POST", ta + "/pause", "", 200, `"status":"paused"`, ""},
 			{"resume releases held", "admin", "POST", ta + "/resume", "", 200, `"released":3`, ""},

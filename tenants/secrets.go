@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -136,4 +137,40 @@ func (ed *Editor) keepPrevious(e *Endpoint, expires time.Time) error {
 // errNoKey refuses to store a secret when the operator key was not given.
 func errNoKey(field string) error {
 	return problem.Invalid(field, "storing a secret needs the operator key (SWITCHBOARD_SECRET_KEY)")
+}
+
+// UpdateTenant applies u to tenant id like Store.UpdateTenant, and seals
+// its secrets (contexts "tenant:<id>:inbound" and "tenant:<id>:boooply").
+func (ed *Editor) UpdateTenant(ctx context.Context, id int64, u TenantUpdate) (*Tenant, error) {
+	if ed.ring == nil {
+		return ed.Store.UpdateTenant(ctx, id, u)
+	}
+	return ed.updateTenant(ctx, id, u, ed.sealTenant)
+}
+
+func (ed *Editor) sealTenant(t *Tenant, u TenantUpdate) error {
+	for _, f := range []struct {
+		in    *string
+		dst   *string
+		field string
+		what  string
+	}{
+		{u.InboundSecret, &t.InboundSecretSealed, "inbound_secret", "inbound"},
+		{u.BoooplyAPIKey, &t.BoooplyAPIKeySealed, "boooply_api_key", "boooply"},
+	} {
+		switch {
+		case f.in == nil:
+		case *f.in == "":
+			*f.dst = ""
+		case len(*f.in) > 4096 || strings.ContainsAny(*f.in, "\r\n\x00"):
+			return problem.Invalid(f.field, "must be one line of at most 4096 bytes")
+		default:
+			sealed, err := ed.ring.Seal([]byte(*f.in), fmt.Sprintf("tenant:%d:%s", t.ID, f.what))
+			if err != nil {
+				return err
+			}
+			*f.dst = sealed
+		}
+	}
+	return nil
 }

@@ -138,6 +138,14 @@ func FindBySourceID(ctx context.Context, db *gorm.DB, sourceID string) (*Tenant,
 // values are problem.Invalid, a taken sourceId problem.Conflict. Changing
 // the status this way does not release held deliveries: use Editor.Resume.
 func (s *Store) UpdateTenant(ctx context.Context, id int64, u TenantUpdate) (*Tenant, error) {
+	return s.updateTenant(ctx, id, u, nil)
+}
+
+// updateTenant applies u; seal (nil: secrets refused) stores the plaintext secrets of u onto t.
+func (s *Store) updateTenant(ctx context.Context, id int64, u TenantUpdate, seal func(*Tenant, TenantUpdate) error) (*Tenant, error) {
+	if seal == nil && (u.InboundSecret != nil || u.BoooplyAPIKey != nil) {
+		return nil, errNoKey("inbound_secret")
+	}
 	var out *Tenant
 	err := s.write(ctx, func(tx *gorm.DB) error {
 		t, err := findTenant(ctx, tx, id)
@@ -146,6 +154,11 @@ func (s *Store) UpdateTenant(ctx context.Context, id int64, u TenantUpdate) (*Te
 		}
 		if err := u.apply(t); err != nil {
 			return err
+		}
+		if seal != nil {
+			if err := seal(t, u); err != nil {
+				return err
+			}
 		}
 		t.UpdatedAt = s.now().UTC()
 		if err := tx.Select("*").Omit("created_at").Save(t).Error; err != nil {

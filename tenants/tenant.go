@@ -159,6 +159,11 @@ type TenantUpdate struct {
 	SourceID *string `json:"source_id"`
 	Notes    *string `json:"notes"`
 	Status   *Status `json:"status"`
+	// InboundSecret is the tenant's own Boooply webhook secret and
+	// BoooplyAPIKey its organization API key, in plaintext; they are sealed
+	// before storing (Editor only). "" clears.
+	InboundSecret *string `json:"inbound_secret"`
+	BoooplyAPIKey *string `json:"boooply_api_key"`
 }
 
 // apply copies the set fields onto t and validates the result.
