@@ -1,22 +1,61 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
 
-	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/egress"
+	"github.com/switchboard-gw/switchboard/secrets"
+	"github.com/switchboard-gw/switchboard/tenants"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
-// mountAPI mounts the JSON API under /api/v1. Until real authentication
-// lands it is mounted only with --insecure-local-api, every caller being a
-// local admin.
-func mountAPI(app *fiber.App, cfg Config, svc *webhooks.Service, store *webhooks.Store, log *slog.Logger) {
-	if !cfg.InsecureLocalAPI {
-		return
+// apiDeps is what the JSON API handlers need.
+type apiDeps struct {
+	db    *database.DB
+	ring  *secrets.Keyring
+	guard *egress.Guard
+	cache *tenants.Cache
+	held  tenants.HeldEvents
+	svc   *webhooks.Service
+}
+
+// mountAPI mounts every package's /api/v1 routes on api, which already
+// authenticates (auth.LocalAdmin until accounts exist).
+func mountAPI(api fiber.Router, d apiDeps) {
+	tenants.Routes(api, tenants.NewHandler(newEditor(d.db, d.ring, d.guard, d.cache), d.held))
+	webhooks.DeliveryRoutes(api, webhooks.NewDeliveriesHandler(webhooks.NewStore(d.db.Gorm), d.svc))
+}
+
+// newEditor builds the tenants editor; cache (may be nil) refreshes at once after each write.
+func newEditor(db *database.DB, ring *secrets.Keyring, guard *egress.Guard, cache *tenants.Cache) *tenants.Editor {
+	store := tenants.NewStore(db.Gorm)
+	if cache != nil {
+		store.OnChange(cache.Changed)
 	}
-	log.Warn("The JSON API at /api/v1 is open to anyone who can reach the listener (--insecure-local-api). Use it only on a trusted machine.")
-	api := app.Group("/api/v1", auth.LocalAdmin())
-	webhooks.DeliveryRoutes(api, webhooks.NewDeliveriesHandler(store, svc))
+	return tenants.NewEditor(store, ring, guard, eventTypeNames())
+}
+
+func eventTypeNames() []string {
+	var out []string
+	for _, et := range webhooks.EventTypes() {
+		out = append(out, et.Name)
+	}
+	return out
+}
+
+// startTenantCache loads the sourceId cache and keeps it fresh until stop is called.
+func startTenantCache(ctx context.Context, db *database.DB, log *slog.Logger) (*tenants.Cache, func()) {
+	cache := tenants.NewCache(db.Gorm, tenants.DefaultCachePoll, log)
+	if err := cache.Refresh(ctx); err != nil {
+		// Run retries; until then every lookup falls back to the database.
+		log.Warn("Tenant cache not loaded yet; routing reads the database meanwhile.", "error", err)
+	}
+	cctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); cache.Run(cctx) }()
+	return cache, func() { cancel(); <-done }
 }

@@ -32,7 +32,10 @@ type Config struct {
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
 	Delivery              DeliveryConfig
-	InsecureLocalAPI      bool // SWITCHBOARD_INSECURE_LOCAL_API: mount /api/v1 as a local admin
+	// DefaultTenant (a sourceId or tenant id) owns events without a sourceId; "" = they stay unrouted.
+	DefaultTenant string
+	// InsecureLocalAPI mounts /api/v1 with every caller treated as admin (local experiments only).
+	InsecureLocalAPI bool
 }
 
 // DeliveryConfig is the delivery engine's settings (issue 5).
@@ -82,15 +85,17 @@ func parseServeConfig(args []string) (Config, error) {
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
 	delivery := addDeliveryFlags(fs)
-	localAPI := fs.Bool("insecure-local-api", envBool("SWITCHBOARD_INSECURE_LOCAL_API"), "serve /api/v1 without authentication, as a local admin (SWITCHBOARD_INSECURE_LOCAL_API)")
+	defaultTenant := fs.String("default-tenant", os.Getenv("SWITCHBOARD_DEFAULT_TENANT"), "sourceId or id of the tenant that owns events without a sourceId (SWITCHBOARD_DEFAULT_TENANT)")
+	insecureAPI := fs.Bool("insecure-local-api", envBool("SWITCHBOARD_INSECURE_LOCAL_API"), "mount /api/v1 with every caller as admin, for local use only (SWITCHBOARD_INSECURE_LOCAL_API)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
-	cfg := Config{Delivery: delivery.config(), InsecureLocalAPI: *localAPI,
+	cfg := Config{Delivery: delivery.config(),
 		DatabaseURL: *db.url, Listen: *listen, AllowPrivateEndpoints: *db.allowPrivate, SecretKey: *key,
 		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
 		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,
 	}
+	cfg.DefaultTenant, cfg.InsecureLocalAPI = strings.TrimSpace(*defaultTenant), *insecureAPI
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err

@@ -114,7 +114,7 @@ func TestThreeReplicas(t *testing.T) {
 		b, s := startReplica(t, url, "--retry-schedule", "20ms,20ms,20ms,20ms,20ms", "--rescue-stuck-after", "2s", "--shutdown-timeout", shutdown)
 		bases, stops = append(bases, b), append(stops, s)
 	}
-	runCLI(t, "tenants", "create", "--database-url", url, "--allow-private-endpoints",
+	runCLI(t, "tenants", "create", "--database-url", url, "--secret-key", testKey, "--allow-private-endpoints",
 		"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/hook")
 	db := testdb.Open(t, url)
 
@@ -205,7 +205,7 @@ func TestDeliveriesCLIAndMetrics(t *testing.T) {
 			t.Cleanup(recv.Close)
 			base, _ := startServer(t, target.URL, "--retry-schedule", "10ms", "--insecure-local-api", "--breaker-cooldown", "50ms")
 			db := testdb.Open(t, target.URL)
-			tenant := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--allow-private-endpoints",
+			tenant := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
 				"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/hook"))
 			for i := range 3 {
 				body := meetingEvent(t, i)

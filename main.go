@@ -25,6 +25,7 @@ var commands = map[string]command{
 	"serve":       cmdServe,
 	"migrate":     cmdMigrate,
 	"tenants":     cmdTenants,
+	"endpoints":   cmdEndpoints,
 	"events":      cmdEvents,
 	"version":     cmdVersion,
 	"healthcheck": cmdHealthcheck,
@@ -36,7 +37,10 @@ const usage = `Usage: switchboard [COMMAND] [FLAGS]
 Commands:
   serve                    run the gateway (the default)
   migrate [status]         apply database migrations, or list them
-  tenants create|list      manage tenants
+  tenants create|list|show|update|pause|resume|disable|delete|deliver-held
+                           manage tenants and their held events
+  endpoints add|update|remove|list|rotate-secret
+                           manage a tenant's endpoints
   events list [--unrouted] list inbound events
   deliveries list|show|retry|bulk-retry|replay|test|enable-endpoint
                            inspect and act on deliveries

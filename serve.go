@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/riverqueue/river"
 
+	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/problem"
@@ -48,7 +49,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	keyring := secrets.NewKeyring(key)
+	ring := secrets.NewKeyring(key)
 	if !cfg.NoMigrate {
 		if err := db.Migrate(ctx, logWriter{log}); err != nil {
 			return err
@@ -65,14 +66,16 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	policy := webhooks.NewRetryPolicy(cfg.RetrySchedule, 0.2)
 	registry := newMetricsRegistry(db)
-	worker := webhooks.NewWorker(webhooks.WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: guard, Keyring: keyring,
+	worker := webhooks.NewWorker(webhooks.WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: guard, Keyring: ring,
 		Policy: policy, Timeout: cfg.DeliveryTimeout, UserAgent: "Switchboard/" + version, Log: log,
 		Metrics: webhooks.NewMetrics(registry), Breaker: cfg.Delivery.breakerConfig(), MaxConcurrency: cfg.Delivery.MaxConcurrency})
 	queue, err := newQueue(db, cfg, policy, worker, log)
 	if err != nil {
 		return err
 	}
-	svc := webhooks.NewService(db.Gorm, routing.NewPlanner(), queue, policy, log)
+	cache, stopCache := startTenantCache(ctx, db, log)
+	defer stopCache()
+	svc := webhooks.NewService(db.Gorm, routing.NewCachedPlanner(cache, cfg.DefaultTenant), queue, policy, log)
 
 	app := newApp(cfg, log)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
@@ -87,7 +90,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
 	mountMetrics(app, registry)
-	mountAPI(app, cfg, svc, webhooks.NewStore(db.Gorm), log)
+	if cfg.InsecureLocalAPI {
+		log.Warn("The /api/v1 API is mounted WITHOUT authentication (SWITCHBOARD_INSECURE_LOCAL_API): every caller is an admin.")
+		mountAPI(app.Group("/api/v1", auth.LocalAdmin()), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc})
+	}
 
 	// Not ctx: cancelling River's start context cancels running jobs at once;
 	// shutdown stops River itself (stopQueue) so in-flight attempts finish.

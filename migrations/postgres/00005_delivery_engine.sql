@@ -21,10 +21,8 @@ CREATE INDEX deliveries_created_idx ON deliveries (created_at);
 -- Per attempt: request headers (secrets redacted) and selected response headers, as JSON objects.
 ALTER TABLE attempts ADD COLUMN request_headers TEXT NOT NULL DEFAULT '{}';
 ALTER TABLE attempts ADD COLUMN response_headers TEXT NOT NULL DEFAULT '{}';
-CREATE INDEX events_received_idx ON events (received_at);
 
 -- +goose Down
-DROP INDEX events_received_idx;
 ALTER TABLE attempts DROP COLUMN response_headers;
 ALTER TABLE attempts DROP COLUMN request_headers;
 DROP INDEX deliveries_created_idx;
