@@ -1,0 +1,226 @@
+package routing
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+)
+
+// Values inside a rules mapping are plain JSON values with two choices that
+// keep the output faithful: objects are *object (keys in insertion order, so
+// output key order is the order of the rules), and numbers are json.Number
+// (the source text, so 72.0 stays 72.0 and big ids keep every digit).
+
+// object is a JSON object that remembers key order.
+type object struct {
+	keys []string
+	vals map[string]any
+}
+
+func newObject() *object { return &object{vals: map[string]any{}} }
+
+// get returns the value at k.
+func (o *object) get(k string) (any, bool) {
+	v, ok := o.vals[k]
+	return v, ok
+}
+
+// set replaces k's value in place, or appends k.
+func (o *object) set(k string, v any) {
+	if _, ok := o.vals[k]; !ok {
+		o.keys = append(o.keys, k)
+	}
+	o.vals[k] = v
+}
+
+// missing is the value of a path that leads nowhere; a target whose value
+// is missing is left out of the output.
+type missingValue struct{}
+
+var missing any = missingValue{}
+
+// maxDepth bounds nesting when decoding, so hostile input can't exhaust the stack.
+const maxDepth = 200
+
+// decodeOrdered decodes one JSON document into ordered values.
+func decodeOrdered(b []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	dec.UseNumber()
+	v, err := decodeValue(dec, 0)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
+		return nil, errors.New("trailing data after the JSON document")
+	}
+	return v, nil
+}
+
+func decodeValue(dec *json.Decoder, depth int) (any, error) {
+	if depth > maxDepth {
+		return nil, errors.New("JSON nested too deeply")
+	}
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	d, ok := tok.(json.Delim)
+	if !ok {
+		return tok, nil // string, json.Number, bool or nil
+	}
+	switch d {
+	case '{':
+		o := newObject()
+		for dec.More() {
+			kt, err := dec.Token()
+			if err != nil {
+				return nil, err
+			}
+			v, err := decodeValue(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			o.set(kt.(string), v)
+		}
+		_, err := dec.Token()
+		return o, err
+	case '[':
+		arr := []any{}
+		for dec.More() {
+			v, err := decodeValue(dec, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			arr = append(arr, v)
+		}
+		_, err := dec.Token()
+		return arr, err
+	}
+	return nil, fmt.Errorf("unexpected %v", d)
+}
+
+// encodeOrdered writes v as compact JSON, objects in key order, numbers as
+// their source text, without HTML escaping (payloads aren't HTML).
+func encodeOrdered(buf *bytes.Buffer, v any) error {
+	switch x := v.(type) {
+	case nil:
+		buf.WriteString("null")
+	case bool:
+		buf.WriteString(strconv.FormatBool(x))
+	case json.Number:
+		buf.WriteString(string(x))
+	case string:
+		writeString(buf, x)
+	case *object:
+		buf.WriteByte('{')
+		n := 0
+		for _, k := range x.keys {
+			if x.vals[k] == missing {
+				continue
+			}
+			if n > 0 {
+				buf.WriteByte(',')
+			}
+			n++
+			writeString(buf, k)
+			buf.WriteByte(':')
+			if err := encodeOrdered(buf, x.vals[k]); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte('}')
+	case []any:
+		buf.WriteByte('[')
+		for i, e := range x {
+			if i > 0 {
+				buf.WriteByte(',')
+			}
+			if e == missing {
+				e = nil
+			}
+			if err := encodeOrdered(buf, e); err != nil {
+				return err
+			}
+		}
+		buf.WriteByte(']')
+	default:
+		return fmt.Errorf("cannot encode %T", v)
+	}
+	return nil
+}
+
+func writeString(buf *bytes.Buffer, s string) {
+	enc := json.NewEncoder(buf)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(s) // a string always encodes
+	buf.Truncate(buf.Len() - 1)
+}
+
+// fromPlain turns a value decoded by encoding/json (maps, []any) into the
+// ordered form, sorting map keys so the result is deterministic.
+func fromPlain(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		o := newObject()
+		for _, k := range sortedKeys(x) {
+			o.set(k, fromPlain(x[k]))
+		}
+		return o
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = fromPlain(e)
+		}
+		return out
+	case float64:
+		return json.Number(strconv.FormatFloat(x, 'f', -1, 64))
+	case int:
+		return json.Number(strconv.Itoa(x))
+	}
+	return v
+}
+
+// isEmpty reports whether v is missing, null, "", [] or {}.
+func isEmpty(v any) bool {
+	switch x := v.(type) {
+	case nil, missingValue:
+		return true
+	case string:
+		return x == ""
+	case []any:
+		return len(x) == 0
+	case *object:
+		return len(x.keys) == 0
+	}
+	return false
+}
+
+// text renders a scalar as template text: strings as they are, numbers as
+// their source text, arrays joined with ", ", missing and null as "".
+func text(v any) string {
+	switch x := v.(type) {
+	case nil, missingValue:
+		return ""
+	case string:
+		return x
+	case json.Number:
+		return string(x)
+	case bool:
+		return strconv.FormatBool(x)
+	case []any:
+		var b bytes.Buffer
+		for i, e := range x {
+			if i > 0 {
+				b.WriteString(", ")
+			}
+			b.WriteString(text(e))
+		}
+		return b.String()
+	}
+	var b bytes.Buffer
+	_ = encodeOrdered(&b, v)
+	return b.String()
+}
