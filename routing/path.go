@@ -193,7 +193,9 @@ func (b *builder) assign(p path, val any) error {
 			pos, seen := b.slotOf(arr, p[:i+1].String(), s.index)
 			if !seen {
 				*arr = append(*arr, b.wrap(next, !last))
-			} else if last || !sameKind((*arr)[pos], next) {
+			} else if !last && !sameKind((*arr)[pos], next) {
+				return fmt.Errorf("%s already holds %s", p[:i+1], describe(unwrapTree((*arr)[pos])))
+			} else if last {
 				(*arr)[pos] = b.wrap(next, !last)
 			}
 			cur = (*arr)[pos]
@@ -204,7 +206,10 @@ func (b *builder) assign(p path, val any) error {
 			return fmt.Errorf("%s is not an object", p[:i])
 		}
 		old, exists := o.get(s.key)
-		if !exists || last || !sameKind(old, next) {
+		if exists && !last && !sameKind(old, next) {
+			return fmt.Errorf("%s already holds %s", p[:i+1], describe(unwrapTree(old)))
+		}
+		if !exists || last {
 			o.set(s.key, b.wrap(next, !last))
 		}
 		cur, _ = o.get(s.key)

@@ -210,7 +210,7 @@ func (r *compiledRule) eval(e *env) (any, error) {
 		if r.from != nil && r.from.root() == rootCorrelation {
 			return nil, &CorrelationMissingError{Key: r.from[1:].String(), MeetingCode: e.meetingCode}
 		}
-		return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: "required value " + r.from.String() + " is missing"}
+		return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: "required value " + r.source() + " is missing"}
 	}
 	return v, nil
 }
@@ -242,4 +242,15 @@ func (cs *compiledSet) usesCorrelation() bool {
 		}
 	}
 	return false
+}
+
+// source names the rule's source for messages.
+func (r *compiledRule) source() string {
+	switch {
+	case r.from != nil:
+		return r.from.String()
+	case r.hasValue:
+		return "(constant)"
+	}
+	return "(template)"
 }
