@@ -117,7 +117,7 @@ func TestRenderErrorsNameTheRule(t *testing.T) {
 		{"correlation missing", `{"mode":"rules","rules":[{"target":"a","from":"correlation.candidate_id","required":true}]}`,
 			"evaluation", `correlation candidate_id missing for meetingCode Boooply-AI-1234567890`},
 		{"target clash", `{"mode":"rules","rules":[{"target":"a","value":1},{"target":"a[0]","value":2}]}`,
-			"evaluation", `rules[1] (target a[0]): a is not an array`},
+			"evaluation", `rules[1] (target a[0]): a already holds a number`},
 		{"jq not an object", `{"mode":"jq","program":".data.scores.overall"}`, "scores", "produced a number; it must produce one object"},
 		{"jq two outputs", `{"mode":"jq","program":"{a:1},{b:2}"}`, "scores", "more than one output"},
 		{"jq no output", `{"mode":"jq","program":"empty"}`, "scores", "no output"},
