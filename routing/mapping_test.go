@@ -215,3 +215,5 @@ func TestRuleErrorIsTyped(t *testing.T) {
 		t.Fatalf("err = %#v, want a RuleError for rules[0].ops[0]", err)
 	}
 }
+
+func readSample(name string) ([]byte, error) { return os.ReadFile("../webhooks/samples/" + name + ".json") }
