@@ -31,6 +31,9 @@ type Config struct {
 	NoMigrate             bool
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
+	// InsecureLocalAPI mounts /api/v1 with every caller an admin (local
+	// experiments only, until real authentication lands).
+	InsecureLocalAPI bool
 }
 
 // Defaults, named so the README table and the code agree.
@@ -68,6 +71,7 @@ func parseServeConfig(args []string) (Config, error) {
 	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
+	insecureAPI := fs.Bool("insecure-local-api", envBool("SWITCHBOARD_INSECURE_LOCAL_API"), "mount /api/v1 with every caller an admin: local experiments only (SWITCHBOARD_INSECURE_LOCAL_API)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -76,6 +80,7 @@ func parseServeConfig(args []string) (Config, error) {
 		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
 		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,
 	}
+	cfg.InsecureLocalAPI = *insecureAPI
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err

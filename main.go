@@ -22,12 +22,14 @@ var version = "dev"
 type command func(ctx context.Context, args []string, out io.Writer) error
 
 var commands = map[string]command{
-	"serve":       cmdServe,
-	"migrate":     cmdMigrate,
-	"tenants":     cmdTenants,
-	"events":      cmdEvents,
-	"version":     cmdVersion,
-	"healthcheck": cmdHealthcheck,
+	"serve":        cmdServe,
+	"migrate":      cmdMigrate,
+	"tenants":      cmdTenants,
+	"events":       cmdEvents,
+	"version":      cmdVersion,
+	"healthcheck":  cmdHealthcheck,
+	"mapping":      cmdMapping,
+	"correlations": cmdCorrelations,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -37,6 +39,10 @@ Commands:
   migrate [status]         apply database migrations, or list them
   tenants create|list      manage tenants
   events list [--unrouted] list inbound events
+  mapping set|show|versions|diff|restore|preview|presets|ops
+                           endpoint payload mappings
+  correlations set|show|import
+                           a tenant's meetingCode → ATS ids records
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
 

@@ -14,6 +14,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/riverqueue/river"
 
+	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/problem"
@@ -80,6 +81,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
+	if cfg.InsecureLocalAPI {
+		log.Warn("The API is mounted without authentication (SWITCHBOARD_INSECURE_LOCAL_API): every caller is an admin. Never expose this.")
+		mountAPI(app.Group("/api/v1", auth.LocalAdmin()), db.Gorm)
+	}
 
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)
