@@ -216,4 +216,6 @@ func TestRuleErrorIsTyped(t *testing.T) {
 	}
 }
 
-func readSample(name string) ([]byte, error) { return os.ReadFile("../webhooks/samples/" + name + ".json") }
+func readSample(name string) ([]byte, error) {
+	return os.ReadFile("../webhooks/samples/" + name + ".json")
+}
