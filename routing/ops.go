@@ -196,6 +196,14 @@ func number(v any) (float64, error) {
 	return f, nil
 }
 
+// finite formats f, refusing results JSON cannot carry.
+func finite(op string, f float64) (any, error) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		return nil, fmt.Errorf("%s: the result is out of range", op)
+	}
+	return formatNumber(f), nil
+}
+
 func formatNumber(f float64) json.Number {
 	if f == 0 {
 		f = 0 // no "-0"
@@ -249,7 +257,7 @@ func opScale(args []string, v any) (any, error) {
 		return nil, fmt.Errorf("scale: %w", err)
 	}
 	y := f[2] + (x-f[0])*(f[3]-f[2])/(f[1]-f[0])
-	return formatNumber(math.Round(y*1e6) / 1e6), nil
+	return finite("scale", math.Round(y*1e6)/1e6)
 }
 
 func checkIntArgs(args []string) error {
@@ -272,7 +280,10 @@ func opRound(args []string, v any) (any, error) {
 		return nil, fmt.Errorf("round: %w", err)
 	}
 	p := math.Pow(10, float64(min(digits, 15)))
-	return formatNumber(math.Round(x*p) / p), nil
+	if r := math.Round(x*p) / p; !math.IsInf(r, 0) && !math.IsNaN(r) {
+		return formatNumber(r), nil
+	}
+	return formatNumber(x), nil // too large to have decimals anyway
 }
 
 var dateLayouts = map[string]string{"rfc3339": time.RFC3339Nano, "date": time.DateOnly, "datetime": time.DateTime}

@@ -32,6 +32,7 @@ var opCases = []struct {
 	{name: "convert rejects object to number", op: "convert", args: []string{"number"}, in: newObject(), wantErr: "not a number"},
 	{name: "scale 1-5 to 0-100", op: "scale", args: []string{"1", "5", "0", "100"}, in: n("3"), want: n("50")},
 	{name: "scale 0-100 to 1-5", op: "scale", args: []string{"0", "100", "1", "5"}, in: n("72"), want: n("3.88")},
+	{name: "scale out of range", op: "scale", args: []string{"0", "1e-300", "0", "1e300"}, in: n("1e300"), wantErr: "out of range"},
 	{name: "scale rejects text", op: "scale", args: []string{"1", "5", "0", "100"}, in: "high", wantErr: "not a number"},
 	{name: "round", op: "round", in: n("3.6"), want: n("4")},
 	{name: "round to 1 digit", op: "round", args: []string{"1"}, in: n("3.66"), want: n("3.7")},
