@@ -94,15 +94,16 @@ func mappingPreview(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	var events routing.EventFunc
+	var corrs routing.CorrelationFunc
 	if *eventID > 0 {
 		db, err := openMigratedDB(ctx, *dbf.url)
 		if err != nil {
 			return err
 		}
 		defer db.Close()
-		events = storedEvents(db.Gorm)
+		events, corrs = storedEvents(db.Gorm), routing.NewStore(db.Gorm).CorrelationFunc()
 	}
-	res, err := routing.Preview(ctx, req, webhooks.Sample, events, nil)
+	res, err := routing.Preview(ctx, req, webhooks.Sample, events, corrs, nil)
 	if err != nil {
 		return problemText(err)
 	}

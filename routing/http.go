@@ -2,6 +2,7 @@ package routing
 
 import (
 	"bytes"
+	"errors"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -75,7 +76,7 @@ func (h *Handler) handleMappingShow(c *fiber.Ctx) error {
 		return err
 	}
 	v, err := h.store.CurrentVersion(c.UserContext(), tenantID, endpointID)
-	if p, ok := problem.As(err); ok && p.Message == "mapping version not found" {
+	if errors.Is(err, ErrNoMapping) {
 		return c.JSON(fiber.Map{"version": nil, "mapping": Mapping{Mode: ModePassthrough}})
 	} else if err != nil {
 		return err

@@ -38,7 +38,7 @@ func (h *Handler) handleMappingPreview(c *fiber.Ctx) error {
 		}
 		body.Mapping = []byte(v.Spec)
 	}
-	res, err := Preview(c.UserContext(), body.PreviewRequest, h.samples, h.events, auth.Scope(c))
+	res, err := Preview(c.UserContext(), body.PreviewRequest, h.samples, h.events, h.store.correlationOf, auth.Scope(c))
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
@@ -52,8 +53,37 @@ func testApp(db *database.DB, role auth.Role, scope []int64) *fiber.App {
 		}
 		return nil, fmt.Errorf("no sample %q", et)
 	}
-	Routes(api, NewHandler(NewStore(db.Gorm), samples, nil))
+	Routes(api, NewHandler(NewStore(db.Gorm), samples, eventsFrom(db)))
 	return app
+}
+
+// eventsFrom reads the real events table (what main wires over webhooks.Store).
+func eventsFrom(db *database.DB) EventFunc {
+	return func(ctx context.Context, id int64) (*StoredEvent, error) {
+		var ev StoredEvent
+		res := db.Gorm.WithContext(ctx).Raw("SELECT tenant_id, event_type, meeting_code, revision, body FROM events WHERE id = ?", id).Scan(&ev)
+		if res.Error != nil {
+			return nil, res.Error
+		}
+		if res.RowsAffected == 0 {
+			return nil, problem.NotFound("event")
+		}
+		return &ev, nil
+	}
+}
+
+// mustInsertEvent stores a sample as an event of tenantID (nil: unrouted).
+func mustInsertEvent(t testing.TB, db *database.DB, tenantID *int64, sample string) int64 {
+	t.Helper()
+	body, _ := readSample(sample)
+	var id int64
+	err := db.Gorm.Raw(`INSERT INTO events (event_type, meeting_code, tenant_id, revision, fingerprint, body, received_at)
+		VALUES (?, ?, ?, 1, ?, ?, ?) RETURNING id`, "interview."+sample, "Boooply-AI-1234567890", tenantID,
+		fmt.Sprint("fp-", sample, tenantID != nil), body, time.Now().UTC()).Scan(&id).Error
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
 }
 
 type scenario struct {
@@ -140,7 +170,22 @@ func TestPreviewAPI(t *testing.T) {
 			&Mapping{Mode: ModeJQ, Program: "{score: .data.scores.overall}"}, "t", ""); err != nil {
 			t.Fatal(err)
 		}
+		owned := mustInsertEvent(t, db, &a, "evaluation")
+		unrouted := mustInsertEvent(t, db, nil, "scores")
+		if err := NewStore(db.Gorm).PutCorrelation(context.Background(), &Correlation{TenantID: a, MeetingCode: "Boooply-AI-1234567890",
+			Attributes: map[string]string{"candidate_id": "c-77"}}); err != nil {
+			t.Fatal(err)
+		}
+		eventDraft := func(id int64) string {
+			return fmt.Sprintf(`{"mapping":{"mode":"rules","rules":[{"target":"c","from":"correlation.candidate_id"},{"target":"e","from":"event"}]},"event_id":%d}`, id)
+		}
 		runScenarios(t, db, []scenario{
+			{"stored event uses its tenant's correlation", auth.RoleViewer, []int64{a}, "POST", "/api/v1/mapping/preview", eventDraft(owned), 200,
+				[]string{`"output":{"c":"c-77","e":"interview.evaluation"}`}, nil},
+			{"stored event of another tenant", auth.RoleViewer, []int64{a + 100}, "POST", "/api/v1/mapping/preview", eventDraft(owned), 404, nil, []string{"c-77"}},
+			{"unrouted event hidden from scoped users", auth.RoleSupport, []int64{a}, "POST", "/api/v1/mapping/preview", eventDraft(unrouted), 404, nil, nil},
+			{"unrouted event visible to admins", auth.RoleAdmin, nil, "POST", "/api/v1/mapping/preview", eventDraft(unrouted), 200, []string{`"e":"interview.scores"`}, nil},
+			{"unknown event", auth.RoleAdmin, nil, "POST", "/api/v1/mapping/preview", eventDraft(999999), 404, nil, nil},
 			{"draft on a sample", auth.RoleViewer, nil, "POST", "/api/v1/mapping/preview",
 				`{"mapping":{"mode":"rules","rules":[{"target":"n","template":"{{data.candidateName}} — {{data.recommendation}}"}]},"sample":"evaluation"}`,
 				200, []string{`"ok":true`, `"output":{"n":"Jane Doe — PASS"}`}, nil},

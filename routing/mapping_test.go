@@ -1,6 +1,7 @@
 package routing
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"os"
@@ -218,4 +219,19 @@ func TestRuleErrorIsTyped(t *testing.T) {
 
 func readSample(name string) ([]byte, error) {
 	return os.ReadFile("../webhooks/samples/" + name + ".json")
+}
+
+func TestEncodeStrings(t *testing.T) {
+	for in, want := range map[string]string{
+		`plain — ü <a&b>`: `"plain — ü <a&b>"`,
+		"q\"b\\n\n\x01":    `"q\"b\\n\n\u0001"`,
+		"bad \xff":         `"bad \ufffd"`,
+		"ls \u2028":        `"ls \u2028"`,
+	} {
+		var buf bytes.Buffer
+		writeString(&buf, in)
+		if buf.String() != want {
+			t.Errorf("writeString(%q) = %s, want %s", in, buf.String(), want)
+		}
+	}
 }

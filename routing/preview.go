@@ -28,10 +28,15 @@ type StoredEvent struct {
 // (main wires it over webhooks.Store.FindEvent).
 type EventFunc func(ctx context.Context, id int64) (*StoredEvent, error)
 
+// CorrelationFunc returns a tenant's correlation record for a meetingCode,
+// nil when there is none.
+type CorrelationFunc func(ctx context.Context, tenantID int64, meetingCode string) (map[string]string, error)
+
 // PreviewRequest is a preview: a mapping and an input. The input is a
 // sample ("evaluation" or "interview.evaluation") or a stored event;
-// Correlation, when given, stands in for the tenant's record and URL for
-// the endpoint URL template.
+// Correlation, when given, stands in for the tenant's record (a stored
+// event otherwise uses its tenant's real record); URL is an endpoint URL
+// template to fill.
 type PreviewRequest struct {
 	Mapping     json.RawMessage   `json:"mapping"`
 	Sample      string            `json:"sample,omitempty"`
@@ -91,10 +96,15 @@ func resolveInput(ctx context.Context, req PreviewRequest, samples SampleFunc, e
 // Preview validates the mapping and renders the input with it. A mapping
 // that does not validate, or fails on this input, gives OK false and the
 // errors; only a bad request (no input, unknown sample) is an error.
-func Preview(ctx context.Context, req PreviewRequest, samples SampleFunc, events EventFunc, scope []int64) (*PreviewResult, error) {
+func Preview(ctx context.Context, req PreviewRequest, samples SampleFunc, events EventFunc, corrs CorrelationFunc, scope []int64) (*PreviewResult, error) {
 	in, err := resolveInput(ctx, req, samples, events, scope)
 	if err != nil {
 		return nil, err
+	}
+	if req.Correlation == nil && in.TenantID != 0 && corrs != nil {
+		if req.Correlation, err = corrs(ctx, in.TenantID, in.MeetingCode); err != nil {
+			return nil, err
+		}
 	}
 	res := &PreviewResult{EventType: in.EventType}
 	if len(req.Mapping) == 0 {

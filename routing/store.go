@@ -123,8 +123,12 @@ func (s *Store) FindVersion(ctx context.Context, tenantID, endpointID int64, num
 	return s.findVersion(ctx, s.db.WithContext(ctx).Where("number = ?", number), tenantID, endpointID)
 }
 
-// CurrentVersion returns the endpoint's newest version, or problem.NotFound
-// when it has none (it passes events through).
+// ErrNoMapping is CurrentVersion's answer for an endpoint without any
+// mapping version (it passes events through); it is a problem.NotFound.
+var ErrNoMapping = problem.NotFound("mapping version")
+
+// CurrentVersion returns the endpoint's newest version, ErrNoMapping when
+// it has none, or problem.NotFound when the endpoint isn't the tenant's.
 func (s *Store) CurrentVersion(ctx context.Context, tenantID, endpointID int64) (*MappingVersion, error) {
 	return s.findVersion(ctx, s.db.WithContext(ctx).Order("number DESC"), tenantID, endpointID)
 }
@@ -136,7 +140,7 @@ func (s *Store) findVersion(ctx context.Context, q *gorm.DB, tenantID, endpointI
 		if err := checkEndpoint(ctx, s.db, tenantID, endpointID); err != nil {
 			return nil, err
 		}
-		return nil, problem.NotFound("mapping version")
+		return nil, ErrNoMapping
 	} else if err != nil {
 		return nil, fmt.Errorf("find mapping version: %w", err)
 	}
@@ -210,6 +214,20 @@ func findCorrelation(ctx context.Context, db *gorm.DB, tenantID int64, meetingCo
 	}
 	return &c, nil
 }
+
+// correlationOf is a CorrelationFunc over the store.
+func (s *Store) correlationOf(ctx context.Context, tenantID int64, meetingCode string) (map[string]string, error) {
+	rec, err := findCorrelation(ctx, s.db, tenantID, meetingCode)
+	if p, ok := problem.As(err); ok && p.Code == problem.CodeNotFound {
+		return nil, nil
+	} else if err != nil {
+		return nil, err
+	}
+	return rec.Attributes, nil
+}
+
+// CorrelationFunc returns a CorrelationFunc reading this store (for previews outside the API).
+func (s *Store) CorrelationFunc() CorrelationFunc { return s.correlationOf }
 
 // DeleteCorrelation removes the record of meetingCode.
 func (s *Store) DeleteCorrelation(ctx context.Context, tenantID int64, meetingCode string) error {

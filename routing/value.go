@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"unicode/utf8"
 )
 
 // Values inside a rules mapping are plain JSON values with two choices that
@@ -153,10 +154,27 @@ func encodeOrdered(buf *bytes.Buffer, v any) error {
 }
 
 func writeString(buf *bytes.Buffer, s string) {
+	if plainString(s) {
+		buf.WriteByte('"')
+		buf.WriteString(s)
+		buf.WriteByte('"')
+		return
+	}
 	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	_ = enc.Encode(s) // a string always encodes
 	buf.Truncate(buf.Len() - 1)
+}
+
+// plainString reports whether s needs no JSON escaping: valid UTF-8
+// without quotes, backslashes, control characters or U+2028/U+2029.
+func plainString(s string) bool {
+	for _, r := range s {
+		if r < 0x20 || r == '"' || r == '\\' || r == utf8.RuneError || r == '\u2028' || r == '\u2029' {
+			return false
+		}
+	}
+	return true
 }
 
 // fromPlain turns a value decoded by encoding/json (maps, []any) into the
