@@ -2,8 +2,8 @@ package routing
 
 import (
 	"bytes"
-	"errors"
 	"encoding/json"
+	"errors"
 	"strconv"
 	"strings"
 

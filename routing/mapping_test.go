@@ -224,9 +224,9 @@ func readSample(name string) ([]byte, error) {
 func TestEncodeStrings(t *testing.T) {
 	for in, want := range map[string]string{
 		`plain — ü <a&b>`: `"plain — ü <a&b>"`,
-		"q\"b\\n\n\x01":    `"q\"b\\n\n\u0001"`,
-		"bad \xff":         `"bad \ufffd"`,
-		"ls \u2028":        `"ls \u2028"`,
+		"q\"b\\n\n\x01":   `"q\"b\\n\n\u0001"`,
+		"bad \xff":        `"bad \ufffd"`,
+		"ls \u2028":       `"ls \u2028"`,
 	} {
 		var buf bytes.Buffer
 		writeString(&buf, in)
