@@ -116,23 +116,7 @@ func encodeOrdered(buf *bytes.Buffer, v any) error {
 	case string:
 		writeString(buf, x)
 	case *object:
-		buf.WriteByte('{')
-		n := 0
-		for _, k := range x.keys {
-			if x.vals[k] == missing {
-				continue
-			}
-			if n > 0 {
-				buf.WriteByte(',')
-			}
-			n++
-			writeString(buf, k)
-			buf.WriteByte(':')
-			if err := encodeOrdered(buf, x.vals[k]); err != nil {
-				return err
-			}
-		}
-		buf.WriteByte('}')
+		return encodeObject(buf, x)
 	case []any:
 		buf.WriteByte('[')
 		for i, e := range x {
@@ -150,6 +134,27 @@ func encodeOrdered(buf *bytes.Buffer, v any) error {
 	default:
 		return fmt.Errorf("cannot encode %T", v)
 	}
+	return nil
+}
+
+func encodeObject(buf *bytes.Buffer, o *object) error {
+	buf.WriteByte('{')
+	n := 0
+	for _, k := range o.keys {
+		if o.vals[k] == missing {
+			continue
+		}
+		if n > 0 {
+			buf.WriteByte(',')
+		}
+		n++
+		writeString(buf, k)
+		buf.WriteByte(':')
+		if err := encodeOrdered(buf, o.vals[k]); err != nil {
+			return err
+		}
+	}
+	buf.WriteByte('}')
 	return nil
 }
 
