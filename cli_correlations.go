@@ -54,13 +54,11 @@ func putCorrelations(ctx context.Context, url string, tenant int64, recs map[str
 		return err
 	}
 	defer db.Close()
-	store := routing.NewStore(db.Gorm)
-	for code, attrs := range recs {
-		if err := store.PutCorrelation(ctx, &routing.Correlation{TenantID: tenant, MeetingCode: code, Attributes: attrs}); err != nil {
-			return fmt.Errorf("%s: %w", code, err)
-		}
+	n, err := routing.NewStore(db.Gorm).PutCorrelations(ctx, tenant, recs)
+	if err != nil {
+		return err
 	}
-	_, err = fmt.Fprintf(out, "saved %d correlation record(s)\n", len(recs))
+	_, err = fmt.Fprintf(out, "saved %d correlation record(s)\n", n)
 	return err
 }
 

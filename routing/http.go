@@ -39,6 +39,7 @@ func Routes(r fiber.Router, h *Handler) {
 	r.Post("/mapping/preview", h.handleMappingPreview)
 	r.Get("/mapping/presets", h.handlePresetIndex)
 	r.Get("/mapping/ops", h.handleOpIndex)
+	r.Post("/tenants/:tenant/correlations", h.handleCorrelationImport)
 	cr := "/tenants/:tenant/correlations/:meetingCode"
 	r.Get(cr, h.handleCorrelationShow)
 	r.Put(cr, h.handleCorrelationUpdate)

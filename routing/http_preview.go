@@ -115,3 +115,25 @@ func (h *Handler) handleCorrelationDelete(c *fiber.Ctx) error {
 	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
+
+// handleCorrelationImport writes {"records":{"<meetingCode>":{"candidate_id":"…"},…}} at once.
+func (h *Handler) handleCorrelationImport(c *fiber.Ctx) error {
+	tenantID, err := auth.TenantParam(c, "tenant")
+	if err != nil {
+		return err
+	}
+	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
+		return err
+	}
+	var body struct {
+		Records map[string]map[string]string `json:"records"`
+	}
+	if err := decodeBody(c, &body); err != nil {
+		return err
+	}
+	n, err := h.store.PutCorrelations(c.UserContext(), tenantID, body.Records)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"saved": n})
+}

@@ -226,6 +226,12 @@ func TestCorrelationAPI(t *testing.T) {
 			{"viewer reads", auth.RoleViewer, nil, "GET", pa, "", 200, []string{`"candidate_id":"2"`}, nil},
 			{"other tenant has none", auth.RoleAdmin, nil, "GET", pb, "", 404, nil, nil},
 			{"scoped viewer cannot read other tenant", auth.RoleViewer, []int64{b}, "GET", pa, "", 404, nil, []string{"candidate_id"}},
+			{"bulk import", auth.RoleAdmin, nil, "POST", fmt.Sprintf("/api/v1/tenants/%d/correlations", b),
+				`{"records":{"Boooply-AI-1":{"order_id":"b1"},"Boooply-AI-2":{"order_id":"b2"}}}`, 200, []string{`"saved":2`}, nil},
+			{"bulk import is all or nothing", auth.RoleAdmin, nil, "POST", fmt.Sprintf("/api/v1/tenants/%d/correlations", b),
+				`{"records":{"Boooply-AI-1":{"order_id":"changed"},"Boooply-AI-3":{}}}`, 422, []string{`"field":"records.Boooply-AI-3"`}, nil},
+			{"bulk import kept the old value", auth.RoleViewer, nil, "GET", pb, "", 200, []string{`"order_id":"b1"`}, []string{"changed"}},
+			{"viewer cannot bulk import", auth.RoleViewer, nil, "POST", fmt.Sprintf("/api/v1/tenants/%d/correlations", b), `{"records":{"x":{"a":"1"}}}`, 403, nil, nil},
 			{"admin deletes", auth.RoleAdmin, nil, "DELETE", pa, "", 204, nil, nil},
 			{"gone", auth.RoleAdmin, nil, "GET", pa, "", 404, nil, nil},
 		})

@@ -180,6 +180,33 @@ func (s *Store) PutCorrelation(ctx context.Context, c *Correlation) error {
 	return nil
 }
 
+// maxBulkCorrelations bounds one bulk import.
+const maxBulkCorrelations = 1000
+
+// PutCorrelations creates or replaces many records of one tenant in one
+// transaction: all are written or none (the first invalid one is named).
+func (s *Store) PutCorrelations(ctx context.Context, tenantID int64, recs map[string]map[string]string) (int, error) {
+	if len(recs) == 0 || len(recs) > maxBulkCorrelations {
+		return 0, problem.Invalid("records", fmt.Sprintf("needs 1 to %d records", maxBulkCorrelations))
+	}
+	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		inTx := &Store{db: tx, now: s.now}
+		for _, code := range sortedKeys(recs) {
+			if err := inTx.PutCorrelation(ctx, &Correlation{TenantID: tenantID, MeetingCode: code, Attributes: recs[code]}); err != nil {
+				if p, ok := problem.As(err); ok {
+					return problem.Invalid("records."+code, p.Message)
+				}
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	return len(recs), nil
+}
+
 // Validate checks a correlation record's fields.
 func (c *Correlation) Validate() error {
 	c.MeetingCode = strings.TrimSpace(c.MeetingCode)
