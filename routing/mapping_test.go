@@ -235,3 +235,25 @@ func TestEncodeStrings(t *testing.T) {
 		}
 	}
 }
+
+func TestDecodeOrdered(t *testing.T) {
+	for in, want := range map[string]string{
+		`{"b":1,"a":{"z":[1.50,"\u00e9\ud83d\ude00",null,true]},"b":2}`: `{"b":2,"a":{"z":[1.50,"é😀",null,true]}}`,
+		` [ -0 , 1e3 ] `: `[-0,1e3]`,
+	} {
+		v, err := decodeOrdered([]byte(in))
+		var buf bytes.Buffer
+		if err == nil {
+			err = encodeOrdered(&buf, v)
+		}
+		if err != nil || buf.String() != want {
+			t.Errorf("%s: got %s (err %v), want %s", in, buf.String(), err, want)
+		}
+	}
+	deep := strings.Repeat("[", maxDepth+5) + strings.Repeat("]", maxDepth+5)
+	for _, bad := range []string{`{"a":}`, `{"a":1}x`, deep, ""} {
+		if _, err := decodeOrdered([]byte(bad)); err == nil {
+			t.Errorf("decodeOrdered(%.20q) = nil error", bad)
+		}
+	}
+}

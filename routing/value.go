@@ -5,9 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strconv"
 	"unicode/utf8"
+
+	"github.com/tidwall/gjson"
 )
 
 // Values inside a rules mapping are plain JSON values with two choices that
@@ -46,61 +47,56 @@ var missing any = missingValue{}
 // maxDepth bounds nesting when decoding, so hostile input can't exhaust the stack.
 const maxDepth = 200
 
-// decodeOrdered decodes one JSON document into ordered values.
+// decodeOrdered decodes one JSON document into ordered values. It checks
+// the document with encoding/json, then walks it with gjson, which keeps
+// key order and hands numbers over as their source text without a token
+// allocation per value.
 func decodeOrdered(b []byte) (any, error) {
-	dec := json.NewDecoder(bytes.NewReader(b))
-	dec.UseNumber()
-	v, err := decodeValue(dec, 0)
-	if err != nil {
-		return nil, err
+	if !json.Valid(b) {
+		var x any
+		if err := json.Unmarshal(b, &x); err != nil {
+			return nil, err
+		}
+		return nil, errors.New("invalid JSON")
 	}
-	if _, err := dec.Token(); !errors.Is(err, io.EOF) {
-		return nil, errors.New("trailing data after the JSON document")
-	}
-	return v, nil
+	return fromGJSON(gjson.ParseBytes(b), 0)
 }
 
-func decodeValue(dec *json.Decoder, depth int) (any, error) {
+func fromGJSON(r gjson.Result, depth int) (any, error) {
 	if depth > maxDepth {
 		return nil, errors.New("JSON nested too deeply")
 	}
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
+	switch r.Type {
+	case gjson.Null:
+		return nil, nil
+	case gjson.False:
+		return false, nil
+	case gjson.True:
+		return true, nil
+	case gjson.Number:
+		return json.Number(r.Raw), nil
+	case gjson.String:
+		return r.Str, nil
 	}
-	d, ok := tok.(json.Delim)
-	if !ok {
-		return tok, nil // string, json.Number, bool or nil
-	}
-	switch d {
-	case '{':
-		o := newObject()
-		for dec.More() {
-			kt, err := dec.Token()
-			if err != nil {
-				return nil, err
-			}
-			v, err := decodeValue(dec, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			o.set(kt.(string), v)
-		}
-		_, err := dec.Token()
-		return o, err
-	case '[':
+	var err error
+	if r.IsArray() {
 		arr := []any{}
-		for dec.More() {
-			v, err := decodeValue(dec, depth+1)
-			if err != nil {
-				return nil, err
-			}
-			arr = append(arr, v)
-		}
-		_, err := dec.Token()
+		r.ForEach(func(_, v gjson.Result) bool {
+			var e any
+			e, err = fromGJSON(v, depth+1)
+			arr = append(arr, e)
+			return err == nil
+		})
 		return arr, err
 	}
-	return nil, fmt.Errorf("unexpected %v", d)
+	o := newObject()
+	r.ForEach(func(k, v gjson.Result) bool {
+		var e any
+		e, err = fromGJSON(v, depth+1)
+		o.set(k.Str, e)
+		return err == nil
+	})
+	return o, err
 }
 
 // encodeOrdered writes v as compact JSON, objects in key order, numbers as
