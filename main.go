@@ -22,12 +22,14 @@ var version = "dev"
 type command func(ctx context.Context, args []string, out io.Writer) error
 
 var commands = map[string]command{
-	"serve":        cmdServe,
-	"migrate":      cmdMigrate,
-	"tenants":      cmdTenants,
-	"events":       cmdEvents,
-	"version":      cmdVersion,
-	"healthcheck":  cmdHealthcheck,
+	"serve":       cmdServe,
+	"migrate":     cmdMigrate,
+	"tenants":     cmdTenants,
+	"events":      cmdEvents,
+	"version":     cmdVersion,
+	"healthcheck": cmdHealthcheck,
+
+	// Endpoint mappings and correlation records (routing/).
 	"mapping":      cmdMapping,
 	"correlations": cmdCorrelations,
 }
