@@ -5,9 +5,11 @@ import (
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
+	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/tenants"
 	"github.com/switchboard-gw/switchboard/webhooks"
@@ -28,6 +30,7 @@ type apiDeps struct {
 func mountAPI(api fiber.Router, d apiDeps) {
 	tenants.Routes(api, tenants.NewHandler(newEditor(d.db, d.ring, d.guard, d.cache), d.held))
 	webhooks.DeliveryRoutes(api, webhooks.NewDeliveriesHandler(webhooks.NewStore(d.db.Gorm), d.svc))
+	routing.Routes(api, routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm)))
 }
 
 // newEditor builds the tenants editor; cache (may be nil) refreshes at once after each write.
@@ -58,4 +61,19 @@ func startTenantCache(ctx context.Context, db *database.DB, log *slog.Logger) (*
 	done := make(chan struct{})
 	go func() { defer close(done); cache.Run(cctx) }()
 	return cache, func() { cancel(); <-done }
+
+}
+
+// storedEvents lets mapping previews read stored events without routing
+// importing webhooks.
+func storedEvents(db *gorm.DB) routing.EventFunc {
+	store := webhooks.NewStore(db)
+	return func(ctx context.Context, id int64) (*routing.StoredEvent, error) {
+		e, err := store.FindEvent(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		return &routing.StoredEvent{TenantID: e.TenantID, EventType: e.EventType, MeetingCode: e.MeetingCode,
+			Revision: e.Revision, Body: e.Body}, nil
+	}
 }

@@ -30,6 +30,10 @@ var commands = map[string]command{
 	"version":     cmdVersion,
 	"healthcheck": cmdHealthcheck,
 	"deliveries":  cmdDeliveries,
+
+	// Endpoint mappings and correlation records (routing/).
+	"mapping":      cmdMapping,
+	"correlations": cmdCorrelations,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -44,6 +48,10 @@ Commands:
   events list [--unrouted] list inbound events
   deliveries list|show|retry|bulk-retry|replay|test|enable-endpoint
                            inspect and act on deliveries
+  mapping set|show|versions|diff|restore|preview|presets|ops
+                           endpoint payload mappings
+  correlations set|show|import
+                           a tenant's meetingCode → ATS ids records
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
 
