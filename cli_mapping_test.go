@@ -15,13 +15,13 @@ import (
 )
 
 // TestMappingEndToEnd: a mapping saved with the CLI and a correlation
-// written through the API shape what the real server delivers, URL
-// template included; the CLI lists versions and previews drafts.
+// recorded after the event arrived shape what the real server delivers, URL
+// template included: the delivery waits for the correlation, then goes out.
 func TestMappingEndToEnd(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			recv := newReceiver(t, nil)
-			base, _ := startServer(t, target.URL, "--insecure-local-api", "--retry-schedule", "20ms")
+			base, _ := startServer(t, target.URL, "--retry-schedule", "50ms,100ms,200ms,400ms,800ms,1s,1s,1s,1s,1s,1s,1s")
 			tenantID := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
 				"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/c/{{correlation.candidate_id}}/notes"))
 			spec := filepath.Join(t.TempDir(), "m.json")
@@ -36,17 +36,18 @@ func TestMappingEndToEnd(t *testing.T) {
 			if out := runCLI(t, "mapping", "versions", "--database-url", target.URL, "--tenant", tenantID, "--endpoint", "1"); !strings.Contains(out, "rules (current)") || !strings.Contains(out, "first") {
 				t.Fatalf("mapping versions:\n%s", out)
 			}
-			req, _ := http.NewRequest(http.MethodPut, base+"/api/v1/tenants/"+tenantID+"/correlations/Boooply-AI-1234567890",
-				strings.NewReader(`{"attributes":{"candidate_id":"cand 42"}}`))
-			resp, err := http.DefaultClient.Do(req)
-			if err != nil || resp.StatusCode != http.StatusOK {
-				t.Fatalf("PUT correlation: %v %v", resp, err)
-			}
-			resp.Body.Close()
+			// The event arrives before the vendor recorded the ATS ids: the
+			// delivery waits (retried), then goes out once the record exists.
 			body, _ := webhooks.Sample("interview.evaluation")
 			if status, ans := post(t, base, body, hmacHex(body)); status != http.StatusOK {
 				t.Fatalf("post: %d %v", status, ans)
 			}
+			db := testdb.Open(t, target.URL)
+			waitFor(t, "a correlation-missing attempt", func() bool {
+				return countRows(t, db, "SELECT COUNT(*) FROM attempts WHERE error_class = 'correlation-missing'") > 0
+			})
+			runCLI(t, "correlations", "set", "--database-url", target.URL, "--tenant", tenantID,
+				"--meeting-code", "Boooply-AI-1234567890", "--attr", "candidate_id=cand 42")
 			waitFor(t, "the mapped delivery", func() bool { return len(recv.bodies("/c/cand 42/notes")) == 1 })
 			if got := string(recv.bodies("/c/cand 42/notes")[0]); got != `{"name":"Jane Doe","rating":50}` {
 				t.Fatalf("delivered %s", got)

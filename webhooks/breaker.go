@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/switchboard-gw/switchboard/tenants"
 	"log/slog"
 	"net/http"
 	"time"
@@ -116,11 +117,16 @@ func (w *Worker) recordHealth(tx *gorm.DB, h *EndpointHealth, kind Kind, now tim
 	return "", nil
 }
 
-// disableEndpoint switches the endpoint off with reason, inside tx.
+// disableEndpoint switches the endpoint off with reason, inside tx, and
+// bumps the tenants version so every replica's routing cache sees it.
 func disableEndpoint(tx *gorm.DB, id int64, reason string, now time.Time) error {
-	return tx.Model(&EndpointHealth{}).Where("id = ?", id).Updates(map[string]any{
+	err := tx.Model(&EndpointHealth{}).Where("id = ?", id).Updates(map[string]any{
 		"enabled": false, "disabled_reason": reason, "disabled_at": now, "circuit_open_until": nil, "updated_at": now,
 	}).Error
+	if err != nil {
+		return err
+	}
+	return tenants.BumpVersion(tx)
 }
 
 // announceDisabled logs, counts and (optionally) tells the operator that an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/switchboard-gw/switchboard/tenants"
 	"slices"
 	"strconv"
 	"time"
@@ -188,8 +189,14 @@ func (s *Service) EnableEndpoint(ctx context.Context, scope []int64, endpointID 
 		return 0, fmt.Errorf("find endpoint %d: %w", endpointID, err)
 	}
 	now := s.now().UTC()
-	err = s.db.WithContext(ctx).Model(&EndpointHealth{}).Where("id = ?", endpointID).Updates(map[string]any{"enabled": true,
-		"disabled_reason": "", "disabled_at": nil, "consecutive_failures": 0, "failing_since": nil, "circuit_open_until": nil, "updated_at": now}).Error
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		err := tx.Model(&EndpointHealth{}).Where("id = ?", endpointID).Updates(map[string]any{"enabled": true,
+			"disabled_reason": "", "disabled_at": nil, "consecutive_failures": 0, "failing_since": nil, "circuit_open_until": nil, "updated_at": now}).Error
+		if err != nil {
+			return err
+		}
+		return tenants.BumpVersion(tx) // every replica's routing cache sees the endpoint back
+	})
 	if err != nil || !redeliver {
 		return 0, err
 	}

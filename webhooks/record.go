@@ -46,7 +46,7 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, t *target, res se
 		if err := tx.Model(&Delivery{}).Where("id = ?", d.ID).Updates(updates).Error; err != nil {
 			return fmt.Errorf("update delivery: %w", err)
 		}
-		if res.status == 0 && (res.class == "config" || res.class == "mapping" || res.class == "endpoint-disabled") {
+		if res.status == 0 && (res.class == "config" || res.class == "mapping" || res.class == "correlation-missing" || res.class == "endpoint-disabled") {
 			return nil // our side's problem, not the endpoint's health
 		}
 		var err error

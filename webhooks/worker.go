@@ -190,7 +190,12 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 	defer release()
 	payload, err := w.mapper.Render(ctx, t.endpoint, routing.RenderInput{TenantID: t.delivery.TenantID, EndpointID: t.endpoint.ID,
 		EventType: t.event.EventType, MeetingCode: t.event.MeetingCode, Revision: t.event.Revision, Body: t.event.Body})
-	if err != nil {
+	if routing.IsCorrelationMissing(err) {
+		// The vendor may record the ATS ids after the event arrived: retry on
+		// the endpoint's schedule (bounded by its attempts and max age).
+		res := sendResult{started: w.now().UTC(), class: "correlation-missing", err: err}
+		return w.settle(ctx, log, t, res, Outcome{Kind: Retry, Err: err})
+	} else if err != nil {
 		res := sendResult{started: w.now().UTC(), class: "mapping", err: fmt.Errorf("mapping: %w", err)}
 		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err})
 	}
