@@ -31,6 +31,12 @@ type Config struct {
 	NoMigrate             bool
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
+
+	// Accounts (auth/).
+	AdminEmail         string   // create this admin on first start (with AdminPassword)
+	AdminPassword      string   // never logged
+	PublicURL          string   // how browsers reach Switchboard; https makes session cookies Secure
+	PreviousSecretKeys []string // old SWITCHBOARD_SECRET_KEY values still accepted after a rotation
 }
 
 // Defaults, named so the README table and the code agree.
@@ -68,6 +74,9 @@ func parseServeConfig(args []string) (Config, error) {
 	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
+	adminEmail := fs.String("admin-email", os.Getenv("SWITCHBOARD_ADMIN_EMAIL"), "create this admin on first start (SWITCHBOARD_ADMIN_EMAIL)")
+	publicURL := fs.String("public-url", os.Getenv("SWITCHBOARD_PUBLIC_URL"), "URL browsers use to reach Switchboard, e.g. https://hooks.example.com (SWITCHBOARD_PUBLIC_URL)")
+	prevKeys := fs.String("previous-secret-keys", os.Getenv("SWITCHBOARD_PREVIOUS_SECRET_KEYS"), "comma-separated old secret keys still accepted after a rotation (SWITCHBOARD_PREVIOUS_SECRET_KEYS)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -76,6 +85,8 @@ func parseServeConfig(args []string) (Config, error) {
 		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
 		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,
 	}
+	cfg.AdminEmail, cfg.AdminPassword = *adminEmail, os.Getenv("SWITCHBOARD_ADMIN_PASSWORD")
+	cfg.PublicURL, cfg.PreviousSecretKeys = strings.TrimRight(*publicURL, "/"), splitList(*prevKeys)
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err
@@ -94,6 +105,10 @@ func (c Config) validate() error {
 		return errors.New("delivery timeout must be at least 100ms")
 	case c.DeliveryWorkers < 1:
 		return errors.New("delivery workers must be at least 1")
+	case (c.AdminEmail == "") != (c.AdminPassword == ""):
+		return errors.New("set both SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD, or neither")
+	case c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://"):
+		return errors.New("public URL must start with http:// or https://")
 	}
 	return nil
 }

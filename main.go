@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"events":      cmdEvents,
 	"version":     cmdVersion,
 	"healthcheck": cmdHealthcheck,
+	"users":       cmdUsers,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -37,6 +38,8 @@ Commands:
   migrate [status]         apply database migrations, or list them
   tenants create|list      manage tenants
   events list [--unrouted] list inbound events
+  users create|list|disable|enable|set-role
+                           manage accounts
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
 

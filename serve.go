@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
@@ -43,13 +44,23 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where)
-	if _, err := loadSecretKey(cfg, db, log); err != nil {
+	key, err := loadSecretKey(cfg, db, log)
+	if err != nil {
 		return err
 	}
 	if !cfg.NoMigrate {
 		if err := db.Migrate(ctx, logWriter{log}); err != nil {
 			return err
 		}
+	}
+	previous, err := parsePreviousKeys(cfg.PreviousSecretKeys)
+	if err != nil {
+		return err
+	}
+	keyring := secrets.NewKeyring(key, previous...)
+	gate, err := newGate(ctx, db, keyring, previous, cfg, log)
+	if err != nil {
+		return err
 	}
 	verifier := webhooks.NewVerifier(cfg.WebhookSecrets)
 	if !verifier.Configured() {
@@ -80,6 +91,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
+	mountAPI(app, apiDeps{gate: gate})
 
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)
