@@ -68,6 +68,9 @@ func newFixture(t testing.TB, db *database.DB, previous ...*secrets.Keyring) *fi
 		}
 		return c.SendString("posted")
 	})
+	admin := f.app.Group("/admin", f.svc.Middleware(), RequireSignIn("/login"))
+	admin.Get("/page", func(c *fiber.Ctx) error { return c.SendString("page for " + FromCtx(c).Email) })
+	admin.Post("/page", func(c *fiber.Ctx) error { return c.SendString("saved") })
 	return f
 }
 

@@ -49,11 +49,7 @@ func (s *Service) handleLogin(c *fiber.Ctx) error {
 	if err := bindCredentials(c, &in); err != nil {
 		return err
 	}
-	u, err := s.Login(c.UserContext(), in.Email, in.Password, c.IP())
-	if err != nil {
-		return err
-	}
-	csrf, err := s.StartSession(c, u)
+	u, csrf, err := s.SignIn(c, in.Email, in.Password)
 	if err != nil {
 		return err
 	}
@@ -118,11 +114,7 @@ func (s *Service) handleSetupComplete(c *fiber.Ctx) error {
 	if err := bindForm(c, &in); err != nil {
 		return err
 	}
-	u, err := s.CompleteSetup(c.UserContext(), in.Token, &User{Email: in.Email, Name: in.Name}, in.Password)
-	if err != nil {
-		return err
-	}
-	csrf, err := s.StartSession(c, u)
+	u, csrf, err := s.Setup(c, in.Token, in.Email, in.Name, in.Password)
 	if err != nil {
 		return err
 	}

@@ -181,3 +181,43 @@ func TestSetup(t *testing.T) {
 		}
 	})
 }
+
+func TestRequireSignIn(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		f := newFixture(t, db)
+		u := f.mustUser(t, "a@example.com", RoleViewer)
+		cookie, csrf := f.login(t, u.Email)
+		cases := []struct {
+			name         string
+			r            req
+			want         int
+			wantContains string
+		}{
+			{name: "page without session redirects", r: req{method: "GET", path: "/admin/page?x=1"}, want: 303},
+			{name: "post without session", r: req{method: "POST", path: "/admin/page"}, want: 401},
+			{name: "page with session", r: req{method: "GET", path: "/admin/page", cookie: cookie}, want: 200, wantContains: "page for a@example.com"},
+			{name: "form post with session and token", r: req{method: "POST", path: "/admin/page", cookie: cookie, contentType: "application/x-www-form-urlencoded", body: "csrf_token=" + url.QueryEscape(csrf)}, want: 200},
+			{name: "form post with session, no token", r: req{method: "POST", path: "/admin/page", cookie: cookie, contentType: "application/x-www-form-urlencoded", body: "a=b"}, want: 403},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				r := f.do(t, tc.r)
+				if r.status != tc.want || !strings.Contains(r.body, tc.wantContains) {
+					t.Fatalf("= %d %s, want %d containing %q", r.status, r.body, tc.want, tc.wantContains)
+				}
+				if r.status == 303 && r.header.Get("Location") != "/login?next=%2Fadmin%2Fpage%3Fx%3D1" {
+					t.Fatalf("Location = %q", r.header.Get("Location"))
+				}
+			})
+		}
+	})
+}
+
+func TestSafeNext(t *testing.T) {
+	for in, want := range map[string]string{"/admin/tenants?x=1": "/admin/tenants?x=1", "": "/admin", "//evil.example": "/admin",
+		"https://evil.example": "/admin", `/\evil.example`: "/admin", "admin": "/admin", "/": "/"} {
+		if got := SafeNext(in); got != want {
+			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
