@@ -39,7 +39,7 @@ type testAPI struct {
 	gate *auth.Service
 }
 
-func newTestAPI(t *testing.T) *testAPI {
+func newTestAPI(t *testing.T, proxies ...string) *testAPI {
 	t.Helper()
 	db := testdb.Open(t, testdb.Targets(t)[0].URL)
 	key, err := secrets.ParseKey(testKey)
@@ -47,7 +47,7 @@ func newTestAPI(t *testing.T) *testAPI {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewJSONHandler(io.Discard, nil))
-	cfg := Config{MaxBodyBytes: 1 << 20, Listen: "127.0.0.1:0"}
+	cfg := Config{MaxBodyBytes: 1 << 20, Listen: "127.0.0.1:0", TrustedProxies: proxies, ProxyHeader: "X-Forwarded-For"}
 	gate, err := newGate(context.Background(), db, secrets.NewKeyring(key), nil, cfg, log)
 	if err != nil {
 		t.Fatal(err)
@@ -204,4 +204,31 @@ func sessionCookieFor(t *testing.T, app *fiber.App, email, pw string) *http.Cook
 	}
 	t.Fatalf("login set no %s cookie", auth.SessionCookie)
 	return nil
+}
+
+// TestClientAddress: the audit trail takes the client address from
+// X-Forwarded-For only when the request comes from a trusted proxy.
+func TestClientAddress(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		proxies []string
+		want    string
+	}{
+		{name: "no trusted proxy", want: "0.0.0.0"}, // app.Test's connection address
+		{name: "trusted proxy", proxies: []string{"0.0.0.0/8"}, want: "203.0.113.5"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := newTestAPI(t, tc.proxies...)
+			req := httptest.NewRequest("POST", "/api/v1/auth/login", strings.NewReader(`{"email":"x@example.com","password":"wrong"}`))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("X-Forwarded-For", "203.0.113.5, 10.0.0.1")
+			if res, err := a.app.Test(req, -1); err != nil || res.StatusCode != 401 {
+				t.Fatalf("login = %v, %v", res.StatusCode, err)
+			}
+			es, _, err := a.gate.Store().ListAudit(context.Background(), auth.AuditFilter{Action: "auth.login_failed"})
+			if err != nil || len(es) != 1 || es[0].IP != tc.want {
+				t.Fatalf("audit = %+v (err %v), want one failure from %s", es, err, tc.want)
+			}
+		})
+	}
 }

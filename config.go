@@ -37,6 +37,8 @@ type Config struct {
 	AdminPassword      string   // never logged
 	PublicURL          string   // how browsers reach Switchboard; https makes session cookies Secure
 	PreviousSecretKeys []string // old SWITCHBOARD_SECRET_KEY values still accepted after a rotation
+	TrustedProxies     []string // addresses/CIDRs of reverse proxies whose ProxyHeader names the client
+	ProxyHeader        string   // header carrying the client address from a trusted proxy
 }
 
 // Defaults, named so the README table and the code agree.
@@ -77,6 +79,8 @@ func parseServeConfig(args []string) (Config, error) {
 	adminEmail := fs.String("admin-email", os.Getenv("SWITCHBOARD_ADMIN_EMAIL"), "create this admin on first start (SWITCHBOARD_ADMIN_EMAIL)")
 	publicURL := fs.String("public-url", os.Getenv("SWITCHBOARD_PUBLIC_URL"), "URL browsers use to reach Switchboard, e.g. https://hooks.example.com (SWITCHBOARD_PUBLIC_URL)")
 	prevKeys := fs.String("previous-secret-keys", os.Getenv("SWITCHBOARD_PREVIOUS_SECRET_KEYS"), "comma-separated old secret keys still accepted after a rotation (SWITCHBOARD_PREVIOUS_SECRET_KEYS)")
+	proxies := fs.String("trusted-proxies", os.Getenv("SWITCHBOARD_TRUSTED_PROXIES"), "comma-separated addresses/CIDRs of reverse proxies to trust for the client address (SWITCHBOARD_TRUSTED_PROXIES)")
+	proxyHeader := fs.String("proxy-header", env("SWITCHBOARD_PROXY_HEADER", "X-Forwarded-For"), "header a trusted proxy puts the client address in (SWITCHBOARD_PROXY_HEADER)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -87,6 +91,7 @@ func parseServeConfig(args []string) (Config, error) {
 	}
 	cfg.AdminEmail, cfg.AdminPassword = *adminEmail, os.Getenv("SWITCHBOARD_ADMIN_PASSWORD")
 	cfg.PublicURL, cfg.PreviousSecretKeys = strings.TrimRight(*publicURL, "/"), splitList(*prevKeys)
+	cfg.TrustedProxies, cfg.ProxyHeader = splitList(*proxies), *proxyHeader
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err

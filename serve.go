@@ -171,6 +171,12 @@ func newApp(cfg Config, log *slog.Logger) *fiber.App {
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler(log, cfg.MaxBodyBytes),
+		// The client address (audit trail, sign-in throttling) comes from
+		// ProxyHeader only on requests from a trusted proxy.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             cfg.ProxyHeader,
+		EnableIPValidation:      true,
 	})
 }
 
