@@ -58,6 +58,11 @@ func (s *Service) handleLogin(c *fiber.Ctx) error {
 
 func (s *Service) handleLogout(c *fiber.Ctx) error {
 	s.EndSession(c)
+	if p := FromCtx(c); p != nil {
+		if err := Audit(c, "auth.logout", 0, "user:"+itoa(p.UserID), nil, nil); err != nil {
+			return err
+		}
+	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
