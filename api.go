@@ -20,26 +20,31 @@ import (
 //go:embed openapi.json
 var openAPIDoc []byte
 
-// apiDeps is what the /api/v1 handlers need; each package's Handler is
-// added here as it lands.
+// apiDeps is what the /api/v1 handlers need; each package's dependencies
+// are added here as it lands.
 type apiDeps struct {
 	gate *auth.Service
 }
 
-// mountAPI mounts the JSON API under /api/v1 and the UI prefix /admin behind
-// the one authentication gate (sessions, API tokens, CSRF), plus the
-// first-run setup endpoints. Every /api/v1 route is authenticated: there is
-// no unauthenticated mode.
-func mountAPI(app *fiber.App, d apiDeps) fiber.Router {
+// mountAPI mounts every package's /api/v1 routes on api, which is already
+// behind the gate (see mountGate).
+func mountAPI(api fiber.Router, d apiDeps) {
+	auth.Routes(api, d.gate)
+}
+
+// mountGate puts the one authentication gate (sessions, API tokens, CSRF)
+// in front of /api/v1 and the UI prefix /admin, serves the OpenAPI document
+// and the first-run setup endpoints, and returns the /api/v1 group for
+// mountAPI. Every /api/v1 route is authenticated: there is no
+// unauthenticated mode.
+func mountGate(app *fiber.App, gate *auth.Service) fiber.Router {
 	app.Get("/api/v1/openapi.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(openAPIDoc)
 	})
-	auth.SetupRoutes(app, d.gate)
-	app.Use("/admin", d.gate.Middleware())
-	api := app.Group("/api/v1", d.gate.Middleware())
-	auth.Routes(api, d.gate)
-	return api
+	auth.SetupRoutes(app, gate)
+	app.Use("/admin", gate.Middleware())
+	return app.Group("/api/v1", gate.Middleware())
 }
 
 // newGate builds the auth service and prepares the first account: the

@@ -15,6 +15,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/testdb"
 )
@@ -53,7 +54,7 @@ func newTestAPI(t *testing.T, proxies ...string) *testAPI {
 		t.Fatal(err)
 	}
 	app := newApp(cfg, log)
-	mountAPI(app, apiDeps{gate: gate})
+	mountAPI(mountGate(app, gate), apiDeps{gate: gate})
 	return &testAPI{app: app, gate: gate}
 }
 
@@ -231,4 +232,28 @@ func TestClientAddress(t *testing.T) {
 			}
 		})
 	}
+}
+
+// adminBearer creates an admin account directly in the database at dbURL
+// and returns a Bearer JWT for it from the server at base. End-to-end tests
+// of other packages use it to call /api/v1 (there is no unauthenticated mode).
+func adminBearer(t *testing.T, dbURL, base string) string {
+	t.Helper()
+	const pw = "e2e admin password"
+	email := "e2e-admin@example.com"
+	db := testdb.Open(t, dbURL)
+	_, err := auth.NewStore(db.Gorm).CreateUserWithPassword(context.Background(), &auth.User{Email: email, Role: auth.RoleAdmin}, pw)
+	if p, ok := problem.As(err); err != nil && (!ok || p.Code != problem.CodeConflict) {
+		t.Fatalf("create e2e admin: %v", err)
+	}
+	res, err := http.Post(base+"/api/v1/auth/token", "application/json", strings.NewReader(`{"email":"`+email+`","password":"`+pw+`"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("token for the e2e admin: %v %v", res.StatusCode, err)
+	}
+	defer res.Body.Close()
+	var out struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&out); err != nil || out.Token == "" {
+		t.Fatalf("decode token: %v", err)
+	}
+	return out.Token
 }

@@ -82,6 +82,13 @@ func TestFirstRun(t *testing.T) {
 			if got := httpGet(t, base+"/api/v1/me"); got != 401 {
 				t.Fatalf("GET /api/v1/me without credentials = %d, want 401", got)
 			}
+			req, _ := http.NewRequest("GET", base+"/api/v1/users", nil)
+			req.Header.Set("Authorization", "Bearer "+adminBearer(t, target.URL, base))
+			res, err = http.DefaultClient.Do(req)
+			if err != nil || res.StatusCode != 200 {
+				t.Fatalf("GET /api/v1/users as admin over a real listener = %v %v", res.StatusCode, err)
+			}
+			res.Body.Close()
 		})
 		t.Run(target.Name+"/admin from the environment", func(t *testing.T) {
 			const pw = "environment admin password"

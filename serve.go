@@ -91,7 +91,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
-	mountAPI(app, apiDeps{gate: gate})
+	mountAPI(mountGate(app, gate), apiDeps{gate: gate})
 
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)
