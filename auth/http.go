@@ -32,10 +32,10 @@ func Routes(r fiber.Router, s *Service) {
 	r.Get("/audit.csv", s.handleAuditExport)
 }
 
-// credentials is the body of login and token requests (JSON or a form).
+// credentials is the body of login and token requests.
 type credentials struct {
-	Email    string `json:"email" form:"email"`
-	Password string `json:"password" form:"password"`
+	Email    string `json:"email"`
+	Password string `json:"password"`
 }
 
 // sessionBody answers a browser sign-in.
@@ -147,9 +147,12 @@ func (s *Service) handleMe(c *fiber.Ctx) error {
 		TokenID: p.TokenID, Permissions: grants[p.Role], CSRFToken: s.CSRFToken(c)})
 }
 
-// bindCredentials reads credentials from JSON or a form, both required.
+// bindCredentials reads credentials, both required, from JSON only: a
+// cross-site HTML form can't send JSON without a CORS preflight, so another
+// site can't sign a browser in to an account of its choosing (login CSRF).
+// The UI's sign-in form goes through SignIn with its own CSRF check.
 func bindCredentials(c *fiber.Ctx, in *credentials) error {
-	if err := bindForm(c, in); err != nil {
+	if err := bindJSON(c, in); err != nil {
 		return err
 	}
 	if strings.TrimSpace(in.Email) == "" || in.Password == "" {

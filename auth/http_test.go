@@ -221,3 +221,17 @@ func TestSafeNext(t *testing.T) {
 		}
 	}
 }
+
+func TestLoginNeedsJSON(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		f := newFixture(t, db)
+		f.mustUser(t, "a@example.com", RoleAdmin)
+		form := "email=a%40example.com&password=" + url.QueryEscape(testPassword)
+		for _, path := range []string{"/api/v1/auth/login", "/api/v1/auth/token"} {
+			r := f.do(t, req{method: "POST", path: path, body: form, contentType: "application/x-www-form-urlencoded"})
+			if r.status != 415 || r.cookie(SessionCookie) != nil {
+				t.Fatalf("form post to %s = %d (cookie %v), want 415 and no session", path, r.status, r.cookie(SessionCookie))
+			}
+		}
+	})
+}
