@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -232,6 +233,37 @@ func TestLoginNeedsJSON(t *testing.T) {
 			if r.status != 415 || r.cookie(SessionCookie) != nil {
 				t.Fatalf("form post to %s = %d (cookie %v), want 415 and no session", path, r.status, r.cookie(SessionCookie))
 			}
+		}
+	})
+}
+
+func TestBootstrapAdminFromEnvironment(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		replicas := []*fixture{newFixture(t, db), newFixture(t, db), newFixture(t, db)}
+		errs := make(chan error, len(replicas))
+		for _, r := range replicas { // replicas starting together on one database
+			go func() {
+				tok, err := r.svc.BootstrapAdmin(ctx, "Root@Example.com", testPassword)
+				if tok != "" {
+					err = fmt.Errorf("got a setup token %q with admin credentials", tok)
+				}
+				errs <- err
+			}()
+		}
+		for range replicas {
+			if err := <-errs; err != nil {
+				t.Fatalf("BootstrapAdmin: %v", err)
+			}
+		}
+		if n, err := replicas[0].svc.store.CountUsers(ctx); n != 1 || err != nil {
+			t.Fatalf("%d users (err %v), want 1", n, err)
+		}
+		if _, err := replicas[1].svc.Login(ctx, "root@example.com", testPassword, "192.0.2.1"); err != nil {
+			t.Fatalf("login as the bootstrapped admin: %v", err)
+		}
+		if _, err := replicas[2].svc.BootstrapAdmin(ctx, "x@example.com", "short"); err != nil {
+			t.Fatalf("with users present BootstrapAdmin should do nothing, got %v", err)
 		}
 	})
 }

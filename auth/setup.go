@@ -43,6 +43,9 @@ func (s *Service) BootstrapAdmin(ctx context.Context, email, password string) (l
 	}
 	if email != "" || password != "" {
 		_, err := s.CreateUser(ctx, &User{Email: email, Name: "Administrator", Role: RoleAdmin}, password)
+		if p, ok := problem.As(err); ok && p.Code == problem.CodeConflict {
+			return "", nil // another replica starting at the same moment created it
+		}
 		if err != nil {
 			return "", fmt.Errorf("SWITCHBOARD_ADMIN_EMAIL/SWITCHBOARD_ADMIN_PASSWORD: %w", err)
 		}
