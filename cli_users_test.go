@@ -3,8 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -73,12 +75,19 @@ func TestFirstRun(t *testing.T) {
 			if res := httpGet(t, base+m[1]); res != 200 {
 				t.Fatalf("GET setup link = %d", res)
 			}
+			jar, _ := cookiejar.New(nil)
+			browser := &http.Client{Jar: jar}
 			form := url.Values{"token": {token}, "email": {"first@example.com"}, "password": {"first admin password"}}
-			res, err := http.PostForm(base+"/setup", form)
+			res, err := browser.PostForm(base+"/setup", form)
 			if err != nil || res.StatusCode != 201 {
 				t.Fatalf("POST /setup = %v %v", res.StatusCode, err)
 			}
+			var session struct {
+				CSRFToken string `json:"csrf_token"`
+			}
+			_ = json.NewDecoder(res.Body).Decode(&session)
 			res.Body.Close()
+			checkBrowserCSRF(t, browser, base, session.CSRFToken)
 			if got := httpGet(t, base+"/api/v1/me"); got != 401 {
 				t.Fatalf("GET /api/v1/me without credentials = %d, want 401", got)
 			}
@@ -105,6 +114,27 @@ func TestFirstRun(t *testing.T) {
 				t.Fatalf("log holds the admin password or a setup link:\n%s", logs)
 			}
 		})
+	}
+}
+
+// checkBrowserCSRF posts with the session cookie over a real connection:
+// without the CSRF token the post is refused, with it it passes.
+func checkBrowserCSRF(t *testing.T, browser *http.Client, base, csrf string) {
+	t.Helper()
+	for _, tc := range []struct {
+		token string
+		want  int
+	}{{"", 403}, {"wrong", 403}, {csrf, 201}} {
+		req, _ := http.NewRequest("POST", base+"/api/v1/users", strings.NewReader(`{"email":"desk@example.com","role":"support"}`))
+		req.Header.Set("Content-Type", "application/json")
+		if tc.token != "" {
+			req.Header.Set("X-CSRF-Token", tc.token)
+		}
+		res, err := browser.Do(req)
+		if err != nil || res.StatusCode != tc.want {
+			t.Fatalf("POST /api/v1/users with the cookie and CSRF token %q = %v %v, want %d", tc.token, res.StatusCode, err, tc.want)
+		}
+		res.Body.Close()
 	}
 }
 
