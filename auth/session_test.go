@@ -19,12 +19,12 @@ import (
 )
 
 // forge signs claims for u with an arbitrary method and key, as an attacker would.
-func forge(t *testing.T, u *User, method jwt.SigningMethod, key any, kid string, exp time.Time) string {
+func forge(t *testing.T, f *fixture, u *User, method jwt.SigningMethod, key any, kid string, exp time.Duration) string {
 	t.Helper()
 	c := sessionClaims{
 		RegisteredClaims: jwt.RegisteredClaims{Issuer: jwtIssuer, Subject: strconv.FormatInt(u.ID, 10),
-			IssuedAt: jwt.NewNumericDate(time.Now().Add(-time.Minute)), ExpiresAt: jwt.NewNumericDate(exp)},
-		TokenVersion: u.TokenVersion, Kind: kindScript, Started: time.Now().Unix(),
+			IssuedAt: jwt.NewNumericDate(f.now.Add(-time.Minute)), ExpiresAt: jwt.NewNumericDate(f.now.Add(exp))},
+		TokenVersion: u.TokenVersion, Kind: kindScript, Started: f.now.Unix(),
 	}
 	tok := jwt.NewWithClaims(method, c)
 	tok.Header["kid"] = kid
@@ -57,15 +57,16 @@ func TestTokens(t *testing.T) {
 			want        int
 		}{
 			{name: "valid", token: good, want: 200},
-			{name: "expired", token: forge(t, admin, jwt.SigningMethodHS256, key, kid, time.Now().Add(-time.Minute)), want: 401},
+			{name: "control: HS256 with the real key", token: forge(t, f, admin, jwt.SigningMethodHS256, key, kid, time.Hour), want: 200},
+			{name: "expired", token: forge(t, f, admin, jwt.SigningMethodHS256, key, kid, -time.Minute), want: 401},
 			{name: "tampered payload", token: parts[0] + "." + b64(strings.Replace(unb64(t, parts[1]), `"sub":"`+itoa(admin.ID), `"sub":"`+itoa(gone.ID), 1)) + "." + parts[2], want: 401},
 			{name: "tampered signature", token: parts[0] + "." + parts[1] + "." + flip(parts[2]), want: 401},
 			{name: "alg none", token: noneTok, want: 401},
-			{name: "HS512 with the right key", token: forge(t, admin, jwt.SigningMethodHS512, key, kid, time.Now().Add(time.Hour)), want: 401},
-			{name: "RS256 signed by attacker", token: forge(t, admin, jwt.SigningMethodRS256, rsaKey, kid, time.Now().Add(time.Hour)), want: 401},
-			{name: "HS256 keyed with a public key (RS256 confusion)", token: forge(t, admin, jwt.SigningMethodHS256, pubPEM, kid, time.Now().Add(time.Hour)), want: 401},
-			{name: "unknown kid", token: forge(t, admin, jwt.SigningMethodHS256, key, "deadbeef", time.Now().Add(time.Hour)), want: 401},
-			{name: "other key", token: forge(t, admin, jwt.SigningMethodHS256, []byte("0123456789abcdef0123456789abcdef"), kid, time.Now().Add(time.Hour)), want: 401},
+			{name: "HS512 with the right key", token: forge(t, f, admin, jwt.SigningMethodHS512, key, kid, time.Hour), want: 401},
+			{name: "RS256 signed by attacker", token: forge(t, f, admin, jwt.SigningMethodRS256, rsaKey, kid, time.Hour), want: 401},
+			{name: "HS256 keyed with a public key (RS256 confusion)", token: forge(t, f, admin, jwt.SigningMethodHS256, pubPEM, kid, time.Hour), want: 401},
+			{name: "unknown kid", token: forge(t, f, admin, jwt.SigningMethodHS256, key, "deadbeef", time.Hour), want: 401},
+			{name: "other key", token: forge(t, f, admin, jwt.SigningMethodHS256, []byte("0123456789abcdef0123456789abcdef"), kid, time.Hour), want: 401},
 			{name: "disabled user", token: goneTok, want: 401},
 			{name: "garbage", token: "not.a.jwt", want: 401},
 			{name: "unknown API token", token: TokenPrefix + "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", want: 401},
