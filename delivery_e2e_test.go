@@ -186,7 +186,7 @@ func TestThreeReplicas(t *testing.T) {
 // TestDeliveriesCLIAndMetrics drives the operator's tools against a running
 // server: a receiver that is down makes deliveries fail; the CLI lists and
 // shows them, retries one, bulk-retries the rest once the receiver is up,
-// sends a test event; the API answers with --insecure-local-api; /metrics
+// sends a test event; the API answers an admin token; /metrics
 // counts the attempts.
 func TestDeliveriesCLIAndMetrics(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
@@ -203,7 +203,8 @@ func TestDeliveriesCLIAndMetrics(t *testing.T) {
 				w.WriteHeader(204)
 			}))
 			t.Cleanup(recv.Close)
-			base, _ := startServer(t, target.URL, "--retry-schedule", "10ms", "--insecure-local-api", "--breaker-cooldown", "50ms")
+			base, _ := startServer(t, target.URL, "--retry-schedule", "10ms", "--breaker-cooldown", "50ms")
+			token := adminBearer(t, target.URL, base)
 			db := testdb.Open(t, target.URL)
 			tenant := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
 				"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/hook"))
@@ -247,7 +248,9 @@ func TestDeliveriesCLIAndMetrics(t *testing.T) {
 				t.Errorf("retrying a delivered delivery: %v, want a refusal", err)
 			}
 
-			resp, err := http.Get(base + "/api/v1/deliveries?status=delivered&limit=2")
+			req, _ := http.NewRequest(http.MethodGet, base+"/api/v1/deliveries?status=delivered&limit=2", nil)
+			req.Header.Set("Authorization", "Bearer "+token)
+			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)
 			}

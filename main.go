@@ -34,6 +34,7 @@ var commands = map[string]command{
 	// Endpoint mappings and correlation records (routing/).
 	"mapping":      cmdMapping,
 	"correlations": cmdCorrelations,
+	"users":        cmdUsers,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -52,6 +53,8 @@ Commands:
                            endpoint payload mappings
   correlations set|show|import
                            a tenant's meetingCode → ATS ids records
+  users create|list|disable|enable|set-role
+                           manage accounts
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
 

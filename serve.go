@@ -14,7 +14,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/riverqueue/river"
 
-	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/problem"
@@ -49,11 +48,20 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	ring := secrets.NewKeyring(key)
 	if !cfg.NoMigrate {
 		if err := db.Migrate(ctx, logWriter{log}); err != nil {
 			return err
 		}
+	}
+	previous, err := parsePreviousKeys(cfg.PreviousSecretKeys)
+	if err != nil {
+		return err
+	}
+	// Older keys still open secrets sealed before a rotation.
+	ring := secrets.NewKeyring(key, previous...)
+	gate, err := newGate(ctx, db, ring, previous, cfg, log)
+	if err != nil {
+		return err
 	}
 	verifier := webhooks.NewVerifier(cfg.WebhookSecrets)
 	if !verifier.Configured() {
@@ -90,10 +98,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
 	mountMetrics(app, registry)
-	if cfg.InsecureLocalAPI {
-		log.Warn("The /api/v1 API is mounted WITHOUT authentication (SWITCHBOARD_INSECURE_LOCAL_API): every caller is an admin.")
-		mountAPI(app.Group("/api/v1", auth.LocalAdmin()), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc})
-	}
+	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate})
 
 	// Not ctx: cancelling River's start context cancels running jobs at once;
 	// shutdown stops River itself (stopQueue) so in-flight attempts finish.
@@ -180,6 +185,12 @@ func newApp(cfg Config, log *slog.Logger) *fiber.App {
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler(log, cfg.MaxBodyBytes),
+		// The client address (audit trail, sign-in throttling) comes from
+		// ProxyHeader only on requests from a trusted proxy.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             cfg.ProxyHeader,
+		EnableIPValidation:      true,
 	})
 }
 

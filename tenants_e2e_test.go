@@ -32,10 +32,13 @@ func sampleFor(t *testing.T, source, meeting string) []byte {
 }
 
 // apiCall sends a JSON request to the (insecure, local) API and decodes the answer.
-func apiCall(t *testing.T, method, url, body string, wantStatus int) map[string]any {
+// apiCall sends an authenticated JSON request (token from adminBearer) and
+// checks the status.
+func apiCall(t *testing.T, token, method, url, body string, wantStatus int) map[string]any {
 	t.Helper()
 	req, _ := http.NewRequest(method, url, strings.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("Authorization", "Bearer "+token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +69,8 @@ func TestTenantCacheAcrossReplicas(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			recv := newReceiver(t, nil)
-			baseA, _ := startServer(t, target.URL, "--insecure-local-api", "--retry-schedule", "20ms")
+			baseA, _ := startServer(t, target.URL, "--retry-schedule", "20ms")
+			token := adminBearer(t, target.URL, baseA)
 			baseB, logsB := startServer(t, target.URL, "--retry-schedule", "20ms", "--log-level", "debug")
 			db := testdb.Open(t, target.URL)
 			// B logs each reload with its version: the test waits on that, not on a clock.
@@ -77,7 +81,7 @@ func TestTenantCacheAcrossReplicas(t *testing.T) {
 				})
 				return time.Now()
 			}
-			created := apiCall(t, "POST", baseA+"/api/v1/tenants",
+			created := apiCall(t, token, "POST", baseA+"/api/v1/tenants",
 				`{"name":"Replica Co","source_id":"org_rep","endpoints":[{"url":"`+recv.URL+`/rep"}]}`, 201)
 			id := int64(created["id"].(float64))
 			// Before B's cache knows the tenant, ingest falls back to the database.
@@ -91,7 +95,7 @@ func TestTenantCacheAcrossReplicas(t *testing.T) {
 			waitFor(t, "deliveries through replica B", func() bool { return len(recv.bodies("/rep")) == 2 })
 
 			changed := time.Now()
-			apiCall(t, "PATCH", fmt.Sprintf("%s/api/v1/tenants/%d", baseA, id), `{"source_id":"org_rep2"}`, 200)
+			apiCall(t, token, "PATCH", fmt.Sprintf("%s/api/v1/tenants/%d", baseA, id), `{"source_id":"org_rep2"}`, 200)
 			seen := waitReload()
 			t.Logf("replica B saw the change %v after it was made on A", seen.Sub(changed).Round(time.Millisecond))
 			if ans := mustPost(t, baseB, sampleFor(t, "org_rep", "rep-old")); ans["routed"] != false {
@@ -110,9 +114,10 @@ func TestPausedTenantResume(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
 			recv := newReceiver(t, nil)
-			base, _ := startServer(t, target.URL, "--insecure-local-api", "--retry-schedule", "20ms")
+			base, _ := startServer(t, target.URL, "--retry-schedule", "20ms")
+			token := adminBearer(t, target.URL, base)
 			db := testdb.Open(t, target.URL)
-			created := apiCall(t, "POST", base+"/api/v1/tenants",
+			created := apiCall(t, token, "POST", base+"/api/v1/tenants",
 				`{"name":"Paused Co","source_id":"org_p","status":"paused","endpoints":[{"url":"`+recv.URL+`/p"}]}`, 201)
 			id := int64(created["id"].(float64))
 			for i := range 3 {
@@ -126,7 +131,7 @@ func TestPausedTenantResume(t *testing.T) {
 			if n := countRows(t, db, "SELECT COUNT(*) FROM river_job"); n != 0 {
 				t.Fatalf("queue jobs while paused = %d, want 0", n)
 			}
-			ans := apiCall(t, "POST", fmt.Sprintf("%s/api/v1/tenants/%d/resume", base, id), "", 200)
+			ans := apiCall(t, token, "POST", fmt.Sprintf("%s/api/v1/tenants/%d/resume", base, id), "", 200)
 			if ans["released"] != 3.0 {
 				t.Fatalf("resume: %v, want 3 released", ans)
 			}
@@ -137,7 +142,7 @@ func TestPausedTenantResume(t *testing.T) {
 				t.Fatalf("receiver hits = %d, want exactly 3", got)
 			}
 			// Resuming again releases nothing more.
-			if ans := apiCall(t, "POST", fmt.Sprintf("%s/api/v1/tenants/%d/resume", base, id), "", 200); ans["released"] != 0.0 {
+			if ans := apiCall(t, token, "POST", fmt.Sprintf("%s/api/v1/tenants/%d/resume", base, id), "", 200); ans["released"] != 0.0 {
 				t.Fatalf("second resume: %v, want 0 released", ans)
 			}
 		})
