@@ -31,6 +31,15 @@ type Config struct {
 	NoMigrate             bool
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
+
+	// Ingest (issue 3).
+	InboundBearer    webhooks.BearerMode
+	IngestBatch      int
+	IngestWriters    int
+	SourcesReload    time.Duration
+	PublicURL        string
+	BoooplyAPIBase   string
+	InsecureLocalAPI bool
 }
 
 // Defaults, named so the README table and the code agree.
@@ -68,6 +77,7 @@ func parseServeConfig(args []string) (Config, error) {
 	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
+	ingest := addIngestFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -82,6 +92,9 @@ func parseServeConfig(args []string) (Config, error) {
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return Config{}, fmt.Errorf("log level %q: want debug, info, warn or error", *level)
+	}
+	if err := ingest.apply(&cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, cfg.validate()
 }
@@ -180,4 +193,40 @@ func newLogger(out *os.File, w interface{ Write([]byte) (int, error) }, level sl
 		}
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// ingestFlags are serve's ingest settings (issue 3).
+type ingestFlags struct {
+	bearer, publicURL, apiBase *string
+	batch, writers             *int
+	reload                     *time.Duration
+	insecureAPI                *bool
+}
+
+func addIngestFlags(fs *flag.FlagSet) ingestFlags {
+	return ingestFlags{
+		bearer:      fs.String("inbound-bearer", env("SWITCHBOARD_INBOUND_BEARER", string(webhooks.BearerAccepted)), "Authorization: Bearer on webhooks: required, accepted (checked if present) or ignored (SWITCHBOARD_INBOUND_BEARER)"),
+		batch:       fs.Int("ingest-batch", envInt("SWITCHBOARD_INGEST_BATCH", webhooks.DefaultBatchMax), "most events one group commit stores; 1 turns batching off (SWITCHBOARD_INGEST_BATCH)"),
+		writers:     fs.Int("ingest-writers", envInt("SWITCHBOARD_INGEST_WRITERS", defaultIngestWriters), "concurrent group-commit transactions on PostgreSQL; SQLite uses 1 (SWITCHBOARD_INGEST_WRITERS)"),
+		reload:      fs.Duration("sources-reload", envDuration("SWITCHBOARD_SOURCES_RELOAD", webhooks.DefaultKeysReload), "how often inbound sources and secrets are re-read (SWITCHBOARD_SOURCES_RELOAD)"),
+		publicURL:   fs.String("public-url", os.Getenv("SWITCHBOARD_PUBLIC_URL"), "Switchboard's external base URL, for recording links (SWITCHBOARD_PUBLIC_URL)"),
+		apiBase:     fs.String("boooply-api-base", env("SWITCHBOARD_BOOOPLY_API_BASE", webhooks.DefaultBoooplyAPIBase), "Boooply API base URL for fresh recording links (SWITCHBOARD_BOOOPLY_API_BASE)"),
+		insecureAPI: fs.Bool("insecure-local-api", envBool("SWITCHBOARD_INSECURE_LOCAL_API"), "mount /api/v1 with every caller an admin: local experiments only (SWITCHBOARD_INSECURE_LOCAL_API)"),
+	}
+}
+
+// defaultIngestWriters is how many group commits run at once on PostgreSQL.
+const defaultIngestWriters = 4
+
+func (f ingestFlags) apply(cfg *Config) error {
+	mode, err := webhooks.ParseBearerMode(*f.bearer)
+	if err != nil {
+		return err
+	}
+	cfg.InboundBearer, cfg.IngestBatch, cfg.IngestWriters, cfg.SourcesReload = mode, *f.batch, *f.writers, *f.reload
+	cfg.PublicURL, cfg.BoooplyAPIBase, cfg.InsecureLocalAPI = strings.TrimRight(*f.publicURL, "/"), *f.apiBase, *f.insecureAPI
+	if cfg.IngestBatch < 1 || cfg.IngestWriters < 1 {
+		return errors.New("ingest batch and ingest writers must be at least 1")
+	}
+	return nil
 }

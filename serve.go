@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
@@ -43,17 +44,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where)
-	if _, err := loadSecretKey(cfg, db, log); err != nil {
+	key, err := loadSecretKey(cfg, db, log)
+	if err != nil {
 		return err
 	}
 	if !cfg.NoMigrate {
 		if err := db.Migrate(ctx, logWriter{log}); err != nil {
 			return err
 		}
-	}
-	verifier := webhooks.NewVerifier(cfg.WebhookSecrets)
-	if !verifier.Configured() {
-		log.Error("BOOOPLY_WEBHOOK_SECRET is not set: every inbound webhook will be refused with 401 until it is.")
 	}
 	guard := &egress.Guard{AllowPrivate: cfg.AllowPrivateEndpoints}
 	if cfg.AllowPrivateEndpoints {
@@ -67,6 +65,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	svc := webhooks.NewService(db.Gorm, routing.NewPlanner(), queue, policy, log)
+	defer svc.Close()
 
 	app := newApp(cfg, log)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
@@ -79,7 +78,9 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
-	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
+	if err := mountIngest(ctx, app, db, secrets.NewKeyring(key), svc, cfg, log); err != nil {
+		return err
+	}
 
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -21,6 +22,10 @@ type Inbound struct {
 	SourceID    *string // nil when absent or null (dashboard-created interview)
 	Fingerprint string  // sha256 of the content without the envelope's timestamp
 	Body        []byte
+	// Recording events only: the stable link and when videoUrl expires
+	// (nil expiry: unknown yet, ingest uses 7 days after receipt).
+	VideoAPIURL       *string
+	VideoURLExpiresAt *time.Time
 }
 
 const maxMeetingCodeLen = 200
@@ -67,6 +72,9 @@ func ParseInbound(body []byte) (Inbound, error) {
 		if src.Exists() {
 			return Inbound{}, problem.BadRequest("data.sourceId", "must be a string or null")
 		}
+	}
+	if in.Event == eventRecording {
+		in.VideoAPIURL, in.VideoURLExpiresAt = recordingFields(data)
 	}
 	fp, err := fingerprint(body)
 	if err != nil {

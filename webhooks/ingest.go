@@ -41,6 +41,7 @@ type Service struct {
 	policy  RetryPolicy
 	log     *slog.Logger
 	now     func() time.Time
+	batch   *batcher // nil: one transaction per event
 }
 
 // NewService wires ingest. queue must have the delivery worker registered.
@@ -52,73 +53,106 @@ func NewService(db *gorm.DB, planner *routing.Planner, queue *river.Client[*sql.
 // first; the whole transaction is retried and then sees it.
 var errRaced = errors.New("concurrent ingest of the same event")
 
+// maxRaceRetries bounds the retries of one event that keeps losing races.
+const maxRaceRetries = 5
+
 // Ingest stores in durably, deduplicated by (meetingCode, event, content),
 // and, in the same transaction, creates one delivery and one River job per
-// subscribed endpoint. When it returns nil the event is on disk.
+// subscribed endpoint. When it returns nil the event is on disk. With
+// batching on, concurrent calls share commits.
 func (s *Service) Ingest(ctx context.Context, in Inbound) (IngestResult, error) {
+	if s.batch != nil {
+		if res, err, ok := s.batch.submit(ctx, in); ok {
+			return res, err
+		}
+	}
+	return s.ingestSingle(ctx, in)
+}
+
+// ingestSingle runs one event in its own transaction, retrying lost races.
+func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, error) {
 	for try := 0; ; try++ {
-		res, err := s.ingestOnce(ctx, in)
-		if errors.Is(err, errRaced) && try < 5 {
+		var res IngestResult
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			res, err = s.ingestTx(ctx, tx, in, s.now().UTC())
+			return err
+		})
+		if errors.Is(err, errRaced) && try < maxRaceRetries {
 			continue
 		}
-		return res, err
+		if err != nil {
+			return IngestResult{}, err
+		}
+		return res, nil
 	}
 }
 
-func (s *Service) ingestOnce(ctx context.Context, in Inbound) (IngestResult, error) {
-	var res IngestResult
-	now := s.now().UTC()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var prev []Event
-		if err := tx.Select("id", "revision", "fingerprint").
-			Where("meeting_code = ? AND event_type = ?", in.MeetingCode, in.Event).
-			Order("revision").Find(&prev).Error; err != nil {
-			return fmt.Errorf("look up earlier revisions: %w", err)
+// ingestTx stores one event inside tx: a duplicate bumps the original's
+// counter, new content becomes the next revision with its deliveries.
+func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now time.Time) (IngestResult, error) {
+	var prev []Event
+	if err := tx.Select("id", "revision", "fingerprint").
+		Where("meeting_code = ? AND event_type = ?", in.MeetingCode, in.Event).
+		Order("revision").Find(&prev).Error; err != nil {
+		return IngestResult{}, fmt.Errorf("look up earlier revisions: %w", err)
+	}
+	for _, p := range prev {
+		if p.Fingerprint == in.Fingerprint {
+			err := tx.Model(&Event{}).Where("id = ?", p.ID).Updates(map[string]any{
+				"duplicates": gorm.Expr("duplicates + 1"), "last_duplicate_at": now,
+			}).Error
+			return IngestResult{Status: Duplicate, EventID: p.ID, Revision: p.Revision}, err
 		}
-		for _, p := range prev {
-			if p.Fingerprint == in.Fingerprint {
-				res = IngestResult{Status: Duplicate, EventID: p.ID, Revision: p.Revision}
-				return tx.Model(&Event{}).Where("id = ?", p.ID).Updates(map[string]any{
-					"duplicates": gorm.Expr("duplicates + 1"), "last_duplicate_at": now,
-				}).Error
-			}
-		}
-		plan, err := s.planner.Plan(ctx, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
-		if err != nil {
-			return err
-		}
-		ev := Event{EventType: in.Event, MeetingCode: in.MeetingCode, SourceID: in.SourceID, TenantID: plan.TenantID,
-			Revision: len(prev) + 1, Fingerprint: in.Fingerprint, Body: in.Body, ReceivedAt: now}
-		if len(prev) > 0 {
-			ev.Revision = prev[len(prev)-1].Revision + 1
-		}
-		if err := tx.Create(&ev).Error; err != nil {
-			if database.IsUniqueViolation(err) {
-				return errRaced
-			}
-			return fmt.Errorf("insert event: %w", err)
-		}
-		res = IngestResult{Status: Accepted, EventID: ev.ID, Revision: ev.Revision, Routed: plan.TenantID != nil}
-		n, err := s.schedule(ctx, tx, ev, plan, now)
-		res.Deliveries = n
-		return err
-	})
+	}
+	plan, err := s.planner.Plan(ctx, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
 	if err != nil {
 		return IngestResult{}, err
 	}
-	return res, nil
+	ev := newEvent(in, plan, now)
+	if len(prev) > 0 {
+		ev.Revision = prev[len(prev)-1].Revision + 1
+	}
+	if err := tx.Create(&ev).Error; err != nil {
+		if database.IsUniqueViolation(err) {
+			return IngestResult{}, errRaced
+		}
+		return IngestResult{}, fmt.Errorf("insert event: %w", err)
+	}
+	if err := createRecordingLink(tx, ev, plan, now); err != nil {
+		return IngestResult{}, err
+	}
+	res := IngestResult{Status: Accepted, EventID: ev.ID, Revision: ev.Revision, Routed: plan.TenantID != nil}
+	res.Deliveries, err = s.schedule(ctx, tx, ev, plan, now)
+	return res, err
+}
+
+// newEvent is the row of a first-seen event (revision 1 unless the caller
+// finds earlier ones).
+func newEvent(in Inbound, plan routing.Plan, now time.Time) Event {
+	ev := Event{EventType: in.Event, MeetingCode: in.MeetingCode, SourceID: in.SourceID, TenantID: plan.TenantID,
+		Revision: 1, Fingerprint: in.Fingerprint, Body: in.Body, ReceivedAt: now,
+		VideoAPIURL: in.VideoAPIURL, VideoURLExpiresAt: in.VideoURLExpiresAt}
+	if in.Event == eventRecording && ev.VideoURLExpiresAt == nil {
+		exp := now.Add(presignedLifetime)
+		ev.VideoURLExpiresAt = &exp
+	}
+	return ev
 }
 
 // schedule creates a delivery row and a River job for each endpoint in plan,
 // inside tx: a crash can leave neither an event without its deliveries nor a
 // job without its row.
 func (s *Service) schedule(ctx context.Context, tx *gorm.DB, ev Event, plan routing.Plan, now time.Time) (int, error) {
-	if len(plan.Endpoints) == 0 {
-		return 0, nil
+	var ds []Delivery
+	for _, ep := range plan.Endpoints {
+		if ep.SkipRevisions && ev.Revision > 1 {
+			continue // this endpoint wants each event once, not its re-runs
+		}
+		ds = append(ds, Delivery{EventID: ev.ID, TenantID: ep.TenantID, EndpointID: ep.ID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now})
 	}
-	ds := make([]Delivery, len(plan.Endpoints))
-	for i, ep := range plan.Endpoints {
-		ds[i] = Delivery{EventID: ev.ID, TenantID: ep.TenantID, EndpointID: ep.ID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now}
+	if len(ds) == 0 {
+		return 0, nil
 	}
 	if err := tx.Create(&ds).Error; err != nil {
 		return 0, fmt.Errorf("insert deliveries: %w", err)
