@@ -20,6 +20,8 @@ func cmdEvents(ctx context.Context, args []string, out io.Writer) error {
 	dbf := addDBFlags(fs)
 	unrouted := fs.Bool("unrouted", false, "only events no tenant owns yet (null or unknown sourceId)")
 	limit := fs.Int("limit", 50, "how many events, newest first")
+	revisions := fs.Bool("revisions", false, "only re-fired revisions (same meetingCode and event, new content)")
+	meeting := fs.String("meeting-code", "", "only this meetingCode (every revision of it)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -28,7 +30,7 @@ func cmdEvents(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	evs, _, err := webhooks.NewStore(db.Gorm).ListEvents(ctx, webhooks.EventFilter{Unrouted: *unrouted, Limit: *limit})
+	evs, _, err := webhooks.NewStore(db.Gorm).ListEvents(ctx, webhooks.EventFilter{Unrouted: *unrouted, Revisions: *revisions, MeetingCode: *meeting, Limit: *limit})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"events":      cmdEvents,
 	"version":     cmdVersion,
 	"healthcheck": cmdHealthcheck,
+	"sources":     cmdSources,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -37,6 +38,7 @@ Commands:
   migrate [status]         apply database migrations, or list them
   tenants create|list      manage tenants
   events list [--unrouted] list inbound events
+  sources create|list|rotate|delete  manage inbound sources and their secrets
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
 
