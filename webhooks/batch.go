@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/routing"
 )
 
 // DefaultBatchMax is how many pending events one group commit takes at most.
@@ -100,6 +102,31 @@ func (b *batcher) submit(ctx context.Context, in Inbound) (IngestResult, error, 
 	}
 }
 
+// batchTx is what the events of one group commit share: routing plans by
+// sourceId and event type (read once per transaction) and the deliveries
+// whose River jobs are inserted in one statement at the end.
+type batchTx struct {
+	plans      map[string]routing.Plan
+	deliveries []Delivery
+}
+
+// plan routes ev, reusing a plan made earlier in this transaction. A nil
+// batchTx plans every time.
+func (bc *batchTx) plan(ctx context.Context, p *routing.Planner, tx *gorm.DB, ev routing.Event) (routing.Plan, error) {
+	if bc == nil || ev.SourceID == nil {
+		return p.Plan(ctx, tx, ev)
+	}
+	key := *ev.SourceID + "\x00" + ev.Type
+	if plan, ok := bc.plans[key]; ok {
+		return plan, nil
+	}
+	plan, err := p.Plan(ctx, tx, ev)
+	if err == nil {
+		bc.plans[key] = plan
+	}
+	return plan, err
+}
+
 func (b *batcher) loop() {
 	for {
 		select {
@@ -154,14 +181,15 @@ func (b *batcher) commit(items []*batchItem) {
 	results := make([]batchResult, len(live))
 	now := b.svc.now().UTC()
 	err := b.svc.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		bc := &batchTx{plans: map[string]routing.Plan{}}
 		for i, it := range live {
-			res, err := b.svc.ingestTx(ctx, tx, it.in, now)
+			res, err := b.svc.ingestTx(ctx, tx, it.in, now, bc)
 			if err != nil {
 				return err
 			}
 			results[i] = batchResult{res: res}
 		}
-		return nil
+		return b.svc.enqueue(ctx, tx, bc.deliveries)
 	})
 	if err == nil {
 		for i, it := range live {

@@ -75,7 +75,7 @@ func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, e
 		var res IngestResult
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var err error
-			res, err = s.ingestTx(ctx, tx, in, s.now().UTC())
+			res, err = s.ingestTx(ctx, tx, in, s.now().UTC(), nil)
 			return err
 		})
 		if errors.Is(err, errRaced) && try < maxRaceRetries {
@@ -90,7 +90,7 @@ func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, e
 
 // ingestTx stores one event inside tx: a duplicate bumps the original's
 // counter, new content becomes the next revision with its deliveries.
-func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now time.Time) (IngestResult, error) {
+func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now time.Time, bc *batchTx) (IngestResult, error) {
 	var prev []Event
 	if err := tx.Select("id", "revision", "fingerprint").
 		Where("meeting_code = ? AND event_type = ?", in.MeetingCode, in.Event).
@@ -105,7 +105,7 @@ func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now tim
 			return IngestResult{Status: Duplicate, EventID: p.ID, Revision: p.Revision}, err
 		}
 	}
-	plan, err := s.planner.Plan(ctx, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
+	plan, err := bc.plan(ctx, s.planner, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
 	if err != nil {
 		return IngestResult{}, err
 	}
@@ -123,7 +123,13 @@ func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now tim
 		return IngestResult{}, err
 	}
 	res := IngestResult{Status: Accepted, EventID: ev.ID, Revision: ev.Revision, Routed: plan.TenantID != nil}
-	res.Deliveries, err = s.schedule(ctx, tx, ev, plan, now)
+	if bc == nil {
+		res.Deliveries, err = s.schedule(ctx, tx, ev, plan, now)
+		return res, err
+	}
+	ds, err := createDeliveries(tx, ev, plan, now)
+	bc.deliveries = append(bc.deliveries, ds...) // enqueued once for the whole batch
+	res.Deliveries = len(ds)
 	return res, err
 }
 
@@ -144,6 +150,16 @@ func newEvent(in Inbound, plan routing.Plan, now time.Time) Event {
 // inside tx: a crash can leave neither an event without its deliveries nor a
 // job without its row.
 func (s *Service) schedule(ctx context.Context, tx *gorm.DB, ev Event, plan routing.Plan, now time.Time) (int, error) {
+	ds, err := createDeliveries(tx, ev, plan, now)
+	if err != nil || len(ds) == 0 {
+		return 0, err
+	}
+	return len(ds), s.enqueue(ctx, tx, ds)
+}
+
+// createDeliveries inserts one pending delivery per subscribed endpoint,
+// leaving out endpoints that opted out of revisions when this is one.
+func createDeliveries(tx *gorm.DB, ev Event, plan routing.Plan, now time.Time) ([]Delivery, error) {
 	var ds []Delivery
 	for _, ep := range plan.Endpoints {
 		if ep.SkipRevisions && ev.Revision > 1 {
@@ -152,21 +168,29 @@ func (s *Service) schedule(ctx context.Context, tx *gorm.DB, ev Event, plan rout
 		ds = append(ds, Delivery{EventID: ev.ID, TenantID: ep.TenantID, EndpointID: ep.ID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now})
 	}
 	if len(ds) == 0 {
-		return 0, nil
+		return nil, nil
 	}
 	if err := tx.Create(&ds).Error; err != nil {
-		return 0, fmt.Errorf("insert deliveries: %w", err)
+		return nil, fmt.Errorf("insert deliveries: %w", err)
+	}
+	return ds, nil
+}
+
+// enqueue inserts the River jobs of ds in tx (one statement for all).
+func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, ds []Delivery) error {
+	if len(ds) == 0 {
+		return nil
 	}
 	sqlTx, err := database.SQLTx(tx)
 	if err != nil {
-		return 0, err
+		return err
 	}
 	params := make([]river.InsertManyParams, len(ds))
 	for i, d := range ds {
 		params[i] = river.InsertManyParams{Args: DeliverArgs{DeliveryID: d.ID}, InsertOpts: s.policy.insertOpts()}
 	}
 	if _, err := s.queue.InsertManyTx(ctx, sqlTx, params); err != nil {
-		return 0, fmt.Errorf("enqueue deliveries: %w", err)
+		return fmt.Errorf("enqueue deliveries: %w", err)
 	}
-	return len(ds), nil
+	return nil
 }
