@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"strconv"
 	"slices"
 	"sync"
 	"testing"
@@ -17,11 +19,16 @@ import (
 // BenchmarkAckLoad drives the real server over loopback HTTP with an open
 // loop of signed, distinct events at a fixed rate (1,000/s for 5 s, bounded)
 // and reports ack latency percentiles. It runs on PostgreSQL when
-// SWITCHBOARD_TEST_POSTGRES_URL is set (the production target), else SQLite:
+// SWITCHBOARD_TEST_POSTGRES_URL is set (the production target), else SQLite.
+// SWITCHBOARD_LOAD_RATE changes the rate (1–5000 events/s):
 //
 //	go test -run XXX -bench AckLoad -benchtime 1x .
 func BenchmarkAckLoad(b *testing.B) {
-	const rate, seconds = 1000, 5
+	const seconds = 5
+	rate := 1000
+	if r, err := strconv.Atoi(os.Getenv("SWITCHBOARD_LOAD_RATE")); err == nil && r >= 1 && r <= 5000 {
+		rate = r
+	}
 	targets := testdb.Targets(b)
 	target := targets[len(targets)-1]
 	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
@@ -37,7 +44,7 @@ func BenchmarkAckLoad(b *testing.B) {
 	lat := make([]time.Duration, total)
 	var failures sync.Map
 	var wg sync.WaitGroup
-	tick := time.NewTicker(time.Second / rate)
+	tick := time.NewTicker(time.Second / time.Duration(rate))
 	defer tick.Stop()
 	b.ResetTimer()
 	for i := range total {
