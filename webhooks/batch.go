@@ -103,11 +103,9 @@ func (b *batcher) submit(ctx context.Context, in Inbound) (IngestResult, error, 
 }
 
 // batchTx is what the events of one group commit share: routing plans by
-// sourceId and event type (read once per transaction) and the deliveries
-// whose River jobs are inserted in one statement at the end.
+// sourceId and event type, read once per transaction.
 type batchTx struct {
-	plans      map[string]routing.Plan
-	deliveries []Delivery
+	plans map[string]routing.Plan
 }
 
 // plan routes ev, reusing a plan made earlier in this transaction. A nil
@@ -178,22 +176,19 @@ func (b *batcher) commit(items []*batchItem) {
 	ingestBatchSize.Observe(float64(len(live)))
 	ctx, cancel := context.WithTimeout(context.Background(), batchCommitTimeout)
 	defer cancel()
-	results := make([]batchResult, len(live))
-	now := b.svc.now().UTC()
+	ins := make([]Inbound, len(live))
+	for i, it := range live {
+		ins[i] = it.in
+	}
+	var results []IngestResult
 	err := b.svc.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		bc := &batchTx{plans: map[string]routing.Plan{}}
-		for i, it := range live {
-			res, err := b.svc.ingestTx(ctx, tx, it.in, now, bc)
-			if err != nil {
-				return err
-			}
-			results[i] = batchResult{res: res}
-		}
-		return b.svc.enqueue(ctx, tx, bc.deliveries)
+		var err error
+		results, err = b.svc.ingestBatchTx(ctx, tx, ins, b.svc.now().UTC())
+		return err
 	})
 	if err == nil {
 		for i, it := range live {
-			it.done <- results[i]
+			it.done <- batchResult{res: results[i]}
 		}
 		return
 	}

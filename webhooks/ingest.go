@@ -75,7 +75,7 @@ func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, e
 		var res IngestResult
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var err error
-			res, err = s.ingestTx(ctx, tx, in, s.now().UTC(), nil)
+			res, err = s.ingestTx(ctx, tx, in, s.now().UTC())
 			return err
 		})
 		if errors.Is(err, errRaced) && try < maxRaceRetries {
@@ -90,7 +90,7 @@ func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, e
 
 // ingestTx stores one event inside tx: a duplicate bumps the original's
 // counter, new content becomes the next revision with its deliveries.
-func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now time.Time, bc *batchTx) (IngestResult, error) {
+func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now time.Time) (IngestResult, error) {
 	var prev []Event
 	if err := tx.Select("id", "revision", "fingerprint").
 		Where("meeting_code = ? AND event_type = ?", in.MeetingCode, in.Event).
@@ -105,7 +105,7 @@ func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now tim
 			return IngestResult{Status: Duplicate, EventID: p.ID, Revision: p.Revision}, err
 		}
 	}
-	plan, err := bc.plan(ctx, s.planner, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
+	plan, err := s.planner.Plan(ctx, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
 	if err != nil {
 		return IngestResult{}, err
 	}
@@ -123,13 +123,7 @@ func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now tim
 		return IngestResult{}, err
 	}
 	res := IngestResult{Status: Accepted, EventID: ev.ID, Revision: ev.Revision, Routed: plan.TenantID != nil}
-	if bc == nil {
-		res.Deliveries, err = s.schedule(ctx, tx, ev, plan, now)
-		return res, err
-	}
-	ds, err := createDeliveries(tx, ev, plan, now)
-	bc.deliveries = append(bc.deliveries, ds...) // enqueued once for the whole batch
-	res.Deliveries = len(ds)
+	res.Deliveries, err = s.schedule(ctx, tx, ev, plan, now)
 	return res, err
 }
 
@@ -157,16 +151,9 @@ func (s *Service) schedule(ctx context.Context, tx *gorm.DB, ev Event, plan rout
 	return len(ds), s.enqueue(ctx, tx, ds)
 }
 
-// createDeliveries inserts one pending delivery per subscribed endpoint,
-// leaving out endpoints that opted out of revisions when this is one.
+// createDeliveries inserts the deliveries of ev (deliveriesFor).
 func createDeliveries(tx *gorm.DB, ev Event, plan routing.Plan, now time.Time) ([]Delivery, error) {
-	var ds []Delivery
-	for _, ep := range plan.Endpoints {
-		if ep.SkipRevisions && ev.Revision > 1 {
-			continue // this endpoint wants each event once, not its re-runs
-		}
-		ds = append(ds, Delivery{EventID: ev.ID, TenantID: ep.TenantID, EndpointID: ep.ID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now})
-	}
+	ds := deliveriesFor(nil, ev, plan, now)
 	if len(ds) == 0 {
 		return nil, nil
 	}
@@ -174,6 +161,18 @@ func createDeliveries(tx *gorm.DB, ev Event, plan routing.Plan, now time.Time) (
 		return nil, fmt.Errorf("insert deliveries: %w", err)
 	}
 	return ds, nil
+}
+
+// deliveriesFor appends to ds one pending delivery of ev per endpoint in
+// plan, leaving out endpoints that opted out of revisions when ev is one.
+func deliveriesFor(ds []Delivery, ev Event, plan routing.Plan, now time.Time) []Delivery {
+	for _, ep := range plan.Endpoints {
+		if ep.SkipRevisions && ev.Revision > 1 {
+			continue // this endpoint wants each event once, not its re-runs
+		}
+		ds = append(ds, Delivery{EventID: ev.ID, TenantID: ep.TenantID, EndpointID: ep.ID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now})
+	}
+	return ds
 }
 
 // enqueue inserts the River jobs of ds in tx (one statement for all).
