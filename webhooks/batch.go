@@ -183,7 +183,7 @@ func (b *batcher) commit(items []*batchItem) {
 	var results []IngestResult
 	err := b.svc.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var err error
-		results, err = b.svc.ingestBatchTx(ctx, tx, ins, b.svc.now().UTC())
+		results, err = b.svc.ingestTx(ctx, tx, ins, b.svc.now().UTC())
 		return err
 	})
 	if err == nil {

@@ -22,14 +22,14 @@ type batchEntry struct {
 	plan   routing.Plan
 }
 
-// ingestBatchTx stores a whole batch inside tx with a fixed number of
-// statements however large it is: one read of earlier revisions, one
+// ingestTx stores events inside tx (one, or a whole group commit) with a
+// fixed number of statements however many there are: one read of earlier revisions, one
 // insert of the new events, one of their deliveries, one of their River
 // jobs, and one update per original that got duplicates. Dedupe and
 // revision numbering run in memory in arrival order, so copies inside the
 // batch are duplicates and re-runs are revisions; the unique constraints
 // still guard against other replicas (errRaced).
-func (s *Service) ingestBatchTx(ctx context.Context, tx *gorm.DB, ins []Inbound, now time.Time) ([]IngestResult, error) {
+func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, ins []Inbound, now time.Time) ([]IngestResult, error) {
 	known, err := loadRevisions(tx, ins)
 	if err != nil {
 		return nil, err
@@ -71,7 +71,7 @@ func (s *Service) ingestBatchTx(ctx context.Context, tx *gorm.DB, ins []Inbound,
 			return nil, fmt.Errorf("count duplicates of event %d: %w", id, err)
 		}
 	}
-	return s.scheduleBatch(ctx, tx, entries, now)
+	return s.schedule(ctx, tx, entries, now)
 }
 
 // loadRevisions reads the earlier revisions of every event in ins, oldest first.
@@ -125,9 +125,10 @@ func insertEvents(tx *gorm.DB, fresh []*Event) error {
 	return nil
 }
 
-// scheduleBatch creates the recording links, deliveries and River jobs of
-// the batch's new events and builds each request's answer.
-func (s *Service) scheduleBatch(ctx context.Context, tx *gorm.DB, entries []batchEntry, now time.Time) ([]IngestResult, error) {
+// schedule creates the recording links, deliveries and River jobs of the
+// new events and builds each request's answer: a crash can leave neither an
+// event without its deliveries nor a job without its row.
+func (s *Service) schedule(ctx context.Context, tx *gorm.DB, entries []batchEntry, now time.Time) ([]IngestResult, error) {
 	var all []Delivery
 	counts := make([]int, len(entries))
 	for i, e := range entries {

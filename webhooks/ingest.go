@@ -72,10 +72,10 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (IngestResult, error) 
 // ingestSingle runs one event in its own transaction, retrying lost races.
 func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, error) {
 	for try := 0; ; try++ {
-		var res IngestResult
+		var res []IngestResult
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var err error
-			res, err = s.ingestTx(ctx, tx, in, s.now().UTC())
+			res, err = s.ingestTx(ctx, tx, []Inbound{in}, s.now().UTC())
 			return err
 		})
 		if errors.Is(err, errRaced) && try < maxRaceRetries {
@@ -84,47 +84,8 @@ func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, e
 		if err != nil {
 			return IngestResult{}, err
 		}
-		return res, nil
+		return res[0], nil
 	}
-}
-
-// ingestTx stores one event inside tx: a duplicate bumps the original's
-// counter, new content becomes the next revision with its deliveries.
-func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, in Inbound, now time.Time) (IngestResult, error) {
-	var prev []Event
-	if err := tx.Select("id", "revision", "fingerprint").
-		Where("meeting_code = ? AND event_type = ?", in.MeetingCode, in.Event).
-		Order("revision").Find(&prev).Error; err != nil {
-		return IngestResult{}, fmt.Errorf("look up earlier revisions: %w", err)
-	}
-	for _, p := range prev {
-		if p.Fingerprint == in.Fingerprint {
-			err := tx.Model(&Event{}).Where("id = ?", p.ID).Updates(map[string]any{
-				"duplicates": gorm.Expr("duplicates + 1"), "last_duplicate_at": now,
-			}).Error
-			return IngestResult{Status: Duplicate, EventID: p.ID, Revision: p.Revision}, err
-		}
-	}
-	plan, err := s.planner.Plan(ctx, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
-	if err != nil {
-		return IngestResult{}, err
-	}
-	ev := newEvent(in, plan, now)
-	if len(prev) > 0 {
-		ev.Revision = prev[len(prev)-1].Revision + 1
-	}
-	if err := tx.Create(&ev).Error; err != nil {
-		if database.IsUniqueViolation(err) {
-			return IngestResult{}, errRaced
-		}
-		return IngestResult{}, fmt.Errorf("insert event: %w", err)
-	}
-	if err := createRecordingLink(tx, ev, plan, now); err != nil {
-		return IngestResult{}, err
-	}
-	res := IngestResult{Status: Accepted, EventID: ev.ID, Revision: ev.Revision, Routed: plan.TenantID != nil}
-	res.Deliveries, err = s.schedule(ctx, tx, ev, plan, now)
-	return res, err
 }
 
 // newEvent is the row of a first-seen event (revision 1 unless the caller
@@ -138,29 +99,6 @@ func newEvent(in Inbound, plan routing.Plan, now time.Time) Event {
 		ev.VideoURLExpiresAt = &exp
 	}
 	return ev
-}
-
-// schedule creates a delivery row and a River job for each endpoint in plan,
-// inside tx: a crash can leave neither an event without its deliveries nor a
-// job without its row.
-func (s *Service) schedule(ctx context.Context, tx *gorm.DB, ev Event, plan routing.Plan, now time.Time) (int, error) {
-	ds, err := createDeliveries(tx, ev, plan, now)
-	if err != nil || len(ds) == 0 {
-		return 0, err
-	}
-	return len(ds), s.enqueue(ctx, tx, ds)
-}
-
-// createDeliveries inserts the deliveries of ev (deliveriesFor).
-func createDeliveries(tx *gorm.DB, ev Event, plan routing.Plan, now time.Time) ([]Delivery, error) {
-	ds := deliveriesFor(nil, ev, plan, now)
-	if len(ds) == 0 {
-		return nil, nil
-	}
-	if err := tx.Create(&ds).Error; err != nil {
-		return nil, fmt.Errorf("insert deliveries: %w", err)
-	}
-	return ds, nil
 }
 
 // deliveriesFor appends to ds one pending delivery of ev per endpoint in
