@@ -40,8 +40,16 @@ func ParseInbound(body []byte) (Inbound, error) {
 	if !root.IsObject() {
 		return Inbound{}, problem.BadRequest("body", "must be a JSON object")
 	}
-	fields := root.Map()
-	ev, data := fields["event"], fields["data"]
+	// Parsers disagree on repeated keys (first wins here, last in most
+	// decoders), so a repeated routing key could verify against one tenant's
+	// secret and route to another: refuse it.
+	if k := repeatedKey(root, "event", "data"); k != "" {
+		return Inbound{}, problem.BadRequest(k, "appears more than once")
+	}
+	ev, data := root.Get("event"), root.Get("data")
+	if k := repeatedKey(data, "meetingCode", "sourceId"); k != "" {
+		return Inbound{}, problem.BadRequest("data."+k, "appears more than once")
+	}
 	switch {
 	case !ev.Exists():
 		return Inbound{}, problem.BadRequest("event", "is missing")
@@ -82,6 +90,28 @@ func ParseInbound(body []byte) (Inbound, error) {
 	}
 	in.Fingerprint = fp
 	return in, nil
+}
+
+// repeatedKey returns the first of names that obj (an object) holds more
+// than once, or "".
+func repeatedKey(obj gjson.Result, names ...string) string {
+	if !obj.IsObject() {
+		return ""
+	}
+	seen := make([]int, len(names))
+	found := ""
+	obj.ForEach(func(k, _ gjson.Result) bool {
+		for i, n := range names {
+			if k.Str == n {
+				if seen[i]++; seen[i] > 1 {
+					found = n
+					return false
+				}
+			}
+		}
+		return true
+	})
+	return found
 }
 
 // fingerprint hashes the compact body without data.timestamp (and a

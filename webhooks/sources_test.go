@@ -122,6 +122,7 @@ func TestTenantInboundSecret(t *testing.T) {
 			{"platform secret cannot speak for a tenant with its own", own, hookSecret, 401},
 			{"tenant's own secret", own, "tenant-own-secret-1", 200},
 			{"tenant secret cannot sign another organization's events", []byte(`{"event":"interview.scores","data":{"meetingCode":"m2","sourceId":"org_other"}}`), "tenant-own-secret-1", 401},
+			{"repeated data cannot verify as one tenant and route as another", []byte(`{"event":"interview.scores","data":{"meetingCode":"m4","sourceId":"org_own"},"data":{"meetingCode":"m4","sourceId":"org_other"}}`), "tenant-own-secret-1", 400},
 			{"platform secret for other organizations", []byte(`{"event":"interview.scores","data":{"meetingCode":"m3","sourceId":"org_other"}}`), hookSecret, 200},
 		}
 		for _, tc := range cases {
