@@ -46,44 +46,9 @@ func ParseBearerMode(s string) (BearerMode, error) {
 	return "", fmt.Errorf("bearer mode %q: want required, accepted or ignored", s)
 }
 
-// Verifier checks X-Boooply-Signature: the hex HMAC-SHA256 of the exact
-// request body, keyed with any one of the active secrets (several are active
-// while a secret rotates), and the optional bearer token.
-type Verifier struct {
-	secrets [][]byte
-	bearer  BearerMode
-}
-
-// NewVerifier returns a verifier for the given secrets (the zero-configuration
-// source, BOOOPLY_WEBHOOK_SECRET); empty ones are ignored. Bearer mode is accepted.
-func NewVerifier(secrets []string) *Verifier {
-	v := &Verifier{bearer: BearerAccepted}
-	for _, s := range secrets {
-		if s = strings.TrimSpace(s); s != "" {
-			v.secrets = append(v.secrets, []byte(s))
-		}
-	}
-	return v
-}
-
-// WithBearer returns v with the bearer mode m.
-func (v *Verifier) WithBearer(m BearerMode) *Verifier {
-	v.bearer = m
-	return v
-}
-
-// Configured reports whether any static secret is set.
-func (v *Verifier) Configured() bool { return len(v.secrets) > 0 }
-
-// Verify checks header against body with the static secrets.
-func (v *Verifier) Verify(body []byte, header string) error {
-	if !v.Configured() {
-		return ErrNoSecret
-	}
-	return VerifyWith(v.secrets, body, header)
-}
-
-// VerifyWith checks the signature header against body with candidates. It
+// VerifyWith checks X-Boooply-Signature (header), the hex HMAC-SHA256 of
+// the exact request body keyed with any one of candidates (several are
+// active while a secret rotates; Keys.Candidates picks them). It
 // never re-encodes the payload: the signature is over the bytes as sent.
 // Only when that fails and the body carries whitespace a proxy may have added
 // does it also try the compact form of the same bytes (key order and escapes
