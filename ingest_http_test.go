@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,10 +11,13 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/testdb"
+	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
 // twoHourTranscript builds an interview.transcript as long as a two-hour
@@ -129,4 +133,54 @@ func signWith(secret string, body []byte) string {
 	m := hmac.New(sha256.New, []byte(secret))
 	m.Write(body)
 	return hex.EncodeToString(m.Sum(nil))
+}
+
+// TestRecordingLinkHTTP follows a stable recording link on the real server:
+// /r/<token> answers 302 to the URL a loopback stand-in for Boooply's API
+// minted with the tenant's organization key.
+func TestRecordingLinkHTTP(t *testing.T) {
+	target := testdb.Targets(t)[0]
+	boooply := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer bply_org_e2e" || r.URL.Path != "/api/integration/interviews/Boooply-AI-1234567890/recording" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		io.WriteString(w, `{"downloadUrl":"https://s3.example/fresh.mp4"}`)
+	}))
+	defer boooply.Close()
+	base, _ := startServer(t, target.URL, "--public-url", "https://sb.example", "--boooply-api-base", boooply.URL)
+	db := testdb.Open(t, target.URL)
+	runCLI(t, "tenants", "create", "--database-url", target.URL, "--name", "Acme", "--source-id", "org_7234567890")
+	key, err := secrets.ParseKey(testKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tenantID int64
+	db.Gorm.Raw("SELECT id FROM tenants WHERE source_id = 'org_7234567890'").Scan(&tenantID)
+	sealed, _ := secrets.NewKeyring(key).Seal([]byte("bply_org_e2e"), webhooks.TenantBoooplyKeyContext(tenantID))
+	db.Gorm.Exec("UPDATE tenants SET boooply_api_key_sealed = ? WHERE id = ?", sealed, tenantID)
+
+	rec, _ := webhooks.Sample("interview.recording")
+	if status, ans := post(t, base, rec, hmacHex(rec)); status != 200 {
+		t.Fatalf("recording: %d %v", status, ans)
+	}
+	var linkID, eventID int64
+	db.Gorm.Raw("SELECT id, event_id FROM recording_links").Row().Scan(&linkID, &eventID)
+	links, err := webhooks.NewRecordingLinks(db.Gorm, secrets.NewKeyring(key), "https://sb.example", boooply.URL, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link, err := links.URLFor(context.Background(), eventID)
+	if err != nil || !strings.HasPrefix(link, "https://sb.example/r/") {
+		t.Fatalf("link %q, %v", link, err)
+	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := noRedirect.Get(base + strings.TrimPrefix(link, "https://sb.example"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://s3.example/fresh.mp4" {
+		t.Fatalf("follow: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
 }
