@@ -35,6 +35,7 @@ var commands = map[string]command{
 	"mapping":      cmdMapping,
 	"correlations": cmdCorrelations,
 	"users":        cmdUsers,
+	"sources":      cmdSources,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -55,6 +56,7 @@ Commands:
                            a tenant's meetingCode → ATS ids records
   users create|list|disable|enable|set-role
                            manage accounts
+  sources create|list|rotate|delete  manage inbound sources and their secrets
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
 
