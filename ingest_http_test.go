@@ -3,19 +3,20 @@ package main
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/testdb"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
@@ -150,32 +151,28 @@ func TestRecordingLinkHTTP(t *testing.T) {
 		io.WriteString(w, `{"downloadUrl":"https://s3.example/fresh.mp4"}`)
 	}))
 	defer boooply.Close()
-	base, _ := startServer(t, target.URL, "--public-url", "https://sb.example", "--boooply-api-base", boooply.URL)
-	db := testdb.Open(t, target.URL)
-	runCLI(t, "tenants", "create", "--database-url", target.URL, "--name", "Acme", "--source-id", "org_7234567890")
-	key, err := secrets.ParseKey(testKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var tenantID int64
-	db.Gorm.Raw("SELECT id FROM tenants WHERE source_id = 'org_7234567890'").Scan(&tenantID)
-	sealed, _ := secrets.NewKeyring(key).Seal([]byte("bply_org_e2e"), webhooks.TenantBoooplyKeyContext(tenantID))
-	db.Gorm.Exec("UPDATE tenants SET boooply_api_key_sealed = ? WHERE id = ?", sealed, tenantID)
+	recv := newReceiver(t, nil)
+	base, _ := startServer(t, target.URL, "--public-url", "https://sb.example", "--boooply-api-base", boooply.URL, "--retry-schedule", "20ms")
+	id := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
+		"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/ats"))
+	dir := t.TempDir()
+	keyFile, mapping := filepath.Join(dir, "key"), filepath.Join(dir, "m.json")
+	os.WriteFile(keyFile, []byte("bply_org_e2e"), 0o600)
+	os.WriteFile(mapping, []byte(`{"mode":"rules","rules":[{"target":"interview","from":"data.meetingCode"},{"target":"recording","from":"meta.recording_link"}]}`), 0o600)
+	runCLI(t, "tenants", "update", "--database-url", target.URL, "--secret-key", testKey, "--tenant", id, "--boooply-api-key-file", keyFile)
+	runCLI(t, "mapping", "set", "--database-url", target.URL, "--tenant", id, "--endpoint", "1", "--file", mapping)
 
 	rec, _ := webhooks.Sample("interview.recording")
 	if status, ans := post(t, base, rec, hmacHex(rec)); status != 200 {
 		t.Fatalf("recording: %d %v", status, ans)
 	}
-	var linkID, eventID int64
-	db.Gorm.Raw("SELECT id, event_id FROM recording_links").Row().Scan(&linkID, &eventID)
-	links, err := webhooks.NewRecordingLinks(db.Gorm, secrets.NewKeyring(key), "https://sb.example", boooply.URL, nil)
-	if err != nil {
-		t.Fatal(err)
+	// The tenant's ATS receives Switchboard's stable link through its mapping.
+	waitFor(t, "the mapped recording delivery", func() bool { return len(recv.bodies("/ats")) == 1 })
+	var got struct{ Interview, Recording string }
+	if err := json.Unmarshal(recv.bodies("/ats")[0], &got); err != nil || got.Interview != "Boooply-AI-1234567890" || !strings.HasPrefix(got.Recording, "https://sb.example/r/") {
+		t.Fatalf("delivered %s (%v), want the stable link", recv.bodies("/ats")[0], err)
 	}
-	link, err := links.URLFor(context.Background(), eventID)
-	if err != nil || !strings.HasPrefix(link, "https://sb.example/r/") {
-		t.Fatalf("link %q, %v", link, err)
-	}
+	link := got.Recording
 	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	resp, err := noRedirect.Get(base + strings.TrimPrefix(link, "https://sb.example"))
 	if err != nil {

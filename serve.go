@@ -70,7 +70,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	policy := webhooks.NewRetryPolicy(cfg.RetrySchedule, 0.2)
 	registry := newMetricsRegistry(db)
-	worker := webhooks.NewWorker(webhooks.WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: guard, Keyring: ring,
+	links, err := webhooks.NewRecordingLinks(db.Gorm, ring, cfg.PublicURL, cfg.BoooplyAPIBase, nil)
+	if err != nil {
+		return fmt.Errorf("recording links: %w", err)
+	}
+	worker := webhooks.NewWorker(webhooks.WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: guard, Keyring: ring, Links: links,
 		Policy: policy, Timeout: cfg.DeliveryTimeout, UserAgent: "Switchboard/" + version, Log: log,
 		Metrics: webhooks.NewMetrics(registry), Breaker: cfg.Delivery.breakerConfig(), MaxConcurrency: cfg.Delivery.MaxConcurrency})
 	queue, err := newQueue(db, cfg, policy, worker, log)
@@ -93,7 +97,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
-	ingest, err := mountIngest(ctx, app, db, ring, svc, cfg, log)
+	ingest, err := mountIngest(ctx, app, db, ring, links, svc, cfg, log)
 	if err != nil {
 		return err
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"log/slog"
 
 	"github.com/gofiber/fiber/v2"
@@ -21,7 +20,7 @@ type ingestAPI struct {
 // mountIngest wires the ingest side: inbound secrets (loaded now, reloaded
 // in the background until ctx ends), group commit, the webhook route and
 // recording links. It returns the handlers mountAPI puts behind the gate.
-func mountIngest(ctx context.Context, app *fiber.App, db *database.DB, keyring *secrets.Keyring, svc *webhooks.Service, cfg Config, log *slog.Logger) (ingestAPI, error) {
+func mountIngest(ctx context.Context, app *fiber.App, db *database.DB, keyring *secrets.Keyring, links *webhooks.RecordingLinks, svc *webhooks.Service, cfg Config, log *slog.Logger) (ingestAPI, error) {
 	keys := webhooks.NewKeys(db.Gorm, keyring, cfg.WebhookSecrets, log)
 	if err := keys.Reload(ctx); err != nil {
 		log.Warn("Could not load inbound sources yet; retrying in the background.", "error", err)
@@ -38,10 +37,6 @@ func mountIngest(ctx context.Context, app *fiber.App, db *database.DB, keyring *
 		svc.EnableBatching(cfg.IngestBatch, writers)
 	}
 	webhooks.Routes(app, webhooks.NewHandler(svc, keys, cfg.InboundBearer, log))
-	links, err := webhooks.NewRecordingLinks(db.Gorm, keyring, cfg.PublicURL, cfg.BoooplyAPIBase, nil)
-	if err != nil {
-		return ingestAPI{}, fmt.Errorf("recording links: %w", err)
-	}
 	recordings := webhooks.NewRecordingHandler(links, log)
 	webhooks.RecordingRoutes(app, recordings)
 	return ingestAPI{sources: webhooks.NewSourcesHandler(webhooks.NewSourceStore(db.Gorm, keyring), keys), recordings: recordings}, nil
