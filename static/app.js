@@ -4,6 +4,9 @@
 (function () {
   "use strict";
 
+  // Marks that app.js ran (CSS and tests can tell scripted pages apart).
+  document.documentElement.setAttribute("data-js", "on");
+
   // CSRF: htmx requests carry the token from <meta name="csrf-token"> as a
   // header; plain form posts carry it in a hidden _csrf field.
   document.addEventListener("htmx:configRequest", function (e) {

@@ -30,6 +30,17 @@ const Prefix = "/static/"
 const ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self'; " +
 	"connect-src 'self'; font-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 
+// SecurityHeaders are the headers every admin page is served with, the CSP
+// first. main sets them on /admin; the browser tests' server sets the same.
+func SecurityHeaders() [][2]string {
+	return [][2]string{
+		{"Content-Security-Policy", ContentSecurityPolicy},
+		{"X-Content-Type-Options", "nosniff"},
+		{"X-Frame-Options", "DENY"},
+		{"Referrer-Policy", "same-origin"},
+	}
+}
+
 // Asset is one embedded file.
 type Asset struct {
 	Name        string // file name in FS, e.g. "app.css"
