@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"events":      cmdEvents,
 	"version":     cmdVersion,
 	"healthcheck": cmdHealthcheck,
+	"demo":        cmdDemo,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -39,6 +40,7 @@ Commands:
   events list [--unrouted] list inbound events
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
+  demo                     run with two demo tenants, a built-in receiver and replayed samples
 
 Run "switchboard COMMAND -h" for a command's flags.
 `

@@ -80,6 +80,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
+	mountStatic(app)
 
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)
