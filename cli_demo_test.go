@@ -69,7 +69,9 @@ func TestDemo(t *testing.T) {
 	ctx2, cancel2 := context.WithCancel(context.Background())
 	out2 := &syncBuffer{}
 	done2 := make(chan error, 1)
-	go func() { done2 <- cmdDemo(ctx2, []string{"--listen", "127.0.0.1:0", "--dir", dir, "--interval", "1h"}, out2) }()
+	go func() {
+		done2 <- cmdDemo(ctx2, []string{"--listen", "127.0.0.1:0", "--dir", dir, "--interval", "1h"}, out2)
+	}()
 	waitFor(t, "the second demo to start", func() bool { return strings.Contains(out2.String(), "Switchboard demo is running.") })
 	cancel2()
 	if err := <-done2; err != nil {
