@@ -27,13 +27,12 @@ type Meta struct {
 // User is the signed-in user as the header shows them, with what their role
 // may do (for the nav: admins see Sources, Users and Audit).
 type User struct {
-	Name        string
-	Email       string
-	Role        string
-	CanEdit     bool // change configuration
-	CanManage   bool // users, API tokens, audit log, sources
-	SignOutURL  string
-	ProfileLink string
+	Name       string
+	Email      string
+	Role       string
+	CanEdit    bool // change configuration
+	CanManage  bool // users, API tokens, audit log, sources
+	SignOutURL string
 }
 
 // Flash is a one-time message shown above the page content.
