@@ -159,3 +159,65 @@ func TestBrowserKeyboard(t *testing.T) {
 	b.WaitFor(t, "focus on main", `document.activeElement.id === "main"`)
 	assertClean(t, b, "keyboard")
 }
+
+// TestBrowserDeliveryFiltersInURL: changing a filter swaps the table over
+// htmx and pushes the filter into the address bar, so the link can be shared;
+// opening that link shows the same result without JavaScript's help.
+func TestBrowserDeliveryFiltersInURL(t *testing.T) {
+	b := New(t)
+	base := previewServer(t)
+	open(t, b, base+"/admin/deliveries?status=failed")
+	rows := `[...document.querySelectorAll('[data-testid="delivery-row"]')].map(r => r.querySelector('.sub').textContent).join(",")`
+	if got := Eval[string](t, b, rows); got != "#17" {
+		t.Fatalf("failed deliveries = %q, want #17", got)
+	}
+	b.Do(t, "pick status delivered", chromedp.SetValue(chromedp.ID("f-status"), "delivered"),
+		chromedp.Evaluate[chromedp.Void](`document.getElementById("f-status").dispatchEvent(new Event("change", {bubbles: true}))`))
+	b.WaitFor(t, "the URL to carry the filter", `location.search.includes("status=delivered")`)
+	b.WaitFor(t, "the table to swap", rows+` === "#16"`)
+	shared := Eval[string](t, b, "location.href")
+	open(t, b, shared)
+	if got := Eval[string](t, b, rows); got != "#16" {
+		t.Errorf("the shared link shows %q, want #16", got)
+	}
+	if v := Eval[string](t, b, `document.getElementById("f-status").value`); v != "delivered" {
+		t.Errorf("the shared link's status filter = %q, want delivered", v)
+	}
+	assertClean(t, b, "deliveries filters")
+}
+
+// contrastScript returns the elements whose text contrast is below WCAG AA
+// (4.5:1, or 3:1 for large text), resolving each element's background
+// through its ancestors.
+const contrastScript = `(() => {
+  const rgb = s => (s.match(/[\d.]+/g) || []).map(Number);
+  const lum = c => { const [r, g, b] = c.slice(0, 3).map(v => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); }); return 0.2126 * r + 0.7152 * g + 0.0722 * b; };
+  const bg = el => { for (let e = el; e; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c.length === 3 || (c.length === 4 && c[3] > 0.5)) return c; } return [255, 255, 255]; };
+  const bad = [];
+  for (const el of document.querySelectorAll("body *")) {
+    if (!el.offsetParent && getComputedStyle(el).position !== "fixed") continue;
+    if (el.closest("svg, .visually-hidden, .skip-link, :disabled, option")) continue;
+    const own = [...el.childNodes].some(n => n.nodeType === 3 && n.textContent.trim() !== "");
+    if (!own) continue;
+    const cs = getComputedStyle(el);
+    const fg = rgb(cs.color), b = bg(el);
+    const [l1, l2] = [lum(fg), lum(b)].sort((x, y) => y - x);
+    const ratio = (l1 + 0.05) / (l2 + 0.05);
+    const large = parseFloat(cs.fontSize) >= 24 || (parseFloat(cs.fontSize) >= 18.66 && Number(cs.fontWeight) >= 700);
+    if (ratio < (large ? 3 : 4.5)) bad.push(el.tagName + "." + el.className + " " + ratio.toFixed(2) + " " + el.textContent.trim().slice(0, 30));
+  }
+  return bad.slice(0, 8).join(" | ");
+})()`
+
+// TestBrowserContrast checks every visible text on every screen meets WCAG
+// AA contrast against its rendered background.
+func TestBrowserContrast(t *testing.T) {
+	b := New(t)
+	base := previewServer(t)
+	for _, p := range fixtures.Pages(fixtures.Flags{}) {
+		open(t, b, base+"/preview/"+p.Name+"?secret=1")
+		if bad := Eval[string](t, b, contrastScript); bad != "" {
+			t.Errorf("%s: low contrast: %s", p.Name, bad)
+		}
+	}
+}

@@ -15,6 +15,7 @@ import (
 //
 //	GET  /preview/{page}?role=admin|support|viewer&hostile=1&secret=1&empty=1
 //	POST /admin/tenants/1/endpoints/1/mapping/preview   the editor's live preview (checks the CSRF header)
+//	GET  /admin/deliveries?status=…                    the deliveries list, filtered by status like the real one
 //	GET  /csp-probe                                     a page with inline script, to prove the CSP blocks it
 //	GET  /static/…                                      the embedded assets
 //
@@ -25,6 +26,7 @@ func PreviewHandler() http.Handler {
 	mux.HandleFunc("GET /preview/{page}", servePreview)
 	mux.HandleFunc("POST /admin/tenants/1/endpoints/1/mapping/preview", serveMappingPreview)
 	mux.HandleFunc("GET /csp-probe", serveCSPProbe)
+	mux.HandleFunc("GET /admin/deliveries", serveDeliveries)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for _, h := range static.SecurityHeaders() {
 			w.Header().Set(h[0], h[1])
@@ -82,6 +84,27 @@ func serveMappingPreview(w http.ResponseWriter, r *http.Request) {
 	body, _ := json.MarshalIndent(out, "", "  ")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
 	_ = views.MappingPreviewPane(views.MappingPreview{Source: r.PostForm.Get("sample") + " · rules " + strings.Join(order, ","), Output: string(body)}).Render(r.Context(), w)
+}
+
+// serveDeliveries renders the fixture deliveries filtered by the URL's
+// status and meetingCode, so a test can watch filters travel through the URL.
+func serveDeliveries(w http.ResponseWriter, r *http.Request) {
+	p := fixtures.Deliveries(FlagsFor(r))
+	q := r.URL.Query()
+	p.Filter = views.DeliveryFilter{Status: q.Get("status"), MeetingCode: q.Get("meeting_code")}
+	var rows []views.DeliveryRow
+	for _, row := range p.Rows {
+		if (p.Filter.Status == "" || row.Status == p.Filter.Status) && strings.Contains(row.MeetingCode, p.Filter.MeetingCode) {
+			rows = append(rows, row)
+		}
+	}
+	p.Rows = rows
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if r.Header.Get("HX-Request") == "true" {
+		_ = views.DeliveryTable(p).Render(r.Context(), w)
+		return
+	}
+	_ = views.DeliveriesPage(p).Render(r.Context(), w)
 }
 
 // cspProbe tries every way of running script the CSP must block, next to

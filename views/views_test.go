@@ -318,3 +318,19 @@ func TestHeaderValue(t *testing.T) {
 		}
 	}
 }
+
+// TestURLsSanitized: a URL that would run script never reaches an href,
+// even if a handler built one from webhook text by mistake.
+func TestURLsSanitized(t *testing.T) {
+	var buf bytes.Buffer
+	err := views.PageHead([]views.Link{{Label: "x", URL: "javascript:alert(1)"}}, "Title", "").Render(context.Background(), &buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(buf.String(), "javascript:") {
+		t.Fatalf("javascript: URL rendered: %s", buf.String())
+	}
+	if !strings.Contains(buf.String(), "about:invalid") {
+		t.Errorf("want templ's failed-sanitization URL, got %s", buf.String())
+	}
+}
