@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"correlations": cmdCorrelations,
 	"users":        cmdUsers,
 	"sources":      cmdSources,
+	"demo":         cmdDemo,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -59,6 +60,7 @@ Commands:
   sources create|list|rotate|delete  manage inbound sources and their secrets
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
+  demo                     run with two demo tenants, a built-in receiver and replayed samples
 
 Run "switchboard COMMAND -h" for a command's flags.
 `
