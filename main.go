@@ -28,6 +28,7 @@ var commands = map[string]command{
 	"events":      cmdEvents,
 	"version":     cmdVersion,
 	"healthcheck": cmdHealthcheck,
+	"loadtest":    cmdLoadtest,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -39,6 +40,7 @@ Commands:
   events list [--unrouted] list inbound events
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
+  loadtest [querybench]    measure ingest and delivery against baselines, or delivery-log queries
 
 Run "switchboard COMMAND -h" for a command's flags.
 `

@@ -1,0 +1,115 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/database"
+)
+
+// dbProbe reads the target database's own counters: commits and row writes
+// per event (PostgreSQL's pg_stat_database) and bytes stored per event.
+type dbProbe struct {
+	db  *database.DB
+	url string
+}
+
+func openProbe(ctx context.Context, rawURL string) (*dbProbe, error) {
+	db, err := database.Open(ctx, rawURL)
+	if err != nil {
+		return nil, err
+	}
+	return &dbProbe{db: db, url: rawURL}, nil
+}
+
+func (p *dbProbe) close() { p.db.Close() }
+
+// dbCounters are cumulative counters of the target database (PostgreSQL only).
+type dbCounters struct {
+	Commits, Inserted, Updated, Deleted int64
+	ok                                  bool
+}
+
+// statsFlushWait covers PostgreSQL's delayed statistics: an idle backend
+// reports its counters up to 10 s after its last transaction.
+const statsFlushWait = 11 * time.Second
+
+func (p *dbProbe) counters(ctx context.Context) dbCounters {
+	var c dbCounters
+	if p.db.Dialect != database.Postgres {
+		return c
+	}
+	err := p.db.SQL.QueryRowContext(ctx, `SELECT xact_commit, tup_inserted, tup_updated, tup_deleted
+		FROM pg_stat_database WHERE datname = current_database()`).Scan(&c.Commits, &c.Inserted, &c.Updated, &c.Deleted)
+	c.ok = err == nil
+	return c
+}
+
+// DBDelta is the database work of one phase, per acked event and per delivery.
+// Counts include River's own bookkeeping (fetches, completions, maintenance)
+// and this tool's few probe queries.
+type DBDelta struct {
+	Commits           int64   `json:"commits"`
+	RowsWritten       int64   `json:"rows_inserted_updated_deleted"`
+	CommitsPerEvent   float64 `json:"commits_per_acked_event"`
+	RowWritesPerEvent float64 `json:"row_writes_per_acked_event"`
+}
+
+func (p *dbProbe) delta(ctx context.Context, before dbCounters, acked, delivered int64) *DBDelta {
+	if !before.ok || acked == 0 {
+		return nil
+	}
+	select {
+	case <-time.After(statsFlushWait):
+	case <-ctx.Done():
+		return nil
+	}
+	after := p.counters(ctx)
+	if !after.ok {
+		return nil
+	}
+	d := &DBDelta{Commits: after.Commits - before.Commits,
+		RowsWritten: (after.Inserted + after.Updated + after.Deleted) - (before.Inserted + before.Updated + before.Deleted)}
+	d.CommitsPerEvent = float64(d.Commits) / float64(acked)
+	d.RowWritesPerEvent = float64(d.RowsWritten) / float64(acked)
+	return d
+}
+
+// Storage is what the stored events cost on disk.
+type Storage struct {
+	Events        int64   `json:"events"`
+	Bytes         int64   `json:"bytes"` // events, deliveries, attempts (PostgreSQL) or the whole file (SQLite)
+	QueueBytes    int64   `json:"queue_bytes,omitempty"`
+	BytesPerEvent float64 `json:"bytes_per_event"`
+	What          string  `json:"what"`
+}
+
+func (p *dbProbe) storage(ctx context.Context) (*Storage, error) {
+	s := &Storage{}
+	if err := p.db.SQL.QueryRowContext(ctx, "SELECT COUNT(*) FROM events").Scan(&s.Events); err != nil {
+		return nil, fmt.Errorf("count events: %w", err)
+	}
+	if p.db.Dialect == database.Postgres {
+		s.What = "pg_total_relation_size(events + deliveries + attempts); queue = river_job"
+		err := p.db.SQL.QueryRowContext(ctx, `SELECT pg_total_relation_size('events') + pg_total_relation_size('deliveries')
+			+ pg_total_relation_size('attempts'), pg_total_relation_size('river_job')`).Scan(&s.Bytes, &s.QueueBytes)
+		if err != nil {
+			return nil, fmt.Errorf("relation sizes: %w", err)
+		}
+	} else {
+		s.What = "SQLite pages in use after a checkpoint (every table, River's jobs included)"
+		var pages, size, free int64
+		_, _ = p.db.SQL.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)")
+		for q, dst := range map[string]*int64{"PRAGMA page_count": &pages, "PRAGMA page_size": &size, "PRAGMA freelist_count": &free} {
+			if err := p.db.SQL.QueryRowContext(ctx, q).Scan(dst); err != nil {
+				return nil, fmt.Errorf("%s: %w", q, err)
+			}
+		}
+		s.Bytes = (pages - free) * size
+	}
+	if s.Events > 0 {
+		s.BytesPerEvent = float64(s.Bytes) / float64(s.Events)
+	}
+	return s, nil
+}
