@@ -46,6 +46,7 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	fs.Float64Var(&f.opts.FailRate, "fail-rate", 0, "share of healthy endpoint answers that are 500 (retried by Switchboard)")
 	fs.BoolVar(&f.opts.Baseline, "baseline", false, "also run the workload against a bare Fiber handler and a one-insert-per-request handler")
 	fs.DurationVar(&f.opts.Drain, "drain", 30*time.Second, "how long to wait for deliveries after sending")
+	fs.DurationVar(&f.opts.StatsWait, "db-stats-wait", loadtest.DefaultStatsWait, "PostgreSQL: wait this long after each phase for commit counters (0 skips them)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON (schema_version, git describe, machine)")
 	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow a target or database that is not on loopback")
 	fs.IntVar(&f.serverPID, "server-pid", 0, "pid of the target server, to report its RSS (with --target)")

@@ -31,6 +31,8 @@ type Config struct {
 	NoMigrate             bool
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
+	// PprofListen, when set, serves /debug/pprof/ on this separate address.
+	PprofListen string
 }
 
 // Defaults, named so the README table and the code agree.
@@ -68,6 +70,7 @@ func parseServeConfig(args []string) (Config, error) {
 	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
+	pprofListen := fs.String("pprof-listen", os.Getenv("SWITCHBOARD_PPROF_LISTEN"), "serve Go's pprof on this separate address, e.g. 127.0.0.1:6060 (SWITCHBOARD_PPROF_LISTEN; default off)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -76,6 +79,7 @@ func parseServeConfig(args []string) (Config, error) {
 		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
 		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,
 	}
+	cfg.PprofListen = *pprofListen
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err

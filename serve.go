@@ -81,6 +81,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
 
+	stopPprof, err := startPprof(cfg.PprofListen, log)
+	if err != nil {
+		return fmt.Errorf("pprof listener: %w", err)
+	}
+	defer stopPprof()
 	if err := queue.Start(ctx); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)
 	}

@@ -31,9 +31,9 @@ type dbCounters struct {
 	ok                                  bool
 }
 
-// statsFlushWait covers PostgreSQL's delayed statistics: an idle backend
+// DefaultStatsWait covers PostgreSQL's delayed statistics: an idle backend
 // reports its counters up to 10 s after its last transaction.
-const statsFlushWait = 11 * time.Second
+const DefaultStatsWait = 11 * time.Second
 
 func (p *dbProbe) counters(ctx context.Context) dbCounters {
 	var c dbCounters
@@ -56,12 +56,12 @@ type DBDelta struct {
 	RowWritesPerEvent float64 `json:"row_writes_per_acked_event"`
 }
 
-func (p *dbProbe) delta(ctx context.Context, before dbCounters, acked, delivered int64) *DBDelta {
-	if !before.ok || acked == 0 {
+func (p *dbProbe) delta(ctx context.Context, before dbCounters, acked int64, wait time.Duration) *DBDelta {
+	if !before.ok || acked == 0 || wait <= 0 {
 		return nil
 	}
 	select {
-	case <-time.After(statsFlushWait):
+	case <-time.After(wait):
 	case <-ctx.Done():
 		return nil
 	}

@@ -73,7 +73,7 @@ func (p *phaseRunner) run(ctx context.Context, name string, target Target, deliv
 		_, _, idsAfter := p.recv.Counts()
 		r.Delivery.DuplicatesByID = idsAfter - idsBefore
 		if p.probe != nil {
-			r.DB = p.probe.delta(ctx, before, r.Acked, int64(r.Delivery.Delivered))
+			r.DB = p.probe.delta(ctx, before, r.Acked, p.o.StatsWait)
 		}
 	}
 	r.RSSMaxMB = rss.stop()

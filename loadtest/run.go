@@ -32,6 +32,7 @@ type Options struct {
 	SlowDelay   time.Duration // answer time of a Slow endpoint
 	FailRate    float64       // share of healthy receiver answers that are 500
 	Baseline    bool          // also run the same workload against the two baselines
+	StatsWait   time.Duration // PostgreSQL: wait before reading commit counters; 0 skips them
 	Log         io.Writer     // progress lines (never the report)
 	Version     string        // git describe of the code under test
 }
