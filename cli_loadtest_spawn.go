@@ -8,7 +8,9 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/loadtest"
@@ -47,6 +49,9 @@ func (f *loadtestFlags) spawnServer(ctx context.Context, target *loadtest.Target
 	if err != nil {
 		return nil, err
 	}
+	if f.child {
+		return f.spawnChild(ctx, dir, args, logFile, target)
+	}
 	sctx, cancel := context.WithCancel(ctx)
 	var serveErr error
 	exited := make(chan struct{})
@@ -69,6 +74,43 @@ func (f *loadtestFlags) spawnServer(ctx context.Context, target *loadtest.Target
 		}
 		stop()
 		return nil, fmt.Errorf("spawned server (log %s): %w", logFile.Name(), err)
+	}
+	return stop, nil
+}
+
+// spawnChild runs the server as a child process of this binary, so the RSS
+// reported is the server's alone (read from /proc/<pid>/status).
+func (f *loadtestFlags) spawnChild(ctx context.Context, dir string, args []string, logFile *os.File, target *loadtest.Target) (func(), error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe, append([]string{"serve"}, args...)...)
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		return nil, fmt.Errorf("start server process: %w", err)
+	}
+	exited := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(exited) }()
+	stop := func() {
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		select {
+		case <-exited:
+		case <-time.After(45 * time.Second):
+			_ = cmd.Process.Kill()
+			<-exited
+		}
+		logFile.Close()
+		if !f.keep {
+			os.RemoveAll(dir)
+		}
+	}
+	target.URL = "http://" + args[1]
+	pid := cmd.Process.Pid
+	target.RSS, target.RSSWhat = loadtest.RSSOf(pid), fmt.Sprintf("server child process pid %d (VmRSS)", pid)
+	if err := waitHealthy(ctx, target.URL, exited); err != nil {
+		stop()
+		return nil, fmt.Errorf("spawned server process (log %s): %w", logFile.Name(), err)
 	}
 	return stop, nil
 }

@@ -22,6 +22,8 @@ type Machine struct {
 	Kernel     string `json:"kernel"`
 	GoVersion  string `json:"go_version"`
 	OSArch     string `json:"os_arch"`
+	// LoadAvg is /proc/loadavg when the run started: other work on the machine skews every figure.
+	LoadAvg string `json:"load_avg_at_start"`
 }
 
 // ReadMachine reads /proc for the CPU model, memory and kernel (Linux; blank elsewhere).
@@ -33,6 +35,9 @@ func ReadMachine() Machine {
 	}
 	if b, err := os.ReadFile("/proc/sys/kernel/osrelease"); err == nil {
 		m.Kernel = strings.TrimSpace(string(b))
+	}
+	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
+		m.LoadAvg = strings.Join(strings.Fields(string(b))[:3], " ")
 	}
 	return m
 }

@@ -113,8 +113,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 	if c.Rate <= 0 {
 		load = fmt.Sprintf("%d concurrent (closed loop)", c.Concurrency)
 	}
-	fmt.Fprintf(w, "switchboard loadtest %s on %s, %d CPUs (%s): %s for %.0fs, %d tenants, %s\n\n",
-		r.GitDescribe, r.Machine.CPUModel, r.Machine.CPUs, c.Dialect, load, c.DurationS, c.Tenants, r.StartedAt.Format(time.RFC3339))
+	fmt.Fprintf(w, "switchboard loadtest %s on %s, %d CPUs, load avg %s (%s): %s for %.0fs, %d tenants, %s\n\n",
+		r.GitDescribe, r.Machine.CPUModel, r.Machine.CPUs, r.Machine.LoadAvg, c.Dialect, load, c.DurationS, c.Tenants, r.StartedAt.Format(time.RFC3339))
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
 	header := "\t"
 	for _, p := range r.Phases {
