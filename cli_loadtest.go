@@ -22,7 +22,7 @@ type loadtestFlags struct {
 	opts                           loadtest.Options
 	target, dbURL                  string
 	spawn, asJSON, allowRemote     bool
-	keep, child                    bool
+	keep, child, countStatements   bool
 	serverPID                      int
 	workers                        int
 	retrySchedule, deliveryTimeout string
@@ -51,6 +51,7 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow a target or database that is not on loopback")
 	fs.IntVar(&f.serverPID, "server-pid", 0, "pid of the target server, to report its RSS (with --target)")
 	fs.BoolVar(&f.child, "spawn-process", false, "with --spawn: run the server as a child process, so RSS is the server's alone")
+	fs.BoolVar(&f.countStatements, "count-statements", false, "with --spawn on PostgreSQL: count the server's statements through a loopback protocol proxy")
 	fs.BoolVar(&f.keep, "keep", false, "keep the spawned server's SQLite folder")
 	fs.IntVar(&f.workers, "delivery-workers", 0, "--spawn: the server's delivery workers (0: its default)")
 	fs.StringVar(&f.retrySchedule, "retry-schedule", "200ms,1s,2s", "--spawn: the server's retry schedule")

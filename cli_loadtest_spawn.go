@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
@@ -34,9 +37,13 @@ func (f *loadtestFlags) spawnServer(ctx context.Context, target *loadtest.Target
 	if err != nil {
 		return nil, err
 	}
+	serverDB, err := f.serverDatabaseURL(target)
+	if err != nil {
+		return nil, err
+	}
 	key := make([]byte, 32)
 	_, _ = rand.Read(key)
-	args := []string{"--listen", addr, "--database-url", f.opts.DatabaseURL, "--webhook-secret", f.opts.Secret,
+	args := []string{"--listen", addr, "--database-url", serverDB, "--webhook-secret", f.opts.Secret,
 		"--secret-key", base64.StdEncoding.EncodeToString(key), "--allow-private-endpoints", "--log-level", "warn",
 		"--retry-schedule", f.retrySchedule}
 	if f.workers > 0 {
@@ -113,6 +120,31 @@ func (f *loadtestFlags) spawnChild(ctx context.Context, dir string, args []strin
 		return nil, fmt.Errorf("spawned server process (log %s): %w", logFile.Name(), err)
 	}
 	return stop, nil
+}
+
+// serverDatabaseURL is the URL the spawned server uses: the database URL, or
+// with --count-statements the same database through a counting proxy.
+func (f *loadtestFlags) serverDatabaseURL(target *loadtest.Target) (string, error) {
+	if !f.countStatements {
+		return f.opts.DatabaseURL, nil
+	}
+	u, err := url.Parse(f.opts.DatabaseURL)
+	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
+		return "", errors.New("loadtest: --count-statements needs a postgres:// --database-url")
+	}
+	host := u.Host
+	if u.Port() == "" {
+		host = net.JoinHostPort(u.Hostname(), "5432")
+	}
+	counter, err := loadtest.StartStatementCounter(host)
+	if err != nil {
+		return "", err
+	}
+	target.Statements = counter.Snapshot
+	q := u.Query()
+	q.Set("sslmode", "disable")
+	u.Host, u.RawQuery = counter.Addr, q.Encode()
+	return u.String(), nil
 }
 
 func freeLoopbackAddr() (string, error) {

@@ -23,6 +23,9 @@ type PhaseReport struct {
 	Delivery     *DeliveryReport  `json:"delivery,omitempty"`
 	DB           *DBDelta         `json:"db,omitempty"`
 	RSSMaxMB     float64          `json:"rss_max_mb,omitempty"`
+	// Statements the server ran during the phase (send and drain), most frequent first.
+	Statements         []StatementCount `json:"statements,omitempty"`
+	StatementsPerEvent float64          `json:"statements_per_acked_event,omitempty"`
 }
 
 // DeliveryReport is what the receivers saw of a phase's acked events.
@@ -58,6 +61,10 @@ func (p *phaseRunner) run(ctx context.Context, name string, target Target, deliv
 		before = p.probe.counters(ctx)
 	}
 	_, _, idsBefore := p.recv.Counts()
+	var stmtsBefore map[string]int64
+	if delivers && target.Statements != nil {
+		stmtsBefore = target.Statements()
+	}
 	rss := sampleRSS(target.RSS)
 	start := time.Now()
 	elapsed := s.run(ctx)
@@ -74,6 +81,11 @@ func (p *phaseRunner) run(ctx context.Context, name string, target Target, deliv
 		r.Delivery.DuplicatesByID = idsAfter - idsBefore
 		if p.probe != nil {
 			r.DB = p.probe.delta(ctx, before, r.Acked, p.o.StatsWait)
+		}
+		if stmtsBefore != nil {
+			var total int64
+			r.Statements, total = statementDelta(stmtsBefore, target.Statements(), r.Acked)
+			r.StatementsPerEvent = float64(total) / float64(max(r.Acked, 1))
 		}
 	}
 	r.RSSMaxMB = rss.stop()

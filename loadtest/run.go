@@ -43,6 +43,8 @@ type Target struct {
 	RSS func() int64 // resident memory of the server process in bytes; nil if unknown
 	// RSSWhat says whose memory RSS reads ("server pid 123", "this process (in-process server)").
 	RSSWhat string
+	// Statements, when set, returns the server's statement counts so far (StatementCounter.Snapshot).
+	Statements func() map[string]int64
 }
 
 // Validate applies defaults and enforces the hard caps.

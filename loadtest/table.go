@@ -69,6 +69,9 @@ var tableRows = []tableRow{
 	{"lag p99 other tenants ms", deliveryCell(func(d *DeliveryReport) string { return msf(d.LagOthers.P99) })},
 	{"commits / acked event", dbCell(func(d *DBDelta) string { return fmt.Sprintf("%.2f", d.CommitsPerEvent) })},
 	{"row writes / acked event", dbCell(func(d *DBDelta) string { return fmt.Sprintf("%.2f", d.RowWritesPerEvent) })},
+	{"statements / acked event", func(p *PhaseReport) string {
+		return dash(p.StatementsPerEvent > 0, fmt.Sprintf("%.2f", p.StatementsPerEvent))
+	}},
 	{"rss max MB", func(p *PhaseReport) string { return dash(p.RSSMaxMB > 0, fmt.Sprintf("%.0f", p.RSSMaxMB)) }},
 }
 
