@@ -20,7 +20,7 @@ import (
 // loadtestFlags are the flags of `switchboard loadtest`.
 type loadtestFlags struct {
 	opts                           loadtest.Options
-	target, dbURL                  string
+	target, dbURL, jsonOut         string
 	spawn, asJSON, allowRemote     bool
 	keep, child, countStatements   bool
 	serverPID                      int
@@ -48,6 +48,7 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	fs.DurationVar(&f.opts.Drain, "drain", 30*time.Second, "how long to wait for deliveries after sending")
 	fs.DurationVar(&f.opts.StatsWait, "db-stats-wait", loadtest.DefaultStatsWait, "PostgreSQL: wait this long after each phase for commit counters (0 skips them)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON (schema_version, git describe, machine)")
+	fs.StringVar(&f.jsonOut, "json-out", "", "also write the JSON report to this file (the table still goes to stdout)")
 	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow a target or database that is not on loopback")
 	fs.IntVar(&f.serverPID, "server-pid", 0, "pid of the target server, to report its RSS (with --target)")
 	fs.BoolVar(&f.child, "spawn-process", false, "with --spawn: run the server as a child process, so RSS is the server's alone")
@@ -94,6 +95,11 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if f.jsonOut != "" {
+		if err := writeReportFile(f.jsonOut, rep); err != nil {
+			return err
+		}
+	}
 	if f.asJSON {
 		return rep.WriteJSON(out)
 	}
@@ -123,6 +129,18 @@ func (f *loadtestFlags) checkLoopback(target string) error {
 		}
 	}
 	return nil
+}
+
+func writeReportFile(path string, rep *loadtest.Report) error {
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteJSON(fh); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
 }
 
 func randomHex(n int) string {
