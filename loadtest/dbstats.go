@@ -46,18 +46,19 @@ func (p *dbProbe) counters(ctx context.Context) dbCounters {
 	return c
 }
 
-// DBDelta is the database work of one phase, per acked event and per delivery.
+// DBDelta is the database work of one phase per event stored in it (acked
+// events, plus any the server stored after the client gave up waiting).
 // Counts include River's own bookkeeping (fetches, completions, maintenance)
 // and this tool's few probe queries.
 type DBDelta struct {
 	Commits           int64   `json:"commits"`
 	RowsWritten       int64   `json:"rows_inserted_updated_deleted"`
-	CommitsPerEvent   float64 `json:"commits_per_acked_event"`
-	RowWritesPerEvent float64 `json:"row_writes_per_acked_event"`
+	CommitsPerEvent   float64 `json:"commits_per_stored_event"`
+	RowWritesPerEvent float64 `json:"row_writes_per_stored_event"`
 }
 
-func (p *dbProbe) delta(ctx context.Context, before dbCounters, acked int64, wait time.Duration) *DBDelta {
-	if !before.ok || acked == 0 || wait <= 0 {
+func (p *dbProbe) delta(ctx context.Context, before dbCounters, stored int64, wait time.Duration) *DBDelta {
+	if !before.ok || stored <= 0 || wait <= 0 {
 		return nil
 	}
 	select {
@@ -71,8 +72,8 @@ func (p *dbProbe) delta(ctx context.Context, before dbCounters, acked int64, wai
 	}
 	d := &DBDelta{Commits: after.Commits - before.Commits,
 		RowsWritten: (after.Inserted + after.Updated + after.Deleted) - (before.Inserted + before.Updated + before.Deleted)}
-	d.CommitsPerEvent = float64(d.Commits) / float64(acked)
-	d.RowWritesPerEvent = float64(d.RowsWritten) / float64(acked)
+	d.CommitsPerEvent = float64(d.Commits) / float64(stored)
+	d.RowWritesPerEvent = float64(d.RowsWritten) / float64(stored)
 	return d
 }
 
@@ -83,6 +84,15 @@ type Storage struct {
 	QueueBytes    int64   `json:"queue_bytes,omitempty"`
 	BytesPerEvent float64 `json:"bytes_per_event"`
 	What          string  `json:"what"`
+}
+
+// events counts the stored events (-1 when the count fails).
+func (p *dbProbe) events(ctx context.Context) int64 {
+	var n int64
+	if err := p.db.SQL.QueryRowContext(ctx, "SELECT COUNT(*) FROM events").Scan(&n); err != nil {
+		return -1
+	}
+	return n
 }
 
 func (p *dbProbe) storage(ctx context.Context) (*Storage, error) {

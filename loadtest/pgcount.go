@@ -167,16 +167,16 @@ func (c *StatementCounter) count(sql string) {
 type StatementCount struct {
 	SQL      string  `json:"sql"`
 	Count    int64   `json:"count"`
-	PerEvent float64 `json:"per_acked_event"`
+	PerEvent float64 `json:"per_stored_event"`
 }
 
 // statementDelta returns after-before, most executed first, and the total.
-func statementDelta(before, after map[string]int64, acked int64) ([]StatementCount, int64) {
+func statementDelta(before, after map[string]int64, stored int64) ([]StatementCount, int64) {
 	var out []StatementCount
 	var total int64
 	for k, v := range after {
 		if d := v - before[k]; d > 0 {
-			out = append(out, StatementCount{SQL: k, Count: d, PerEvent: float64(d) / float64(max(acked, 1))})
+			out = append(out, StatementCount{SQL: k, Count: d, PerEvent: float64(d) / float64(max(stored, 1))})
 			total += d
 		}
 	}

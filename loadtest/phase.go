@@ -20,12 +20,14 @@ type PhaseReport struct {
 	AckedPerSec  float64          `json:"acked_per_sec"`
 	AvgBodyBytes float64          `json:"avg_body_bytes"`
 	AckLatency   Summary          `json:"ack_latency"`
-	Delivery     *DeliveryReport  `json:"delivery,omitempty"`
-	DB           *DBDelta         `json:"db,omitempty"`
-	RSSMaxMB     float64          `json:"rss_max_mb,omitempty"`
+	// StoredEvents is how many events the phase added to the database.
+	StoredEvents int64           `json:"stored_events,omitempty"`
+	Delivery     *DeliveryReport `json:"delivery,omitempty"`
+	DB           *DBDelta        `json:"db,omitempty"`
+	RSSMaxMB     float64         `json:"rss_max_mb,omitempty"`
 	// Statements the server ran during the phase (send and drain), most frequent first.
 	Statements         []StatementCount `json:"statements,omitempty"`
-	StatementsPerEvent float64          `json:"statements_per_acked_event,omitempty"`
+	StatementsPerEvent float64          `json:"statements_per_stored_event,omitempty"`
 }
 
 // DeliveryReport is what the receivers saw of a phase's acked events.
@@ -57,8 +59,9 @@ func (p *phaseRunner) run(ctx context.Context, name string, target Target, deliv
 	s := &sender{url: target.URL + "/webhooks/boooply", gen: p.gen, client: newClient(), w: p.o.Workload, t: t, seqOff: p.seq}
 	p.seq += p.o.MaxEvents
 	var before dbCounters
+	var eventsBefore int64
 	if delivers && p.probe != nil {
-		before = p.probe.counters(ctx)
+		before, eventsBefore = p.probe.counters(ctx), p.probe.events(ctx)
 	}
 	_, _, idsBefore := p.recv.Counts()
 	var stmtsBefore map[string]int64
@@ -80,12 +83,13 @@ func (p *phaseRunner) run(ctx context.Context, name string, target Target, deliv
 		_, _, idsAfter := p.recv.Counts()
 		r.Delivery.DuplicatesByID = idsAfter - idsBefore
 		if p.probe != nil {
-			r.DB = p.probe.delta(ctx, before, r.Acked, p.o.StatsWait)
+			r.StoredEvents = p.probe.events(ctx) - eventsBefore
+			r.DB = p.probe.delta(ctx, before, r.StoredEvents, p.o.StatsWait)
 		}
 		if stmtsBefore != nil {
 			var total int64
-			r.Statements, total = statementDelta(stmtsBefore, target.Statements(), r.Acked)
-			r.StatementsPerEvent = float64(total) / float64(max(r.Acked, 1))
+			r.Statements, total = statementDelta(stmtsBefore, target.Statements(), r.StoredEvents)
+			r.StatementsPerEvent = float64(total) / float64(max(r.StoredEvents, 1))
 		}
 	}
 	r.RSSMaxMB = rss.stop()

@@ -154,7 +154,7 @@ func (r *Report) writeFooter(w io.Writer) {
 		fmt.Fprintf(w, "rss: %s\n", r.RSSWhat)
 	}
 	if sb := r.phase("switchboard"); sb != nil && len(sb.Statements) > 0 {
-		fmt.Fprintln(w, "\nstatements of the switchboard phase (per acked event, most frequent first):")
+		fmt.Fprintln(w, "\nstatements of the switchboard phase (per stored event, most frequent first):")
 		for _, st := range sb.Statements[:min(len(sb.Statements), 15)] {
 			fmt.Fprintf(w, "  %8.3f  %s\n", st.PerEvent, st.SQL)
 		}

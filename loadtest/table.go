@@ -67,9 +67,10 @@ var tableRows = []tableRow{
 	{"lag p50 ms", deliveryCell(func(d *DeliveryReport) string { return msf(d.Lag.P50) })},
 	{"lag p99 ms", deliveryCell(func(d *DeliveryReport) string { return msf(d.Lag.P99) })},
 	{"lag p99 other tenants ms", deliveryCell(func(d *DeliveryReport) string { return msf(d.LagOthers.P99) })},
-	{"commits / acked event", dbCell(func(d *DBDelta) string { return fmt.Sprintf("%.2f", d.CommitsPerEvent) })},
-	{"row writes / acked event", dbCell(func(d *DBDelta) string { return fmt.Sprintf("%.2f", d.RowWritesPerEvent) })},
-	{"statements / acked event", func(p *PhaseReport) string {
+	{"stored events", func(p *PhaseReport) string { return dash(p.StoredEvents > 0, num(p.StoredEvents)) }},
+	{"commits / stored event", dbCell(func(d *DBDelta) string { return fmt.Sprintf("%.2f", d.CommitsPerEvent) })},
+	{"row writes / stored event", dbCell(func(d *DBDelta) string { return fmt.Sprintf("%.2f", d.RowWritesPerEvent) })},
+	{"statements / stored event", func(p *PhaseReport) string {
 		return dash(p.StatementsPerEvent > 0, fmt.Sprintf("%.2f", p.StatementsPerEvent))
 	}},
 	{"rss max MB", func(p *PhaseReport) string { return dash(p.RSSMaxMB > 0, fmt.Sprintf("%.0f", p.RSSMaxMB)) }},
