@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strconv"
+	"strings"
 
 	"github.com/tidwall/sjson"
 
@@ -97,21 +98,39 @@ func indexAfter(body []byte, quoted string) int {
 	panic("loadtest: placeholder not found in template: " + quoted)
 }
 
-// longTranscript replaces the sample's transcript with LongTranscriptEntries turns.
+// longTranscript replaces the sample's transcript with LongTranscriptEntries
+// turns of varied text, so storage figures aren't flattered by compression
+// of one sentence repeated.
 func longTranscript(body []byte) ([]byte, error) {
 	turns := make([]map[string]any, LongTranscriptEntries)
 	for i := range turns {
-		speaker, text := "AI Interviewer", "Could you walk me through how you would design a component library shared by several teams?"
+		speaker := "AI Interviewer"
 		if i%2 == 1 {
-			speaker, text = "Jane Doe", "I would start from the design tokens, then build accessible primitives, document them, and version the package so teams upgrade on their own schedule."
+			speaker = "Jane Doe"
 		}
-		turns[i] = map[string]any{"speaker": speaker, "text": text, "startMs": 12400 + i*9000, "endMs": 20400 + i*9000}
+		turns[i] = map[string]any{"speaker": speaker, "text": sentence(uint64(i), 12+i%30), "startMs": 12400 + i*9000, "endMs": 20400 + i*9000}
 	}
 	body, err := sjson.SetBytes(body, "data.transcript", turns)
 	if err == nil {
 		body, err = sjson.SetBytes(body, "data.transcriptCount", LongTranscriptEntries)
 	}
 	return body, err
+}
+
+var words = strings.Fields(`react component state hook render team design system token accessible
+library version release test coverage latency cache query index database migration rollback deploy
+pipeline review mentor customer feedback metric incident postmortem budget roadmap priority tradeoff
+refactor module interface contract schema queue retry backoff webhook payload signature tenant
+endpoint throughput memory profile benchmark browser server client network protocol`)
+
+// sentence returns n words chosen deterministically from seed.
+func sentence(seed uint64, n int) string {
+	out := make([]string, n)
+	for i := range out {
+		seed = splitmix(seed)
+		out[i] = words[seed%uint64(len(words))]
+	}
+	return strings.Join(out, " ") + "."
 }
 
 // Event is one signed request ready to post.
