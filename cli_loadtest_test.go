@@ -56,3 +56,25 @@ func TestLoadtestRefusesRemote(t *testing.T) {
 		t.Fatalf("err = %v, want a refusal naming --allow-remote", err)
 	}
 }
+
+// TestLoadtestTarget drives an already running server (--target) whose
+// tenants are created through its database URL, with a failing share of
+// receiver answers that Switchboard retries: every acked event still arrives.
+func TestLoadtestTarget(t *testing.T) {
+	target := testdb.Targets(t)[0]
+	base, _ := startServer(t, target.URL, "--retry-schedule", "20ms,20ms,20ms,20ms,20ms")
+	var out bytes.Buffer
+	args := []string{"loadtest", "--target", base, "--database-url", target.URL, "--webhook-secret", testSecret,
+		"--concurrency", "2", "--duration", "1s", "--max-events", "25", "--tenants", "2", "--fail-rate", "0.2", "--json", "--drain", "20s"}
+	if err := run(context.Background(), args, &out); err != nil {
+		t.Fatalf("loadtest: %v", err)
+	}
+	var rep loadtest.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	p := rep.Phases[len(rep.Phases)-1]
+	if p.Sent != 25 || p.Acked != 25 || p.Delivery == nil || p.Delivery.Delivered != 25 || p.Delivery.Missing != 0 || p.StoredEvents != 25 {
+		t.Fatalf("got %+v / %+v, want 25 sent, acked, stored and delivered", p, p.Delivery)
+	}
+}
