@@ -65,7 +65,7 @@ func TestLoadtestTarget(t *testing.T) {
 	base, _ := startServer(t, target.URL, "--retry-schedule", "20ms,20ms,20ms,20ms,20ms")
 	var out bytes.Buffer
 	args := []string{"loadtest", "--target", base, "--database-url", target.URL, "--webhook-secret", testSecret,
-		"--concurrency", "2", "--duration", "1s", "--max-events", "25", "--tenants", "2", "--fail-rate", "0.2", "--json", "--drain", "20s"}
+		"--concurrency", "2", "--duration", "30s", "--max-events", "25", "--tenants", "2", "--fail-rate", "0.2", "--json", "--drain", "20s"}
 	if err := run(context.Background(), args, &out); err != nil {
 		t.Fatalf("loadtest: %v", err)
 	}
