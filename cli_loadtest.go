@@ -72,6 +72,9 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 && args[0] == "querybench" {
 		return cmdQueryBench(ctx, args[1:], out)
 	}
+	if len(args) > 0 && args[0] == "compare" {
+		return loadtestCompare(args[1:], out)
+	}
 	f, err := parseLoadtestFlags(args)
 	if err != nil {
 		return err
@@ -129,6 +132,22 @@ func (f *loadtestFlags) checkLoopback(target string) error {
 		}
 	}
 	return nil
+}
+
+// loadtestCompare is `switchboard loadtest compare OLD.json NEW.json`.
+func loadtestCompare(args []string, out io.Writer) error {
+	if len(args) != 2 {
+		return errors.New("loadtest compare: want OLD.json NEW.json")
+	}
+	old, err := loadtest.ReadReport(args[0])
+	if err != nil {
+		return err
+	}
+	cur, err := loadtest.ReadReport(args[1])
+	if err != nil {
+		return err
+	}
+	return loadtest.Compare(out, old, cur)
 }
 
 func writeReportFile(path string, rep *loadtest.Report) error {
