@@ -11,8 +11,7 @@ import (
 // dbProbe reads the target database's own counters: commits and row writes
 // per event (PostgreSQL's pg_stat_database) and bytes stored per event.
 type dbProbe struct {
-	db  *database.DB
-	url string
+	db *database.DB
 }
 
 func openProbe(ctx context.Context, rawURL string) (*dbProbe, error) {
@@ -20,7 +19,7 @@ func openProbe(ctx context.Context, rawURL string) (*dbProbe, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &dbProbe{db: db, url: rawURL}, nil
+	return &dbProbe{db: db}, nil
 }
 
 func (p *dbProbe) close() { p.db.Close() }

@@ -1,6 +1,7 @@
 package loadtest
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -83,19 +84,12 @@ func newTemplate(event string, body []byte, runID string) (template, error) {
 	if err != nil {
 		return template{}, fmt.Errorf("template %s: %w", event, err)
 	}
-	t := template{event: event, body: body}
-	t.codeAt = indexAfter(body, `"`+code+`"`) + len(code) - codeDigits
-	t.sourceAt = indexAfter(body, `"`+source+`"`) + len(source) - sourceDigits
-	return t, nil
-}
-
-func indexAfter(body []byte, quoted string) int {
-	for i := 0; i+len(quoted) <= len(body); i++ {
-		if string(body[i:i+len(quoted)]) == quoted {
-			return i + 1
-		}
+	codeAt, sourceAt := bytes.Index(body, []byte(`"`+code+`"`)), bytes.Index(body, []byte(`"`+source+`"`))
+	if codeAt < 0 || sourceAt < 0 {
+		return template{}, fmt.Errorf("template %s: meetingCode or sourceId not found after setting them", event)
 	}
-	panic("loadtest: placeholder not found in template: " + quoted)
+	return template{event: event, body: body, codeAt: codeAt + 1 + len(code) - codeDigits,
+		sourceAt: sourceAt + 1 + len(source) - sourceDigits}, nil
 }
 
 // longTranscript replaces the sample's transcript with LongTranscriptEntries
