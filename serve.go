@@ -106,6 +106,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		sources: ingest.sources, recordings: ingest.recordings})
 	mountStatic(app)
 
+	stopPprof, err := startPprof(cfg.PprofListen, log)
+	if err != nil {
+		return fmt.Errorf("pprof listener: %w", err)
+	}
+	defer stopPprof()
 	// Not ctx: cancelling River's start context cancels running jobs at once;
 	// shutdown stops River itself (stopQueue) so in-flight attempts finish.
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
