@@ -270,3 +270,96 @@ func adminBearer(t *testing.T, dbURL, base string) string {
 	}
 	return out.Token
 }
+
+// TestOpenAPIDocument checks openapi.json is a sound document: every $ref
+// points at an existing component, every {param} in a path is declared as
+// a path parameter of each of its operations, and every operation has a
+// summary, a tag and a success response.
+func TestOpenAPIDocument(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	walkRefs(t, doc, doc, "#")
+	paths, _ := doc["paths"].(map[string]any)
+	for p, v := range paths {
+		for method, o := range v.(map[string]any) {
+			op := o.(map[string]any)
+			declared := map[string]bool{}
+			for _, raw := range asSlice(op["parameters"]) {
+				prm := resolveRef(doc, raw.(map[string]any))
+				if prm["in"] == "path" {
+					declared[prm["name"].(string)] = true
+				}
+			}
+			for _, m := range pathParam.FindAllStringSubmatch(p, -1) {
+				if !declared[m[1]] {
+					t.Errorf("%s %s: path parameter %q is not declared", method, p, m[1])
+				}
+			}
+			if op["summary"] == "" || len(asSlice(op["tags"])) == 0 {
+				t.Errorf("%s %s: missing summary or tags", method, p)
+			}
+			if !hasSuccess(op) {
+				t.Errorf("%s %s: no 2xx response", method, p)
+			}
+		}
+	}
+}
+
+// walkRefs fails for every "$ref" under v that does not resolve in doc.
+func walkRefs(t *testing.T, doc, v any, at string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, child := range x {
+			if k == "$ref" {
+				if lookupPointer(doc, child.(string)) == nil {
+					t.Errorf("%s: $ref %v does not resolve", at, child)
+				}
+				continue
+			}
+			walkRefs(t, doc, child, at+"/"+k)
+		}
+	case []any:
+		for _, child := range x {
+			walkRefs(t, doc, child, at+"[]")
+		}
+	}
+}
+
+// lookupPointer follows a local JSON pointer like #/components/schemas/Error.
+func lookupPointer(doc any, ref string) any {
+	if !strings.HasPrefix(ref, "#/") {
+		return nil
+	}
+	cur := doc
+	for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")]
+	}
+	return cur
+}
+
+func resolveRef(doc any, m map[string]any) map[string]any {
+	if ref, ok := m["$ref"].(string); ok {
+		if r, ok := lookupPointer(doc, ref).(map[string]any); ok {
+			return r
+		}
+	}
+	return m
+}
+
+func asSlice(v any) []any { s, _ := v.([]any); return s }
+
+func hasSuccess(op map[string]any) bool {
+	res, _ := op["responses"].(map[string]any)
+	for code := range res {
+		if strings.HasPrefix(code, "2") {
+			return true
+		}
+	}
+	return false
+}
