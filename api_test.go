@@ -16,6 +16,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -32,12 +33,20 @@ var publicRoutes = []string{
 }
 
 // supportMayChange lists the unsafe routes a support (or viewer) user may
-// call: their own session and tokens, and retries/replays (add those rows
-// at merge). Every other unsafe route must refuse them.
+// call: their own session and tokens, and retries, replays, test sends and
+// held-event delivery (support only: TestAPIRoles checks viewers get 403).
+// Every other unsafe route must refuse them.
 var supportMayChange = []string{
 	"POST /api/v1/auth/login", "POST /api/v1/auth/token", "POST /api/v1/auth/logout", "POST /api/v1/auth/logout-all",
 	"POST /api/v1/auth/setup", "POST /api/v1/tokens", "DELETE /api/v1/tokens/:id",
+	// Delivery operations (auth.PermRetry): they resend what exists and change
+	// no configuration. deliver-held attaches the tenant's own held events.
+	"POST /api/v1/deliveries/:id/retry", "POST /api/v1/deliveries/bulk-retry", "POST /api/v1/events/:id/replay",
+	"POST /api/v1/deliveries/test", "POST /api/v1/tenants/:tenant/deliver-held",
 }
+
+// testWebhookSecret signs the events newTestAPI's ingest route accepts.
+const testWebhookSecret = "api-test-webhook-secret"
 
 // testAPI is the real app with /api/v1 mounted as serve mounts it.
 type testAPI struct {
@@ -67,7 +76,17 @@ func newTestAPI(t *testing.T, proxies ...string) *testAPI {
 	svc := webhooks.NewService(db.Gorm, routing.NewPlanner(), queue, policy, log)
 	ring := secrets.NewKeyring(key)
 	app := newApp(cfg, log)
-	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: &egress.Guard{AllowPrivate: true}, held: svc, svc: svc, gate: gate})
+	links, err := webhooks.NewRecordingLinks(db.Gorm, ring, "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.WebhookSecrets, cfg.InboundBearer, cfg.IngestBatch, cfg.SourcesReload = []string{testWebhookSecret}, webhooks.BearerAccepted, 1, time.Hour
+	ingest, err := mountIngest(t.Context(), app, db, ring, links, svc, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: &egress.Guard{AllowPrivate: true}, held: svc, svc: svc, gate: gate,
+		sources: ingest.sources, recordings: ingest.recordings})
 	return &testAPI{app: app, gate: gate}
 }
 
