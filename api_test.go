@@ -293,7 +293,7 @@ func adminBearer(t *testing.T, dbURL, base string) string {
 // TestOpenAPIDocument checks openapi.json is a sound document: every $ref
 // points at an existing component, every {param} in a path is declared as
 // a path parameter of each of its operations, and every operation has a
-// summary, a tag and a success response.
+// unique operationId, a summary, a tag and a success response.
 func TestOpenAPIDocument(t *testing.T) {
 	var doc map[string]any
 	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
@@ -301,6 +301,7 @@ func TestOpenAPIDocument(t *testing.T) {
 	}
 	walkRefs(t, doc, doc, "#")
 	paths, _ := doc["paths"].(map[string]any)
+	opIDs := map[string]bool{}
 	for p, v := range paths {
 		for method, o := range v.(map[string]any) {
 			op := o.(map[string]any)
@@ -319,6 +320,11 @@ func TestOpenAPIDocument(t *testing.T) {
 			if op["summary"] == "" || len(asSlice(op["tags"])) == 0 {
 				t.Errorf("%s %s: missing summary or tags", method, p)
 			}
+			id, _ := op["operationId"].(string)
+			if id == "" || opIDs[id] {
+				t.Errorf("%s %s: operationId %q is missing or used twice", method, p, id)
+			}
+			opIDs[id] = true
 			if !hasSuccess(op) {
 				t.Errorf("%s %s: no 2xx response", method, p)
 			}
