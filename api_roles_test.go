@@ -122,12 +122,17 @@ var roleRows = []roleRow{
 func TestAPIRoles(t *testing.T) {
 	a := newTestAPI(t)
 	callers, tokens, f := roleSetup(t, a)
+	documented := documentedStatuses(t)
 	for _, row := range roleRows {
 		path := "/api/v1" + f.expand(row.path)
 		for i, c := range callers {
 			got, body := roleCall(t, a, row.method, path, f.expand(row.body), tokens[c.name])
 			if got != row.want[i] {
 				t.Errorf("%s %s as %s = %d, want %d (%s)", row.method, path, c.name, got, row.want[i], body)
+			}
+			op := row.method + " " + strings.Split(f.expand(row.path), "?")[0]
+			if codes := statusesFor(documented, op); !slices.Contains(codes, got) {
+				t.Errorf("%s answered %d, which openapi.json does not list for it (%v)", op, got, codes)
 			}
 		}
 	}
@@ -333,4 +338,43 @@ func routeMatches(pattern, k string) bool {
 		}
 	}
 	return true
+}
+
+// statusesFor returns the status codes openapi.json documents for the
+// concrete "METHOD /path" op: the matching operation with the fewest
+// parameters wins (/deliveries/test over /deliveries/{id}).
+func statusesFor(documented map[string][]int, op string) []int {
+	best, params := "", -1
+	for pattern := range documented {
+		if n := strings.Count(pattern, ":"); routeMatches(pattern, op) && (params < 0 || n < params) {
+			best, params = pattern, n
+		}
+	}
+	return documented[best]
+}
+
+// documentedStatuses maps each operation of openapi.json, as
+// "METHOD /path/:param", to the status codes it documents.
+func documentedStatuses(t *testing.T) map[string][]int {
+	t.Helper()
+	var doc struct {
+		Paths map[string]map[string]struct {
+			Responses map[string]json.RawMessage `json:"responses"`
+		} `json:"paths"`
+	}
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string][]int{}
+	for p, ops := range doc.Paths {
+		for method, op := range ops {
+			key := strings.ToUpper(method) + " " + pathParam.ReplaceAllString(p, ":$1")
+			for code := range op.Responses {
+				var n int
+				fmt.Sscan(code, &n)
+				out[key] = append(out[key], n)
+			}
+		}
+	}
+	return out
 }
