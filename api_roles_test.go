@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/testdb"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
@@ -117,10 +119,13 @@ var roleRows = []roleRow{
 
 // TestAPIRoles runs every row of roleRows for each caller against the real
 // app on a real database, with fixtures made through the API and the
-// ingest route, then checks a caller scoped to another tenant sees none
+// ingest route, on each database dialect, then checks a caller scoped to another tenant sees none
 // of the fixture tenant's objects in lists.
 func TestAPIRoles(t *testing.T) {
-	a := newTestAPI(t)
+	testdb.Each(t, func(t *testing.T, db *database.DB) { testAPIRoles(t, newTestAPIOn(t, db)) })
+}
+
+func testAPIRoles(t *testing.T, a *testAPI) {
 	callers, tokens, f := roleSetup(t, a)
 	documented := documentedStatuses(t)
 	for _, row := range roleRows {

@@ -21,6 +21,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/testdb"
@@ -56,7 +57,12 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T, proxies ...string) *testAPI {
 	t.Helper()
-	db := testdb.Open(t, testdb.Targets(t)[0].URL)
+	return newTestAPIOn(t, testdb.Open(t, testdb.Targets(t)[0].URL), proxies...)
+}
+
+// newTestAPIOn is newTestAPI on a given database (for testdb.Each).
+func newTestAPIOn(t *testing.T, db *database.DB, proxies ...string) *testAPI {
+	t.Helper()
 	key, err := secrets.ParseKey(testKey)
 	if err != nil {
 		t.Fatal(err)
