@@ -50,7 +50,7 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 			return problem.Invalid("subscriptions", "contains an empty event type")
 		}
 	}
-	for _, check := range []func() error{e.validateAuth, e.validateHeaders, e.validateLimits, e.validateCert} {
+	for _, check := range []func() error{e.validateMethod, e.validateAuth, e.validateHeaders, e.validateLimits, e.validateCert} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -64,6 +64,23 @@ func (e *Endpoint) ValidateSubscriptions(known []string) error {
 		if s != SubscribeAll && !slices.Contains(known, s) {
 			return problem.Invalid("subscriptions", fmt.Sprintf("unknown event type %q (want one of %s or *)", s, strings.Join(known, ", ")))
 		}
+	}
+	return nil
+}
+
+// DefaultMethod is the HTTP method of endpoints that don't name one.
+const DefaultMethod = "POST"
+
+// Methods are the HTTP methods a delivery may use.
+var Methods = []string{"POST", "PUT", "PATCH"}
+
+func (e *Endpoint) validateMethod() error {
+	e.Method = strings.ToUpper(strings.TrimSpace(e.Method))
+	if e.Method == "" {
+		e.Method = DefaultMethod
+	}
+	if !slices.Contains(Methods, e.Method) {
+		return problem.Invalid("method", "must be POST, PUT or PATCH")
 	}
 	return nil
 }

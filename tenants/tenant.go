@@ -54,6 +54,9 @@ type Endpoint struct {
 	Enabled       bool
 	Subscriptions []string `gorm:"serializer:json"`
 
+	// Method is the HTTP method of each delivery: POST (the default), PUT or PATCH.
+	Method string `gorm:"default:POST"`
+
 	// Outbound authentication: AuthType none, bearer (secret = token), basic
 	// (secret = "user:password") or header (AuthHeaderName: secret).
 	AuthType         AuthType
