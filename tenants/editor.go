@@ -22,6 +22,7 @@ type Editor struct {
 	ring       *secrets.Keyring
 	urls       URLChecker
 	eventTypes []string
+	templates  URLTemplateChecker // nil: placeholders aren't validated (see CheckURLTemplates)
 }
 
 // NewEditor returns an editor over store. urls is the SSRF guard,
