@@ -122,6 +122,14 @@ func (ed *Editor) UpdateEndpoint(ctx context.Context, tenantID, id int64, in End
 		if err := saveEndpoint(tx, e); err != nil {
 			return err
 		}
+		if in.Enabled != nil {
+			// A choice made by hand replaces an automatic disable: its reason
+			// goes, and the health probe never overrides the admin.
+			if err := tx.Table("endpoints").Where("id = ?", id).
+				Updates(map[string]any{"disabled_reason": "", "disabled_at": nil}).Error; err != nil {
+				return fmt.Errorf("clear disabled reason of endpoint %d: %w", id, err)
+			}
+		}
 		v = e.View()
 		return nil
 	})

@@ -134,6 +134,8 @@ func TestEndpointValidation(t *testing.T) {
 		{name: "no url", in: EndpointInput{}, wantField: "url"},
 		{name: "method PUT", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("put")}},
 		{name: "method PATCH", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("PATCH")}},
+		{name: "probe url", in: EndpointInput{URL: ptr("https://a/"), ProbeURL: ptr("https://a/health")}},
+		{name: "probe url with a placeholder", in: EndpointInput{URL: ptr("https://a/"), ProbeURL: ptr("https://a/{{data.x}}")}, wantField: "probe_url"},
 		{name: "method GET refused", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("GET")}, wantField: "method"},
 		{name: "method DELETE refused", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("DELETE")}, wantField: "method"},
 		{name: "unknown event", in: EndpointInput{URL: ptr("https://a/"), Subscriptions: &[]string{"interview.nope"}}, wantField: "subscriptions"},

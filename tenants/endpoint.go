@@ -44,6 +44,9 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 	if err := urls.CheckURL(ctx, e.URL); err != nil {
 		return problem.Invalid("url", strings.TrimPrefix(err.Error(), "url: "))
 	}
+	if err := e.validateProbe(ctx, urls); err != nil {
+		return err
+	}
 	e.fillDefaults()
 	for _, s := range e.Subscriptions {
 		if strings.TrimSpace(s) == "" {
@@ -81,6 +84,24 @@ func (e *Endpoint) validateMethod() error {
 	}
 	if !slices.Contains(Methods, e.Method) {
 		return problem.Invalid("method", "must be POST, PUT or PATCH")
+	}
+	return nil
+}
+
+// validateProbe checks the optional health-probe URL like the endpoint's
+// own (SSRF guard), without placeholders: a probe has no event to fill them.
+func (e *Endpoint) validateProbe(ctx context.Context, urls URLChecker) error {
+	e.ProbeURL = strings.TrimSpace(e.ProbeURL)
+	switch {
+	case e.ProbeURL == "":
+		return nil
+	case len(e.ProbeURL) > maxURLLen:
+		return problem.Invalid("probe_url", "is longer than 2048 bytes")
+	case strings.Contains(e.ProbeURL, "{{"):
+		return problem.Invalid("probe_url", "must not hold placeholders")
+	}
+	if err := urls.CheckURL(ctx, e.ProbeURL); err != nil {
+		return problem.Invalid("probe_url", strings.TrimPrefix(err.Error(), "url: "))
 	}
 	return nil
 }

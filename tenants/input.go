@@ -7,6 +7,7 @@ package tenants
 type EndpointInput struct {
 	URL                *string            `json:"url"`
 	Method             *string            `json:"method"`
+	ProbeURL           *string            `json:"probe_url"`
 	Description        *string            `json:"description"`
 	Enabled            *bool              `json:"enabled"`
 	Subscriptions      *[]string          `json:"subscriptions"`
@@ -30,6 +31,7 @@ type EndpointInput struct {
 func (in EndpointInput) apply(e *Endpoint) {
 	set(&e.URL, in.URL)
 	set(&e.Method, in.Method)
+	set(&e.ProbeURL, in.ProbeURL)
 	set(&e.Description, in.Description)
 	set(&e.Enabled, in.Enabled)
 	set(&e.Subscriptions, in.Subscriptions)

@@ -56,6 +56,9 @@ type Endpoint struct {
 
 	// Method is the HTTP method of each delivery: POST (the default), PUT or PATCH.
 	Method string `gorm:"default:POST"`
+	// ProbeURL, when set, is GET by the delivery engine while the endpoint is
+	// disabled automatically; a 2xx enables it again (empty: by hand only).
+	ProbeURL string `gorm:"column:probe_url"`
 
 	// Outbound authentication: AuthType none, bearer (secret = token), basic
 	// (secret = "user:password") or header (AuthHeaderName: secret).

@@ -5,8 +5,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
+	"github.com/switchboard-gw/switchboard/testdb"
 )
 
 // TestTemplatedURLs: the SSRF guard judges a template URL with its
@@ -36,4 +39,28 @@ func TestTemplatedURLs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHandEnableClearsAutomaticReason: choosing enabled by hand replaces an
+// automatic disable, so the health probe never overrides the admin.
+func TestHandEnableClearsAutomaticReason(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		ed := newTestEditor(t, db.Gorm)
+		tn := mustCreateTenant(t, ed, "Probe", "org_probe", StatusActive, EndpointInput{URL: ptr("https://a.example/"), ProbeURL: ptr("https://a.example/health")})
+		eps, err := ed.ListEndpoints(ctx, tn.ID)
+		if err != nil || len(eps) != 1 || eps[0].ProbeURL != "https://a.example/health" {
+			t.Fatalf("endpoints = %+v (err %v), want one with its probe URL", eps, err)
+		}
+		if err := db.Gorm.Exec("UPDATE endpoints SET enabled = ?, disabled_reason = 'endpoint answered 410', disabled_at = ? WHERE id = ?", false, time.Now().UTC(), eps[0].ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ed.UpdateEndpoint(ctx, tn.ID, eps[0].ID, EndpointInput{Enabled: ptr(false)}); err != nil {
+			t.Fatal(err)
+		}
+		var reason string
+		if err := db.Gorm.Raw("SELECT disabled_reason FROM endpoints WHERE id = ?", eps[0].ID).Scan(&reason).Error; err != nil || reason != "" {
+			t.Fatalf("disabled_reason = %q (err %v), want it cleared by the hand choice", reason, err)
+		}
+	})
 }

@@ -38,7 +38,8 @@ type engineOpts struct {
 	schedule []time.Duration
 	metrics  *Metrics
 	roots    *x509.CertPool
-	stopped  bool // don't start River: jobs queue up until start
+	stopped  bool                              // don't start River: jobs queue up until start
+	register func(*river.Workers, RetryPolicy) // more workers beside the delivery worker
 }
 
 // startEngine runs River with the delivery worker on db, with a 20 ms retry
@@ -61,6 +62,9 @@ func startEngine(t testing.TB, db *database.DB, o engineOpts) *engine {
 		Timeout: 2 * time.Second, UserAgent: "Switchboard/test", Log: log, Breaker: o.breaker, Metrics: o.metrics, RootCAs: o.roots, BusyWait: 20 * time.Millisecond})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
+	if o.register != nil {
+		o.register(workers, policy)
+	}
 	cfg := &river.Config{Workers: workers, RetryPolicy: policy, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,
 		Queues: map[string]river.QueueConfig{QueueDeliveries: {MaxWorkers: o.workers}}, Logger: log}
 	client, err := river.NewClient(db.RiverDriver(), cfg)
