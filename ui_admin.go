@@ -9,16 +9,19 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/tenants"
+	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
 // mountAdminPages mounts the admin's pages: sign-in and sign-out (auth),
-// tenants and endpoints. They live under /admin, behind the gate that
+// tenants, endpoints and mappings. They live under /admin, behind the gate that
 // mountGate put there, plus auth's PageGate (sign-in redirect, security
 // headers, HTML error pages).
 func mountAdminPages(app *fiber.App, d apiDeps) {
 	admin := app.Group("/admin", d.gate.PageGate())
 	auth.PageRoutes(app, admin, d.gate)
+	routing.PageRoutes(admin, routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm)))
 	tenants.PageRoutes(admin, tenants.NewPages(newEditor(d.db, d.ring, d.guard, d.cache), d.held, lastDeliveries(d.db.Gorm)))
 }
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -129,6 +130,7 @@ func TestBrowserAdminOnboarding(t *testing.T) {
 		t.Error("the signing secret is shown again after creation")
 	}
 	b.Screenshot(t, "tenant")
+	editMapping(t, b)
 	openPage(t, b, base+"/admin/tenants")
 	b.Screenshot(t, "tenants")
 	noProblems(t, b, "admin pages")
@@ -150,4 +152,30 @@ func TestBrowserAdminOnboarding(t *testing.T) {
 		t.Errorf("support's forced POST with a valid CSRF token: %d, want 403", status)
 	}
 	noProblems(t, s, "support pages")
+}
+
+// editMapping opens the endpoint's mapping editor, adds a rule and watches
+// the live preview follow the typing, then saves a version.
+func editMapping(t *testing.T, b *uitest.Browser) {
+	t.Helper()
+	b.Do(t, "open the mapping editor", chromedp.Click(`[data-testid=endpoint-mapping]`))
+	waitNav(t, b, "mapping editor", `!!document.querySelector('[data-testid=rule-add]') && typeof htmx === "object"`)
+	b.Do(t, "add a rule", chromedp.Click(`[data-testid=rule-add]`))
+	b.Do(t, "type the rule", chromedp.SendKeys(`tbody tr:last-child input[name=rule_target]`, "who"),
+		chromedp.SendKeys(`tbody tr:last-child input[name=rule_source]`, "data.candidateName"))
+	b.WaitFor(t, "preview shows the rule", `(document.querySelector('[data-testid=preview-output]')||{}).textContent?.includes('"who"')`)
+	before := uitest.Eval[string](t, b, `document.querySelector('[data-testid=preview-output]').textContent`)
+	b.Do(t, "pick upper", chromedp.SetValue(`tbody tr:last-child select[name=rule_op]`, "upper"),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('tbody tr:last-child select[name=rule_op]').dispatchEvent(new Event('change', {bubbles: true}))`))
+	b.WaitFor(t, "preview changes", fmt.Sprintf(`document.querySelector('[data-testid=preview-output]').textContent !== %q`, before))
+	after := uitest.Eval[string](t, b, `document.querySelector('[data-testid=preview-output]').textContent`)
+	if after != strings.ToUpper(after) && !strings.Contains(after, strings.ToUpper(strings.Split(strings.Split(before, `"who": "`)[1], `"`)[0])) {
+		t.Errorf("preview after upper: %s", after)
+	}
+	if n := uitest.Eval[int](t, b, `document.querySelectorAll('#mapping-preview [data-testid=mapping-editor], #mapping-preview header').length`); n != 0 {
+		t.Error("the preview pane received a whole page")
+	}
+	b.Screenshot(t, "mapping-editor")
+	b.Do(t, "save", chromedp.Click(`[data-testid=mapping-save]`))
+	waitNav(t, b, "saved version", `!!document.querySelector('[data-testid=version-table]')`)
 }

@@ -81,7 +81,7 @@ func listURL(q, sort, after string) string {
 	return "/admin/tenants?" + v.Encode()
 }
 
-// tenantColumns are the headers; name and created sort (both directions).
+// tenantColumns are the headers; the name sorts (both directions).
 func tenantColumns(q, sort string) []views.Column {
 	col := func(label, key string) views.Column {
 		c := views.Column{Label: label, SortURL: listURL(q, key, "")}
@@ -93,7 +93,7 @@ func tenantColumns(q, sort string) []views.Column {
 		}
 		return c
 	}
-	return []views.Column{col("Tenant", "name"), {Label: "Status"}, {Label: "Endpoints"}, col("Created", "created"), {Label: "Health"}}
+	return []views.Column{col("Tenant", "name"), {Label: "Status"}, {Label: "Endpoints"}, {Label: "Last delivery"}, {Label: "Health"}}
 }
 
 func (h *Pages) tenantRows(c *fiber.Ctx, ts []Tenant) ([]views.TenantRow, error) {

@@ -252,7 +252,7 @@ func (h *Pages) handleEndpointCreatePage(c *fiber.Ctx) error {
 	if err := auth.Audit(c, "endpoint.create", t.ID, "endpoint:"+strconv.FormatInt(v.ID, 10), nil, v); err != nil {
 		return err
 	}
-	return h.showWithSecret(c, t, v, fiber.StatusCreated, "Endpoint created. Its signing secret")
+	return h.showWithSecret(c, t, v, fiber.StatusCreated, "Signing secret of the new endpoint")
 }
 
 // showWithSecret renders the endpoint page with its new signing secret,
