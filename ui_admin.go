@@ -15,13 +15,16 @@ import (
 )
 
 // mountAdminPages mounts the admin's pages: sign-in and sign-out (auth),
-// tenants, endpoints and mappings. They live under /admin, behind the gate that
+// tenants, endpoints, mappings and sources. They live under /admin, behind the gate that
 // mountGate put there, plus auth's PageGate (sign-in redirect, security
 // headers, HTML error pages).
 func mountAdminPages(app *fiber.App, d apiDeps) {
 	admin := app.Group("/admin", d.gate.PageGate())
 	auth.PageRoutes(app, admin, d.gate)
 	routing.PageRoutes(admin, routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm)))
+	if d.sources != nil {
+		webhooks.SourcesPageRoutes(admin, d.sources)
+	}
 	tenants.PageRoutes(admin, tenants.NewPages(newEditor(d.db, d.ring, d.guard, d.cache), d.held, lastDeliveries(d.db.Gorm)))
 }
 

@@ -133,6 +133,10 @@ func TestBrowserAdminOnboarding(t *testing.T) {
 	editMapping(t, b)
 	openPage(t, b, base+"/admin/tenants")
 	b.Screenshot(t, "tenants")
+	for _, page := range []string{"sources", "users", "audit"} {
+		openPage(t, b, base+"/admin/"+page)
+		b.Screenshot(t, page)
+	}
 	noProblems(t, b, "admin pages")
 
 	s := uitest.New(t)

@@ -167,7 +167,32 @@ func adminFlow(t *testing.T, pc *pageClient, recvURL string) (tenantPath, endpoi
 	wantPage(t, "bad mapping", st, body, http.StatusUnprocessableEntity, []string{"form-error", "nosuchop"}, nil)
 	st, body, _ = pc.do(http.MethodGet, endpointPath+"/mapping", nil)
 	wantPage(t, "mapping editor", st, body, 200, []string{"version-table", "mapping-save", `value="who"`}, nil)
+	manageFlow(t, pc)
 	return tenantPath, endpointPath
+}
+
+// manageFlow: sources, users, API tokens and the audit log, as an admin.
+func manageFlow(t *testing.T, pc *pageClient) {
+	st, body, _ := pc.post("/admin/sources", url.Values{"name": {""}})
+	wantPage(t, "source without name", st, body, http.StatusUnprocessableEntity, []string{`id="source-name-error"`}, nil)
+	st, body, _ = pc.post("/admin/sources", url.Values{"name": {hostile}})
+	wantPage(t, "create source", st, body, http.StatusCreated, []string{"secret-once", "&lt;script&gt;"}, []string{hostile})
+	secret := regexp.MustCompile(`whsec_[A-Za-z0-9+/=]+`).FindString(body)
+	st, body, _ = pc.do(http.MethodGet, "/admin/sources", nil)
+	wantPage(t, "sources", st, body, 200, []string{"source-table"}, []string{secret, "secret-once"})
+	st, body, _ = pc.post("/admin/users", url.Values{"email": {"new@example.com"}, "name": {hostile}, "role": {"viewer"}})
+	wantPage(t, "create user", st, body, http.StatusCreated, []string{"secret-once", "Password for new@example.com"}, []string{hostile})
+	st, body, _ = pc.post("/admin/users", url.Values{"email": {"not-an-email"}, "role": {"viewer"}})
+	wantPage(t, "bad user", st, body, http.StatusUnprocessableEntity, []string{`value="not-an-email"`}, nil)
+	st, body, _ = pc.post("/admin/tokens", url.Values{"name": {"ci"}, "role": {"viewer"}})
+	wantPage(t, "create token", st, body, http.StatusCreated, []string{"secret-once", "sbt_"}, nil)
+	token := regexp.MustCompile(`sbt_[A-Za-z0-9_\-]+`).FindString(body)
+	st, body, _ = pc.do(http.MethodGet, "/admin/users", nil)
+	wantPage(t, "users", st, body, 200, []string{"user-table", "token-table", "new@example.com"}, []string{token, "secret-once"})
+	st, body, _ = pc.do(http.MethodGet, "/admin/audit?action=tenant.", nil)
+	wantPage(t, "audit", st, body, 200, []string{"audit-row", "tenant.create", "audit.csv?action=tenant."}, []string{hostile, "source.create"})
+	st, _, _ = pc.do(http.MethodGet, "/admin/audit?tenant=abc", nil)
+	wantPage(t, "audit bad filter", st, "", http.StatusUnprocessableEntity, nil, nil)
 }
 
 // readOnlyFlow: support and viewer read every page without edit controls,
@@ -185,7 +210,12 @@ func readOnlyFlow(t *testing.T, pc *pageClient, email, tenantPath, endpointPath 
 	if pc.csrf == "" {
 		t.Fatal("no CSRF token on the page")
 	}
-	for _, path := range []string{"/admin/tenants", tenantPath, tenantPath + "/pause", tenantPath + "/disable", tenantPath + "/rotate-secret",
+	for _, path := range []string{"/admin/sources", "/admin/users", "/admin/audit"} {
+		st, _, _ := pc.do(http.MethodGet, path, nil)
+		wantPage(t, email+" GET "+path, st, "", http.StatusForbidden, nil, nil)
+	}
+	for _, path := range []string{"/admin/sources", "/admin/sources/1/rotate", "/admin/users", "/admin/users/1/disable", "/admin/tokens",
+		"/admin/tenants", tenantPath, tenantPath + "/pause", tenantPath + "/disable", tenantPath + "/rotate-secret",
 		tenantPath + "/endpoints", endpointPath, endpointPath + "/rotate-secret", endpointPath + "/delete", endpointPath + "/mapping",
 		endpointPath + "/mapping/restore/1"} {
 		st, body, _ := pc.post(path, url.Values{"name": {"x"}, "source_id": {"y"}, "url": {"https://example.com"}})

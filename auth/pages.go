@@ -69,13 +69,14 @@ func SafeNext(next string) string {
 }
 
 // PageRoutes mounts the sign-in page on app (outside the gate: nobody is
-// signed in yet) and sign-out on admin (behind it, so the CSRF token is
-// checked). The setup page shares /setup with the JSON endpoints (see
+// signed in yet), and sign-out, users, API tokens and the audit log on
+// admin (behind it, so the CSRF token is checked). The setup page shares /setup with the JSON endpoints (see
 // SetupRoutes).
 func PageRoutes(app fiber.Router, admin fiber.Router, s *Service) {
 	app.Get(LoginPath, s.handleSignInPage)
 	app.Post(LoginPath, s.handleSignInPost)
 	admin.Post("/logout", s.handleSignOut)
+	UserPageRoutes(admin, s)
 }
 
 func (s *Service) handleSignInPage(c *fiber.Ctx) error {
