@@ -38,7 +38,7 @@ func uiServer(t *testing.T) string {
 func openPage(t *testing.T, b *uitest.Browser, url string) {
 	t.Helper()
 	b.Do(t, "open "+url, chromedp.Navigate(url))
-	b.WaitFor(t, "app.js and htmx on "+url, `document.documentElement.dataset.js === "on" && typeof htmx === "object"`)
+	waitNav(t, b, "app.js and htmx on "+url, `document.documentElement.dataset.js === "on" && typeof htmx === "object"`)
 }
 
 // signIn opens next, which sends the browser to the sign-in page, and signs in.
