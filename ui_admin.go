@@ -21,7 +21,8 @@ import (
 func mountAdminPages(app *fiber.App, d apiDeps) {
 	admin := app.Group("/admin", d.gate.PageGate())
 	auth.PageRoutes(app, admin, d.gate)
-	routing.PageRoutes(admin, routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm)))
+	editor := routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm))
+	routing.PageRoutes(admin, editor.WithRecentEvents(recentEvents(d.db.Gorm)))
 	if d.sources != nil {
 		webhooks.SourcesPageRoutes(admin, d.sources)
 	}
@@ -51,6 +52,19 @@ func lastDeliveries(db *gorm.DB) tenants.LastDeliveries {
 				return nil, fmt.Errorf("last delivery of tenant %d: %w", r.TenantID, err)
 			}
 			out[r.TenantID] = at.CreatedAt
+		}
+		return out, nil
+	}
+}
+
+// recentEvents lists a tenant's latest events for the mapping preview picker.
+func recentEvents(db *gorm.DB) routing.RecentEventsFunc {
+	return func(ctx context.Context, tenantID int64, limit int) ([]routing.RecentEvent, error) {
+		var out []routing.RecentEvent
+		err := db.WithContext(ctx).Table("events").Select("id, event_type, meeting_code, received_at").
+			Where("tenant_id = ?", tenantID).Order("id DESC").Limit(limit).Scan(&out).Error
+		if err != nil {
+			return nil, fmt.Errorf("recent events of tenant %d: %w", tenantID, err)
 		}
 		return out, nil
 	}

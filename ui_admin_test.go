@@ -13,6 +13,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/testdb"
+	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
 // pageClient is a browser stand-in: a cookie jar, no redirect following,
@@ -167,6 +168,23 @@ func adminFlow(t *testing.T, pc *pageClient, recvURL string) (tenantPath, endpoi
 	wantPage(t, "bad mapping", st, body, http.StatusUnprocessableEntity, []string{"form-error", "nosuchop"}, nil)
 	st, body, _ = pc.do(http.MethodGet, endpointPath+"/mapping", nil)
 	wantPage(t, "mapping editor", st, body, 200, []string{"version-table", "mapping-save", `value="who"`}, nil)
+	pc.post(endpointPath+"/mapping", url.Values{"mode": {"expression"}, "expression": {"{name: .data.candidateName}"}})
+	st, body, _ = pc.do(http.MethodGet, endpointPath+"/mapping/diff?from=1&to=2", nil)
+	wantPage(t, "mapping diff", st, body, 200, []string{"mapping-diff", `class="del"`, `class="add"`, "candidateName"}, nil)
+
+	// A real event of this tenant shows up in the preview picker and previews.
+	ev, err := webhooks.Sample("interview.evaluation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ev = []byte(strings.Replace(string(ev), "org_7234567890", "org-hostile", 1))
+	if st, ans := post(t, pc.base, ev, hmacHex(ev)); st >= 300 {
+		t.Fatalf("post event: %d %v", st, ans)
+	}
+	st, body, _ = pc.do(http.MethodGet, endpointPath+"/mapping", nil)
+	wantPage(t, "editor with a real event", st, body, 200, []string{`value="event:1"`, "interview.evaluation"}, nil)
+	st, body, _ = pc.post(endpointPath+"/mapping/preview", url.Values{"mode": {"expression"}, "expression": {"{n: .data.candidateName}"}, "sample": {"event:1"}})
+	wantPage(t, "preview of a real event", st, body, 200, []string{"stored event #1", "&#34;n&#34;"}, []string{"preview-errors"})
 	manageFlow(t, pc)
 	return tenantPath, endpointPath
 }
@@ -221,4 +239,35 @@ func readOnlyFlow(t *testing.T, pc *pageClient, email, tenantPath, endpointPath 
 		st, body, _ := pc.post(path, url.Values{"name": {"x"}, "source_id": {"y"}, "url": {"https://example.com"}})
 		wantPage(t, email+" POST "+path, st, body, http.StatusForbidden, nil, []string{"whsec_"})
 	}
+}
+
+// TestSetupPage: the one-time link from the log shows the first-admin form
+// to a browser, a short password re-renders it with the error (422), and a
+// good form creates the admin and signs them in.
+func TestSetupPage(t *testing.T) {
+	base, logs := startServer(t, testdb.Targets(t)[0].URL)
+	m := regexp.MustCompile(`/setup\?token=(sbs_[A-Za-z0-9_\-+/=%]+)`).FindStringSubmatch(logs.String())
+	if m == nil {
+		t.Fatalf("no setup link in the log:\n%s", logs)
+	}
+	link := "/setup?token=" + m[1]
+	pc := newPageClient(t, base)
+	st, body, _ := pc.do(http.MethodGet, "/setup?token=sbs_wrong", nil)
+	wantPage(t, "wrong token", st, body, http.StatusUnauthorized, []string{"form-error"}, nil)
+	st, body, _ = pc.do(http.MethodGet, link, nil)
+	wantPage(t, "setup page", st, body, 200, []string{`data-testid="setup"`, "Create the first admin"}, nil)
+	st, body, _ = pc.do(http.MethodPost, link, url.Values{"name": {hostile}, "email": {"first@example.com"}, "password": {"short"}})
+	wantPage(t, "short password", st, body, http.StatusUnprocessableEntity, []string{`id="password-error"`, `value="first@example.com"`, "&lt;script&gt;"}, []string{hostile})
+	st, _, loc := pc.do(http.MethodPost, link, url.Values{"name": {"First"}, "email": {"first@example.com"}, "password": {uiPassword}})
+	if st != http.StatusSeeOther || loc != "/admin" {
+		t.Fatalf("setup: %d → %q", st, loc)
+	}
+	st, body, _ = pc.do(http.MethodGet, "/admin/tenants", nil)
+	wantPage(t, "signed in after setup", st, body, 200, []string{`data-testid="current-role">admin`, ">First<"}, nil)
+	st, _, loc = pc.post("/admin/logout", nil)
+	if st != http.StatusSeeOther || loc != "/login" {
+		t.Errorf("sign out: %d → %q", st, loc)
+	}
+	st, _, _ = pc.do(http.MethodGet, "/admin/tenants", nil)
+	wantPage(t, "after sign-out", st, "", http.StatusSeeOther, nil, nil)
 }

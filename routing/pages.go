@@ -22,6 +22,7 @@ func PageRoutes(admin fiber.Router, h *Handler) {
 	admin.Post(ep+"/preview", h.handleEditorPreview)
 	admin.Post(ep+"/preset", h.handleEditorPreset)
 	admin.Post(ep+"/restore/:version", h.handleEditorRestore)
+	admin.Get(ep+"/diff", h.handleEditorDiff)
 }
 
 // samples offered in the preview picker.
@@ -137,7 +138,11 @@ func draftOf(m *Mapping) draft {
 // preview renders the draft against the chosen sample.
 func (h *Handler) preview(c *fiber.Ctx, d draft) views.MappingPreview {
 	out := views.MappingPreview{Source: "the " + d.Sample + " sample"}
-	req := PreviewRequest{Mapping: d.mapping().JSON(), Sample: d.Sample}
+	req := previewRequest(d.Sample)
+	if req.EventID != 0 {
+		out.Source = "stored event #" + strings.TrimPrefix(d.Sample, "event:")
+	}
+	req.Mapping = d.mapping().JSON()
 	res, err := Preview(c.UserContext(), req, h.samples, h.events, h.store.correlationOf, auth.Scope(c))
 	if err != nil {
 		if p, ok := problem.As(err); ok {

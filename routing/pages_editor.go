@@ -27,12 +27,14 @@ func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errM
 	for _, pr := range Presets() {
 		p.Presets = append(p.Presets, views.Option{Value: pr.Name, Label: pr.Title, Help: pr.Description})
 	}
-	for _, s := range previewSamples {
-		p.Samples = append(p.Samples, views.Option{Value: s, Label: "Sample: " + s, Selected: s == d.Sample})
-	}
+	p.Samples = h.sampleOptions(c, tenantID, d.Sample)
 	vs, err := h.store.ListVersions(c.UserContext(), tenantID, endpointID)
 	if err != nil {
 		return p, err
+	}
+	current := 0
+	if len(vs) > 0 {
+		current = vs[0].Number
 	}
 	for i, v := range vs {
 		summary := "expression"
@@ -41,7 +43,7 @@ func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errM
 		}
 		p.Versions = append(p.Versions, views.MappingVersion{Number: v.Number, Author: v.Author, Summary: summary,
 			When: v.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), Current: i == 0,
-			RestoreURL: base + "/restore/" + strconv.Itoa(v.Number)})
+			RestoreURL: base + "/restore/" + strconv.Itoa(v.Number), DiffURL: fmt.Sprintf("%s/diff?from=%d&to=%d", base, v.Number, current)})
 	}
 	return p, nil
 }
@@ -62,13 +64,7 @@ func (h *Handler) handleEditorPage(c *fiber.Ctx) error {
 	if err := checkEndpoint(c.UserContext(), h.store.db, tenantID, endpointID); err != nil {
 		return err
 	}
-	d := draft{Mode: "rules", Sample: "evaluation"}
-	if v, err := h.store.CurrentVersion(c.UserContext(), tenantID, endpointID); err == nil {
-		if m, err := v.Mapping(); err == nil {
-			d = draftOf(m)
-		}
-	}
-	return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, d, "")
+	return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, h.currentDraft(c, tenantID, endpointID), "")
 }
 
 // handleEditorSave saves the form as a new version. Without JavaScript the
