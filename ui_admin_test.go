@@ -23,6 +23,8 @@ type pageClient struct {
 	base string
 	http *http.Client
 	csrf string
+	// header is sent with every request (e.g. Sec-Fetch-Site).
+	header http.Header
 }
 
 var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`)
@@ -41,6 +43,9 @@ func (pc *pageClient) do(method, path string, form url.Values) (int, string, str
 		body = strings.NewReader(form.Encode())
 	}
 	req, _ := http.NewRequest(method, pc.base+path, body)
+	for k, v := range pc.header {
+		req.Header[k] = v
+	}
 	req.Header.Set("Accept", "text/html")
 	if form != nil {
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
@@ -121,6 +126,9 @@ func TestAdminPagesRoles(t *testing.T) {
 			wantPage(t, "anonymous post", st, "", http.StatusUnauthorized, nil, nil)
 			st, body, _ := anon.do(http.MethodPost, "/login", url.Values{"email": {"admin@example.com"}, "password": {"wrong password!!"}})
 			wantPage(t, "wrong password", st, body, http.StatusUnauthorized, []string{`value="admin@example.com"`, "form-error"}, nil)
+			anon.header = http.Header{"Sec-Fetch-Site": {"cross-site"}}
+			st, _, _ = anon.do(http.MethodPost, "/login", url.Values{"email": {"admin@example.com"}, "password": {uiPassword}})
+			wantPage(t, "cross-site sign-in form (login CSRF)", st, "", http.StatusForbidden, nil, nil)
 
 			tenantPath, endpointPath := adminFlow(t, newPageClient(t, base), recv.URL)
 			for _, email := range []string{"support@example.com", "viewer@example.com"} {

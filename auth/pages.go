@@ -85,8 +85,17 @@ func (s *Service) handleSignInPage(c *fiber.Ctx) error {
 	return Render(c, fiber.StatusOK, views.SignInPage(p))
 }
 
+// crossSite reports a form post that another site made the browser send
+// (login CSRF: signing the victim into the attacker's account). Browsers
+// say so in Sec-Fetch-Site; it is checked instead of Origin against Host so
+// a proxy that rewrites Host doesn't lock everyone out.
+func crossSite(c *fiber.Ctx) bool { return c.Get("Sec-Fetch-Site") == "cross-site" }
+
 func (s *Service) handleSignInPost(c *fiber.Ctx) error {
 	SecurityHeaders(c)
+	if crossSite(c) {
+		return errorPage(c, problem.Forbidden())
+	}
 	email, next := c.FormValue("email"), SafeNext(c.FormValue("next"))
 	_, _, err := s.SignIn(c, email, c.FormValue("password"))
 	if err == nil {
@@ -129,6 +138,9 @@ func (s *Service) handleSetupPage(c *fiber.Ctx) error {
 // signs them in; errors re-render the form (422 next to the field).
 func (s *Service) handleSetupForm(c *fiber.Ctx) error {
 	SecurityHeaders(c)
+	if crossSite(c) {
+		return errorPage(c, problem.Forbidden())
+	}
 	token := c.Query("token")
 	if token == "" {
 		token = c.FormValue("token")

@@ -221,8 +221,14 @@ func (h *Pages) renderTenant(c *fiber.Ctx, status int, t, form *Tenant, errs map
 	default:
 		p.ResumeURL = base + "/resume"
 	}
+	health, err := h.ed.EndpointHealth(c.UserContext(), t.ID)
+	if err != nil {
+		return err
+	}
 	for _, e := range eps {
-		p.Endpoints = append(p.Endpoints, endpointRow(t.ID, &e))
+		row := endpointRow(t.ID, &e)
+		row.Health = health[e.ID]
+		p.Endpoints = append(p.Endpoints, row)
 	}
 	return auth.Render(c, status, views.TenantPage(p))
 }

@@ -27,7 +27,8 @@ func endpointURL(tenantID, id int64) string {
 	return tenantURL(tenantID) + "/endpoints/" + strconv.FormatInt(id, 10)
 }
 
-// endpointRow is an endpoint as the tenant page lists it (never a secret).
+// endpointRow is an endpoint as the tenant page lists it (never a secret);
+// the caller fills Health.
 func endpointRow(tenantID int64, e *Endpoint) views.EndpointRow {
 	subs := "default event types"
 	if len(e.Subscriptions) > 0 {
@@ -36,20 +37,15 @@ func endpointRow(tenantID int64, e *Endpoint) views.EndpointRow {
 	if subs == "*" {
 		subs = "all event types"
 	}
-	health := "healthy"
-	switch {
-	case !e.Enabled:
-		health = "disabled"
-	}
 	u := endpointURL(tenantID, e.ID)
 	return views.EndpointRow{URL: e.URL, Description: e.Description, Enabled: e.Enabled, Subscriptions: subs,
-		Auth: string(e.AuthType), Health: health, EditURL: u, MappingURL: u + "/mapping",
+		Auth: string(e.AuthType), EditURL: u, MappingURL: u + "/mapping",
 		DeliveriesURL: fmt.Sprintf("/admin/deliveries?tenant=%d&endpoint=%d", tenantID, e.ID)}
 }
 
 // endpointInput reads the endpoint form. Number fields that don't parse
 // are reported per field.
-func endpointInput(c *fiber.Ctx, known []string) (EndpointInput, map[string]string) {
+func endpointInput(c *fiber.Ctx) (EndpointInput, map[string]string) {
 	errs := map[string]string{}
 	str := func(name string) *string { v := strings.TrimSpace(c.FormValue(name)); return &v }
 	flag := func(name string) *bool { v := c.FormValue(name) == "true"; return &v }
@@ -241,7 +237,7 @@ func (h *Pages) handleEndpointCreatePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, errs := endpointInput(c, h.ed.eventTypes)
+	in, errs := endpointInput(c)
 	if len(errs) > 0 {
 		return h.formFailed(c, t, &Endpoint{}, in, errs, nil)
 	}
@@ -286,7 +282,7 @@ func (h *Pages) handleEndpointUpdatePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	in, errs := endpointInput(c, h.ed.eventTypes)
+	in, errs := endpointInput(c)
 	if len(errs) > 0 {
 		return h.formFailed(c, t, e, in, errs, nil)
 	}

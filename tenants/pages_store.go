@@ -67,3 +67,34 @@ func (a *Activity) Health() string {
 	}
 	return "healthy"
 }
+
+// EndpointHealth returns the badge word of each endpoint of a tenant from
+// the delivery engine's health columns.
+func (s *Store) EndpointHealth(ctx context.Context, tenantID int64) (map[int64]string, error) {
+	var rows []struct {
+		ID                  int64
+		Enabled             bool
+		ConsecutiveFailures int
+		CircuitOpenUntil    *time.Time
+	}
+	err := s.db.WithContext(ctx).Table("endpoints").
+		Select("id, enabled, consecutive_failures, circuit_open_until").
+		Where("tenant_id = ?", tenantID).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("endpoint health: %w", err)
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		switch {
+		case !r.Enabled:
+			out[r.ID] = "disabled"
+		case r.CircuitOpenUntil != nil:
+			out[r.ID] = "failing"
+		case r.ConsecutiveFailures > 0:
+			out[r.ID] = "degraded"
+		default:
+			out[r.ID] = "healthy"
+		}
+	}
+	return out, nil
+}
