@@ -8,14 +8,24 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/tenants"
 	"github.com/switchboard-gw/switchboard/views"
 )
 
 // editor builds the editor props for the draft.
 func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errMsg string) (views.MappingEditor, error) {
 	base := editorURL(tenantID, endpointID)
-	p := views.MappingEditor{Meta: auth.Meta(c, "Mapping", views.NavTenants), Title: fmt.Sprintf("Mapping of endpoint %d", endpointID),
-		Crumbs: []views.Link{{Label: "Tenants", URL: "/admin/tenants"}, {Label: "Tenant", URL: fmt.Sprintf("/admin/tenants/%d", tenantID)},
+	ts := tenants.NewStore(h.store.db)
+	t, err := ts.FindTenant(c.UserContext(), tenantID)
+	if err != nil {
+		return views.MappingEditor{}, err
+	}
+	e, err := ts.FindEndpoint(c.UserContext(), tenantID, endpointID)
+	if err != nil {
+		return views.MappingEditor{}, err
+	}
+	p := views.MappingEditor{Meta: auth.Meta(c, "Mapping · "+t.Name, views.NavTenants), Title: "Mapping for " + e.URL,
+		Crumbs: []views.Link{{Label: "Tenants", URL: "/admin/tenants"}, {Label: t.Name, URL: fmt.Sprintf("/admin/tenants/%d", tenantID)},
 			{Label: "Endpoint", URL: fmt.Sprintf("/admin/tenants/%d/endpoints/%d", tenantID, endpointID)}},
 		Action: base, PreviewURL: base + "/preview", PresetURL: base + "/preset", Mode: d.Mode, Rules: d.Rules,
 		Expression: views.Field{ID: "mapping-expression", Name: "expression", Label: "jq program", Value: d.Expression,
@@ -28,9 +38,17 @@ func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errM
 		p.Presets = append(p.Presets, views.Option{Value: pr.Name, Label: pr.Title, Help: pr.Description})
 	}
 	p.Samples = h.sampleOptions(c, tenantID, d.Sample)
+	p.Versions, err = h.versionRows(c, tenantID, endpointID)
+	return p, err
+}
+
+// versionRows lists the saved versions, newest (current) first.
+func (h *Handler) versionRows(c *fiber.Ctx, tenantID, endpointID int64) ([]views.MappingVersion, error) {
+	base := editorURL(tenantID, endpointID)
+	var out []views.MappingVersion
 	vs, err := h.store.ListVersions(c.UserContext(), tenantID, endpointID)
 	if err != nil {
-		return p, err
+		return nil, err
 	}
 	current := 0
 	if len(vs) > 0 {
@@ -41,11 +59,11 @@ func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errM
 		if m, err := v.Mapping(); err == nil && m.Mode != ModeJQ {
 			summary = fmt.Sprintf("%s: %d rules", m.Mode, len(m.Rules))
 		}
-		p.Versions = append(p.Versions, views.MappingVersion{Number: v.Number, Author: v.Author, Summary: summary,
+		out = append(out, views.MappingVersion{Number: v.Number, Author: v.Author, Summary: summary,
 			When: v.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), Current: i == 0,
 			RestoreURL: base + "/restore/" + strconv.Itoa(v.Number), DiffURL: fmt.Sprintf("%s/diff?from=%d&to=%d", base, v.Number, current)})
 	}
-	return p, nil
+	return out, nil
 }
 
 func (h *Handler) renderEditor(c *fiber.Ctx, status int, tenantID, endpointID int64, d draft, errMsg string) error {
