@@ -137,6 +137,7 @@ func TestBrowserAdminOnboarding(t *testing.T) {
 		openPage(t, b, base+"/admin/"+page)
 		b.Screenshot(t, page)
 	}
+	narrow(t, b, base, tenantPath, tenantPath+"/endpoints/1", tenantPath+"/endpoints/1/mapping")
 	noProblems(t, b, "admin pages")
 
 	s := uitest.New(t)
@@ -182,4 +183,19 @@ func editMapping(t *testing.T, b *uitest.Browser) {
 	b.Screenshot(t, "mapping-editor")
 	b.Do(t, "save", chromedp.Click(`[data-testid=mapping-save]`))
 	waitNav(t, b, "saved version", `!!document.querySelector('[data-testid=version-table]')`)
+}
+
+// narrow opens each page at 375 px: nothing may scroll sideways (wide
+// tables scroll inside their own box).
+func narrow(t *testing.T, b *uitest.Browser, base string, paths ...string) {
+	t.Helper()
+	b.Do(t, "375 px viewport", chromedp.EmulateViewport(375, 800))
+	defer b.Do(t, "desktop viewport", chromedp.EmulateViewport(1280, 900))
+	for i, path := range paths {
+		openPage(t, b, base+path)
+		if w := uitest.Eval[int](t, b, `document.documentElement.scrollWidth`); w > 376 {
+			t.Errorf("%s at 375 px is %d px wide (scrolls sideways)", path, w)
+		}
+		b.Screenshot(t, fmt.Sprintf("narrow-%d", i+1))
+	}
 }
