@@ -180,6 +180,12 @@ func adminFlow(t *testing.T, pc *pageClient, recvURL string) (tenantPath, endpoi
 	st, body, _ = pc.do(http.MethodGet, endpointPath+"/mapping/diff?from=1&to=2", nil)
 	wantPage(t, "mapping diff", st, body, 200, []string{"mapping-diff", `class="del"`, `class="add"`, "candidateName"}, nil)
 
+	st, body, _ = pc.post(endpointPath+"/mapping/preset", url.Values{"preset": {"passthrough"}})
+	wantPage(t, "load the passthrough preset", st, body, 200, []string{`value="passthrough" checked`}, nil)
+	st, body, _ = pc.post(endpointPath+"/mapping/preview", url.Values{"mode": {"rules"}, "keep_unmapped": {"true"},
+		"rule_target": {"who"}, "rule_source": {"=\"fixed\""}, "sample": {"evaluation"}})
+	wantPage(t, "keep unmapped fields", st, body, 200, []string{"&#34;who&#34;: &#34;fixed&#34;", "&#34;candidateName&#34;"}, nil)
+
 	// A real event of this tenant shows up in the preview picker and previews.
 	ev, err := webhooks.Sample("interview.evaluation")
 	if err != nil {

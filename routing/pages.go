@@ -34,10 +34,11 @@ func editorURL(tenantID, endpointID int64) string {
 
 // draft is the editor's state: what the form holds.
 type draft struct {
-	Mode       string // "rules" or "expression"
-	Rules      []views.Rule
-	Expression string
-	Sample     string
+	Mode         string // "rules", "expression" or "passthrough"
+	Rules        []views.Rule
+	KeepUnmapped bool
+	Expression   string
+	Sample       string
 }
 
 // draftFromForm reads the editor form (rule rows are parallel lists).
@@ -51,7 +52,8 @@ func draftFromForm(c *fiber.Ctx) draft {
 		return out
 	}
 	targets, sources, ops, opArgs := list("rule_target"), list("rule_source"), list("rule_op"), list("rule_args")
-	d := draft{Mode: c.FormValue("mode", "rules"), Expression: c.FormValue("expression"), Sample: c.FormValue("sample", "evaluation")}
+	d := draft{Mode: c.FormValue("mode", "rules"), Expression: c.FormValue("expression"), Sample: c.FormValue("sample", "evaluation"),
+		KeepUnmapped: c.FormValue("keep_unmapped") == "true"}
 	for i := range targets {
 		r := views.Rule{Target: strings.TrimSpace(targets[i])}
 		r.Source, r.Op, r.Args = at(sources, i), at(ops, i), at(opArgs, i)
@@ -70,10 +72,13 @@ func at(s []string, i int) string {
 // mapping turns the draft into a Mapping. A rule's source is a path, a
 // {{template}}, or =JSON for a constant; arguments are comma-separated.
 func (d draft) mapping() *Mapping {
-	if d.Mode == "expression" {
+	switch d.Mode {
+	case "expression":
 		return &Mapping{Mode: ModeJQ, Program: d.Expression}
+	case "passthrough":
+		return &Mapping{Mode: ModePassthrough}
 	}
-	m := &Mapping{Mode: ModeRules}
+	m := &Mapping{Mode: ModeRules, RuleSet: RuleSet{KeepUnmapped: d.KeepUnmapped}}
 	for _, r := range d.Rules {
 		if r.Target == "" && r.Source == "" {
 			continue
@@ -109,10 +114,13 @@ func (d draft) mapping() *Mapping {
 // set and one operation per rule fit the table; the rest is listed as a
 // rule error so nothing is dropped silently.
 func draftOf(m *Mapping) draft {
-	if m.Mode == ModeJQ {
+	switch m.Mode {
+	case ModeJQ:
 		return draft{Mode: "expression", Expression: m.Program, Sample: "evaluation"}
+	case ModePassthrough:
+		return draft{Mode: "passthrough", Sample: "evaluation"}
 	}
-	d := draft{Mode: "rules", Sample: "evaluation"}
+	d := draft{Mode: "rules", Sample: "evaluation", KeepUnmapped: m.KeepUnmapped}
 	for _, r := range m.Rules {
 		v := views.Rule{Target: r.Target, Source: r.From}
 		switch {

@@ -27,7 +27,7 @@ func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errM
 	p := views.MappingEditor{Meta: auth.Meta(c, "Mapping · "+t.Name, views.NavTenants), Title: "Mapping for " + e.URL,
 		Crumbs: []views.Link{{Label: "Tenants", URL: "/admin/tenants"}, {Label: t.Name, URL: fmt.Sprintf("/admin/tenants/%d", tenantID)},
 			{Label: "Endpoint", URL: fmt.Sprintf("/admin/tenants/%d/endpoints/%d", tenantID, endpointID)}},
-		Action: base, PreviewURL: base + "/preview", PresetURL: base + "/preset", Mode: d.Mode, Rules: d.Rules,
+		Action: base, PreviewURL: base + "/preview", PresetURL: base + "/preset", Mode: d.Mode, Rules: d.Rules, KeepUnmapped: d.KeepUnmapped,
 		Expression: views.Field{ID: "mapping-expression", Name: "expression", Label: "jq program", Value: d.Expression,
 			Hint: "Its single output must be a JSON object."},
 		Preview: h.preview(c, d), Error: errMsg, CanEdit: auth.Can(c, auth.PermEditConfig)}
@@ -55,9 +55,11 @@ func (h *Handler) versionRows(c *fiber.Ctx, tenantID, endpointID int64) ([]views
 		current = vs[0].Number
 	}
 	for i, v := range vs {
-		summary := "expression"
-		if m, err := v.Mapping(); err == nil && m.Mode != ModeJQ {
-			summary = fmt.Sprintf("%s: %d rules", m.Mode, len(m.Rules))
+		summary := "expression (jq)"
+		if m, err := v.Mapping(); err == nil && m.Mode == ModeRules {
+			summary = fmt.Sprintf("rules: %d", len(m.Rules))
+		} else if err == nil && m.Mode == ModePassthrough {
+			summary = "forward unchanged"
 		}
 		out = append(out, views.MappingVersion{Number: v.Number, Author: v.Author, Summary: summary,
 			When: v.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), Current: i == 0,
