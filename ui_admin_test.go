@@ -149,12 +149,15 @@ func adminFlow(t *testing.T, pc *pageClient, recvURL string) (tenantPath, endpoi
 	wantPage(t, "post without CSRF", st, "", http.StatusForbidden, nil, nil)
 	st, body, _ = pc.post("/admin/tenants", url.Values{"name": {""}, "source_id": {"org-kept"}})
 	wantPage(t, "empty name", st, body, http.StatusUnprocessableEntity, []string{`id="tenant-name-error"`, `value="org-kept"`}, nil)
-	st, _, tenantPath = pc.post("/admin/tenants", url.Values{"name": {hostile}, "source_id": {"org-hostile"}})
-	if st != http.StatusSeeOther || !strings.HasPrefix(tenantPath, "/admin/tenants/") {
-		t.Fatalf("create tenant: %d → %q", st, tenantPath)
+	st, _, loc := pc.post("/admin/tenants", url.Values{"name": {hostile}, "source_id": {"org-hostile"}})
+	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/tenants/") || !strings.HasSuffix(loc, "?done=tenant-created") {
+		t.Fatalf("create tenant: %d → %q", st, loc)
 	}
-	st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
-	wantPage(t, "tenant page", st, body, 200, []string{"&lt;script&gt;", "tenant-actions", "new-endpoint"}, []string{hostile})
+	tenantPath, _, _ = strings.Cut(loc, "?")
+	st, body, _ = pc.do(http.MethodGet, loc, nil)
+	wantPage(t, "tenant page", st, body, 200, []string{"&lt;script&gt;", "tenant-actions", "new-endpoint", "Tenant created."}, []string{hostile})
+	st, body, _ = pc.do(http.MethodGet, tenantPath+"?done="+url.QueryEscape(hostile), nil)
+	wantPage(t, "unknown done key", st, body, 200, nil, []string{`data-testid="flash"`})
 	st, body, _ = pc.post(tenantPath+"/endpoints", url.Values{"url": {"ftp://nope"}})
 	wantPage(t, "bad endpoint URL", st, body, http.StatusUnprocessableEntity, []string{`id="endpoint-url-error"`, `value="ftp://nope"`}, nil)
 	st, body, _ = pc.post(tenantPath+"/endpoints", url.Values{"url": {recvURL + "/hook"}, "enabled": {"true"},
@@ -167,9 +170,9 @@ func adminFlow(t *testing.T, pc *pageClient, recvURL string) (tenantPath, endpoi
 	st, body, _ = pc.post(endpointPath+"/mapping/preview", url.Values{"mode": {"rules"}, "rule_target": {"who"},
 		"rule_source": {"data.candidateName"}, "rule_op": {"upper"}, "rule_args": {""}, "sample": {"evaluation"}})
 	wantPage(t, "mapping preview", st, body, 200, []string{"preview-output", "&#34;who&#34;"}, []string{"<header"})
-	st, _, loc := pc.post(endpointPath+"/mapping", url.Values{"mode": {"rules"}, "rule_target": {"who"},
+	st, _, loc = pc.post(endpointPath+"/mapping", url.Values{"mode": {"rules"}, "rule_target": {"who"},
 		"rule_source": {"data.candidateName"}, "rule_op": {""}, "rule_args": {""}})
-	if st != http.StatusSeeOther || loc != endpointPath+"/mapping" {
+	if st != http.StatusSeeOther || loc != endpointPath+"/mapping?done=mapping-saved" {
 		t.Errorf("save mapping: %d → %q", st, loc)
 	}
 	st, body, _ = pc.post(endpointPath+"/mapping", url.Values{"mode": {"rules"}, "rule_target": {"x"}, "rule_source": {"data.a"}, "rule_op": {"nosuchop"}})

@@ -150,7 +150,11 @@ func (s *Service) handleUserDisabledPage(disabled bool) fiber.Handler {
 		if err := Audit(c, "user.update", 0, "user:"+itoa(id), before, after); err != nil {
 			return err
 		}
-		return c.Redirect("/admin/users", fiber.StatusSeeOther)
+		key := "user-enabled"
+		if disabled {
+			key = "user-disabled"
+		}
+		return c.Redirect(Done("/admin/users", key), fiber.StatusSeeOther)
 	}
 }
 
@@ -197,7 +201,7 @@ func (s *Service) handleTokenRevokePage(c *fiber.Ctx) error {
 	if err := Audit(c, "token.revoke", 0, "token:"+itoa(t.ID), nil, nil); err != nil {
 		return err
 	}
-	return c.Redirect("/admin/users", fiber.StatusSeeOther)
+	return c.Redirect(Done("/admin/users", "token-revoked"), fiber.StatusSeeOther)
 }
 
 // when formats an optional time for a table ("" for never).

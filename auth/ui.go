@@ -73,6 +73,26 @@ func errorPage(c *fiber.Ctx, err error) error {
 	return Render(c, status, views.ErrorPage(props))
 }
 
+// doneText is the confirmation a page shows after a redirect with
+// ?done=<key>. Only these fixed texts can appear: the query never reaches
+// the page as text.
+var doneText = map[string]string{
+	"tenant-created": "Tenant created. Add an endpoint so its events go somewhere.", "tenant-saved": "Tenant saved.",
+	"tenant-paused": "Tenant paused: its events are held until you resume it.", "tenant-resumed": "Tenant resumed; held deliveries are released.",
+	"tenant-disabled": "Tenant disabled: its events are recorded and not forwarded.", "endpoint-saved": "Endpoint saved.",
+	"endpoint-deleted": "Endpoint deleted.", "mapping-saved": "Mapping saved as a new version.", "mapping-restored": "Version restored as the current mapping.",
+	"source-revoked": "Secret revoked.", "user-disabled": "User disabled and signed out everywhere.", "user-enabled": "User enabled.",
+	"token-revoked": "API token revoked.",
+}
+
+// Done returns path with the confirmation key for the next page's flash.
+func Done(path, key string) string {
+	if strings.Contains(path, "?") {
+		return path + "&done=" + key
+	}
+	return path + "?done=" + key
+}
+
 // Meta is what every page needs: title, nav section, the signed-in user
 // with what their role may do, the CSRF token and the asset URLs.
 func Meta(c *fiber.Ctx, title, active string) views.Meta {
@@ -80,6 +100,9 @@ func Meta(c *fiber.Ctx, title, active string) views.Meta {
 	m := views.Meta{Title: title, Active: active, CSRF: csrf, Assets: views.Assets{
 		CSS: static.URL("app.css"), HTMX: static.URL("htmx.min.js"), JS: static.URL("app.js"), Icon: static.URL("favicon.svg"),
 	}}
+	if text, ok := doneText[c.Query("done")]; ok {
+		m.Flashes = append(m.Flashes, views.Flash{Kind: views.FlashSuccess, Text: text})
+	}
 	if p := FromCtx(c); p != nil {
 		name := p.Name
 		if name == "" {

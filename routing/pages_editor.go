@@ -121,7 +121,7 @@ func (h *Handler) handleEditorSave(c *fiber.Ctx) error {
 	if err := auth.Audit(c, "mapping.update", tenantID, fmt.Sprintf("endpoint:%d", endpointID), nil, m); err != nil {
 		return err
 	}
-	return c.Redirect(editorURL(tenantID, endpointID), fiber.StatusSeeOther)
+	return c.Redirect(auth.Done(editorURL(tenantID, endpointID), "mapping-saved"), fiber.StatusSeeOther)
 }
 
 // editRules applies a no-JavaScript rule button: add, up:i, down:i, remove:i.
@@ -182,5 +182,5 @@ func (h *Handler) handleEditorRestore(c *fiber.Ctx) error {
 	if err := auth.Audit(c, "mapping.restore", tenantID, fmt.Sprintf("endpoint:%d", endpointID), nil, map[string]int{"version": n}); err != nil {
 		return err
 	}
-	return c.Redirect(editorURL(tenantID, endpointID), fiber.StatusSeeOther)
+	return c.Redirect(auth.Done(editorURL(tenantID, endpointID), "mapping-restored"), fiber.StatusSeeOther)
 }

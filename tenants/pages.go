@@ -187,7 +187,7 @@ func (h *Pages) handleTenantCreatePage(c *fiber.Ctx) error {
 	if err := auth.Audit(c, "tenant.create", t.ID, "tenant:"+strconv.FormatInt(t.ID, 10), nil, t); err != nil {
 		return err
 	}
-	return c.Redirect(tenantURL(t.ID), fiber.StatusSeeOther)
+	return c.Redirect(auth.Done(tenantURL(t.ID), "tenant-created"), fiber.StatusSeeOther)
 }
 
 func (h *Pages) handleTenantPage(c *fiber.Ctx) error {
@@ -254,7 +254,7 @@ func (h *Pages) handleTenantEditPage(c *fiber.Ctx) error {
 	if err := auth.Audit(c, "tenant.update", id, "tenant:"+strconv.FormatInt(id, 10), t, after); err != nil {
 		return err
 	}
-	return c.Redirect(tenantURL(id), fiber.StatusSeeOther)
+	return c.Redirect(auth.Done(tenantURL(id), "tenant-saved"), fiber.StatusSeeOther)
 }
 
 func (h *Pages) handleTenantStatusPage(s Status) fiber.Handler {
@@ -269,7 +269,7 @@ func (h *Pages) handleTenantStatusPage(s Status) fiber.Handler {
 		if err := auth.Audit(c, "tenant."+string(s), id, "tenant:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
 			return err
 		}
-		return c.Redirect(tenantURL(id), fiber.StatusSeeOther)
+		return c.Redirect(auth.Done(tenantURL(id), "tenant-"+string(s)), fiber.StatusSeeOther)
 	}
 }
 
@@ -284,7 +284,7 @@ func (h *Pages) handleTenantResumePage(c *fiber.Ctx) error {
 	if err := auth.Audit(c, "tenant.resume", id, "tenant:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
 		return err
 	}
-	return c.Redirect(tenantURL(id), fiber.StatusSeeOther)
+	return c.Redirect(auth.Done(tenantURL(id), "tenant-resumed"), fiber.StatusSeeOther)
 }
 
 // handleTenantRotatePage sets a fresh inbound secret for the tenant and

@@ -293,7 +293,7 @@ func (h *Pages) handleEndpointUpdatePage(c *fiber.Ctx) error {
 	if err := auth.Audit(c, "endpoint.update", t.ID, "endpoint:"+strconv.FormatInt(id, 10), e.View(), v); err != nil {
 		return err
 	}
-	return c.Redirect(endpointURL(t.ID, id), fiber.StatusSeeOther)
+	return c.Redirect(auth.Done(endpointURL(t.ID, id), "endpoint-saved"), fiber.StatusSeeOther)
 }
 
 func (h *Pages) handleEndpointRotatePage(c *fiber.Ctx) error {
@@ -339,7 +339,7 @@ func (h *Pages) handleEndpointDeletePage(c *fiber.Ctx) error {
 	if err := auth.Audit(c, "endpoint.delete", t.ID, "endpoint:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
 		return err
 	}
-	return c.Redirect(tenantURL(t.ID), fiber.StatusSeeOther)
+	return c.Redirect(auth.Done(tenantURL(t.ID), "endpoint-deleted"), fiber.StatusSeeOther)
 }
 
 // handleEndpointCheckURL answers the live URL check beside the URL field.

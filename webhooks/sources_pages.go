@@ -135,5 +135,5 @@ func (h *SourcesHandler) handleSourceRevokePage(c *fiber.Ctx) error {
 	if err := auth.Audit(c, "source.revoke_secret", 0, fmt.Sprintf("source:%d#%d", id, n), nil, nil); err != nil {
 		return err
 	}
-	return c.Redirect("/admin/sources", fiber.StatusSeeOther)
+	return c.Redirect(auth.Done("/admin/sources", "source-revoked"), fiber.StatusSeeOther)
 }
