@@ -104,6 +104,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	mountMetrics(app, registry)
 	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
 		sources: ingest.sources, recordings: ingest.recordings})
+	mountAdminPages(app, apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate, sources: ingest.sources})
 	mountStatic(app)
 
 	stopPprof, err := startPprof(cfg.PprofListen, log)

@@ -18,6 +18,7 @@ type Handler struct {
 	store   *Store
 	samples SampleFunc
 	events  EventFunc
+	recent  RecentEventsFunc // may be nil (see WithRecentEvents)
 }
 
 // NewHandler returns the API handler. samples and events feed previews

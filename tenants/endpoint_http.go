@@ -22,7 +22,7 @@ func (h *Handler) handleEndpointIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": views(eps)})
+	return c.JSON(fiber.Map{"items": endpointViews(eps)})
 }
 
 func (h *Handler) handleEndpointCreate(c *fiber.Ctx) error {

@@ -113,7 +113,7 @@ func (h *Handler) renderTenant(c *fiber.Ctx, id int64) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(detail(t, views(eps)))
+	return c.JSON(detail(t, endpointViews(eps)))
 }
 
 func (h *Handler) handleTenantUpdate(c *fiber.Ctx) error {
@@ -255,7 +255,7 @@ func decode(c *fiber.Ctx, v any) error {
 	return nil
 }
 
-func views(eps []Endpoint) []EndpointView {
+func endpointViews(eps []Endpoint) []EndpointView {
 	out := make([]EndpointView, len(eps))
 	for i := range eps {
 		out[i] = eps[i].View()
