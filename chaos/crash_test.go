@@ -1,0 +1,90 @@
+package chaos
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/testdb"
+)
+
+// crashDrainTimeout bounds the wait for every acked event after the last
+// restart. A job that was running when its process died is handed out again
+// only after River's rescue delay (delivery timeout + 1 min, checked every
+// 30 s), so drain after a crash takes up to about 95 s.
+const crashDrainTimeout = 4 * time.Minute
+
+// TestCrashSQLite kills the server with SIGKILL under steady load on the
+// embedded SQLite default and restarts it on the same file: every acked
+// event reaches its receiver. CI runs one cycle; the long run five.
+func TestCrashSQLite(t *testing.T) {
+	cycles, latency := 1, time.Duration(0)
+	if os.Getenv("SWITCHBOARD_CHAOS") == "long" {
+		cycles, latency = 5, 30*time.Millisecond
+	}
+	crashRun(t, "sqlite:"+filepath.Join(t.TempDir(), "switchboard.db"), cycles, latency)
+}
+
+// TestCrashPostgres is the same on PostgreSQL (a database created for the run).
+func TestCrashPostgres(t *testing.T) {
+	longRun(t)
+	crashRun(t, postgresURL(t), 5, 30*time.Millisecond)
+}
+
+// postgresURL returns a fresh database on the shared server, dropped at the end.
+func postgresURL(t *testing.T) string {
+	t.Helper()
+	if os.Getenv(testdb.PostgresEnv) == "" {
+		t.Skipf("PostgreSQL: set %s", testdb.PostgresEnv)
+	}
+	return testdb.NewPostgresURL(t)
+}
+
+// crashRun posts at 100 events/s to three tenants while killing and
+// restarting the server cycles times, then waits for the drain. Receivers
+// answer after latency, so deliveries are in flight when the kill lands
+// (and their jobs wait for River's rescue).
+func crashRun(t *testing.T, dbURL string, cycles int, latency time.Duration) {
+	led := newLedger()
+	sk := newSink(t, led, slow(latency))
+	sources := []string{"org_crash_a", "org_crash_b", "org_crash_c"}
+	for _, src := range sources {
+		mustCreateTenant(t, dbURL, src, sk.URL+"/"+src)
+	}
+	srv := startServer(t, dbURL)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	st := &loadStats{}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		runLoad(ctx, loadSpec{base: srv.base, sources: sources, rate: 100, maxEvents: 200 * (cycles + 1),
+			maxTime: time.Duration(cycles+1) * time.Minute}, led, st)
+	}()
+	for i := range cycles {
+		waitAcks(t, st, int64(150*(i+1)))
+		srv.kill()
+		t.Logf("cycle %d: killed after %d acks", i+1, st.Acked.Load())
+		srv.start()
+	}
+	waitAcks(t, st, int64(150*(cycles+1)))
+	cancel()
+	<-done
+	tl, drain := led.waitDrained(crashDrainTimeout)
+	requireNoLoss(t, tl)
+	noPanics(t, srv.logs())
+	f := loadFigures(st, tl)
+	f["cycles"], f["drain_s"] = cycles, drain.Seconds()
+	f["deliveries"] = deliveryStatuses(t, openRead(t, dbURL))
+	report(t, f)
+}
+
+// waitAcks waits (bounded) until the load client has n acks.
+func waitAcks(t *testing.T, st *loadStats, n int64) {
+	t.Helper()
+	if !waitUntil(60*time.Second, func() bool { return st.Acked.Load() >= n }) {
+		t.Fatalf("only %d acks after 60 s, want %d", st.Acked.Load(), n)
+	}
+}
