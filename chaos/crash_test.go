@@ -88,3 +88,6 @@ func waitAcks(t *testing.T, st *loadStats, n int64) {
 		t.Fatalf("only %d acks after 60 s, want %d", st.Acked.Load(), n)
 	}
 }
+
+// pgAdminURL is the shared PostgreSQL server tests may create databases on.
+func pgAdminURL() string { return os.Getenv(testdb.PostgresEnv) }
