@@ -19,6 +19,8 @@ import (
 const (
 	webhookSecret = "whsec_chaos_7f3a9c2e1b"
 	secretKey     = "jDLh3evmDAXUsUBQbHAaWNgOKWgsEh3jRPnychVJku8="
+	// authValue is sent as an Authorization header on ingest requests.
+	authValue = "Bearer chaos-token-5d1e0b7c"
 )
 
 // binPath is the switchboard binary TestMain builds once for every test.
@@ -126,8 +128,11 @@ func (s *server) kill() {
 	s.cmd = nil
 }
 
-// stop sends SIGTERM, and SIGKILL if the process outlives its shutdown timeout.
+// stop sends SIGTERM, and SIGKILL if the process outlives its shutdown
+// timeout. It then checks the whole log for the credentials the server was
+// given: they must never be logged.
 func (s *server) stop() {
+	defer s.checkNoSecrets()
 	if s.cmd == nil {
 		return
 	}
@@ -139,6 +144,15 @@ func (s *server) stop() {
 		<-s.exited
 	}
 	s.cmd = nil
+}
+
+func (s *server) checkNoSecrets() {
+	logs := s.logs()
+	for name, secret := range map[string]string{"webhook secret": webhookSecret, "secret key": secretKey, "Authorization value": authValue} {
+		if strings.Contains(logs, secret) {
+			s.t.Errorf("the %s appears in the server log", name)
+		}
+	}
 }
 
 // alive reports whether the process is still running.

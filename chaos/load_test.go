@@ -93,6 +93,7 @@ func postOne(client *http.Client, base, token, source string, st *loadStats, led
 	req, _ := http.NewRequest(http.MethodPost, base+"/webhooks/boooply", bytes.NewReader(body))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("X-Boooply-Signature", sign(body))
+	req.Header.Set("Authorization", authValue) // must never reach a log
 	st.Sent.Add(1)
 	start := time.Now()
 	resp, err := client.Do(req)
