@@ -72,12 +72,15 @@ func crashRun(t *testing.T, dbURL string, cycles int, latency time.Duration) {
 	waitAcks(t, st, int64(150*(cycles+1)))
 	cancel()
 	<-done
-	tl, drain := led.waitDrained(crashDrainTimeout)
+	_, drain := led.waitDrained(crashDrainTimeout)
+	db := openRead(t, dbURL)
+	settled := waitSettled(t, db, crashDrainTimeout)
+	tl := led.tally()
 	requireNoLoss(t, tl)
 	noPanics(t, srv.logs())
 	f := loadFigures(st, tl)
-	f["cycles"], f["drain_s"] = cycles, drain.Seconds()
-	f["deliveries"] = deliveryStatuses(t, openRead(t, dbURL))
+	f["cycles"], f["drain_s"], f["settled_s"] = cycles, drain.Seconds(), settled.Seconds()
+	f["deliveries"] = deliveryStatuses(t, db)
 	report(t, f)
 }
 

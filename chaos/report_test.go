@@ -99,3 +99,22 @@ func percentile(ds []time.Duration, p float64) time.Duration {
 }
 
 func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// waitSettled waits until every delivery is delivered or failed (a job
+// that died with its process is retried after River's rescue delay) and
+// returns how long that took. It fails t when d passes first.
+func waitSettled(t testing.TB, db *database.DB, d time.Duration) time.Duration {
+	t.Helper()
+	start := time.Now()
+	open := func() int {
+		var n int
+		if err := db.SQL.QueryRow("SELECT COUNT(*) FROM deliveries WHERE status NOT IN ('delivered', 'failed')").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if !waitUntil(d, func() bool { return open() == 0 }) {
+		t.Errorf("%d deliveries still open after %s: %v", open(), d, deliveryStatuses(t, db))
+	}
+	return time.Since(start)
+}
