@@ -106,7 +106,7 @@ func postOne(client *http.Client, base, token, source string, st *loadStats, led
 	switch {
 	case resp.StatusCode/100 == 2:
 		st.Acked.Add(1)
-		led.ack(token, source, time.Since(start))
+		led.ack(token, source, start)
 	case resp.StatusCode == http.StatusServiceUnavailable:
 		st.Unavailable.Add(1)
 	case resp.StatusCode/100 == 4:
@@ -123,6 +123,7 @@ type ledger struct {
 
 	mu      sync.Mutex
 	acked   map[string]time.Time // token -> when the 2xx arrived
+	sentAt  map[string]time.Time // token -> when its request was sent
 	source  map[string]string    // token -> sourceId
 	ackLat  []time.Duration
 	got     map[string]int       // token -> times received
@@ -132,7 +133,7 @@ type ledger struct {
 func newLedger() *ledger {
 	var b [4]byte
 	_, _ = rand.Read(b[:])
-	return &ledger{run: hex.EncodeToString(b[:]), acked: map[string]time.Time{}, source: map[string]string{},
+	return &ledger{run: hex.EncodeToString(b[:]), acked: map[string]time.Time{}, sentAt: map[string]time.Time{}, source: map[string]string{},
 		got: map[string]int{}, firstAt: map[string]time.Time{}}
 }
 
@@ -140,12 +141,28 @@ func (l *ledger) newToken() string {
 	return fmt.Sprintf("chaos-%s-%d", l.run, l.seq.Add(1))
 }
 
-func (l *ledger) ack(token, source string, lat time.Duration) {
+func (l *ledger) ack(token, source string, sentAt time.Time) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.acked[token] = time.Now()
+	now := time.Now()
+	l.acked[token] = now
+	l.sentAt[token] = sentAt
 	l.source[token] = source
-	l.ackLat = append(l.ackLat, lat)
+	l.ackLat = append(l.ackLat, now.Sub(sentAt))
+}
+
+// ackedWithin counts 2xx answers to requests sent after from that arrived
+// before to: during an outage there must be none.
+func (l *ledger) ackedWithin(from, to time.Time) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for token, at := range l.acked {
+		if l.sentAt[token].After(from) && at.Before(to) {
+			n++
+		}
+	}
+	return n
 }
 
 func (l *ledger) receive(token string) {
