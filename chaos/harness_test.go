@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/http"
@@ -91,30 +92,39 @@ func (s *server) base() string { return "http://" + s.addr }
 // start launches the process and waits until it answers /healthz.
 func (s *server) start() {
 	s.t.Helper()
+	if err := s.tryStart(); err != nil {
+		s.t.Fatalf("%v:\n%s", err, tail(s.logs()))
+	}
+}
+
+// tryStart is start that returns an error when the process exits or does
+// not answer within 60 s.
+func (s *server) tryStart() error {
 	f, err := os.OpenFile(s.logPath, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {
-		s.t.Fatal(err)
+		return err
 	}
 	cmd := exec.Command(binPath, s.args...)
 	cmd.Stdout, cmd.Stderr = f, f
 	if err := cmd.Start(); err != nil {
 		f.Close()
-		s.t.Fatalf("start switchboard: %v", err)
+		return fmt.Errorf("start switchboard: %w", err)
 	}
 	s.cmd, s.exited = cmd, make(chan struct{})
 	go func() { _ = cmd.Wait(); f.Close(); close(s.exited) }()
 	deadline := time.Now().Add(60 * time.Second)
 	for time.Now().Before(deadline) {
 		if status(s.base()+"/healthz") == http.StatusOK {
-			return
+			return nil
 		}
 		select {
 		case <-s.exited:
-			s.t.Fatalf("switchboard exited at start:\n%s", s.logs())
+			s.cmd = nil
+			return errors.New("switchboard exited at start")
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
-	s.t.Fatalf("switchboard did not answer /healthz within 60s:\n%s", s.logs())
+	return errors.New("switchboard did not answer /healthz within 60s")
 }
 
 // kill sends SIGKILL and waits for the process to be gone.

@@ -118,3 +118,17 @@ func waitSettled(t testing.TB, db *database.DB, d time.Duration) time.Duration {
 	}
 	return time.Since(start)
 }
+
+// grepLines returns the lines of logs containing any of subs.
+func grepLines(logs string, subs ...string) string {
+	var out []string
+	for _, line := range strings.Split(logs, "\n") {
+		for _, sub := range subs {
+			if strings.Contains(line, sub) {
+				out = append(out, line)
+				break
+			}
+		}
+	}
+	return strings.Join(out, "\n")
+}
