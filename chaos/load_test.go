@@ -221,6 +221,19 @@ func (l *ledger) lags(sources map[string]bool) []time.Duration {
 	return out
 }
 
+// lostOf counts acked events of the given sources that never arrived.
+func (l *ledger) lostOf(sources map[string]bool) int {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	n := 0
+	for token := range l.acked {
+		if sources[l.source[token]] && l.got[token] == 0 {
+			n++
+		}
+	}
+	return n
+}
+
 // requireNoLoss fails t when an acked event never reached a receiver.
 func requireNoLoss(t *testing.T, tl tally) {
 	t.Helper()

@@ -2,6 +2,8 @@ package chaos
 
 import (
 	"io"
+	"math/rand/v2"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -57,4 +59,48 @@ func newSink(t testing.TB, led *ledger, b behaviour) *sink {
 	}))
 	t.Cleanup(s.Close)
 	return s
+}
+
+// failRandomly answers 500 with probability p, else 204.
+func failRandomly(p float64) behaviour {
+	return func(w http.ResponseWriter, _ *http.Request) bool {
+		if rand.Float64() < p {
+			http.Error(w, "random failure", http.StatusInternalServerError)
+			return false
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
+}
+
+// hang never answers; it returns when the caller gives up.
+func hang(w http.ResponseWriter, r *http.Request) bool {
+	<-r.Context().Done()
+	return false
+}
+
+// resetConn drops the connection with a TCP reset instead of answering.
+func resetConn(w http.ResponseWriter, _ *http.Request) bool {
+	if hj, ok := w.(http.Hijacker); ok {
+		if conn, _, err := hj.Hijack(); err == nil {
+			if tc, ok := conn.(*net.TCPConn); ok {
+				_ = tc.SetLinger(0)
+			}
+			conn.Close()
+		}
+	}
+	return false
+}
+
+// flap is healthy and failing (503) in alternating periods.
+func flap(period time.Duration) behaviour {
+	start := time.Now()
+	return func(w http.ResponseWriter, _ *http.Request) bool {
+		if (time.Since(start)/period)%2 == 1 {
+			http.Error(w, "flapping", http.StatusServiceUnavailable)
+			return false
+		}
+		w.WriteHeader(http.StatusNoContent)
+		return true
+	}
 }
