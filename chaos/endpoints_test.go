@@ -62,6 +62,10 @@ func TestEndpointChaos(t *testing.T) {
 	}
 	noPanics(t, srv.logs())
 	f := loadFigures(st, tl)
+	// Here an acked event that never arrived is expected (hang, reset): it
+	// must end failed with a reason. Lost means still open, or a healthy
+	// tenant's event missing.
+	f["failed_with_reason"], f["lost"] = tl.Lost-lost, lost+openDeliveries(t, db)
 	f["settled_s"], f["deliveries"], f["per_tenant"] = settled.Seconds(), deliveryStatuses(t, db), perTenant(t, db)
 	f["healthy_lost"], f["healthy_lag_p50_ms"], f["healthy_lag_p99_ms"], f["healthy_lag_max_ms"] = lost, ms(p50), ms(p99), ms(worst)
 	report(t, f)

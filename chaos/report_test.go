@@ -106,17 +106,20 @@ func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 func waitSettled(t testing.TB, db *database.DB, d time.Duration) time.Duration {
 	t.Helper()
 	start := time.Now()
-	open := func() int {
-		var n int
-		if err := db.SQL.QueryRow("SELECT COUNT(*) FROM deliveries WHERE status NOT IN ('delivered', 'failed')").Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	if !waitUntil(d, func() bool { return open() == 0 }) {
-		t.Errorf("%d deliveries still open after %s: %v", open(), d, deliveryStatuses(t, db))
+	if !waitUntil(d, func() bool { return openDeliveries(t, db) == 0 }) {
+		t.Errorf("%d deliveries still open after %s: %v", openDeliveries(t, db), d, deliveryStatuses(t, db))
 	}
 	return time.Since(start)
+}
+
+// openDeliveries counts deliveries neither delivered nor failed.
+func openDeliveries(t testing.TB, db *database.DB) int {
+	t.Helper()
+	var n int
+	if err := db.SQL.QueryRow("SELECT COUNT(*) FROM deliveries WHERE status NOT IN ('delivered', 'failed')").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // grepLines returns the lines of logs containing any of subs.
