@@ -60,7 +60,7 @@ func (c *pgCluster) url() string {
 // start starts the server and waits until it accepts connections.
 func (c *pgCluster) start() {
 	c.t.Helper()
-	if out, err := c.pgctl("start", "-o", "-p "+c.port+" -k "+c.dir+" -c listen_addresses=127.0.0.1 -c fsync=off",
+	if out, err := c.pgctl("start", "-o", "-p "+c.port+" -k "+c.dir+" -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300",
 		"-l", filepath.Join(c.dir, "server.log")); err != nil {
 		c.t.Fatalf("pg_ctl start: %v\n%s", err, out)
 	}

@@ -7,13 +7,15 @@ import (
 	"time"
 )
 
-// TestMultiReplicaCrash runs three servers on one PostgreSQL database
+// TestMultiReplicaCrash runs three servers on one (private) PostgreSQL database
 // behind a round-robin client that skips replicas it knows are down, and
 // kills one with SIGKILL (then restarts it) twice under load: every acked
 // event is delivered, each event is stored once.
 func TestMultiReplicaCrash(t *testing.T) {
 	longRun(t)
-	dbURL := postgresURL(t)
+	// A private cluster: three replicas open up to 3 × 41 connections,
+	// more than a default server's max_connections (100) shared with others.
+	dbURL := startPrivatePG(t).url()
 	led := newLedger()
 	sk := newSink(t, led, slow(30*time.Millisecond))
 	sources := []string{"org_replica_a", "org_replica_b", "org_replica_c"}
