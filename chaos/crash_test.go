@@ -6,8 +6,6 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
-
-	"github.com/switchboard-gw/switchboard/testdb"
 )
 
 // crashDrainTimeout bounds the wait for every acked event after the last
@@ -27,19 +25,11 @@ func TestCrashSQLite(t *testing.T) {
 	crashRun(t, "sqlite:"+filepath.Join(t.TempDir(), "switchboard.db"), cycles, latency)
 }
 
-// TestCrashPostgres is the same on PostgreSQL (a database created for the run).
+// TestCrashPostgres is the same on PostgreSQL (a private cluster, so the
+// run's connections don't crowd the shared server).
 func TestCrashPostgres(t *testing.T) {
 	longRun(t)
-	crashRun(t, postgresURL(t), 5, 30*time.Millisecond)
-}
-
-// postgresURL returns a fresh database on the shared server, dropped at the end.
-func postgresURL(t *testing.T) string {
-	t.Helper()
-	if os.Getenv(testdb.PostgresEnv) == "" {
-		t.Skipf("PostgreSQL: set %s", testdb.PostgresEnv)
-	}
-	return testdb.NewPostgresURL(t)
+	crashRun(t, startPrivatePG(t).url(), 5, 30*time.Millisecond)
 }
 
 // crashRun posts at 100 events/s to three tenants while killing and
@@ -96,6 +86,3 @@ func waitAcks(t *testing.T, st *loadStats, n int64) {
 		t.Fatalf("only %d acks after 60 s, want %d", st.Acked.Load(), n)
 	}
 }
-
-// pgAdminURL is the shared PostgreSQL server tests may create databases on.
-func pgAdminURL() string { return os.Getenv(testdb.PostgresEnv) }

@@ -20,7 +20,7 @@ const healthyLagBound = time.Second
 func TestEndpointChaos(t *testing.T) {
 	longRun(t)
 	led := newLedger()
-	dbURL := postgresURL(t)
+	dbURL := startPrivatePG(t).url()
 	kinds := []struct {
 		source string
 		b      behaviour

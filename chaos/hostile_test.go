@@ -177,12 +177,13 @@ func tail(s string) string {
 // target is a database a test may run the server on.
 type target struct{ name, url string }
 
-// targets returns a fresh SQLite file and, when configured, a fresh
-// PostgreSQL database.
+// targets returns a fresh SQLite file and, where PostgreSQL is installed, a
+// private cluster: a server under attack opens up to 41 connections, which
+// the shared server's other tests need.
 func targets(t *testing.T) []target {
 	out := []target{{"sqlite", "sqlite:" + t.TempDir() + "/switchboard.db"}}
-	if pg := pgAdminURL(); pg != "" {
-		out = append(out, target{"postgres", postgresURL(t)})
+	if privatePGAvailable() {
+		out = append(out, target{"postgres", startPrivatePG(t).url()})
 	}
 	return out
 }

@@ -21,6 +21,13 @@ type pgCluster struct {
 	port string
 }
 
+// privatePGAvailable reports whether a private cluster can be made here.
+func privatePGAvailable() bool {
+	bins, _ := filepath.Glob("/usr/lib/postgresql/*/bin/pg_ctl")
+	_, err := user.Lookup("postgres")
+	return len(bins) > 0 && err == nil
+}
+
 // startPrivatePG creates (initdb, trust auth), starts and, when t ends,
 // stops and removes a cluster. It skips t where no PostgreSQL binaries or
 // postgres OS user exist.

@@ -2,14 +2,13 @@
 # Runs one long chaos run of ./chaos and prints its figures.
 #   scripts/chaos-run.sh TEST_REGEXP [TIMEOUT]
 # The scripts/chaos-*.sh wrappers name the run; see README "Reliability".
-# PostgreSQL runs use SWITCHBOARD_TEST_POSTGRES_URL (default: the local
-# server on 127.0.0.1:5432), where they create and drop their own database.
+# PostgreSQL runs start (and remove) a private cluster of their own; they
+# need the PostgreSQL server binaries and root (to run them as postgres).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 pattern=${1:?usage: scripts/chaos-run.sh TEST_REGEXP [TIMEOUT]}
 timeout=${2:-20m}
 export SWITCHBOARD_CHAOS=long
-export SWITCHBOARD_TEST_POSTGRES_URL="${SWITCHBOARD_TEST_POSTGRES_URL:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}"
 export CGO_ENABLED="${CGO_ENABLED:-0}"
 report=$(mktemp)
 log=$(mktemp)
