@@ -20,6 +20,7 @@ func cmdEvents(ctx context.Context, args []string, out io.Writer) error {
 	dbf := addDBFlags(fs)
 	unrouted := fs.Bool("unrouted", false, "only events no tenant owns yet (null or unknown sourceId)")
 	limit := fs.Int("limit", 50, "how many events, newest first")
+	grouped := fs.Bool("grouped", false, "with --unrouted: one line per sourceId (count, first/last seen, tenant now owning it)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -28,6 +29,9 @@ func cmdEvents(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if *grouped {
+		return printUnroutedGroups(ctx, db, *limit, out)
+	}
 	evs, _, err := webhooks.NewStore(db.Gorm).ListEvents(ctx, webhooks.EventFilter{Unrouted: *unrouted, Limit: *limit})
 	if err != nil {
 		return err

@@ -31,6 +31,28 @@ type Config struct {
 	NoMigrate             bool
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
+	Delivery              DeliveryConfig
+	// DefaultTenant (a sourceId or tenant id) owns events without a sourceId; "" = they stay unrouted.
+	DefaultTenant string
+
+	// Accounts (auth/).
+	AdminEmail         string   // create this admin on first start (with AdminPassword)
+	AdminPassword      string   // never logged
+	PublicURL          string   // how browsers reach Switchboard; https makes session cookies Secure
+	PreviousSecretKeys []string // old SWITCHBOARD_SECRET_KEY values still accepted after a rotation
+	TrustedProxies     []string // addresses/CIDRs of reverse proxies whose ProxyHeader names the client
+	ProxyHeader        string   // header carrying the client address from a trusted proxy
+}
+
+// DeliveryConfig is the delivery engine's settings (issue 5).
+type DeliveryConfig struct {
+	DisableAfter       time.Duration // SWITCHBOARD_ENDPOINT_DISABLE_AFTER
+	OperatorWebhookURL string        // SWITCHBOARD_OPERATOR_WEBHOOK_URL
+	RetentionDays      int           // SWITCHBOARD_RETENTION_DAYS
+	BreakerThreshold   int           // SWITCHBOARD_BREAKER_THRESHOLD
+	BreakerCooldown    time.Duration // SWITCHBOARD_BREAKER_COOLDOWN
+	MaxConcurrency     int           // SWITCHBOARD_ENDPOINT_MAX_CONCURRENCY
+	RescueStuckAfter   time.Duration // SWITCHBOARD_RESCUE_STUCK_AFTER
 }
 
 // Defaults, named so the README table and the code agree.
@@ -68,14 +90,25 @@ func parseServeConfig(args []string) (Config, error) {
 	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
+	delivery := addDeliveryFlags(fs)
+	defaultTenant := fs.String("default-tenant", os.Getenv("SWITCHBOARD_DEFAULT_TENANT"), "sourceId or id of the tenant that owns events without a sourceId (SWITCHBOARD_DEFAULT_TENANT)")
+	adminEmail := fs.String("admin-email", os.Getenv("SWITCHBOARD_ADMIN_EMAIL"), "create this admin on first start (SWITCHBOARD_ADMIN_EMAIL)")
+	publicURL := fs.String("public-url", os.Getenv("SWITCHBOARD_PUBLIC_URL"), "URL browsers use to reach Switchboard, e.g. https://hooks.example.com (SWITCHBOARD_PUBLIC_URL)")
+	prevKeys := fs.String("previous-secret-keys", os.Getenv("SWITCHBOARD_PREVIOUS_SECRET_KEYS"), "comma-separated old secret keys still accepted after a rotation (SWITCHBOARD_PREVIOUS_SECRET_KEYS)")
+	proxies := fs.String("trusted-proxies", os.Getenv("SWITCHBOARD_TRUSTED_PROXIES"), "comma-separated addresses/CIDRs of reverse proxies to trust for the client address (SWITCHBOARD_TRUSTED_PROXIES)")
+	proxyHeader := fs.String("proxy-header", env("SWITCHBOARD_PROXY_HEADER", "X-Forwarded-For"), "header a trusted proxy puts the client address in (SWITCHBOARD_PROXY_HEADER)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
-	cfg := Config{
+	cfg := Config{Delivery: delivery.config(),
 		DatabaseURL: *db.url, Listen: *listen, AllowPrivateEndpoints: *db.allowPrivate, SecretKey: *key,
 		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
 		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,
 	}
+	cfg.DefaultTenant = strings.TrimSpace(*defaultTenant)
+	cfg.AdminEmail, cfg.AdminPassword = *adminEmail, os.Getenv("SWITCHBOARD_ADMIN_PASSWORD")
+	cfg.PublicURL, cfg.PreviousSecretKeys = strings.TrimRight(*publicURL, "/"), splitList(*prevKeys)
+	cfg.TrustedProxies, cfg.ProxyHeader = splitList(*proxies), *proxyHeader
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err
@@ -94,6 +127,13 @@ func (c Config) validate() error {
 		return errors.New("delivery timeout must be at least 100ms")
 	case c.DeliveryWorkers < 1:
 		return errors.New("delivery workers must be at least 1")
+	case (c.AdminEmail == "") != (c.AdminPassword == ""):
+		return errors.New("set both SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD, or neither")
+	case c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://"):
+		return errors.New("public URL must start with http:// or https://")
+	}
+	if err := c.Delivery.validate(); err != nil {
+		return err
 	}
 	return nil
 }

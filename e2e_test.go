@@ -191,12 +191,12 @@ func TestEndToEnd(t *testing.T) {
 			recv := newReceiver(t, map[string]int{"/flaky": 2})
 			base, logs := startServer(t, target.URL, "--retry-schedule", "20ms,20ms,20ms,20ms")
 			db := testdb.Open(t, target.URL)
-			tenantID := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--allow-private-endpoints",
+			tenantID := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
 				"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/acme"))
 			if tenantID == "" {
 				t.Fatal("tenants create printed no id")
 			}
-			runCLI(t, "tenants", "create", "--database-url", target.URL, "--allow-private-endpoints",
+			runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
 				"--name", "Flaky Inc", "--source-id", "org_flaky", "--endpoint", recv.URL+"/flaky")
 			if out := runCLI(t, "tenants", "list", "--database-url", target.URL); !strings.Contains(out, "org_flaky") || !strings.Contains(out, recv.URL+"/acme") {
 				t.Errorf("tenants list misses a tenant:\n%s", out)

@@ -25,9 +25,16 @@ var commands = map[string]command{
 	"serve":       cmdServe,
 	"migrate":     cmdMigrate,
 	"tenants":     cmdTenants,
+	"endpoints":   cmdEndpoints,
 	"events":      cmdEvents,
 	"version":     cmdVersion,
 	"healthcheck": cmdHealthcheck,
+	"deliveries":  cmdDeliveries,
+
+	// Endpoint mappings and correlation records (routing/).
+	"mapping":      cmdMapping,
+	"correlations": cmdCorrelations,
+	"users":        cmdUsers,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -35,8 +42,19 @@ const usage = `Usage: switchboard [COMMAND] [FLAGS]
 Commands:
   serve                    run the gateway (the default)
   migrate [status]         apply database migrations, or list them
-  tenants create|list      manage tenants
+  tenants create|list|show|update|pause|resume|disable|delete|deliver-held
+                           manage tenants and their held events
+  endpoints add|update|remove|list|rotate-secret
+                           manage a tenant's endpoints
   events list [--unrouted] list inbound events
+  deliveries list|show|retry|bulk-retry|replay|test|enable-endpoint
+                           inspect and act on deliveries
+  mapping set|show|versions|diff|restore|preview|presets|ops
+                           endpoint payload mappings
+  correlations set|show|import
+                           a tenant's meetingCode → ATS ids records
+  users create|list|disable|enable|set-role
+                           manage accounts
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
 

@@ -18,6 +18,7 @@ import (
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
@@ -43,13 +44,24 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where)
-	if _, err := loadSecretKey(cfg, db, log); err != nil {
+	key, err := loadSecretKey(cfg, db, log)
+	if err != nil {
 		return err
 	}
 	if !cfg.NoMigrate {
 		if err := db.Migrate(ctx, logWriter{log}); err != nil {
 			return err
 		}
+	}
+	previous, err := parsePreviousKeys(cfg.PreviousSecretKeys)
+	if err != nil {
+		return err
+	}
+	// Older keys still open secrets sealed before a rotation.
+	ring := secrets.NewKeyring(key, previous...)
+	gate, err := newGate(ctx, db, ring, previous, cfg, log)
+	if err != nil {
+		return err
 	}
 	verifier := webhooks.NewVerifier(cfg.WebhookSecrets)
 	if !verifier.Configured() {
@@ -61,12 +73,17 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	policy := webhooks.NewRetryPolicy(cfg.RetrySchedule, 0.2)
-	worker := webhooks.NewWorker(db.Gorm, routing.NewMapper(db.Gorm), guard.Client(0), cfg.DeliveryTimeout, "Switchboard/"+version, log)
+	registry := newMetricsRegistry(db)
+	worker := webhooks.NewWorker(webhooks.WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: guard, Keyring: ring,
+		Policy: policy, Timeout: cfg.DeliveryTimeout, UserAgent: "Switchboard/" + version, Log: log,
+		Metrics: webhooks.NewMetrics(registry), Breaker: cfg.Delivery.breakerConfig(), MaxConcurrency: cfg.Delivery.MaxConcurrency})
 	queue, err := newQueue(db, cfg, policy, worker, log)
 	if err != nil {
 		return err
 	}
-	svc := webhooks.NewService(db.Gorm, routing.NewPlanner(), queue, policy, log)
+	cache, stopCache := startTenantCache(ctx, db, log)
+	defer stopCache()
+	svc := webhooks.NewService(db.Gorm, routing.NewCachedPlanner(cache, cfg.DefaultTenant), queue, policy, log)
 
 	app := newApp(cfg, log)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
@@ -80,8 +97,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
 	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
+	mountMetrics(app, registry)
+	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate})
 
-	if err := queue.Start(ctx); err != nil {
+	// Not ctx: cancelling River's start context cancels running jobs at once;
+	// shutdown stops River itself (stopQueue) so in-flight attempts finish.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start delivery queue: %w", err)
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
@@ -113,6 +134,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *webhooks.Worker, log *slog.Logger) (*river.Client[*sql.Tx], error) {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
+	periodic := addRetention(workers, db, cfg, log)
 	rc := &river.Config{
 		Queues:        map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}},
 		Workers:       workers,
@@ -121,8 +143,12 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 		Logger:        slog.New(levelFloor{log.Handler(), slog.LevelWarn}),
 		FetchCooldown: 10 * time.Millisecond,
 		// A job whose process died is handed to another worker after this.
-		RescueStuckJobsAfter:        cfg.DeliveryTimeout + time.Minute,
+		RescueStuckJobsAfter:        rescueStuckAfter(cfg),
+		JobTimeout:                  -1, // each worker bounds itself (the delivery worker's Timeout)
 		CompletedJobRetentionPeriod: time.Hour,
+		CancelledJobRetentionPeriod: 7 * 24 * time.Hour,
+		DiscardedJobRetentionPeriod: 7 * 24 * time.Hour,
+		PeriodicJobs:                periodic,
 	}
 	if db.Dialect == database.SQLite {
 		// SQLite has no LISTEN/NOTIFY: poll often (a cheap indexed query).
@@ -159,6 +185,12 @@ func newApp(cfg Config, log *slog.Logger) *fiber.App {
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,
 		ErrorHandler:          errorHandler(log, cfg.MaxBodyBytes),
+		// The client address (audit trail, sign-in throttling) comes from
+		// ProxyHeader only on requests from a trusted proxy.
+		EnableTrustedProxyCheck: true,
+		TrustedProxies:          cfg.TrustedProxies,
+		ProxyHeader:             cfg.ProxyHeader,
+		EnableIPValidation:      true,
 	})
 }
 

@@ -128,9 +128,9 @@ func TenantParam(c *fiber.Ctx, name string) (int64, error) {
 	return id, nil
 }
 
-// LocalAdmin authenticates every request as an unscoped admin. It exists
-// only for `serve --insecure-local-api` (local experiments before accounts
-// exist) and is never mounted otherwise.
+// LocalAdmin authenticates every request as an unscoped admin. It is for
+// handler tests only: serve never mounts it (there is no unauthenticated
+// mode; /api/v1 always sits behind Service.Middleware).
 func LocalAdmin() fiber.Handler {
 	admin := &Principal{Email: "local-admin", Name: "Local admin", Role: RoleAdmin}
 	return func(c *fiber.Ctx) error {

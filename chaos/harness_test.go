@@ -229,7 +229,10 @@ func cli(t testing.TB, args ...string) (string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	out, err := exec.CommandContext(ctx, binPath, args...).CombinedOutput()
+	cmd := exec.CommandContext(ctx, binPath, args...)
+	// The CLI seals endpoint signing secrets: it must use the servers' key.
+	cmd.Env = append(os.Environ(), "SWITCHBOARD_SECRET_KEY="+secretKey)
+	out, err := cmd.CombinedOutput()
 	return string(out), err
 }
 

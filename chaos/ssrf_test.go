@@ -2,6 +2,7 @@ package chaos
 
 import (
 	"context"
+	"database/sql"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,12 +117,12 @@ func TestRedirectNotFollowed(t *testing.T) {
 	if !waitUntil(30*time.Second, func() bool { return deliveryStatuses(t, db)["failed"] == 2 }) {
 		t.Fatalf("deliveries = %v, want 2 failed", deliveryStatuses(t, db))
 	}
-	var codes string
+	var agg sql.NullString
 	if err := db.SQL.QueryRowContext(context.Background(),
-		"SELECT GROUP_CONCAT(last_status_code) FROM deliveries").Scan(&codes); err != nil {
+		"SELECT GROUP_CONCAT(last_status_code) FROM deliveries").Scan(&agg); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(codes, "302") || !strings.Contains(codes, "307") {
+	if codes := agg.String; !strings.Contains(codes, "302") || !strings.Contains(codes, "307") {
 		t.Errorf("last status codes = %q, want 302 and 307", codes)
 	}
 	if n := targetHits.Load(); n != 0 {

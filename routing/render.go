@@ -2,9 +2,14 @@ package routing
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
 
 	"gorm.io/gorm"
 
+	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/tenants"
 )
 
@@ -27,18 +32,117 @@ type Rendered struct {
 	MappingVersionID *int64
 }
 
-// Mapper shapes payloads with each endpoint's mapping.
+// Mapper shapes payloads with each endpoint's mapping. Compiled mappings
+// are cached by version id: a version never changes, and a save makes a new
+// id, so an edit takes effect on the next render without invalidation.
 type Mapper struct {
-	db *gorm.DB
+	db    *gorm.DB
+	mu    sync.RWMutex
+	cache map[int64]*Compiled
 }
 
-// NewMapper returns a mapper reading mappings from db.
-func NewMapper(db *gorm.DB) *Mapper { return &Mapper{db: db} }
+// maxCached bounds the compiled-mapping cache; past it the cache restarts
+// empty (versions recompile in microseconds to a few milliseconds).
+const maxCached = 10000
 
-// Render maps in for endpoint ep. Without a mapping the body passes through
-// unchanged. Mappings are validated when saved, so an error here is a
-// property of this event (say, a missing correlation id) and fails the
-// delivery visibly rather than being retried.
+// NewMapper returns a mapper reading mappings from db.
+func NewMapper(db *gorm.DB) *Mapper { return &Mapper{db: db, cache: map[int64]*Compiled{}} }
+
+// Render maps in for endpoint ep with the endpoint's current mapping
+// version and fills the endpoint URL's placeholders. Without a mapping the
+// body passes through unchanged. Mappings are validated when saved, so an
+// error here is a property of this event: a *RuleError (which rule, why), a
+// jq failure, or a *CorrelationMissingError when the vendor has not yet
+// written the correlation value the mapping or URL needs.
 func (m *Mapper) Render(ctx context.Context, ep tenants.Endpoint, in RenderInput) (Rendered, error) {
-	return Rendered{Body: in.Body, URL: ep.URL}, nil
+	var ids []int64
+	err := m.db.WithContext(ctx).Model(&MappingVersion{}).Where("endpoint_id = ?", ep.ID).
+		Order("number DESC").Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return Rendered{}, fmt.Errorf("current mapping of endpoint %d: %w", ep.ID, err)
+	}
+	var c *Compiled
+	out := Rendered{URL: ep.URL}
+	if len(ids) == 1 {
+		if c, err = m.compiled(ctx, ids[0]); err != nil {
+			return Rendered{}, err
+		}
+		out.MappingVersionID = &ids[0]
+	}
+	var corr map[string]string
+	if (c != nil && c.UsesCorrelation()) || strings.Contains(ep.URL, "{{"+rootCorrelation+".") {
+		rec, err := findCorrelation(ctx, m.db, in.TenantID, in.MeetingCode)
+		if err == nil {
+			corr = rec.Attributes
+		} else if _, ok := problem.As(err); !ok {
+			return Rendered{}, err
+		}
+	}
+	return renderWith(ctx, c, ep.URL, in, corr, out)
+}
+
+// renderWith applies c (nil: passthrough) and the URL template; preview uses it too.
+func renderWith(ctx context.Context, c *Compiled, rawURL string, in RenderInput, corr map[string]string, out Rendered) (Rendered, error) {
+	out.Body = in.Body
+	if c != nil {
+		b, err := c.Apply(ctx, in, corr)
+		if err != nil {
+			return Rendered{}, err
+		}
+		out.Body = b
+	}
+	if HasURLTemplate(rawURL) {
+		body, err := decodeOrdered(in.Body)
+		if err != nil {
+			return Rendered{}, fmt.Errorf("event body is not JSON: %w", err)
+		}
+		e := &env{body: body, meta: metaObject(in), meetingCode: in.MeetingCode}
+		if corr != nil {
+			e.correlation = newObject()
+			for _, k := range sortedKeys(corr) {
+				e.correlation.set(k, corr[k])
+			}
+		}
+		if out.URL, err = renderURL(rawURL, e); err != nil {
+			return Rendered{}, err
+		}
+	}
+	return out, nil
+}
+
+// compiled returns version id compiled, from the cache when it can.
+func (m *Mapper) compiled(ctx context.Context, id int64) (*Compiled, error) {
+	m.mu.RLock()
+	c, ok := m.cache[id]
+	m.mu.RUnlock()
+	if ok {
+		return c, nil
+	}
+	var v MappingVersion
+	if err := m.db.WithContext(ctx).Where("id = ?", id).First(&v).Error; err != nil {
+		return nil, fmt.Errorf("load mapping version %d: %w", id, err)
+	}
+	spec, err := v.Mapping()
+	if err != nil {
+		return nil, err
+	}
+	if c, err = Compile(spec); err != nil {
+		return nil, fmt.Errorf("mapping version %d no longer compiles: %w", id, err)
+	}
+	m.mu.Lock()
+	if len(m.cache) >= maxCached {
+		m.cache = map[int64]*Compiled{}
+	}
+	m.cache[id] = c
+	m.mu.Unlock()
+	return c, nil
+}
+
+// IsCorrelationMissing reports whether err is a render waiting for a
+// correlation record: the delivery worker should retry it later (bounded)
+// rather than fail it at once, since the vendor may write the record after
+// the event arrived.
+func IsCorrelationMissing(err error) bool {
+	var ce *CorrelationMissingError
+	return errors.As(err, &ce)
 }

@@ -82,7 +82,7 @@ func TestOpenFails(t *testing.T) {
 		{name: "no payload", sealed: "v1." + ring.KeyID(), context: ctx, want: ErrMalformed},
 		{name: "empty fields", sealed: "v1..", context: ctx, want: ErrMalformed},
 		{name: "other version", sealed: "v2" + sealed[2:], context: ctx, want: ErrMalformed},
-		{name: "upper-case kid", sealed: "v1." + strings.ToUpper(ring.KeyID()) + "." + payload, context: ctx, want: ErrMalformed},
+		{name: "upper-case kid", sealed: "v1.ABCDEF12." + payload, context: ctx, want: ErrMalformed},
 		{name: "padded payload", sealed: sealed + "=", context: ctx, want: ErrMalformed},
 		{name: "line break", sealed: sealed[:20] + "\n" + sealed[20:], context: ctx, want: ErrMalformed},
 		{name: "std alphabet", sealed: "v1." + ring.KeyID() + ".++++" + payload, context: ctx, want: ErrMalformed},

@@ -2,6 +2,12 @@ package tenants
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net/textproto"
+	"slices"
 	"strings"
 
 	"github.com/switchboard-gw/switchboard/problem"
@@ -13,6 +19,18 @@ type URLChecker interface {
 	CheckURL(ctx context.Context, raw string) error
 }
 
+// Limits of endpoint settings (zero always means "the server default").
+const (
+	maxURLLen          = 2048
+	maxHeaders         = 50
+	maxTimeoutMS       = 120_000
+	minTimeoutMS       = 100
+	maxAttemptsLimit   = 100
+	maxAgeLimitSeconds = 30 * 24 * 3600
+	maxConcurrency     = 1000
+	maxRatePerSecond   = 10_000
+)
+
 // Validate checks the endpoint's fields and asks urls whether its URL may be
 // called. Errors are problem.Invalid naming the field.
 func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
@@ -20,7 +38,7 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 	if e.URL == "" {
 		return problem.Invalid("url", "is required")
 	}
-	if len(e.URL) > 2048 {
+	if len(e.URL) > maxURLLen {
 		return problem.Invalid("url", "is longer than 2048 bytes")
 	}
 	if err := urls.CheckURL(ctx, e.URL); err != nil {
@@ -31,6 +49,162 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 		if strings.TrimSpace(s) == "" {
 			return problem.Invalid("subscriptions", "contains an empty event type")
 		}
+	}
+	for _, check := range []func() error{e.validateAuth, e.validateHeaders, e.validateLimits, e.validateCert} {
+		if err := check(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ValidateSubscriptions refuses event types outside known (and "*").
+func (e *Endpoint) ValidateSubscriptions(known []string) error {
+	for _, s := range e.Subscriptions {
+		if s != SubscribeAll && !slices.Contains(known, s) {
+			return problem.Invalid("subscriptions", fmt.Sprintf("unknown event type %q (want one of %s or *)", s, strings.Join(known, ", ")))
+		}
+	}
+	return nil
+}
+
+func (e *Endpoint) validateAuth() error {
+	switch e.AuthType {
+	case AuthNone, AuthBearer, AuthBasic:
+		e.AuthHeaderName = ""
+	case AuthHeader:
+		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(e.AuthHeaderName))
+		if err := checkAuthHeaderName(name); err != nil {
+			return problem.Invalid("auth_header_name", err.Error())
+		}
+		e.AuthHeaderName = name
+	default:
+		return problem.Invalid("auth_type", "must be none, bearer, basic or header")
+	}
+	return nil
+}
+
+func (e *Endpoint) validateHeaders() error {
+	if len(e.Headers) > maxHeaders {
+		return problem.Invalid("headers", "has more than 50 headers")
+	}
+	clean := make(map[string]string, len(e.Headers))
+	for k, v := range e.Headers {
+		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
+		if err := checkHeaderName(name); err != nil {
+			return problem.Invalid("headers", fmt.Sprintf("%q: %v", k, err))
+		}
+		if strings.ContainsAny(v, "\r\n\x00") || len(v) > 4096 {
+			return problem.Invalid("headers", fmt.Sprintf("%q: value must be one line of at most 4096 bytes", k))
+		}
+		clean[name] = v
+	}
+	e.Headers = clean
+	return nil
+}
+
+// reservedHeaders are hop-by-hop headers, headers Switchboard sets itself,
+// and credentials (which belong in the sealed auth setting, not in plain headers).
+var reservedHeaders = []string{
+	"Connection", "Keep-Alive", "Proxy-Connection", "Te", "Trailer", "Transfer-Encoding", "Upgrade",
+	"Host", "Content-Length", "Content-Type", "User-Agent", "Expect",
+	"Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie",
+}
+
+// checkAuthHeaderName checks the header that carries a custom credential:
+// any valid name except hop-by-hop ones and those Switchboard sets.
+func checkAuthHeaderName(name string) error {
+	if err := checkTokenName(name); err != nil {
+		return err
+	}
+	lower := strings.ToLower(name)
+	if name != "Authorization" && slices.Contains(reservedHeaders, name) || strings.HasPrefix(lower, "webhook-") ||
+		strings.HasPrefix(lower, "x-switchboard-") || strings.HasPrefix(lower, "proxy-") {
+		return fmt.Errorf("is reserved (hop-by-hop or set by Switchboard)")
+	}
+	return nil
+}
+
+func checkTokenName(name string) error {
+	if name == "" || len(name) > 128 {
+		return fmt.Errorf("a header name is required (at most 128 bytes)")
+	}
+	for _, r := range name {
+		if r <= ' ' || r >= 0x7f || strings.ContainsRune(`"(),/:;<=>?@[\]{}`, r) {
+			return fmt.Errorf("is not a valid header name")
+		}
+	}
+	return nil
+}
+
+// checkHeaderName checks a static (unencrypted) header name.
+func checkHeaderName(name string) error {
+	if err := checkTokenName(name); err != nil {
+		return err
+	}
+	lower := strings.ToLower(name)
+	switch {
+	case slices.Contains(reservedHeaders, name), strings.HasPrefix(lower, "proxy-"):
+		return fmt.Errorf("is reserved (hop-by-hop, set by Switchboard, or a credential)")
+	case strings.HasPrefix(lower, "webhook-"), strings.HasPrefix(lower, "x-switchboard-"):
+		return fmt.Errorf("is reserved for Switchboard's own headers")
+	case strings.Contains(lower, "auth") || strings.Contains(lower, "token") ||
+		strings.Contains(lower, "secret") || strings.Contains(lower, "api-key") || strings.Contains(lower, "apikey"):
+		return fmt.Errorf("looks like a credential: use the endpoint's auth setting, which is stored encrypted")
+	}
+	return nil
+}
+
+func (e *Endpoint) validateLimits() error {
+	switch {
+	case e.TimeoutMS != 0 && (e.TimeoutMS < minTimeoutMS || e.TimeoutMS > maxTimeoutMS):
+		return problem.Invalid("timeout_ms", "must be 0 (server default) or between 100 and 120000")
+	case e.MaxAttempts < 0 || e.MaxAttempts > maxAttemptsLimit:
+		return problem.Invalid("max_attempts", "must be between 0 (server default) and 100")
+	case e.MaxAgeSeconds < 0 || e.MaxAgeSeconds > maxAgeLimitSeconds:
+		return problem.Invalid("max_age_seconds", "must be between 0 (server default) and 2592000 (30 days)")
+	case e.MaxConcurrency < 0 || e.MaxConcurrency > maxConcurrency:
+		return problem.Invalid("max_concurrency", "must be between 0 (server default) and 1000")
+	case !(e.RateLimitPerSecond >= 0 && e.RateLimitPerSecond <= maxRatePerSecond):
+		return problem.Invalid("rate_limit_per_second", "must be between 0 (unlimited) and 10000")
+	}
+	return nil
+}
+
+func (e *Endpoint) validateCert() error {
+	e.ClientCertPEM = strings.TrimSpace(e.ClientCertPEM)
+	if e.ClientCertPEM == "" {
+		return nil
+	}
+	rest := []byte(e.ClientCertPEM)
+	n := 0
+	for {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		if b.Type != "CERTIFICATE" {
+			return problem.Invalid("client_cert_pem", "must contain only CERTIFICATE blocks (the key goes in client_key_pem)")
+		}
+		if _, err := x509.ParseCertificate(b.Bytes); err != nil {
+			return problem.Invalid("client_cert_pem", "is not a valid X.509 certificate")
+		}
+		n++
+	}
+	if n == 0 || strings.TrimSpace(string(rest)) != "" {
+		return problem.Invalid("client_cert_pem", "is not PEM-encoded certificates")
+	}
+	return nil
+}
+
+// checkClientKey verifies that keyPEM is the private key of certPEM.
+func checkClientKey(certPEM, keyPEM string) error {
+	if certPEM == "" {
+		return problem.Invalid("client_key_pem", "needs client_cert_pem")
+	}
+	if _, err := tls.X509KeyPair([]byte(certPEM), []byte(keyPEM)); err != nil {
+		return problem.Invalid("client_key_pem", "is not the PEM private key of client_cert_pem")
 	}
 	return nil
 }

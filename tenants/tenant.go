@@ -25,19 +25,19 @@ const (
 // Tenant is one customer organization, identified on the inbound stream by
 // SourceID (the organizationId the vendor passed to Boooply).
 type Tenant struct {
-	ID       int64
-	Name     string
-	SourceID string
-	Status   Status
-	Notes    string
+	ID       int64  `json:"id"`
+	Name     string `json:"name"`
+	SourceID string `json:"source_id"`
+	Status   Status `json:"status"`
+	Notes    string `json:"notes"`
 	// InboundSecretSealed, when set, is this tenant's own Boooply webhook
 	// secret (sealed with secrets.Keyring, context "tenant:<id>:inbound").
-	InboundSecretSealed string
+	InboundSecretSealed string `json:"-"`
 	// BoooplyAPIKeySealed is the organization's Boooply API key (sealed,
 	// context "tenant:<id>:boooply"), used to mint fresh recording links.
-	BoooplyAPIKeySealed string `gorm:"column:boooply_api_key_sealed"`
-	CreatedAt           time.Time
-	UpdatedAt           time.Time
+	BoooplyAPIKeySealed string    `gorm:"column:boooply_api_key_sealed" json:"-"`
+	CreatedAt           time.Time `json:"created_at"`
+	UpdatedAt           time.Time `json:"updated_at"`
 }
 
 // Endpoint is one URL of a tenant's systems that receives its events.
@@ -78,6 +78,11 @@ type Endpoint struct {
 	ClientCertPEM      string  `gorm:"column:client_cert_pem"` // mutual TLS certificate (public)
 	ClientKeySealed    string  // mutual TLS private key (sealed)
 
+	// When each secret was last set (nil: never); shown instead of any hint of the value.
+	AuthSecretSetAt    *time.Time
+	SigningSecretSetAt *time.Time
+	ClientKeySetAt     *time.Time
+
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
@@ -114,6 +119,7 @@ func (e *Endpoint) Subscribes(eventType string, forwardByDefault bool) bool {
 const (
 	maxNameLen     = 200
 	maxSourceIDLen = 200
+	maxNotesLen    = 10000
 )
 
 // Validate checks the tenant's own fields (not its endpoints).
@@ -130,13 +136,52 @@ func (t *Tenant) Validate() error {
 	case len(t.SourceID) > maxSourceIDLen:
 		return problem.Invalid("source_id", "is longer than 200 bytes")
 	}
+	if utf8.RuneCountInString(t.Notes) > maxNotesLen {
+		return problem.Invalid("notes", "is longer than 10000 characters")
+	}
 	if t.Status == "" {
 		t.Status = StatusActive
 	}
-	switch t.Status {
+	return t.Status.validate()
+}
+
+func (s Status) validate() error {
+	switch s {
 	case StatusActive, StatusPaused, StatusDisabled:
-	default:
-		return problem.Invalid("status", "must be active, paused or disabled")
+		return nil
 	}
-	return nil
+	return problem.Invalid("status", "must be active, paused or disabled")
+}
+
+// TenantUpdate changes the fields that are set; nil means "leave as is".
+type TenantUpdate struct {
+	Name     *string `json:"name"`
+	SourceID *string `json:"source_id"`
+	Notes    *string `json:"notes"`
+	Status   *Status `json:"status"`
+	// InboundSecret is the tenant's own Boooply webhook secret and
+	// BoooplyAPIKey its organization API key, in plaintext; they are sealed
+	// before storing (Editor only). "" clears.
+	InboundSecret *string `json:"inbound_secret"`
+	BoooplyAPIKey *string `json:"boooply_api_key"`
+}
+
+// apply copies the set fields onto t and validates the result.
+func (u TenantUpdate) apply(t *Tenant) error {
+	if u.Name != nil {
+		t.Name = *u.Name
+	}
+	if u.SourceID != nil {
+		t.SourceID = *u.SourceID
+	}
+	if u.Notes != nil {
+		t.Notes = *u.Notes
+	}
+	if u.Status != nil {
+		if err := u.Status.validate(); err != nil {
+			return err
+		}
+		t.Status = *u.Status
+	}
+	return t.Validate()
 }

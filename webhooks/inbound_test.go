@@ -79,31 +79,3 @@ func TestFingerprint(t *testing.T) {
 		t.Error("new content must change the fingerprint")
 	}
 }
-
-func TestClassify(t *testing.T) {
-	cases := []struct {
-		name   string
-		status int
-		err    error
-		want   Kind
-	}{
-		{"200", 200, nil, Delivered},
-		{"204", 204, nil, Delivered},
-		{"connection error", 0, errors.New("refused"), Retry},
-		{"408", 408, nil, Retry},
-		{"429", 429, nil, Retry},
-		{"500", 500, nil, Retry},
-		{"503", 503, nil, Retry},
-		{"400", 400, nil, Permanent},
-		{"404", 404, nil, Permanent},
-		{"410", 410, nil, Permanent},
-		{"302 not followed", 302, nil, Permanent},
-	}
-	for _, tc := range cases {
-		t.Run(tc.name, func(t *testing.T) {
-			if got := Classify(tc.status, tc.err).Kind; got != tc.want {
-				t.Fatalf("got %v, want %v", got, tc.want)
-			}
-		})
-	}
-}

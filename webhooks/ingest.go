@@ -116,6 +116,9 @@ func (s *Service) schedule(ctx context.Context, tx *gorm.DB, ev Event, plan rout
 	if len(plan.Endpoints) == 0 {
 		return 0, nil
 	}
+	if plan.Held { // paused tenant: see held.go
+		return s.hold(ctx, tx, ev, plan, now)
+	}
 	ds := make([]Delivery, len(plan.Endpoints))
 	for i, ep := range plan.Endpoints {
 		ds[i] = Delivery{EventID: ev.ID, TenantID: ep.TenantID, EndpointID: ep.ID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now}

@@ -14,6 +14,7 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/tenants"
 	"github.com/switchboard-gw/switchboard/testdb"
@@ -24,7 +25,7 @@ import (
 func newTestService(t testing.TB, db *database.DB) *Service {
 	t.Helper()
 	workers := river.NewWorkers()
-	river.AddWorker(workers, NewWorker(db.Gorm, routing.NewMapper(db.Gorm), nil, 0, "test", slog.New(slog.NewTextHandler(io.Discard, nil))))
+	river.AddWorker(workers, NewWorker(WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: &egress.Guard{}, Keyring: testKeyring(t), Log: slog.New(slog.NewTextHandler(io.Discard, nil))}))
 	policy := NewRetryPolicy(nil, 0)
 	client, err := river.NewClient(db.RiverDriver(), &river.Config{Workers: workers, RetryPolicy: policy})
 	if err != nil {

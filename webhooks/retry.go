@@ -9,7 +9,7 @@ import (
 )
 
 // DefaultRetrySchedule is the wait before each retry after the first try:
-// eleven tries over about a day (the last one 22 h 45 m after the first),
+// eleven tries over about a day (the last one 21 h 43 m after the first),
 // each wait spread by ±20 % jitter so a recovering endpoint is not hit by a
 // synchronised wave.
 var DefaultRetrySchedule = []time.Duration{
@@ -59,6 +59,37 @@ func (p RetryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
 	return now().Add(p.Delay(job.Attempt))
 }
 
+// riverMaxAttempts bounds River's own retries of a delivery job. The worker
+// schedules ordinary retries itself (river.JobSnooze, which River does not
+// count), so River retries only what the worker could not record: a database
+// outage, a crash, a shutdown mid-attempt.
+const riverMaxAttempts = 25
+
 func (p RetryPolicy) insertOpts() *river.InsertOpts {
-	return &river.InsertOpts{Queue: QueueDeliveries, MaxAttempts: p.MaxAttempts()}
+	return &river.InsertOpts{Queue: QueueDeliveries, MaxAttempts: riverMaxAttempts}
+}
+
+// Next decides, after failed attempt roundAttempt (1-based, counted from the
+// start of the delivery's current round), whether to try again and after how
+// long. retryAfter, when positive, is the endpoint's own wish and replaces
+// the schedule; a non-zero deadline (the endpoint's max age) clamps the wait
+// so the last try happens at the deadline, and after it nothing is retried.
+func (p RetryPolicy) Next(roundAttempt, maxAttempts int, retryAfter time.Duration, now, deadline time.Time) (time.Duration, bool) {
+	if maxAttempts <= 0 {
+		maxAttempts = p.MaxAttempts()
+	}
+	if roundAttempt >= maxAttempts {
+		return 0, false
+	}
+	wait := retryAfter
+	if wait <= 0 {
+		wait = p.Delay(roundAttempt)
+	}
+	if !deadline.IsZero() {
+		if !now.Before(deadline) {
+			return 0, false
+		}
+		wait = min(wait, deadline.Sub(now))
+	}
+	return wait, true
 }

@@ -54,6 +54,17 @@ type Delivery struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	DeliveredAt    *time.Time
+	// MappingVersionID names the mapping version that shaped the last body sent.
+	MappingVersionID *int64
+	// MappedBody is the body sent when it differs from the event's (nil: the event body).
+	MappedBody []byte
+	// RoundStartAttempts and RoundStartedAt mark where the current round of
+	// retries began (a manual retry starts a new one): the endpoint's attempt
+	// limit and max age count from there.
+	RoundStartAttempts int
+	RoundStartedAt     *time.Time
+	// PayloadPurgedAt is set once retention removed the bodies.
+	PayloadPurgedAt *time.Time
 }
 
 // Attempt is one HTTP try of a delivery.
@@ -68,6 +79,10 @@ type Attempt struct {
 	ErrorClass   string
 	Error        string
 	ResponseBody string
+	// RequestHeaders are the headers sent, secrets redacted.
+	RequestHeaders map[string]string `gorm:"serializer:json"`
+	// ResponseHeaders are the selected headers of the answer.
+	ResponseHeaders map[string]string `gorm:"serializer:json"`
 }
 
 // Store reads and writes events, deliveries and attempts.

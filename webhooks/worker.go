@@ -1,21 +1,21 @@
 package webhooks
 
 import (
-	"bytes"
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
-	"net/http"
-	"strconv"
+	"math/rand/v2"
 	"time"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
+	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/tenants"
 )
 
@@ -30,44 +30,103 @@ func (DeliverArgs) Kind() string { return "deliver" }
 // DefaultDeliveryTimeout bounds one HTTP attempt (connect to last byte).
 const DefaultDeliveryTimeout = 15 * time.Second
 
+// maxEndpointTimeout caps an endpoint's own timeout_ms.
+const maxEndpointTimeout = 60 * time.Second
+
 // maxResponseBody caps how much of an endpoint's answer is read and kept.
 const maxResponseBody = 64 << 10
+
+// DefaultBusyWait is how long a job waits when its endpoint is at its
+// concurrency cap or an earlier event of the same meeting is still pending.
+const DefaultBusyWait = time.Second
+
+// WorkerConfig is what the delivery worker needs. DB, Mapper, Guard and
+// Keyring are required; zero values elsewhere mean the defaults.
+type WorkerConfig struct {
+	DB        *gorm.DB
+	Mapper    *routing.Mapper
+	Guard     *egress.Guard
+	Keyring   *secrets.Keyring
+	Policy    RetryPolicy
+	Timeout   time.Duration
+	UserAgent string
+	Log       *slog.Logger
+	Metrics   *Metrics
+	Breaker   BreakerConfig
+	// MaxConcurrency is the per-endpoint cap for endpoints without their own.
+	MaxConcurrency int
+	// BusyWait is the snooze when an endpoint is busy (DefaultBusyWait).
+	BusyWait time.Duration
+	// RootCAs, when set, replaces the system's trusted roots for endpoints
+	// (a private CA; tests).
+	RootCAs *x509.CertPool
+}
 
 // Worker sends deliveries and records every attempt.
 type Worker struct {
 	river.WorkerDefaults[DeliverArgs]
 	db        *gorm.DB
 	mapper    *routing.Mapper
-	client    *http.Client
+	keyring   *secrets.Keyring
+	clients   *clients
+	policy    RetryPolicy
 	timeout   time.Duration
 	userAgent string
 	log       *slog.Logger
+	metrics   *Metrics
+	breaker   BreakerConfig
+	limiter   *Limiter
+	busyWait  time.Duration
 	now       func() time.Time
 }
 
-// NewWorker returns the delivery worker. mapper shapes each payload; client
-// should be the SSRF-guarded client (egress.Guard.Client); timeout bounds
-// each attempt.
-func NewWorker(db *gorm.DB, mapper *routing.Mapper, client *http.Client, timeout time.Duration, userAgent string, log *slog.Logger) *Worker {
-	if timeout <= 0 {
-		timeout = DefaultDeliveryTimeout
+// NewWorker returns the delivery worker.
+func NewWorker(cfg WorkerConfig) *Worker {
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultDeliveryTimeout
 	}
-	return &Worker{db: db, mapper: mapper, client: client, timeout: timeout, userAgent: userAgent, log: log, now: time.Now}
+	if cfg.BusyWait <= 0 {
+		cfg.BusyWait = DefaultBusyWait
+	}
+	if len(cfg.Policy.Schedule) == 0 {
+		cfg.Policy = NewRetryPolicy(nil, 0.2)
+	}
+	if cfg.Metrics == nil {
+		cfg.Metrics = NewMetrics(nil)
+	}
+	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs),
+		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
+		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, now: time.Now}
 }
 
-// Timeout gives River's job a margin over the HTTP timeout for recording.
-func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration { return w.timeout + 15*time.Second }
+// Timeout gives River's job a margin over the longest HTTP timeout for recording.
+func (w *Worker) Timeout(*river.Job[DeliverArgs]) time.Duration {
+	return max(w.timeout, maxEndpointTimeout) + 15*time.Second
+}
 
-// Work attempts the delivery once and maps the outcome to River's vocabulary.
+// Work attempts the delivery once and maps the outcome to River's
+// vocabulary. Retries are snoozes the worker schedules itself (so River
+// counts only failures to record); a settled delivery ends the job.
 func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
-	out := w.attempt(ctx, job.Args.DeliveryID, job.Attempt >= job.MaxAttempts)
-	switch out.Kind {
-	case Delivered:
-		return nil
-	case Permanent:
-		return river.JobCancel(out.Err)
+	st := w.attempt(ctx, job.Args.DeliveryID)
+	switch {
+	case st.err != nil:
+		return st.err
+	case st.wait > 0 || st.again:
+		return river.JobSnooze(st.wait)
+	case st.cancel != nil:
+		return river.JobCancel(st.cancel)
 	}
-	return out.Err
+	return nil
+}
+
+// step is what the worker tells River: an error to retry on River's
+// schedule, a wait (snooze), a cancel reason (settled as failed), or done.
+type step struct {
+	err    error
+	wait   time.Duration
+	again  bool
+	cancel error
 }
 
 // target is what one attempt needs, loaded in one place.
@@ -75,6 +134,8 @@ type target struct {
 	delivery Delivery
 	event    Event
 	endpoint tenants.Endpoint
+	health   EndpointHealth
+	payload  routing.Rendered // set once rendered
 }
 
 func (w *Worker) load(ctx context.Context, id int64) (*target, error) {
@@ -92,126 +153,99 @@ func (w *Worker) load(ctx context.Context, id int64) (*target, error) {
 	if err := db.Where("id = ?", t.delivery.EndpointID).First(&t.endpoint).Error; err != nil {
 		return nil, fmt.Errorf("load endpoint %d: %w", t.delivery.EndpointID, err)
 	}
+	if err := db.Where("id = ?", t.delivery.EndpointID).First(&t.health).Error; err != nil {
+		return nil, fmt.Errorf("load endpoint health %d: %w", t.delivery.EndpointID, err)
+	}
 	return &t, nil
 }
 
-func (w *Worker) attempt(ctx context.Context, deliveryID int64, last bool) Outcome {
+// jitter spreads snoozes of many jobs waiting on the same thing.
+func jitter(d time.Duration) time.Duration {
+	return d + time.Duration(rand.Int64N(int64(d)/5+1))
+}
+
+func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 	t, err := w.load(ctx, deliveryID)
 	if err != nil {
 		if _, ok := problem.As(err); ok {
-			return Outcome{Kind: Permanent, Err: err}
+			return step{cancel: err}
 		}
-		return Outcome{Kind: Retry, Err: err}
+		return step{err: err}
 	}
 	if t.delivery.Status != DeliveryPending {
-		return Outcome{Kind: Delivered} // already settled: a re-run after a crash must not send again
+		return step{} // already settled: a re-run after a crash must not send again
 	}
 	log := w.log.With("delivery_id", t.delivery.ID, "tenant_id", t.delivery.TenantID, "endpoint_id", t.endpoint.ID, "event_id", t.event.ID)
 	if !t.endpoint.Enabled {
-		res := sendResult{class: "endpoint-disabled", err: errors.New("endpoint is disabled")}
-		return w.finish(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err}, last)
+		res := sendResult{started: w.now().UTC(), class: "endpoint-disabled", err: errors.New("endpoint is disabled")}
+		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err})
 	}
+	if st, wait := w.mayStart(ctx, t); wait || st.err != nil {
+		return st
+	}
+	release, busy := w.limiter.Acquire(&t.endpoint, w.now())
+	if release == nil {
+		return step{wait: jitter(busy)}
+	}
+	defer release()
 	payload, err := w.mapper.Render(ctx, t.endpoint, routing.RenderInput{TenantID: t.delivery.TenantID, EndpointID: t.endpoint.ID,
 		EventType: t.event.EventType, MeetingCode: t.event.MeetingCode, Revision: t.event.Revision, Body: t.event.Body})
-	if err != nil {
+	if routing.IsCorrelationMissing(err) {
+		// The vendor may record the ATS ids after the event arrived: retry on
+		// the endpoint's schedule (bounded by its attempts and max age).
+		res := sendResult{started: w.now().UTC(), class: "correlation-missing", err: err}
+		return w.settle(ctx, log, t, res, Outcome{Kind: Retry, Err: err})
+	} else if err != nil {
 		res := sendResult{started: w.now().UTC(), class: "mapping", err: fmt.Errorf("mapping: %w", err)}
-		return w.finish(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err}, last)
+		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err})
 	}
 	res := w.send(ctx, t, payload)
-	out := Classify(res.status, res.err)
-	return w.finish(ctx, log, t, res, out, last)
+	if ctx.Err() != nil && res.status == 0 {
+		// Shutdown (or River's job timeout) cut the attempt short: River
+		// retries the job; nothing was delivered, nothing is recorded.
+		return step{err: fmt.Errorf("attempt interrupted: %w", ctx.Err())}
+	}
+	out := Classify(res.status, res.err, t.endpoint.RetryClientErrors)
+	if res.class == "config" {
+		out.Kind = Permanent // a secret that won't unseal or a bad URL: retrying can't help
+	}
+	if out.Kind == Retry && res.respHeader != nil {
+		out.Wait = RetryAfter(res.status, res.respHeader.Get("Retry-After"), w.now())
+	}
+	t.payload = payload
+	return w.settle(ctx, log, t, res, out)
 }
 
-// sendResult is what came back from one HTTP try.
-type sendResult struct {
-	started  time.Time
-	duration time.Duration
-	status   int
-	body     string
-	class    string
-	err      error
-}
-
-func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) sendResult {
-	ctx, cancel := context.WithTimeout(ctx, w.timeout)
-	defer cancel()
-	res := sendResult{started: w.now().UTC()}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, payload.URL, bytes.NewReader(payload.Body))
+// mayStart applies the circuit breaker and ordered mode before a send.
+func (w *Worker) mayStart(ctx context.Context, t *target) (step, bool) {
+	wait, err := w.gate(ctx, &t.health, w.now().UTC())
 	if err != nil {
-		res.class, res.err = "invalid-request", err
-		return res
+		return step{err: err}, true
 	}
-	h := req.Header
-	h.Set("Content-Type", "application/json")
-	h.Set("User-Agent", w.userAgent)
-	h.Set("X-Switchboard-Event", t.event.EventType)
-	h.Set("X-Switchboard-Tenant", strconv.FormatInt(t.delivery.TenantID, 10))
-	h.Set("X-Switchboard-Revision", strconv.Itoa(t.event.Revision))
-	h.Set("X-Boooply-Meeting-Id", t.event.MeetingCode)
-	// Standard Webhooks ids: stable across retries of one delivery.
-	h.Set("webhook-id", "dlv_"+strconv.FormatInt(t.delivery.ID, 10))
-	h.Set("webhook-timestamp", strconv.FormatInt(res.started.Unix(), 10))
-	resp, err := w.client.Do(req)
-	if err != nil {
-		res.duration = time.Since(res.started)
-		res.class, res.err = errorClass(err), err
-		return res
+	if wait > 0 {
+		return step{wait: jitter(wait)}, true
 	}
-	defer resp.Body.Close()
-	b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
-	res.duration = time.Since(res.started)
-	res.status, res.body = resp.StatusCode, string(b)
-	if rerr != nil && resp.StatusCode/100 != 2 {
-		res.class, res.err = errorClass(rerr), rerr
-	} else if resp.StatusCode/100 != 2 {
-		res.class, res.err = "http-status", fmt.Errorf("endpoint answered %d", resp.StatusCode)
-	}
-	return res
-}
-
-// finish records the attempt and settles the delivery in one transaction.
-func (w *Worker) finish(ctx context.Context, log *slog.Logger, t *target, res sendResult, out Outcome, last bool) Outcome {
-	d := t.delivery
-	a := Attempt{DeliveryID: d.ID, TenantID: d.TenantID, Number: d.Attempts + 1, StartedAt: res.started,
-		DurationMS: int(res.duration.Milliseconds()), ErrorClass: res.class, ResponseBody: res.body}
-	if res.status != 0 {
-		a.StatusCode = &res.status
-	}
-	if res.err != nil {
-		a.Error = res.err.Error()
-	}
-	status := DeliveryPending
-	switch {
-	case out.Kind == Delivered:
-		status = DeliveryDelivered
-	case out.Kind == Permanent || last:
-		status = DeliveryFailed
-	}
-	now := w.now().UTC()
-	updates := map[string]any{"status": status, "attempts": a.Number, "last_status_code": a.StatusCode, "last_error": a.Error, "updated_at": now}
-	if status == DeliveryDelivered {
-		updates["delivered_at"] = now
-	}
-	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&a).Error; err != nil {
-			return fmt.Errorf("insert attempt: %w", err)
+	if t.endpoint.Ordered {
+		earlier, err := w.earlierPending(ctx, t)
+		if err != nil {
+			return step{err: err}, true
 		}
-		return tx.Model(&Delivery{}).Where("id = ?", d.ID).Updates(updates).Error
-	})
-	log = log.With("attempt", a.Number, "status", res.status, "duration_ms", a.DurationMS)
+		if earlier {
+			return step{wait: jitter(w.busyWait)}, true
+		}
+	}
+	return step{}, false
+}
+
+// earlierPending reports whether an earlier event of the same meeting is
+// still pending for this endpoint (ordered mode: arrival order is id order).
+func (w *Worker) earlierPending(ctx context.Context, t *target) (bool, error) {
+	var n int64
+	err := w.db.WithContext(ctx).Table("deliveries").Joins("JOIN events ON events.id = deliveries.event_id").
+		Where("deliveries.endpoint_id = ? AND deliveries.status = ? AND events.meeting_code = ? AND events.id < ?",
+			t.endpoint.ID, DeliveryPending, t.event.MeetingCode, t.event.ID).Count(&n).Error
 	if err != nil {
-		// The send happened but its record did not: River retries the job, so the
-		// endpoint may see this delivery again (at least once, never lost).
-		log.Error("Could not record delivery attempt.", "error", err)
-		return Outcome{Kind: Retry, Err: fmt.Errorf("record attempt: %w", err)}
+		return false, fmt.Errorf("ordered mode check: %w", err)
 	}
-	switch status {
-	case DeliveryDelivered:
-		log.Info("Delivered.")
-	case DeliveryFailed:
-		log.Warn("Delivery failed for good.", "error", a.Error)
-	default:
-		log.Info("Delivery attempt failed; will retry.", "error", a.Error)
-	}
-	return out
+	return n > 0, nil
 }

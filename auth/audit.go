@@ -1,0 +1,134 @@
+package auth
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+)
+
+// Entry is one line of the audit trail: who did what, when, from where, to
+// which tenant and object, and (for configuration) the state before and after.
+type Entry struct {
+	ID       int64     `json:"id"`
+	At       time.Time `json:"at"`
+	ActorID  *int64    `json:"actor_id"`
+	Actor    string    `json:"actor"` // email, "system" or "cli"
+	TokenID  *int64    `json:"token_id"`
+	IP       string    `json:"ip"`
+	Action   string    `json:"action"` // "<noun>.<verb>": tenant.update, delivery.retry, auth.login_failed
+	TenantID *int64    `json:"tenant_id"`
+	Target   string    `json:"target"` // what was acted on: "endpoint:12", "user:3", an email
+	Before   *string   `json:"before" gorm:"column:before_json"`
+	After    *string   `json:"after" gorm:"column:after_json"`
+}
+
+// TableName is the audit table.
+func (Entry) TableName() string { return "audit_log" }
+
+const auditorKey = "switchboard.auditor"
+
+// Audit records an action by the request's principal, from the request's
+// address, in the audit trail. tenantID 0 means "no tenant". before and
+// after are any JSON-encodable values (nil for none); fields whose names
+// look like secrets (secret, token, password, key, authorization) are
+// replaced by "[redacted]" at any depth, so passing a whole struct is safe.
+// Call it after your change has committed (on SQLite a write inside your
+// open transaction would wait for it). It fails only when the write fails.
+func Audit(c *fiber.Ctx, action string, tenantID int64, target string, before, after any) error {
+	a, _ := c.Locals(auditorKey).(*Store)
+	if a == nil {
+		return fmt.Errorf("audit %s: no auditor on this request (auth.Middleware not mounted)", action)
+	}
+	e := Entry{Action: action, Target: target, IP: c.IP()}
+	if p := FromCtx(c); p != nil {
+		e.Actor = p.Email
+		if p.UserID != 0 {
+			e.ActorID = &p.UserID
+		}
+		if p.TokenID != 0 {
+			e.TokenID = &p.TokenID
+		}
+	}
+	if tenantID != 0 {
+		e.TenantID = &tenantID
+	}
+	var err error
+	if e.Before, err = redactedJSON(before); err != nil {
+		return err
+	}
+	if e.After, err = redactedJSON(after); err != nil {
+		return err
+	}
+	return a.Record(c.UserContext(), &e)
+}
+
+// Record inserts e (At defaults to now, Actor to "system"). Callers outside a
+// request (workers, CLI) use it directly; Before/After must already be redacted
+// (use Redact).
+func (s *Store) Record(ctx context.Context, e *Entry) error {
+	if e.At.IsZero() {
+		e.At = s.now().UTC()
+	}
+	if e.Actor == "" {
+		e.Actor = "system"
+	}
+	if err := s.db.WithContext(ctx).Create(e).Error; err != nil {
+		return fmt.Errorf("audit %s: %w", e.Action, err)
+	}
+	return nil
+}
+
+// Redact returns v as JSON with secret-looking fields replaced, or nil for nil.
+func Redact(v any) (*string, error) { return redactedJSON(v) }
+
+func redactedJSON(v any) (*string, error) {
+	if v == nil {
+		return nil, nil
+	}
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, fmt.Errorf("audit: encode: %w", err)
+	}
+	var tree any
+	if err := json.Unmarshal(raw, &tree); err != nil {
+		return nil, fmt.Errorf("audit: decode: %w", err)
+	}
+	out, _ := json.Marshal(redactTree(tree))
+	s := string(out)
+	return &s, nil
+}
+
+var secretWords = []string{"secret", "token", "password", "key", "authorization", "cookie", "credential"}
+
+// isSecretName reports whether a field name looks like it holds a secret.
+func isSecretName(name string) bool {
+	n := strings.ToLower(name)
+	for _, w := range secretWords {
+		if strings.Contains(n, w) {
+			return true
+		}
+	}
+	return false
+}
+
+func redactTree(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, sub := range t {
+			if isSecretName(k) && sub != nil && sub != "" {
+				t[k] = "[redacted]"
+			} else {
+				t[k] = redactTree(sub)
+			}
+		}
+	case []any:
+		for i := range t {
+			t[i] = redactTree(t[i])
+		}
+	}
+	return v
+}

@@ -1,0 +1,191 @@
+package auth
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/problem"
+)
+
+// Cookie and header names.
+const (
+	SessionCookie = "sb_session"
+	CSRFHeader    = "X-CSRF-Token"
+	CSRFField     = "csrf_token" // form field name for HTML forms
+	sidKey        = "switchboard.sid"
+)
+
+// Middleware is the one gate of /api/v1 and /admin. It authenticates the
+// caller from "Authorization: Bearer" (an sbt_ API token or a JWT from
+// /auth/token) or the session cookie, checks the user still exists, is
+// enabled and has not signed out everywhere, sets the Principal, renews a
+// session past half its life, and refuses an unsafe method on a cookie
+// session without the CSRF token (403). A bad Bearer credential is 401; a
+// bad cookie is dropped and the request continues unauthenticated, so
+// handlers decide with Require whether that is 401.
+func (s *Service) Middleware() fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		c.Locals(auditorKey, s.store)
+		if h := c.Get(fiber.HeaderAuthorization); h != "" {
+			p, err := s.bearer(c, h)
+			if err != nil {
+				return err
+			}
+			SetPrincipal(c, p)
+			return c.Next()
+		}
+		if tok := c.Cookies(SessionCookie); tok != "" {
+			if err := s.cookieSession(c, tok); err != nil {
+				return err
+			}
+		}
+		return c.Next()
+	}
+}
+
+// bearer authenticates an Authorization header.
+func (s *Service) bearer(c *fiber.Ctx, h string) (*Principal, error) {
+	scheme, cred, _ := strings.Cut(h, " ")
+	cred = strings.TrimSpace(cred)
+	if !strings.EqualFold(scheme, "Bearer") || cred == "" {
+		return nil, problem.Unauthorized("send Authorization: Bearer <token>")
+	}
+	ctx := c.UserContext()
+	if strings.HasPrefix(cred, TokenPrefix) {
+		t, err := s.store.FindTokenByHash(ctx, HashToken(cred))
+		if err != nil {
+			return nil, err
+		}
+		u, err := s.store.FindUser(ctx, t.UserID)
+		if err != nil || u.Disabled {
+			return nil, problem.Unauthorized("invalid or revoked API token")
+		}
+		if err := s.store.TouchToken(ctx, t); err != nil {
+			s.log.Warn("Could not record API token use.", "error", err)
+		}
+		return t.Effective(u), nil
+	}
+	claims, err := s.keys.parse(cred, s.now())
+	if err != nil {
+		return nil, err
+	}
+	u, err := s.liveUser(c, claims)
+	if err != nil {
+		return nil, err
+	}
+	return u.Principal(), nil
+}
+
+// liveUser loads the claims' user and checks it may still act.
+func (s *Service) liveUser(c *fiber.Ctx, claims *sessionClaims) (*User, error) {
+	u, err := s.store.FindUser(c.UserContext(), claims.userID())
+	if p, ok := problem.As(err); ok && p.Code == problem.CodeNotFound {
+		return nil, problem.Unauthorized("invalid or expired session")
+	} else if err != nil {
+		return nil, err
+	}
+	if u.Disabled || u.TokenVersion != claims.TokenVersion {
+		return nil, problem.Unauthorized("invalid or expired session")
+	}
+	return u, nil
+}
+
+// cookieSession authenticates the session cookie, renews it and checks CSRF.
+func (s *Service) cookieSession(c *fiber.Ctx, tok string) error {
+	claims, err := s.keys.parse(tok, s.now())
+	if err == nil && claims.Kind != kindSession {
+		err = problem.Unauthorized("invalid session")
+	}
+	var u *User
+	if err == nil {
+		u, err = s.liveUser(c, claims)
+	}
+	if p, ok := problem.As(err); ok && p.Code == problem.CodeUnauthorized {
+		s.clearCookie(c) // stale or forged: carry on as nobody
+		return nil
+	} else if err != nil {
+		return err
+	}
+	SetPrincipal(c, u.Principal())
+	c.Locals(sidKey, claims.SessionID)
+	if unsafeMethod(c.Method()) && !s.keys.csrfValid(claims.SessionID, csrfFrom(c)) {
+		return &problem.Error{Code: problem.CodeForbidden, Message: "missing or invalid CSRF token"}
+	}
+	return s.maybeRenew(c, u, claims)
+}
+
+// maybeRenew re-issues the cookie once it is past half its life, up to MaxSession after sign-in.
+func (s *Service) maybeRenew(c *fiber.Ctx, u *User, claims *sessionClaims) error {
+	now := s.now()
+	started := time.Unix(claims.Started, 0)
+	half := claims.IssuedAt.Add(SessionTTL / 2)
+	if now.Before(half) || now.Sub(started) >= MaxSession {
+		return nil
+	}
+	return s.setSession(c, u, claims.SessionID, started)
+}
+
+func unsafeMethod(m string) bool {
+	return m != fiber.MethodGet && m != fiber.MethodHead && m != fiber.MethodOptions
+}
+
+func csrfFrom(c *fiber.Ctx) string {
+	if v := c.Get(CSRFHeader); v != "" {
+		return v
+	}
+	ct := c.Get(fiber.HeaderContentType)
+	if strings.HasPrefix(ct, fiber.MIMEApplicationForm) || strings.HasPrefix(ct, fiber.MIMEMultipartForm) {
+		return c.FormValue(CSRFField)
+	}
+	return ""
+}
+
+// StartSession signs u in on this browser: it sets the session cookie and
+// returns the CSRF token forms and fetches must send back.
+func (s *Service) StartSession(c *fiber.Ctx, u *User) (csrf string, err error) {
+	sid := newSessionID()
+	if err := s.setSession(c, u, sid, s.now()); err != nil {
+		return "", err
+	}
+	c.Locals(sidKey, sid)
+	SetPrincipal(c, u.Principal())
+	return s.keys.csrfToken(sid), nil
+}
+
+func (s *Service) setSession(c *fiber.Ctx, u *User, sid string, started time.Time) error {
+	now := s.now()
+	tok, err := s.keys.sign(u, kindSession, sid, started, now, SessionTTL)
+	if err != nil {
+		return err
+	}
+	c.Cookie(&fiber.Cookie{
+		Name: SessionCookie, Value: tok, Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
+		Secure: s.secure || c.Protocol() == "https", Expires: now.Add(SessionTTL),
+	})
+	return nil
+}
+
+func (s *Service) clearCookie(c *fiber.Ctx) {
+	c.Cookie(&fiber.Cookie{Name: SessionCookie, Value: "", Path: "/", HTTPOnly: true, SameSite: fiber.CookieSameSiteLaxMode,
+		Secure: s.secure || c.Protocol() == "https", Expires: time.Unix(1, 0), MaxAge: -1})
+}
+
+// CSRFToken returns the CSRF token of the request's cookie session ("" for
+// Bearer callers and anonymous requests). Templates put it in a hidden
+// csrf_token field or the X-CSRF-Token header.
+func (s *Service) CSRFToken(c *fiber.Ctx) string {
+	sid, _ := c.Locals(sidKey).(string)
+	if sid == "" {
+		return ""
+	}
+	return s.keys.csrfToken(sid)
+}
+
+// EndSession signs the browser out (clears the cookie). The JWT itself stays
+// valid until it expires unless LogoutEverywhere is used.
+func (s *Service) EndSession(c *fiber.Ctx) { s.clearCookie(c) }
+
+func itoa(id int64) string { return strconv.FormatInt(id, 10) }

@@ -1,0 +1,179 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/problem"
+)
+
+// Store reads and writes users, API tokens, setup tokens and the audit log.
+type Store struct {
+	db  *gorm.DB
+	now func() time.Time
+}
+
+// NewStore returns a store over db.
+func NewStore(db *gorm.DB) *Store { return &Store{db: db, now: time.Now} }
+
+// CountUsers returns how many accounts exist (zero on first run).
+func (s *Store) CountUsers(ctx context.Context) (int64, error) {
+	var n int64
+	if err := s.db.WithContext(ctx).Model(&User{}).Count(&n).Error; err != nil {
+		return 0, fmt.Errorf("count users: %w", err)
+	}
+	return n, nil
+}
+
+// CreateUser inserts u (validated by the caller, PasswordHash set). A taken
+// email is a problem.Conflict.
+func (s *Store) CreateUser(ctx context.Context, u *User) error {
+	return createUser(s.db.WithContext(ctx), u, s.now().UTC())
+}
+
+func createUser(tx *gorm.DB, u *User, now time.Time) error {
+	u.CreatedAt, u.UpdatedAt, u.TokenVersion = now, now, 1
+	u.TenantIDs = scopeOf(u.Role, u.TenantIDs)
+	if err := tx.Create(u).Error; err != nil {
+		if database.IsUniqueViolation(err) {
+			return problem.Conflict("a user with this email already exists")
+		}
+		return fmt.Errorf("insert user: %w", err)
+	}
+	return nil
+}
+
+// FindUser returns the user with id, or problem.NotFound.
+func (s *Store) FindUser(ctx context.Context, id int64) (*User, error) {
+	return s.findUser(ctx, "id = ?", id)
+}
+
+// FindUserByEmail returns the user with email (any case), or problem.NotFound.
+func (s *Store) FindUserByEmail(ctx context.Context, email string) (*User, error) {
+	return s.findUser(ctx, "lower(email) = ?", NormalizeEmail(email))
+}
+
+func (s *Store) findUser(ctx context.Context, where string, arg any) (*User, error) {
+	var u User
+	err := s.db.WithContext(ctx).Where(where, arg).First(&u).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return nil, problem.NotFound("user")
+	} else if err != nil {
+		return nil, fmt.Errorf("find user: %w", err)
+	}
+	return &u, nil
+}
+
+// ListUsers returns every user, oldest first.
+func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
+	var out []User
+	if err := s.db.WithContext(ctx).Order("id").Find(&out).Error; err != nil {
+		return nil, fmt.Errorf("list users: %w", err)
+	}
+	return out, nil
+}
+
+// UserUpdate names the fields to change; nil means "leave as is". A
+// TenantIDs pointing at a nil slice lifts the tenant limit.
+type UserUpdate struct {
+	Name         *string
+	Role         *Role
+	TenantIDs    *[]int64
+	Disabled     *bool
+	PasswordHash *string
+}
+
+// UpdateUser applies up to user id and returns the user before and after.
+// Changing role, scope, password or the disabled flag bumps the token
+// version, which signs the user out everywhere at once. Leaving no enabled
+// admin is a problem.Conflict.
+func (s *Store) UpdateUser(ctx context.Context, id int64, up UserUpdate) (before, after *User, err error) {
+	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var u User
+		if err := tx.Where("id = ?", id).First(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
+			return problem.NotFound("user")
+		} else if err != nil {
+			return fmt.Errorf("find user: %w", err)
+		}
+		b := u
+		before = &b
+		if applyUserUpdate(&u, up) {
+			u.TokenVersion++
+		}
+		if err := u.Validate(); err != nil {
+			return err
+		}
+		if err := keepOneAdmin(tx, before, &u); err != nil {
+			return err
+		}
+		u.UpdatedAt = s.now().UTC()
+		if err := tx.Select("*").Omit("created_at").Save(&u).Error; err != nil {
+			return fmt.Errorf("update user %d: %w", id, err)
+		}
+		after = &u
+		return nil
+	})
+	return before, after, err
+}
+
+// applyUserUpdate changes u and reports whether its sessions must end.
+func applyUserUpdate(u *User, up UserUpdate) (revoke bool) {
+	if up.Name != nil {
+		u.Name = *up.Name
+	}
+	if up.Role != nil && *up.Role != u.Role {
+		u.Role, revoke = *up.Role, true
+	}
+	if up.TenantIDs != nil {
+		u.TenantIDs, revoke = *up.TenantIDs, true
+	}
+	u.TenantIDs = scopeOf(u.Role, u.TenantIDs)
+	if up.Disabled != nil && *up.Disabled != u.Disabled {
+		u.Disabled, revoke = *up.Disabled, true
+	}
+	if up.PasswordHash != nil {
+		u.PasswordHash, revoke = *up.PasswordHash, true
+	}
+	return revoke
+}
+
+func keepOneAdmin(tx *gorm.DB, before, after *User) error {
+	wasAdmin := before.Role == RoleAdmin && !before.Disabled
+	isAdmin := after.Role == RoleAdmin && !after.Disabled
+	if !wasAdmin || isAdmin {
+		return nil
+	}
+	var n int64
+	err := tx.Model(&User{}).Where("role = ? AND disabled = ? AND id <> ?", RoleAdmin, false, after.ID).Count(&n).Error
+	if err != nil {
+		return fmt.Errorf("count admins: %w", err)
+	}
+	if n == 0 {
+		return problem.Conflict("this is the last enabled admin; make another admin first")
+	}
+	return nil
+}
+
+// BumpTokenVersion ends every session of user id (logout everywhere).
+func (s *Store) BumpTokenVersion(ctx context.Context, id int64) error {
+	err := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).
+		Updates(map[string]any{"token_version": gorm.Expr("token_version + 1"), "updated_at": s.now().UTC()}).Error
+	if err != nil {
+		return fmt.Errorf("bump token version of user %d: %w", id, err)
+	}
+	return nil
+}
+
+// RecordLogin sets the user's last login time.
+func (s *Store) RecordLogin(ctx context.Context, id int64) error {
+	err := s.db.WithContext(ctx).Model(&User{}).Where("id = ?", id).Update("last_login_at", s.now().UTC()).Error
+	if err != nil {
+		return fmt.Errorf("record login of user %d: %w", id, err)
+	}
+	return nil
+}

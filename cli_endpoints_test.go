@@ -1,0 +1,86 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/testdb"
+)
+
+// TestTenantAndEndpointCLI drives every tenants/endpoints action through
+// run, on each database, and checks secrets are shown once and never listed.
+func TestTenantAndEndpointCLI(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			cli := func(args ...string) (string, error) {
+				var out bytes.Buffer
+				err := run(context.Background(), append(args, "--database-url", target.URL, "--secret-key", testKey), &out)
+				return out.String(), err
+			}
+			must := func(args ...string) string {
+				t.Helper()
+				out, err := cli(args...)
+				if err != nil {
+					t.Fatalf("switchboard %s: %v", strings.Join(args, " "), err)
+				}
+				return out
+			}
+			id := strings.TrimSpace(must("tenants", "create", "--name", "Acme", "--source-id", "org_cli", "--notes", "pilot"))
+			if !regexp.MustCompile(`^\d+$`).MatchString(id) {
+				t.Fatalf("tenants create printed %q, want only the id", id)
+			}
+			if _, err := cli("endpoints", "add", "--tenant", id, "--url", "http://127.0.0.1:9/hook"); err == nil || !strings.Contains(err.Error(), "url") {
+				t.Fatalf("loopback endpoint without --allow-private-endpoints: err = %v", err)
+			}
+			tokenFile := filepath.Join(t.TempDir(), "token")
+			if err := os.WriteFile(tokenFile, []byte("tok-very-secret-123\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out := must("endpoints", "add", "--tenant", id, "--url", "https://93.184.215.14/hook", "--subscribe", "interview.scores",
+				"--auth-type", "bearer", "--auth-secret-file", tokenFile, "--header", "X-Customer=42", "--timeout", "5s", "--max-attempts", "4")
+			m := regexp.MustCompile(`endpoint (\d+) added\nsigning secret \(shown once, store it now\): (whsec_\S+)`).FindStringSubmatch(out)
+			if m == nil {
+				t.Fatalf("endpoints add printed %q", out)
+			}
+			epID, secret := m[1], m[2]
+			list := must("endpoints", "list", "--tenant", id)
+			if !strings.Contains(list, "interview.scores") || !strings.Contains(list, "bearer") || strings.Count(list, "set 20") != 2 ||
+				strings.Contains(list, "tok-very-secret") || strings.Contains(list, secret) {
+				t.Fatalf("endpoints list:\n%s", list)
+			}
+			rotated := must("endpoints", "rotate-secret", "--tenant", id, "--endpoint", epID, "--overlap", "1h")
+			if !strings.Contains(rotated, "whsec_") || strings.Contains(rotated, secret) {
+				t.Fatalf("rotate-secret printed %q", rotated)
+			}
+			must("endpoints", "update", "--tenant", id, "--endpoint", epID, "--enabled=false")
+			if list := must("endpoints", "list", "--tenant", id); !strings.Contains(list, "false") || !strings.Contains(list, "bearer") {
+				t.Fatalf("after update:\n%s", list)
+			}
+			must("tenants", "update", "--tenant", id, "--notes", "signed", "--inbound-secret-file", tokenFile)
+			must("tenants", "pause", "--tenant", id)
+			if show := must("tenants", "show", "--tenant", id); !strings.Contains(show, "paused") || !strings.Contains(show, "signed") ||
+				!regexp.MustCompile(`inbound_secret:\s+set`).MatchString(show) || strings.Contains(show, "tok-very-secret") {
+				t.Fatalf("tenants show:\n%s", show)
+			}
+			if list := must("tenants", "list", "--search", "acm", "--status", "paused"); !strings.Contains(list, "org_cli") {
+				t.Fatalf("tenants list --search:\n%s", list)
+			}
+			if list := must("tenants", "list", "--status", "active"); strings.Contains(list, "org_cli") {
+				t.Fatalf("tenants list --status active shows a paused tenant:\n%s", list)
+			}
+			if _, err := cli("tenants", "create", "--name", "Dup", "--source-id", "org_cli"); err == nil || !strings.Contains(err.Error(), "already exists") {
+				t.Fatalf("duplicate sourceId: err = %v", err)
+			}
+			must("endpoints", "remove", "--tenant", id, "--endpoint", epID)
+			must("tenants", "delete", "--tenant", id)
+			if _, err := cli("tenants", "show", "--tenant", id); err == nil || !strings.Contains(err.Error(), "not found") {
+				t.Fatalf("deleted tenant: err = %v", err)
+			}
+		})
+	}
+}

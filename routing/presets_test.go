@@ -1,0 +1,121 @@
+package routing
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+var update = flag.Bool("update", false, "rewrite routing/testdata/*.golden.json")
+
+// goldenCorrelation is the record the golden files render with.
+var goldenCorrelation = map[string]string{
+	"candidate_id": "gh-1001", "opportunity_id": "lever-opp-2002", "order_id": "kombo-order-3003",
+	"report_url": "https://vendor.example/reports/Boooply-AI-1234567890",
+}
+
+// goldenOf renders preset p on a sample as the golden file's text.
+func goldenOf(t *testing.T, p Preset, sample string) []byte {
+	t.Helper()
+	m, err := ParseMapping(p.Mapping)
+	if err != nil {
+		t.Fatalf("preset %s: %v", p.Name, err)
+	}
+	c, _ := Compile(m)
+	in := sampleInput(t, sample)
+	url := p.URL
+	if url == "" {
+		url = "https://receiver.example/boooply"
+	}
+	r, err := renderWith(context.Background(), c, url, in, goldenCorrelation, Rendered{})
+	var out bytes.Buffer
+	if err != nil {
+		b, _ := json.Marshal(map[string]string{"error": err.Error()})
+		out.Write(b)
+	} else {
+		out.WriteString(`{"url":` + tmplJSON(r.URL) + `,"body":`)
+		out.Write(r.Body)
+		out.WriteString("}")
+	}
+	var pretty bytes.Buffer
+	if err := json.Indent(&pretty, out.Bytes(), "", "  "); err != nil {
+		t.Fatalf("preset %s on %s: output is not JSON: %v\n%s", p.Name, sample, err, out.Bytes())
+	}
+	pretty.WriteByte('\n')
+	return pretty.Bytes()
+}
+
+// TestPresetGoldens: every preset × every sample matches its golden file
+// (go test ./routing -update rewrites them; review the diff).
+func TestPresetGoldens(t *testing.T) {
+	for _, p := range Presets() {
+		for _, s := range sampleNames {
+			t.Run(p.Name+"/"+s, func(t *testing.T) {
+				got := goldenOf(t, p, s)
+				file := filepath.Join("testdata", p.Name+"."+s+".golden.json")
+				if *update {
+					if err := os.WriteFile(file, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+					return
+				}
+				want, err := os.ReadFile(file)
+				if err != nil {
+					t.Fatalf("%v (run go test ./routing -update)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Fatalf("%s differs from the golden file:\n%s", file, got)
+				}
+			})
+		}
+	}
+}
+
+func TestPresetsAreEvaluationOnly(t *testing.T) {
+	names := map[string]bool{}
+	for _, p := range Presets() {
+		names[p.Name] = true
+		if p.Name == "passthrough" {
+			continue
+		}
+		if len(p.Subscriptions) != 1 || p.Subscriptions[0] != "interview.evaluation" {
+			t.Errorf("%s subscribes to %v, want only interview.evaluation", p.Name, p.Subscriptions)
+		}
+		if p.Description == "" || p.Title == "" {
+			t.Errorf("%s has no title or description", p.Name)
+		}
+		if err := CheckURLTemplate(p.URL); err != nil {
+			t.Errorf("%s URL: %v", p.Name, err)
+		}
+	}
+	for _, want := range []string{"passthrough", "flat-scorecard", "greenhouse-harvest-note", "lever-opportunity-note",
+		"ashby-completed-assessment", "kombo-assessment-result"} {
+		if !names[want] {
+			t.Errorf("preset %s is missing", want)
+		}
+	}
+}
+
+func TestPresetsWithoutCorrelationFailClearly(t *testing.T) {
+	for _, name := range []string{"greenhouse-harvest-note", "lever-opportunity-note", "ashby-completed-assessment", "kombo-assessment-result"} {
+		p, _ := FindPreset(name)
+		m, _ := ParseMapping(p.Mapping)
+		c, _ := Compile(m)
+		_, err := renderWith(context.Background(), c, p.URL, sampleInput(t, "evaluation"), nil, Rendered{})
+		if !IsCorrelationMissing(err) {
+			t.Errorf("%s without a correlation record: err = %v, want a correlation-missing error", name, err)
+		}
+	}
+	p, _ := FindPreset("passthrough")
+	m, _ := ParseMapping(p.Mapping)
+	c, _ := Compile(m)
+	in := sampleInput(t, "evaluation")
+	r, err := renderWith(context.Background(), c, "https://x.example/", in, nil, Rendered{})
+	if err != nil || !bytes.Equal(r.Body, in.Body) {
+		t.Fatalf("passthrough changed the body (err %v)", err)
+	}
+}

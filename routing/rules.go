@@ -1,0 +1,256 @@
+package routing
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// Roots a source path may start with besides the event's own top-level
+// keys (event, data): correlation.* (the tenant's correlation record for
+// the meetingCode) and meta.* (tenant_id, endpoint_id, event_type,
+// meeting_code, revision).
+const (
+	rootCorrelation = "correlation"
+	rootMeta        = "meta"
+)
+
+type compiledSet struct {
+	keepUnmapped bool
+	rules        []compiledRule
+}
+
+type compiledRule struct {
+	index    int
+	field    string // "rules[3]" for messages
+	target   path
+	from     path
+	value    any
+	hasValue bool
+	tmpl     []tmplPart
+	ops      []OpCall
+	required bool
+}
+
+// tmplPart is literal text or a placeholder.
+type tmplPart struct {
+	lit  string
+	path path
+}
+
+func compileRuleSet(prefix string, rs RuleSet, v *invalid) *compiledSet {
+	if len(rs.Rules) > maxRules {
+		v.add(prefix+"rules", "has %d rules; at most %d", len(rs.Rules), maxRules)
+		return nil
+	}
+	cs := &compiledSet{keepUnmapped: rs.KeepUnmapped}
+	for i, r := range rs.Rules {
+		field := fmt.Sprintf("%srules[%d]", prefix, i)
+		if cr, ok := compileRule(field, r, v); ok {
+			cr.index = i
+			cs.rules = append(cs.rules, cr)
+		}
+	}
+	return cs
+}
+
+func compileRule(field string, r Rule, v *invalid) (compiledRule, bool) {
+	before := len(v.details)
+	cr := compiledRule{field: field, ops: r.Ops, required: r.Required}
+	var err error
+	if cr.target, err = parsePath(r.Target, false); err != nil {
+		v.add(field+".target", "%s", err)
+	} else if cr.target[0].isIdx {
+		v.add(field+".target", "must start with a key")
+	}
+	sources := 0
+	if r.From != "" {
+		sources++
+		if cr.from, err = parsePath(r.From, true); err != nil {
+			v.add(field+".from", "%s", err)
+		}
+	}
+	if len(r.Value) > 0 {
+		sources++
+		cr.hasValue = true
+		if cr.value, err = decodeOrdered(r.Value); err != nil {
+			v.add(field+".value", "is not JSON: %s", err)
+		}
+	}
+	if r.Template != "" {
+		sources++
+		if cr.tmpl, err = parseTemplate(r.Template); err != nil {
+			v.add(field+".template", "%s", err)
+		}
+	}
+	if sources != 1 {
+		v.add(field, "needs exactly one of from, value or template (has %d)", sources)
+	}
+	for j, o := range r.Ops {
+		if err := checkOp(o.Op, o.Args); err != nil {
+			v.add(fmt.Sprintf("%s.ops[%d]", field, j), "%s", err)
+		}
+	}
+	return cr, len(v.details) == before
+}
+
+// parseTemplate splits "{{data.candidateName}} — {{data.recommendation}}".
+func parseTemplate(s string) ([]tmplPart, error) {
+	var out []tmplPart
+	for s != "" {
+		open := strings.Index(s, "{{")
+		if open < 0 {
+			out = append(out, tmplPart{lit: s})
+			break
+		}
+		if open > 0 {
+			out = append(out, tmplPart{lit: s[:open]})
+		}
+		end := strings.Index(s[open:], "}}")
+		if end < 0 {
+			return nil, fmt.Errorf("unclosed {{ at byte %d", open)
+		}
+		p, err := parsePath(strings.TrimSpace(s[open+2:open+end]), true)
+		if err != nil {
+			return nil, fmt.Errorf("placeholder {{%s}}: %w", s[open+2:open+end], err)
+		}
+		out = append(out, tmplPart{path: p})
+		s = s[open+end+2:]
+	}
+	return out, nil
+}
+
+// env is what one render reads: the event, its correlation record and meta.
+type env struct {
+	body        any // ordered
+	correlation *object
+	meta        *object
+	meetingCode string
+}
+
+// resolve evaluates a source path against env.
+func (e *env) resolve(p path) any {
+	switch p.root() {
+	case rootCorrelation:
+		if e.correlation == nil {
+			return missing
+		}
+		return lookup(e.correlation, p[1:])
+	case rootMeta:
+		return lookup(e.meta, p[1:])
+	}
+	return lookup(e.body, p)
+}
+
+func (e *env) render(parts []tmplPart) string {
+	var b strings.Builder
+	for _, p := range parts {
+		if p.path == nil {
+			b.WriteString(p.lit)
+		} else {
+			b.WriteString(text(e.resolve(p.path)))
+		}
+	}
+	return b.String()
+}
+
+// RuleError says which rule failed on an event and why.
+type RuleError struct {
+	Field  string `json:"field"` // rules[3], by_event.interview.evaluation.rules[0]
+	Target string `json:"target"`
+	Reason string `json:"reason"`
+}
+
+func (e *RuleError) Error() string {
+	return fmt.Sprintf("%s (target %s): %s", e.Field, e.Target, e.Reason)
+}
+
+// applySet runs a rule set; the result is an ordered object.
+func (cs *compiledSet) apply(e *env) (*object, error) {
+	root := newObject()
+	if cs.keepUnmapped {
+		if o, ok := cloneTree(e.body).(*object); ok {
+			root = o
+		}
+	}
+	b := newBuilder(root)
+	for _, r := range cs.rules {
+		v, err := r.eval(e)
+		if err != nil {
+			return nil, err
+		}
+		if v == missing {
+			continue
+		}
+		if err := b.assign(r.target, cloneTree(v)); err != nil {
+			return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: err.Error()}
+		}
+	}
+	unwrapTree(root)
+	return root, nil
+}
+
+func (r *compiledRule) eval(e *env) (any, error) {
+	var v any
+	switch {
+	case r.from != nil:
+		v = e.resolve(r.from)
+	case r.hasValue:
+		v = r.value
+	default:
+		v = e.render(r.tmpl)
+	}
+	for j, o := range r.ops {
+		var err error
+		if v, err = apply(o.Op, o.Args, v); err != nil {
+			return nil, &RuleError{Field: fmt.Sprintf("%s.ops[%d]", r.field, j), Target: r.target.String(), Reason: err.Error()}
+		}
+	}
+	if v == missing && r.required {
+		if r.from != nil && r.from.root() == rootCorrelation {
+			return nil, &CorrelationMissingError{Key: r.from[1:].String(), MeetingCode: e.meetingCode}
+		}
+		return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: "required value " + r.source() + " is missing"}
+	}
+	return v, nil
+}
+
+// metaObject builds the meta.* root.
+func metaObject(in RenderInput) *object {
+	m := newObject()
+	m.set("tenant_id", json.Number(fmt.Sprint(in.TenantID)))
+	m.set("endpoint_id", json.Number(fmt.Sprint(in.EndpointID)))
+	m.set("event_type", in.EventType)
+	m.set("meeting_code", in.MeetingCode)
+	m.set("revision", json.Number(fmt.Sprint(in.Revision)))
+	return m
+}
+
+// usesCorrelation reports whether any rule reads correlation.*.
+func (cs *compiledSet) usesCorrelation() bool {
+	if cs == nil {
+		return false
+	}
+	for _, r := range cs.rules {
+		if r.from.root() == rootCorrelation {
+			return true
+		}
+		for _, p := range r.tmpl {
+			if p.path.root() == rootCorrelation {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// source names the rule's source for messages.
+func (r *compiledRule) source() string {
+	switch {
+	case r.from != nil:
+		return r.from.String()
+	case r.hasValue:
+		return "(constant)"
+	}
+	return "(template)"
+}

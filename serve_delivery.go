@@ -1,0 +1,55 @@
+package main
+
+import (
+	"log/slog"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/adaptor"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+	"github.com/riverqueue/river"
+
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/webhooks"
+)
+
+// newMetricsRegistry is the process's Prometheus registry: Go runtime,
+// process, and the delivery engine's database-backed gauges.
+func newMetricsRegistry(db *database.DB) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		webhooks.NewStateCollector(db.Gorm))
+	return reg
+}
+
+// mountMetrics serves /metrics in Prometheus' text format. It carries no
+// tenant data (counts only); restrict it at the network edge if needed.
+func mountMetrics(app *fiber.App, reg *prometheus.Registry) {
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+}
+
+// addRetention registers the payload retention worker and returns its
+// hourly periodic job (none when retention is off).
+func addRetention(workers *river.Workers, db *database.DB, cfg Config, log *slog.Logger) []*river.PeriodicJob {
+	days := cfg.Delivery.RetentionDays
+	river.AddWorker(workers, webhooks.NewRetentionWorker(db.Gorm, time.Duration(days)*24*time.Hour, log))
+	if days == 0 {
+		return nil
+	}
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return webhooks.RetentionArgs{}, &river.InsertOpts{Queue: webhooks.QueueDeliveries}
+		},
+		&river.PeriodicJobOpts{RunOnStart: true})}
+}
+
+// rescueStuckAfter is when River hands a running job of a dead process to
+// another: after the longest possible attempt plus a margin, unless set.
+func rescueStuckAfter(cfg Config) time.Duration {
+	if cfg.Delivery.RescueStuckAfter > 0 {
+		return cfg.Delivery.RescueStuckAfter
+	}
+	return max(cfg.DeliveryTimeout, time.Minute) + time.Minute
+}

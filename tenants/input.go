@@ -1,0 +1,52 @@
+package tenants
+
+// EndpointInput is what a caller sends to add or change an endpoint. Nil
+// fields mean "the default" on add and "leave as is" on update. Secrets
+// arrive in plaintext here and are sealed before they are stored; an empty
+// AuthSecret or ClientKeyPEM clears the stored one.
+type EndpointInput struct {
+	URL                *string            `json:"url"`
+	Description        *string            `json:"description"`
+	Enabled            *bool              `json:"enabled"`
+	Subscriptions      *[]string          `json:"subscriptions"`
+	AuthType           *AuthType          `json:"auth_type"`
+	AuthHeaderName     *string            `json:"auth_header_name"`
+	AuthSecret         *string            `json:"auth_secret"`
+	Headers            *map[string]string `json:"headers"`
+	TimeoutMS          *int               `json:"timeout_ms"`
+	MaxAttempts        *int               `json:"max_attempts"`
+	MaxAgeSeconds      *int               `json:"max_age_seconds"`
+	RetryClientErrors  *bool              `json:"retry_client_errors"`
+	SkipRevisions      *bool              `json:"skip_revisions"`
+	MaxConcurrency     *int               `json:"max_concurrency"`
+	RateLimitPerSecond *float64           `json:"rate_limit_per_second"`
+	Ordered            *bool              `json:"ordered"`
+	ClientCertPEM      *string            `json:"client_cert_pem"`
+	ClientKeyPEM       *string            `json:"client_key_pem"`
+}
+
+// apply copies the set non-secret fields onto e.
+func (in EndpointInput) apply(e *Endpoint) {
+	set(&e.URL, in.URL)
+	set(&e.Description, in.Description)
+	set(&e.Enabled, in.Enabled)
+	set(&e.Subscriptions, in.Subscriptions)
+	set(&e.AuthType, in.AuthType)
+	set(&e.AuthHeaderName, in.AuthHeaderName)
+	set(&e.Headers, in.Headers)
+	set(&e.TimeoutMS, in.TimeoutMS)
+	set(&e.MaxAttempts, in.MaxAttempts)
+	set(&e.MaxAgeSeconds, in.MaxAgeSeconds)
+	set(&e.RetryClientErrors, in.RetryClientErrors)
+	set(&e.SkipRevisions, in.SkipRevisions)
+	set(&e.MaxConcurrency, in.MaxConcurrency)
+	set(&e.RateLimitPerSecond, in.RateLimitPerSecond)
+	set(&e.Ordered, in.Ordered)
+	set(&e.ClientCertPEM, in.ClientCertPEM)
+}
+
+func set[T any](dst *T, src *T) {
+	if src != nil {
+		*dst = *src
+	}
+}

@@ -1,0 +1,176 @@
+package tenants
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/secrets"
+)
+
+// prepare applies in to e and validates the result, secrets included, before anything is written.
+func (ed *Editor) prepare(ctx context.Context, e *Endpoint, in EndpointInput) error {
+	in.apply(e)
+	if err := e.Validate(ctx, ed.urls); err != nil {
+		return err
+	}
+	if err := e.ValidateSubscriptions(ed.eventTypes); err != nil {
+		return err
+	}
+	if err := ed.checkAuthSecret(e, in.AuthSecret); err != nil {
+		return err
+	}
+	return ed.checkClientKey(e, in.ClientKeyPEM)
+}
+
+func (ed *Editor) checkAuthSecret(e *Endpoint, secret *string) error {
+	if e.AuthType == AuthNone {
+		return nil
+	}
+	if secret == nil {
+		if e.AuthSecretSealed == "" {
+			return problem.Invalid("auth_secret", "is required for auth type "+string(e.AuthType))
+		}
+		return nil
+	}
+	s := *secret
+	switch {
+	case strings.TrimSpace(s) == "":
+		return problem.Invalid("auth_secret", "is required for auth type "+string(e.AuthType))
+	case strings.ContainsAny(s, "\r\n\x00") || len(s) > 4096:
+		return problem.Invalid("auth_secret", "must be one line of at most 4096 bytes")
+	case e.AuthType == AuthBasic && !strings.Contains(s, ":"):
+		return problem.Invalid("auth_secret", `must be "user:password" for basic auth`)
+	}
+	return nil
+}
+
+func (ed *Editor) checkClientKey(e *Endpoint, key *string) error {
+	switch {
+	case key != nil && *key != "":
+		return checkClientKey(e.ClientCertPEM, *key)
+	case key == nil && e.ClientKeySealed != "" && e.ClientCertPEM != "" && ed.ring != nil:
+		// The certificate may have changed: it must still match the stored key.
+		plain, err := ed.ring.Open(e.ClientKeySealed, sealContext(e.ID, "client_key"))
+		if err != nil {
+			return problem.Invalid("client_key_pem", "the stored key can't be read; send it again")
+		}
+		return checkClientKey(e.ClientCertPEM, string(plain))
+	}
+	return nil
+}
+
+// sealInputs seals the plaintext secrets of in onto e (whose ID is known).
+func (ed *Editor) sealInputs(e *Endpoint, in EndpointInput, now time.Time) error {
+	switch {
+	case e.AuthType == AuthNone:
+		e.AuthSecretSealed, e.AuthSecretSetAt = "", nil
+	case in.AuthSecret != nil:
+		if ed.ring == nil {
+			return errNoKey("auth_secret")
+		}
+		sealed, err := ed.ring.Seal([]byte(*in.AuthSecret), sealContext(e.ID, "auth"))
+		if err != nil {
+			return err
+		}
+		e.AuthSecretSealed, e.AuthSecretSetAt = sealed, &now
+	}
+	switch {
+	case e.ClientCertPEM == "" || (in.ClientKeyPEM != nil && *in.ClientKeyPEM == ""):
+		e.ClientKeySealed, e.ClientKeySetAt = "", nil
+	case in.ClientKeyPEM != nil:
+		if ed.ring == nil {
+			return errNoKey("client_key_pem")
+		}
+		sealed, err := ed.ring.Seal([]byte(*in.ClientKeyPEM), sealContext(e.ID, "client_key"))
+		if err != nil {
+			return err
+		}
+		e.ClientKeySealed, e.ClientKeySetAt = sealed, &now
+	}
+	return nil
+}
+
+// newSigningSecret generates a Standard Webhooks secret, seals it onto e and
+// returns the plaintext. Without a keyring (a CLI run without the operator
+// key) the endpoint gets none; endpoints rotate-secret adds one later.
+func (ed *Editor) newSigningSecret(e *Endpoint, now time.Time) (string, error) {
+	if ed.ring == nil {
+		return "", nil
+	}
+	secret, err := secrets.NewToken("whsec_", 32)
+	if err != nil {
+		return "", err
+	}
+	sealed, err := ed.ring.Seal([]byte(secret), sealContext(e.ID, "signing"))
+	if err != nil {
+		return "", err
+	}
+	e.SigningSecretSealed, e.SigningSecretSetAt = sealed, &now
+	return secret, nil
+}
+
+// keepPrevious moves the current signing secret to the previous slot
+// (re-sealed under the signing_prev context) until expires.
+func (ed *Editor) keepPrevious(e *Endpoint, expires time.Time) error {
+	if e.SigningSecretSealed == "" {
+		e.PreviousSigningSecretSealed, e.PreviousSigningExpiresAt = "", nil
+		return nil
+	}
+	if ed.ring == nil {
+		return errNoKey("signing_secret")
+	}
+	plain, err := ed.ring.Open(e.SigningSecretSealed, sealContext(e.ID, "signing"))
+	if err != nil {
+		return err
+	}
+	sealed, err := ed.ring.Seal(plain, sealContext(e.ID, "signing_prev"))
+	if err != nil {
+		return err
+	}
+	e.PreviousSigningSecretSealed, e.PreviousSigningExpiresAt = sealed, &expires
+	return nil
+}
+
+// errNoKey refuses to store a secret when the operator key was not given.
+func errNoKey(field string) error {
+	return problem.Invalid(field, "storing a secret needs the operator key (SWITCHBOARD_SECRET_KEY)")
+}
+
+// UpdateTenant applies u to tenant id like Store.UpdateTenant, and seals
+// its secrets (contexts "tenant:<id>:inbound" and "tenant:<id>:boooply").
+func (ed *Editor) UpdateTenant(ctx context.Context, id int64, u TenantUpdate) (*Tenant, error) {
+	if ed.ring == nil {
+		return ed.Store.UpdateTenant(ctx, id, u)
+	}
+	return ed.updateTenant(ctx, id, u, ed.sealTenant)
+}
+
+func (ed *Editor) sealTenant(t *Tenant, u TenantUpdate) error {
+	for _, f := range []struct {
+		in    *string
+		dst   *string
+		field string
+		what  string
+	}{
+		{u.InboundSecret, &t.InboundSecretSealed, "inbound_secret", "inbound"},
+		{u.BoooplyAPIKey, &t.BoooplyAPIKeySealed, "boooply_api_key", "boooply"},
+	} {
+		switch {
+		case f.in == nil:
+		case *f.in == "":
+			*f.dst = ""
+		case len(*f.in) > 4096 || strings.ContainsAny(*f.in, "\r\n\x00"):
+			return problem.Invalid(f.field, "must be one line of at most 4096 bytes")
+		default:
+			sealed, err := ed.ring.Seal([]byte(*f.in), fmt.Sprintf("tenant:%d:%s", t.ID, f.what))
+			if err != nil {
+				return err
+			}
+			*f.dst = sealed
+		}
+	}
+	return nil
+}

@@ -1,0 +1,90 @@
+package tenants
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// UnroutedGroup summarizes the events held for one sourceId (nil: events
+// without one) because no tenant owned them when they arrived.
+type UnroutedGroup struct {
+	SourceID  *string   `json:"source_id"`
+	Count     int64     `json:"count"`
+	FirstSeen time.Time `json:"first_seen"`
+	LastSeen  time.Time `json:"last_seen"`
+	// TenantID is the tenant that owns this sourceId now, if one was created
+	// since: its held events can be delivered (DeliverHeld).
+	TenantID *int64 `json:"tenant_id"`
+}
+
+// ListUnrouted groups the unrouted events by sourceId, most recently seen
+// first (at most limit groups; 100 when 0).
+func (s *Store) ListUnrouted(ctx context.Context, limit int) ([]UnroutedGroup, error) {
+	if limit <= 0 || limit > MaxPageSize {
+		limit = 100
+	}
+	var rows []struct {
+		SourceID *string
+		Count    int64
+		FirstID  int64
+		LastID   int64
+	}
+	// Ids, not timestamps, are aggregated: MIN/MAX of a SQLite DATETIME
+	// comes back as text, and ids grow with arrival anyway.
+	err := s.db.WithContext(ctx).Table("events").
+		Select("source_id, COUNT(*) AS count, MIN(id) AS first_id, MAX(id) AS last_id").
+		Where("tenant_id IS NULL").Group("source_id").Order("last_id DESC").Limit(limit).Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("group unrouted events: %w", err)
+	}
+	ids, sources := make([]int64, 0, 2*len(rows)), []string{}
+	for _, r := range rows {
+		ids = append(ids, r.FirstID, r.LastID)
+		if r.SourceID != nil {
+			sources = append(sources, *r.SourceID)
+		}
+	}
+	seen, owners, err := s.unroutedDetails(ctx, ids, sources)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]UnroutedGroup, len(rows))
+	for i, r := range rows {
+		out[i] = UnroutedGroup{SourceID: r.SourceID, Count: r.Count, FirstSeen: seen[r.FirstID], LastSeen: seen[r.LastID]}
+		if r.SourceID != nil {
+			if id, ok := owners[*r.SourceID]; ok {
+				out[i].TenantID = &id
+			}
+		}
+	}
+	return out, nil
+}
+
+// unroutedDetails returns the arrival time of each event id and the tenant id owning each sourceId.
+func (s *Store) unroutedDetails(ctx context.Context, ids []int64, sources []string) (map[int64]time.Time, map[string]int64, error) {
+	seen, owners := map[int64]time.Time{}, map[string]int64{}
+	if len(ids) == 0 {
+		return seen, owners, nil
+	}
+	var evs []struct {
+		ID         int64
+		ReceivedAt time.Time
+	}
+	if err := s.db.WithContext(ctx).Table("events").Select("id, received_at").Where("id IN ?", ids).Find(&evs).Error; err != nil {
+		return nil, nil, fmt.Errorf("unrouted event times: %w", err)
+	}
+	for _, e := range evs {
+		seen[e.ID] = e.ReceivedAt
+	}
+	if len(sources) > 0 {
+		var ts []Tenant
+		if err := s.db.WithContext(ctx).Select("id, source_id").Where("source_id IN ?", sources).Find(&ts).Error; err != nil {
+			return nil, nil, fmt.Errorf("owners of unrouted sources: %w", err)
+		}
+		for _, t := range ts {
+			owners[t.SourceID] = t.ID
+		}
+	}
+	return seen, owners, nil
+}

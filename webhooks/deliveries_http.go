@@ -1,0 +1,231 @@
+package webhooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/problem"
+)
+
+// DeliveriesHandler serves the deliveries JSON API.
+type DeliveriesHandler struct {
+	store *Store
+	svc   *Service
+}
+
+// NewDeliveriesHandler returns the deliveries API handler.
+func NewDeliveriesHandler(store *Store, svc *Service) *DeliveriesHandler {
+	return &DeliveriesHandler{store: store, svc: svc}
+}
+
+// DeliveryRoutes mounts the deliveries API on r (the /api/v1 group).
+// Reads need auth.PermRead and see only the caller's tenants; retry,
+// replay and test sends need auth.PermRetry; re-enabling an endpoint needs
+// auth.PermEditConfig.
+func DeliveryRoutes(r fiber.Router, h *DeliveriesHandler) {
+	r.Get("/deliveries", h.handleDeliveryIndex)
+	r.Post("/deliveries/bulk-retry", h.handleDeliveryBulkRetry)
+	r.Post("/deliveries/test", h.handleDeliveryTest)
+	r.Get("/deliveries/:id", h.handleDeliveryShow)
+	r.Post("/deliveries/:id/retry", h.handleDeliveryRetry)
+	r.Post("/events/:id/replay", h.handleEventReplay)
+	r.Post("/endpoints/:id/enable", h.handleEndpointEnable)
+}
+
+func (h *DeliveriesHandler) handleDeliveryIndex(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRead); err != nil {
+		return err
+	}
+	f, err := ParseDeliveryFilter(c.Query)
+	if err != nil {
+		return err
+	}
+	f.Scope = auth.Scope(c)
+	rows, next, err := h.store.ListDeliveryRows(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	items := make([]fiber.Map, len(rows))
+	for i, r := range rows {
+		items[i] = deliveryJSON(r)
+	}
+	return c.JSON(fiber.Map{"items": items, "next_cursor": next})
+}
+
+func (h *DeliveriesHandler) handleDeliveryShow(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRead); err != nil {
+		return err
+	}
+	id, err := idParam(c, "id", "delivery")
+	if err != nil {
+		return err
+	}
+	d, err := h.store.FindDelivery(c.UserContext(), auth.Scope(c), id)
+	if err != nil {
+		return err
+	}
+	out := deliveryJSON(d.DeliveryRow)
+	out["body"] = bodyJSON(d.Body)
+	atts := make([]fiber.Map, len(d.Attempts))
+	for i, a := range d.Attempts {
+		atts[i] = fiber.Map{"number": a.Number, "started_at": a.StartedAt, "duration_ms": a.DurationMS, "status_code": a.StatusCode,
+			"error_class": a.ErrorClass, "error": a.Error, "request_headers": a.RequestHeaders,
+			"response_headers": a.ResponseHeaders, "response_body": a.ResponseBody}
+	}
+	out["attempts"] = atts
+	return c.JSON(out)
+}
+
+func (h *DeliveriesHandler) handleDeliveryRetry(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRetry); err != nil {
+		return err
+	}
+	id, err := idParam(c, "id", "delivery")
+	if err != nil {
+		return err
+	}
+	if err := h.svc.RetryDelivery(c.UserContext(), auth.Scope(c), id); err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"delivery_id": id, "status": DeliveryPending})
+}
+
+func (h *DeliveriesHandler) handleDeliveryBulkRetry(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRetry); err != nil {
+		return err
+	}
+	var in struct {
+		TenantID   int64     `json:"tenant_id"`
+		EndpointID int64     `json:"endpoint_id"`
+		Since      time.Time `json:"since"`
+		Until      time.Time `json:"until"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	if in.TenantID == 0 && in.EndpointID == 0 {
+		return problem.Invalid("tenant_id", "name a tenant_id or an endpoint_id")
+	}
+	n, err := h.svc.BulkRetry(c.UserContext(), DeliveryFilter{Scope: auth.Scope(c), TenantID: in.TenantID,
+		EndpointID: in.EndpointID, Since: in.Since, Until: in.Until})
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"retried": n})
+}
+
+func (h *DeliveriesHandler) handleEventReplay(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRetry); err != nil {
+		return err
+	}
+	id, err := idParam(c, "id", "event")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		EndpointID int64 `json:"endpoint_id"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	if in.EndpointID <= 0 {
+		return problem.Invalid("endpoint_id", "is required")
+	}
+	did, err := h.svc.Replay(c.UserContext(), auth.Scope(c), id, in.EndpointID)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"delivery_id": did})
+}
+
+func (h *DeliveriesHandler) handleDeliveryTest(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRetry); err != nil {
+		return err
+	}
+	var in struct {
+		TenantID   int64  `json:"tenant_id"`
+		EndpointID int64  `json:"endpoint_id"`
+		EventType  string `json:"event_type"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	if in.TenantID <= 0 || in.EndpointID <= 0 {
+		return problem.Invalid("endpoint_id", "tenant_id and endpoint_id are required")
+	}
+	if in.EventType == "" {
+		in.EventType = "interview.evaluation"
+	}
+	did, err := h.svc.SendTest(c.UserContext(), auth.Scope(c), in.TenantID, in.EndpointID, in.EventType)
+	if err != nil {
+		return err
+	}
+	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"delivery_id": did})
+}
+
+func (h *DeliveriesHandler) handleEndpointEnable(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
+		return err
+	}
+	id, err := idParam(c, "id", "endpoint")
+	if err != nil {
+		return err
+	}
+	var in struct {
+		Redeliver bool `json:"redeliver"`
+	}
+	if err := decodeBody(c, &in); err != nil {
+		return err
+	}
+	if in.Redeliver {
+		if _, err := auth.Require(c, auth.PermRetry); err != nil {
+			return err
+		}
+	}
+	n, err := h.svc.EnableEndpoint(c.UserContext(), auth.Scope(c), id, in.Redeliver)
+	if err != nil {
+		return err
+	}
+	return c.JSON(fiber.Map{"endpoint_id": id, "enabled": true, "redelivered": n})
+}
+
+func idParam(c *fiber.Ctx, name, what string) (int64, error) {
+	id, err := strconv.ParseInt(c.Params(name), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, problem.NotFound(what)
+	}
+	return id, nil
+}
+
+// decodeBody reads a JSON body; an empty body leaves v as it is.
+func decodeBody(c *fiber.Ctx, v any) error {
+	body := bytes.TrimSpace(c.Body())
+	if len(body) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(body, v); err != nil {
+		return problem.BadRequest("body", "is not valid JSON for this request: "+err.Error())
+	}
+	return nil
+}
+
+// bodyJSON embeds a JSON body as JSON and anything else as a string.
+func bodyJSON(b []byte) any {
+	if len(b) > 0 && json.Valid(b) {
+		return json.RawMessage(b)
+	}
+	return string(b)
+}
+
+func deliveryJSON(r DeliveryRow) fiber.Map {
+	return fiber.Map{"id": r.ID, "event_id": r.EventID, "tenant_id": r.TenantID, "endpoint_id": r.EndpointID,
+		"endpoint_url": r.EndpointURL, "event_type": r.EventType, "meeting_code": r.MeetingCode, "revision": r.Revision,
+		"status": r.Status, "attempts": r.Attempts, "last_status_code": r.LastStatusCode, "last_error": r.LastError,
+		"created_at": r.CreatedAt, "updated_at": r.UpdatedAt, "delivered_at": r.DeliveredAt,
+		"mapping_version_id": r.MappingVersionID, "payload_purged_at": r.PayloadPurgedAt}
+}

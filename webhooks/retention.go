@@ -1,0 +1,76 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"gorm.io/gorm"
+)
+
+// RetentionArgs is the periodic River job that purges old payloads.
+type RetentionArgs struct{}
+
+// Kind implements river.JobArgs.
+func (RetentionArgs) Kind() string { return "retention" }
+
+// RetentionWorker purges payload bodies older than its period: the event's
+// raw body, the mapped body kept per delivery and the response bodies of
+// attempts. Metadata (who, when, status, headers) is kept. River's own
+// finished jobs are cleaned by River (its retention periods, set in main).
+type RetentionWorker struct {
+	river.WorkerDefaults[RetentionArgs]
+	db     *gorm.DB
+	period time.Duration
+	log    *slog.Logger
+	now    func() time.Time
+}
+
+// NewRetentionWorker returns the worker; period <= 0 keeps payloads forever.
+func NewRetentionWorker(db *gorm.DB, period time.Duration, log *slog.Logger) *RetentionWorker {
+	return &RetentionWorker{db: db, period: period, log: log, now: time.Now}
+}
+
+// Work purges once.
+func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs]) error {
+	n, err := PurgePayloads(ctx, w.db, w.now().UTC().Add(-w.period), w.now().UTC())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.log.Info("Purged old payloads.", "events", n)
+	}
+	return nil
+}
+
+// PurgePayloads empties the bodies of events received before cutoff whose
+// deliveries are all settled, with their deliveries' mapped bodies and
+// attempts' response bodies, and returns how many events it purged. Events
+// still pending delivery keep their body.
+func PurgePayloads(ctx context.Context, db *gorm.DB, cutoff, now time.Time) (int64, error) {
+	var n int64
+	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		old := tx.Model(&Event{}).Select("id").Where("received_at < ? AND body <> ?", cutoff, []byte{}).
+			Where("NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.status = ?)", DeliveryPending)
+		var ids []int64
+		if err := old.Limit(5000).Pluck("id", &ids).Error; err != nil {
+			return fmt.Errorf("find old events: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		n = int64(len(ids))
+		if err := tx.Model(&Event{}).Where("id IN ?", ids).Update("body", []byte{}).Error; err != nil {
+			return fmt.Errorf("purge event bodies: %w", err)
+		}
+		if err := tx.Model(&Delivery{}).Where("event_id IN ?", ids).
+			Updates(map[string]any{"mapped_body": nil, "payload_purged_at": now}).Error; err != nil {
+			return fmt.Errorf("purge mapped bodies: %w", err)
+		}
+		return tx.Model(&Attempt{}).Where("delivery_id IN (SELECT id FROM deliveries WHERE event_id IN ?)", ids).
+			Update("response_body", "").Error
+	})
+	return n, err
+}

@@ -1,0 +1,237 @@
+package webhooks
+
+import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/base64"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/egress"
+	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/secrets"
+	"github.com/switchboard-gw/switchboard/tenants"
+)
+
+// redacted replaces secret header values in attempt records.
+const redacted = "[redacted]"
+
+// keptResponseHeaders are the answer headers an attempt record keeps.
+var keptResponseHeaders = []string{"Content-Type", "Content-Length", "Retry-After", "Location", "Date", "Server", "X-Request-Id"}
+
+// sendResult is what came back from one HTTP try.
+type sendResult struct {
+	started    time.Time
+	duration   time.Duration
+	status     int
+	body       string
+	reqHeaders map[string]string
+	respHeader http.Header
+	class      string
+	err        error
+}
+
+// clients hands out the HTTP client of an endpoint: the shared, guarded one,
+// or for mutual TLS one with the endpoint's certificate, cached per
+// endpoint and configuration version (updated_at).
+type clients struct {
+	guard   *egress.Guard
+	keyring *secrets.Keyring
+	shared  *http.Client
+	roots   *x509.CertPool // nil: the system's
+	mu      sync.Mutex
+	mtls    map[string]*http.Client
+}
+
+func newClients(guard *egress.Guard, keyring *secrets.Keyring, roots *x509.CertPool) *clients {
+	shared := guard.Client(0)
+	if roots != nil {
+		shared.Transport.(*http.Transport).TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
+	}
+	return &clients{guard: guard, keyring: keyring, shared: shared, roots: roots, mtls: map[string]*http.Client{}}
+}
+
+func (c *clients) forEndpoint(ep *tenants.Endpoint) (*http.Client, error) {
+	if ep.ClientCertPEM == "" {
+		return c.shared, nil
+	}
+	key := fmt.Sprintf("%d@%d", ep.ID, ep.UpdatedAt.UnixNano())
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if cl := c.mtls[key]; cl != nil {
+		return cl, nil
+	}
+	keyPEM, err := c.keyring.Open(ep.ClientKeySealed, fmt.Sprintf("endpoint:%d:client_key", ep.ID))
+	if err != nil {
+		return nil, fmt.Errorf("open client key: %w", err)
+	}
+	cert, err := tls.X509KeyPair([]byte(ep.ClientCertPEM), keyPEM)
+	if err != nil {
+		return nil, fmt.Errorf("client certificate: %w", err)
+	}
+	tr := c.shared.Transport.(*http.Transport).Clone()
+	tr.TLSClientConfig = &tls.Config{Certificates: []tls.Certificate{cert}, RootCAs: c.roots, MinVersion: tls.VersionTLS12}
+	for k := range c.mtls { // drop older versions of this endpoint's client
+		if strings.HasPrefix(k, strconv.FormatInt(ep.ID, 10)+"@") {
+			delete(c.mtls, k)
+		}
+	}
+	cl := &http.Client{Transport: tr, CheckRedirect: c.shared.CheckRedirect}
+	c.mtls[key] = cl
+	return cl, nil
+}
+
+// buildRequest makes the outgoing request: body, Switchboard's headers,
+// Standard Webhooks signing, the endpoint's auth and static headers. It
+// returns the headers to record, secrets redacted.
+func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Rendered, now time.Time) (*http.Request, map[string]string, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, payload.URL, bytes.NewReader(payload.Body))
+	if err != nil {
+		return nil, nil, err
+	}
+	ep := &t.endpoint
+	h := req.Header
+	for k, v := range ep.Headers {
+		h.Set(k, v)
+	}
+	h.Set("Content-Type", "application/json")
+	h.Set("User-Agent", w.userAgent)
+	h.Set("X-Switchboard-Event", t.event.EventType)
+	h.Set("X-Switchboard-Tenant", strconv.FormatInt(t.delivery.TenantID, 10))
+	h.Set("X-Switchboard-Revision", strconv.Itoa(t.event.Revision))
+	h.Set("X-Boooply-Meeting-Id", t.event.MeetingCode)
+	msgID := "dlv_" + strconv.FormatInt(t.delivery.ID, 10) // stable across retries of one delivery
+	ts := now.Unix()
+	h.Set("webhook-id", msgID)
+	h.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
+	keys, err := w.signingKeys(ep, now)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(keys) > 0 {
+		h.Set("webhook-signature", SignatureHeader(keys, msgID, ts, payload.Body))
+	}
+	secretHeader, err := w.setAuth(req, ep)
+	if err != nil {
+		return nil, nil, err
+	}
+	rec := make(map[string]string, len(h))
+	for k := range h {
+		rec[k] = h.Get(k)
+	}
+	if secretHeader != "" {
+		rec[http.CanonicalHeaderKey(secretHeader)] = redacted
+	}
+	return req, rec, nil
+}
+
+// signingKeys unseals the endpoint's current signing secret and, while a
+// rotation is in progress, the previous one.
+func (w *Worker) signingKeys(ep *tenants.Endpoint, now time.Time) ([][]byte, error) {
+	var keys [][]byte
+	add := func(sealed, field string) error {
+		plain, err := w.keyring.Open(sealed, fmt.Sprintf("endpoint:%d:%s", ep.ID, field))
+		if err != nil {
+			return fmt.Errorf("open %s secret: %w", field, err)
+		}
+		k, err := DecodeSigningSecret(string(plain))
+		if err != nil {
+			return err
+		}
+		keys = append(keys, k)
+		return nil
+	}
+	if ep.SigningSecretSealed != "" {
+		if err := add(ep.SigningSecretSealed, "signing"); err != nil {
+			return nil, err
+		}
+	}
+	if ep.PreviousSigningSecretSealed != "" && (ep.PreviousSigningExpiresAt == nil || now.Before(*ep.PreviousSigningExpiresAt)) {
+		if err := add(ep.PreviousSigningSecretSealed, "signing_prev"); err != nil {
+			return nil, err
+		}
+	}
+	return keys, nil
+}
+
+// setAuth adds the endpoint's own authentication and returns the name of
+// the header that carries the secret.
+func (w *Worker) setAuth(req *http.Request, ep *tenants.Endpoint) (string, error) {
+	if ep.AuthType == "" || ep.AuthType == tenants.AuthNone {
+		return "", nil
+	}
+	secret, err := w.keyring.Open(ep.AuthSecretSealed, fmt.Sprintf("endpoint:%d:auth", ep.ID))
+	if err != nil {
+		return "", fmt.Errorf("open auth secret: %w", err)
+	}
+	switch ep.AuthType {
+	case tenants.AuthBearer:
+		req.Header.Set("Authorization", "Bearer "+string(secret))
+		return "Authorization", nil
+	case tenants.AuthBasic:
+		req.Header.Set("Authorization", "Basic "+base64.StdEncoding.EncodeToString(secret))
+		return "Authorization", nil
+	case tenants.AuthHeader:
+		if ep.AuthHeaderName == "" {
+			return "", fmt.Errorf("auth type header without a header name")
+		}
+		req.Header.Set(ep.AuthHeaderName, string(secret))
+		return ep.AuthHeaderName, nil
+	}
+	return "", fmt.Errorf("unknown auth type %q", ep.AuthType)
+}
+
+// send makes one HTTP try within the endpoint's timeout.
+func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) sendResult {
+	timeout := w.timeout
+	if ms := t.endpoint.TimeoutMS; ms > 0 {
+		timeout = min(time.Duration(ms)*time.Millisecond, maxEndpointTimeout)
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	res := sendResult{started: w.now().UTC()}
+	req, hdrs, err := w.buildRequest(ctx, t, payload, res.started)
+	if err != nil {
+		res.class, res.err = "config", err
+		return res
+	}
+	res.reqHeaders = hdrs
+	client, err := w.clients.forEndpoint(&t.endpoint)
+	if err != nil {
+		res.class, res.err = "config", err
+		return res
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		res.duration = time.Since(res.started)
+		res.class, res.err = errorClass(err), err
+		return res
+	}
+	defer resp.Body.Close()
+	b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
+	res.duration = time.Since(res.started)
+	res.status, res.body, res.respHeader = resp.StatusCode, string(b), resp.Header
+	if rerr != nil && resp.StatusCode/100 != 2 {
+		res.class, res.err = errorClass(rerr), rerr
+	} else if resp.StatusCode/100 != 2 {
+		res.class, res.err = "http-status", fmt.Errorf("endpoint answered %d", resp.StatusCode)
+	}
+	return res
+}
+
+func keptHeaders(h http.Header) map[string]string {
+	out := map[string]string{}
+	for _, k := range keptResponseHeaders {
+		if v := h.Get(k); v != "" {
+			out[k] = v
+		}
+	}
+	return out
+}
