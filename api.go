@@ -28,6 +28,9 @@ type apiDeps struct {
 	held  tenants.HeldEvents
 	svc   *webhooks.Service
 	gate  *auth.Service
+
+	sources    *webhooks.SourcesHandler
+	recordings *webhooks.RecordingHandler
 }
 
 // mountAPI mounts every package's /api/v1 routes on api, which is already
@@ -37,6 +40,8 @@ func mountAPI(api fiber.Router, d apiDeps) {
 	tenants.Routes(api, tenants.NewHandler(newEditor(d.db, d.ring, d.guard, d.cache), d.held))
 	webhooks.DeliveryRoutes(api, webhooks.NewDeliveriesHandler(webhooks.NewStore(d.db.Gorm), d.svc))
 	routing.Routes(api, routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm)))
+	webhooks.SourcesRoutes(api, d.sources)
+	webhooks.RecordingAdminRoutes(api, d.recordings)
 }
 
 // newEditor builds the tenants editor; cache (may be nil) refreshes at once after each write.

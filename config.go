@@ -42,6 +42,13 @@ type Config struct {
 	PreviousSecretKeys []string // old SWITCHBOARD_SECRET_KEY values still accepted after a rotation
 	TrustedProxies     []string // addresses/CIDRs of reverse proxies whose ProxyHeader names the client
 	ProxyHeader        string   // header carrying the client address from a trusted proxy
+
+	// Ingest (issue 3).
+	InboundBearer  webhooks.BearerMode
+	IngestBatch    int
+	IngestWriters  int
+	SourcesReload  time.Duration
+	BoooplyAPIBase string
 }
 
 // DeliveryConfig is the delivery engine's settings (issue 5).
@@ -97,6 +104,7 @@ func parseServeConfig(args []string) (Config, error) {
 	prevKeys := fs.String("previous-secret-keys", os.Getenv("SWITCHBOARD_PREVIOUS_SECRET_KEYS"), "comma-separated old secret keys still accepted after a rotation (SWITCHBOARD_PREVIOUS_SECRET_KEYS)")
 	proxies := fs.String("trusted-proxies", os.Getenv("SWITCHBOARD_TRUSTED_PROXIES"), "comma-separated addresses/CIDRs of reverse proxies to trust for the client address (SWITCHBOARD_TRUSTED_PROXIES)")
 	proxyHeader := fs.String("proxy-header", env("SWITCHBOARD_PROXY_HEADER", "X-Forwarded-For"), "header a trusted proxy puts the client address in (SWITCHBOARD_PROXY_HEADER)")
+	ingest := addIngestFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -115,6 +123,9 @@ func parseServeConfig(args []string) (Config, error) {
 	}
 	if err := cfg.LogLevel.UnmarshalText([]byte(*level)); err != nil {
 		return Config{}, fmt.Errorf("log level %q: want debug, info, warn or error", *level)
+	}
+	if err := ingest.apply(&cfg); err != nil {
+		return Config{}, err
 	}
 	return cfg, cfg.validate()
 }
@@ -220,4 +231,37 @@ func newLogger(out *os.File, w interface{ Write([]byte) (int, error) }, level sl
 		}
 	}
 	return slog.New(slog.NewJSONHandler(w, opts))
+}
+
+// ingestFlags are serve's ingest settings (issue 3).
+type ingestFlags struct {
+	bearer, apiBase *string
+	batch, writers  *int
+	reload          *time.Duration
+}
+
+func addIngestFlags(fs *flag.FlagSet) ingestFlags {
+	return ingestFlags{
+		bearer:  fs.String("inbound-bearer", env("SWITCHBOARD_INBOUND_BEARER", string(webhooks.BearerAccepted)), "Authorization: Bearer on webhooks: required, accepted (checked if present) or ignored (SWITCHBOARD_INBOUND_BEARER)"),
+		batch:   fs.Int("ingest-batch", envInt("SWITCHBOARD_INGEST_BATCH", webhooks.DefaultBatchMax), "most events one group commit stores; 1 turns batching off (SWITCHBOARD_INGEST_BATCH)"),
+		writers: fs.Int("ingest-writers", envInt("SWITCHBOARD_INGEST_WRITERS", defaultIngestWriters), "concurrent group-commit transactions on PostgreSQL; SQLite uses 1 (SWITCHBOARD_INGEST_WRITERS)"),
+		reload:  fs.Duration("sources-reload", envDuration("SWITCHBOARD_SOURCES_RELOAD", webhooks.DefaultKeysReload), "how often inbound sources and secrets are re-read (SWITCHBOARD_SOURCES_RELOAD)"),
+		apiBase: fs.String("boooply-api-base", env("SWITCHBOARD_BOOOPLY_API_BASE", webhooks.DefaultBoooplyAPIBase), "Boooply API base URL for fresh recording links (SWITCHBOARD_BOOOPLY_API_BASE)"),
+	}
+}
+
+// defaultIngestWriters is how many group commits run at once on PostgreSQL.
+const defaultIngestWriters = 4
+
+func (f ingestFlags) apply(cfg *Config) error {
+	mode, err := webhooks.ParseBearerMode(*f.bearer)
+	if err != nil {
+		return err
+	}
+	cfg.InboundBearer, cfg.IngestBatch, cfg.IngestWriters, cfg.SourcesReload = mode, *f.batch, *f.writers, *f.reload
+	cfg.BoooplyAPIBase = *f.apiBase
+	if cfg.IngestBatch < 1 || cfg.IngestWriters < 1 {
+		return errors.New("ingest batch and ingest writers must be at least 1")
+	}
+	return nil
 }

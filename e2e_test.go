@@ -48,7 +48,7 @@ var listenRE = regexp.MustCompile(`"msg":"Switchboard is listening.","addr":"([^
 
 // startServer runs `switchboard serve` in-process on a free loopback port
 // and returns its base URL and log. It stops when t ends.
-func startServer(t *testing.T, dbURL string, extra ...string) (string, *syncBuffer) {
+func startServer(t testing.TB, dbURL string, extra ...string) (string, *syncBuffer) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &syncBuffer{}

@@ -35,6 +35,8 @@ var commands = map[string]command{
 	"mapping":      cmdMapping,
 	"correlations": cmdCorrelations,
 	"users":        cmdUsers,
+	"sources":      cmdSources,
+	"demo":         cmdDemo,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -55,8 +57,10 @@ Commands:
                            a tenant's meetingCode → ATS ids records
   users create|list|disable|enable|set-role
                            manage accounts
+  sources create|list|rotate|delete  manage inbound sources and their secrets
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
+  demo                     run with two demo tenants, a built-in receiver and replayed samples
 
 Run "switchboard COMMAND -h" for a command's flags.
 `

@@ -63,10 +63,6 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	verifier := webhooks.NewVerifier(cfg.WebhookSecrets)
-	if !verifier.Configured() {
-		log.Error("BOOOPLY_WEBHOOK_SECRET is not set: every inbound webhook will be refused with 401 until it is.")
-	}
 	guard := &egress.Guard{AllowPrivate: cfg.AllowPrivateEndpoints}
 	if cfg.AllowPrivateEndpoints {
 		log.Warn("Endpoints may point at loopback and private addresses (SWITCHBOARD_ALLOW_PRIVATE_ENDPOINTS). Use this only for tests and demos.")
@@ -74,7 +70,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 
 	policy := webhooks.NewRetryPolicy(cfg.RetrySchedule, 0.2)
 	registry := newMetricsRegistry(db)
-	worker := webhooks.NewWorker(webhooks.WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: guard, Keyring: ring,
+	links, err := webhooks.NewRecordingLinks(db.Gorm, ring, cfg.PublicURL, cfg.BoooplyAPIBase, nil)
+	if err != nil {
+		return fmt.Errorf("recording links: %w", err)
+	}
+	worker := webhooks.NewWorker(webhooks.WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: guard, Keyring: ring, Links: links,
 		Policy: policy, Timeout: cfg.DeliveryTimeout, UserAgent: "Switchboard/" + version, Log: log,
 		Metrics: webhooks.NewMetrics(registry), Breaker: cfg.Delivery.breakerConfig(), MaxConcurrency: cfg.Delivery.MaxConcurrency})
 	queue, err := newQueue(db, cfg, policy, worker, log)
@@ -84,6 +84,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	cache, stopCache := startTenantCache(ctx, db, log)
 	defer stopCache()
 	svc := webhooks.NewService(db.Gorm, routing.NewCachedPlanner(cache, cfg.DefaultTenant), queue, policy, log)
+	defer svc.Close()
 
 	app := newApp(cfg, log)
 	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
@@ -96,9 +97,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		}
 		return c.JSON(fiber.Map{"status": "ready"})
 	})
-	webhooks.Routes(app, webhooks.NewHandler(svc, verifier, log))
+	ingest, err := mountIngest(ctx, app, db, ring, links, svc, cfg, log)
+	if err != nil {
+		return err
+	}
 	mountMetrics(app, registry)
-	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate})
+	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
+		sources: ingest.sources, recordings: ingest.recordings})
+	mountStatic(app)
 
 	// Not ctx: cancelling River's start context cancels running jobs at once;
 	// shutdown stops River itself (stopQueue) so in-flight attempts finish.

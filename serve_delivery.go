@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 	"github.com/gofiber/fiber/v2/middleware/adaptor"
 	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 	"github.com/riverqueue/river"
 
@@ -19,15 +18,16 @@ import (
 // process, and the delivery engine's database-backed gauges.
 func newMetricsRegistry(db *database.DB) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		webhooks.NewStateCollector(db.Gorm))
+	reg.MustRegister(webhooks.NewStateCollector(db.Gorm))
 	return reg
 }
 
 // mountMetrics serves /metrics in Prometheus' text format. It carries no
 // tenant data (counts only); restrict it at the network edge if needed.
 func mountMetrics(app *fiber.App, reg *prometheus.Registry) {
-	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(reg, promhttp.HandlerOpts{})))
+	// The default registry carries the Go and process collectors and the
+	// ingest metrics (promauto); reg the delivery engine's.
+	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, reg}, promhttp.HandlerOpts{})))
 }
 
 // addRetention registers the payload retention worker and returns its

@@ -21,6 +21,12 @@ type RenderInput struct {
 	MeetingCode string
 	Revision    int
 	Body        []byte // the inbound body, byte-exact
+	// RecordingLink is Switchboard's stable, revocable link to an
+	// interview.recording event's video ("" when none: other events, or a
+	// tenant without a stored Boooply key). Mappings expose it as
+	// switchboard.recordingLink; the worker fills it from
+	// webhooks.RecordingLinks.URLFor.
+	RecordingLink string
 }
 
 // Rendered is what a delivery sends: the mapped body, the final URL (after

@@ -8,7 +8,7 @@ import (
 
 // Roots a source path may start with besides the event's own top-level
 // keys (event, data): correlation.* (the tenant's correlation record for
-// the meetingCode) and meta.* (tenant_id, endpoint_id, event_type,
+// the meetingCode) and meta.* (tenant_id, endpoint_id, event_type, recording_link,
 // meeting_code, revision).
 const (
 	rootCorrelation = "correlation"
@@ -223,6 +223,9 @@ func metaObject(in RenderInput) *object {
 	m.set("event_type", in.EventType)
 	m.set("meeting_code", in.MeetingCode)
 	m.set("revision", json.Number(fmt.Sprint(in.Revision)))
+	if in.RecordingLink != "" {
+		m.set("recording_link", in.RecordingLink)
+	}
 	return m
 }
 

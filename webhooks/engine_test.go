@@ -20,17 +20,6 @@ import (
 	"github.com/switchboard-gw/switchboard/tenants"
 )
 
-const testKeyB64 = "jDLh3evmDAXUsUBQbHAaWNgOKWgsEh3jRPnychVJku8="
-
-func testKeyring(t testing.TB) *secrets.Keyring {
-	t.Helper()
-	k, err := secrets.ParseKey(testKeyB64)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return secrets.NewKeyring(k)
-}
-
 // engine is a started delivery engine over a test database.
 type engine struct {
 	svc     *Service

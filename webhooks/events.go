@@ -6,28 +6,42 @@ package webhooks
 
 import (
 	"embed"
+	"encoding/json"
 	"fmt"
 )
 
 // EventType describes one Boooply event name. Unknown names still flow
-// through as raw events; an entry adds the embedded sample and the default
-// subscription.
+// through as raw events; an entry adds typed decoding, the embedded sample
+// and the default subscription.
 type EventType struct {
 	Name string
-	// Sample is a file in samples/ with Boooply's published example.
+	// Sample is a file in samples/ with Boooply's published example (or one
+	// built from the documented fields where Boooply publishes none).
 	Sample string
+	// Decode parses a body of this type into *Envelope[T], leniently: unknown
+	// fields are ignored (they stay in the stored raw body).
+	Decode func(body []byte) (any, error)
 	// ForwardByDefault: endpoints that chose no subscriptions receive it.
 	ForwardByDefault bool
 }
 
 // eventTypes is the list of known events; ingest, subscriptions and samples read it.
 var eventTypes = []EventType{
-	{Name: "interview.transcript", Sample: "transcript.json", ForwardByDefault: true},
-	{Name: "interview.evaluation", Sample: "evaluation.json", ForwardByDefault: true},
-	{Name: "interview.scores", Sample: "scores.json", ForwardByDefault: true},
-	{Name: "interview.recording", Sample: "recording.json", ForwardByDefault: true},
+	{Name: "interview.transcript", Sample: "transcript.json", Decode: decode[Transcript], ForwardByDefault: true},
+	{Name: "interview.evaluation", Sample: "evaluation.json", Decode: decode[Evaluation], ForwardByDefault: true},
+	{Name: "interview.scores", Sample: "scores.json", Decode: decode[Scores], ForwardByDefault: true},
+	{Name: "interview.recording", Sample: "recording.json", Decode: decode[Recording], ForwardByDefault: true},
 	// About the interviewer, not the candidate: only for endpoints that ask for it.
-	{Name: "interview.interviewer_evaluation", ForwardByDefault: false},
+	{Name: "interview.interviewer_evaluation", Sample: "interviewer_evaluation.json", Decode: decode[InterviewerEvaluation]},
+}
+
+// Decode parses body with its event type's Go type. For unknown event types
+// it returns the generic envelope with data as raw JSON.
+func Decode(eventType string, body []byte) (any, error) {
+	if et, ok := LookupEventType(eventType); ok {
+		return et.Decode(body)
+	}
+	return decode[json.RawMessage](body)
 }
 
 //go:embed samples/*.json

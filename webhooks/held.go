@@ -19,35 +19,30 @@ const DeliveryHeld DeliveryStatus = "held"
 // heldBatch is how many events or deliveries one transaction moves.
 const heldBatch = 500
 
-// hold records plan's deliveries as held (the tenant is paused), without
-// jobs. It re-reads the tenant's status under a row lock first: a resume
-// committing meanwhile either waits for this transaction (and then releases
-// these rows) or has already made the tenant active (and these are
-// scheduled normally), so no delivery stays held by a stale cache.
-func (s *Service) hold(ctx context.Context, tx *gorm.DB, ev Event, plan routing.Plan, now time.Time) (int, error) {
+// confirmHold re-reads a paused tenant's status under a row lock before its
+// deliveries are recorded as held: a resume committing meanwhile either
+// waits for this transaction (and then releases these rows) or has already
+// made the tenant active (and they are scheduled normally), so no delivery
+// stays held by a stale cache. Plans that aren't held pass unchanged.
+func (s *Service) confirmHold(ctx context.Context, tx *gorm.DB, plan routing.Plan) (routing.Plan, error) {
+	if !plan.Held {
+		return plan, nil
+	}
 	var t tenants.Tenant
 	q := tx.WithContext(ctx).Select("id", "status").Where("id = ?", *plan.TenantID)
 	if tx.Dialector.Name() == "postgres" {
 		q = q.Clauses(clause.Locking{Strength: "SHARE"})
 	}
 	if err := q.First(&t).Error; err != nil {
-		return 0, fmt.Errorf("check tenant status: %w", err)
+		return plan, fmt.Errorf("check tenant status: %w", err)
 	}
 	switch t.Status {
 	case tenants.StatusActive:
 		plan.Held = false
-		return s.schedule(ctx, tx, ev, plan, now)
 	case tenants.StatusDisabled:
-		return 0, nil
+		plan.Held, plan.Endpoints = false, nil
 	}
-	ds := make([]Delivery, len(plan.Endpoints))
-	for i, ep := range plan.Endpoints {
-		ds[i] = Delivery{EventID: ev.ID, TenantID: ep.TenantID, EndpointID: ep.ID, Status: DeliveryHeld, CreatedAt: now, UpdatedAt: now}
-	}
-	if err := tx.Create(&ds).Error; err != nil {
-		return 0, fmt.Errorf("insert held deliveries: %w", err)
-	}
-	return len(ds), nil
+	return plan, nil
 }
 
 // ReleaseHeld turns the tenant's held deliveries into pending ones and
@@ -127,6 +122,6 @@ func (s *Service) attach(ctx context.Context, tx *gorm.DB, tenantID int64, ev Ev
 		return fmt.Errorf("attach event %d: %w", ev.ID, err)
 	}
 	ev.TenantID = &tenantID
-	_, err = s.schedule(ctx, tx, ev, plan, s.now().UTC())
+	_, err = s.schedule(ctx, tx, []batchEntry{{ev: &ev, status: Accepted, plan: plan}}, s.now().UTC())
 	return err
 }

@@ -9,22 +9,28 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"github.com/tidwall/gjson"
 
 	"github.com/switchboard-gw/switchboard/problem"
 )
 
 // Handler serves the inbound webhook endpoint.
 type Handler struct {
-	svc      *Service
-	verifier *Verifier
-	log      *slog.Logger
+	svc    *Service
+	keys   *Keys
+	bearer BearerMode
+	log    *slog.Logger
 	// lastRejectLog rate-limits the log line for unauthenticated requests.
 	lastRejectLog atomic.Int64
 }
 
-// NewHandler returns the ingest handler.
-func NewHandler(svc *Service, verifier *Verifier, log *slog.Logger) *Handler {
-	return &Handler{svc: svc, verifier: verifier, log: log}
+// NewHandler returns the ingest handler. bearer says what to do with the
+// Authorization header ("" is BearerAccepted).
+func NewHandler(svc *Service, keys *Keys, bearer BearerMode, log *slog.Logger) *Handler {
+	if bearer == "" {
+		bearer = BearerAccepted
+	}
+	return &Handler{svc: svc, keys: keys, bearer: bearer, log: log}
 }
 
 // Routes mounts the ingest endpoint.
@@ -35,39 +41,84 @@ func Routes(r fiber.Router, h *Handler) {
 // retryAfterSeconds is what a sender is told to wait when storing failed.
 const retryAfterSeconds = 5
 
+// request is what ingest reads of an HTTP request. Authorization is only
+// compared, never logged or stored.
+type request struct {
+	ContentType   string
+	Signature     string
+	Authorization string
+	Platform      string
+	EventHeader   string
+	MeetingHeader string
+	Body          []byte // may be the server's reused buffer: admit copies what it keeps
+}
+
 func (h *Handler) handleIngest(c *fiber.Ctx) error {
-	if ct := c.Get(fiber.HeaderContentType); ct != "" {
-		if mt, _, err := mime.ParseMediaType(ct); err != nil || mt != "application/json" {
-			return problem.UnsupportedType(ct)
-		}
-	}
-	body := c.Body()
-	if err := h.verifier.Verify(body, c.Get("X-Boooply-Signature")); err != nil {
-		h.logRejected(c, err)
-		return problem.Unauthorized(err.Error())
-	}
-	// fasthttp reuses the request buffer; the stored body must own its bytes.
-	in, err := ParseInbound(bytes.Clone(body))
+	started := time.Now()
+	in, err := h.admit(request{
+		ContentType: c.Get(fiber.HeaderContentType), Signature: c.Get("X-Boooply-Signature"),
+		Authorization: c.Get(fiber.HeaderAuthorization), Platform: c.Get("X-Boooply-Platform"),
+		EventHeader: c.Get("X-Boooply-Event"), MeetingHeader: c.Get("X-Boooply-Meeting-Id"), Body: c.Body(),
+	})
 	if err != nil {
-		return err
-	}
-	if err := checkHeaders(c, in); err != nil {
+		observe(outcomeOf(err), started)
+		if _, ok := problem.As(err); !ok {
+			h.logRejected(c, err)
+			return unauthorized(err)
+		}
 		return err
 	}
 	res, err := h.svc.Ingest(c.UserContext(), in)
 	if err != nil {
+		observe(string(problem.CodeUnavailable), started)
 		h.log.Error("Could not store an inbound event.", "meeting_code", in.MeetingCode, "event", in.Event, "error", err)
 		return problem.Unavailable("the event could not be stored; retry later", retryAfterSeconds)
 	}
+	observe(string(res.Status), started)
 	return c.Status(fiber.StatusOK).JSON(res)
 }
 
+// admit checks a request and extracts its routing fields: content type,
+// signature (over the exact bytes), bearer token, body shape, header/body
+// agreement. Errors are problem errors (4xx) or verification errors (401).
+func (h *Handler) admit(r request) (Inbound, error) {
+	if r.ContentType != "" {
+		if mt, _, err := mime.ParseMediaType(r.ContentType); err != nil || mt != "application/json" {
+			return Inbound{}, problem.UnsupportedType(r.ContentType)
+		}
+	}
+	if !h.keys.Configured() {
+		return Inbound{}, ErrNoSecret
+	}
+	// The unverified sourceId only selects which secret to try.
+	cands := h.keys.Candidates(r.Platform, gjson.GetBytes(r.Body, "data.sourceId").Str)
+	if err := VerifyWith(cands, r.Body, r.Signature); err != nil {
+		return Inbound{}, err
+	}
+	if err := CheckBearer(h.bearer, cands, r.Authorization); err != nil {
+		return Inbound{}, err
+	}
+	// fasthttp reuses the request buffer; the stored body must own its bytes.
+	in, err := ParseInbound(bytes.Clone(r.Body))
+	if err != nil {
+		return Inbound{}, err
+	}
+	return in, checkHeaders(r, in)
+}
+
+// unauthorized answers a verification failure with its reason class only.
+func unauthorized(err error) error {
+	p := problem.Unauthorized(err.Error())
+	p.Details = []problem.Detail{{Field: "reason", Reason: reasonCode(err)}}
+	return p
+}
+
 // checkHeaders refuses an event whose routing headers contradict its body.
-func checkHeaders(c *fiber.Ctx, in Inbound) error {
-	if h := c.Get("X-Boooply-Event"); h != "" && h != in.Event {
+func checkHeaders(r request, in Inbound) error {
+	if h := r.EventHeader; h != "" && h != in.Event {
 		return problem.BadRequest("X-Boooply-Event", "header says "+h+" but the body's event is "+in.Event)
 	}
-	if h := c.Get("X-Boooply-Meeting-Id"); h != "" && h != in.MeetingCode {
+	if h := r.MeetingHeader; h != "" && h != in.MeetingCode {
 		return problem.BadRequest("X-Boooply-Meeting-Id", "header disagrees with data.meetingCode")
 	}
 	return nil
@@ -85,5 +136,5 @@ func (h *Handler) logRejected(c *fiber.Ctx, err error) {
 	if errors.Is(err, ErrNoSecret) {
 		level = slog.LevelError
 	}
-	h.log.Log(c.UserContext(), level, "Rejected an inbound webhook.", "reason", err.Error(), "remote", c.IP())
+	h.log.Log(c.UserContext(), level, "Rejected an inbound webhook.", "reason", reasonCode(err), "remote", c.IP())
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"time"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -21,6 +22,10 @@ type Inbound struct {
 	SourceID    *string // nil when absent or null (dashboard-created interview)
 	Fingerprint string  // sha256 of the content without the envelope's timestamp
 	Body        []byte
+	// Recording events only: the stable link and when videoUrl expires
+	// (nil expiry: unknown yet, ingest uses 7 days after receipt).
+	VideoAPIURL       *string
+	VideoURLExpiresAt *time.Time
 }
 
 const maxMeetingCodeLen = 200
@@ -35,8 +40,16 @@ func ParseInbound(body []byte) (Inbound, error) {
 	if !root.IsObject() {
 		return Inbound{}, problem.BadRequest("body", "must be a JSON object")
 	}
-	fields := root.Map()
-	ev, data := fields["event"], fields["data"]
+	// Parsers disagree on repeated keys (first wins here, last in most
+	// decoders), so a repeated routing key could verify against one tenant's
+	// secret and route to another: refuse it.
+	if k := repeatedKey(root, "event", "data"); k != "" {
+		return Inbound{}, problem.BadRequest(k, "appears more than once")
+	}
+	ev, data := root.Get("event"), root.Get("data")
+	if k := repeatedKey(data, "meetingCode", "sourceId"); k != "" {
+		return Inbound{}, problem.BadRequest("data."+k, "appears more than once")
+	}
 	switch {
 	case !ev.Exists():
 		return Inbound{}, problem.BadRequest("event", "is missing")
@@ -68,12 +81,37 @@ func ParseInbound(body []byte) (Inbound, error) {
 			return Inbound{}, problem.BadRequest("data.sourceId", "must be a string or null")
 		}
 	}
+	if in.Event == eventRecording {
+		in.VideoAPIURL, in.VideoURLExpiresAt = recordingFields(data)
+	}
 	fp, err := fingerprint(body)
 	if err != nil {
 		return Inbound{}, problem.BadRequest("body", err.Error())
 	}
 	in.Fingerprint = fp
 	return in, nil
+}
+
+// repeatedKey returns the first of names that obj (an object) holds more
+// than once, or "".
+func repeatedKey(obj gjson.Result, names ...string) string {
+	if !obj.IsObject() {
+		return ""
+	}
+	seen := make([]int, len(names))
+	found := ""
+	obj.ForEach(func(k, _ gjson.Result) bool {
+		for i, n := range names {
+			if k.Str == n {
+				if seen[i]++; seen[i] > 1 {
+					found = n
+					return false
+				}
+			}
+		}
+		return true
+	})
+	return found
 }
 
 // fingerprint hashes the compact body without data.timestamp (and a

@@ -29,6 +29,10 @@ func TestParseInbound(t *testing.T) {
 		{name: "no meeting code", body: `{"event":"interview.scores","data":{}}`, wantErr: "data.meetingCode: is missing"},
 		{name: "numeric meeting code", body: `{"event":"interview.scores","data":{"meetingCode":5}}`, wantErr: "must be a non-empty string"},
 		{name: "numeric source", body: `{"event":"interview.scores","data":{"meetingCode":"m","sourceId":5}}`, wantErr: "sourceId: must be a string or null"},
+		{name: "repeated data", body: `{"event":"e","data":{"meetingCode":"m","sourceId":"org_a"},"data":{"meetingCode":"m","sourceId":"org_b"}}`, wantErr: "data: appears more than once"},
+		{name: "repeated sourceId", body: `{"event":"e","data":{"meetingCode":"m","sourceId":"org_a","sourceId":"org_b"}}`, wantErr: "data.sourceId: appears more than once"},
+		{name: "repeated event", body: `{"event":"a","event":"b","data":{"meetingCode":"m"}}`, wantErr: "event: appears more than once"},
+		{name: "repeated key elsewhere is fine", body: `{"event":"e","data":{"meetingCode":"m","x":1,"x":2}}`, wantEvent: "e", wantCode: "m"},
 		{name: "huge meeting code", body: `{"event":"e","data":{"meetingCode":"` + strings.Repeat("x", 300) + `"}}`, wantErr: "longer than"},
 	}
 	for _, tc := range cases {

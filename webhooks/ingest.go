@@ -4,14 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
-	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/routing"
 )
 
@@ -41,6 +39,7 @@ type Service struct {
 	policy  RetryPolicy
 	log     *slog.Logger
 	now     func() time.Time
+	batch   *batcher // nil: one transaction per event
 }
 
 // NewService wires ingest. queue must have the delivery worker registered.
@@ -52,90 +51,82 @@ func NewService(db *gorm.DB, planner *routing.Planner, queue *river.Client[*sql.
 // first; the whole transaction is retried and then sees it.
 var errRaced = errors.New("concurrent ingest of the same event")
 
+// maxRaceRetries bounds the retries of one event that keeps losing races.
+const maxRaceRetries = 5
+
 // Ingest stores in durably, deduplicated by (meetingCode, event, content),
 // and, in the same transaction, creates one delivery and one River job per
-// subscribed endpoint. When it returns nil the event is on disk.
+// subscribed endpoint. When it returns nil the event is on disk. With
+// batching on, concurrent calls share commits.
 func (s *Service) Ingest(ctx context.Context, in Inbound) (IngestResult, error) {
+	if s.batch != nil {
+		if res, err, ok := s.batch.submit(ctx, in); ok {
+			return res, err
+		}
+	}
+	return s.ingestSingle(ctx, in)
+}
+
+// ingestSingle runs one event in its own transaction, retrying lost races.
+func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, error) {
 	for try := 0; ; try++ {
-		res, err := s.ingestOnce(ctx, in)
-		if errors.Is(err, errRaced) && try < 5 {
+		var res []IngestResult
+		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+			var err error
+			res, err = s.ingestTx(ctx, tx, []Inbound{in}, s.now().UTC())
+			return err
+		})
+		if errors.Is(err, errRaced) && try < maxRaceRetries {
 			continue
 		}
-		return res, err
-	}
-}
-
-func (s *Service) ingestOnce(ctx context.Context, in Inbound) (IngestResult, error) {
-	var res IngestResult
-	now := s.now().UTC()
-	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		var prev []Event
-		if err := tx.Select("id", "revision", "fingerprint").
-			Where("meeting_code = ? AND event_type = ?", in.MeetingCode, in.Event).
-			Order("revision").Find(&prev).Error; err != nil {
-			return fmt.Errorf("look up earlier revisions: %w", err)
-		}
-		for _, p := range prev {
-			if p.Fingerprint == in.Fingerprint {
-				res = IngestResult{Status: Duplicate, EventID: p.ID, Revision: p.Revision}
-				return tx.Model(&Event{}).Where("id = ?", p.ID).Updates(map[string]any{
-					"duplicates": gorm.Expr("duplicates + 1"), "last_duplicate_at": now,
-				}).Error
-			}
-		}
-		plan, err := s.planner.Plan(ctx, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
 		if err != nil {
-			return err
+			return IngestResult{}, err
 		}
-		ev := Event{EventType: in.Event, MeetingCode: in.MeetingCode, SourceID: in.SourceID, TenantID: plan.TenantID,
-			Revision: len(prev) + 1, Fingerprint: in.Fingerprint, Body: in.Body, ReceivedAt: now}
-		if len(prev) > 0 {
-			ev.Revision = prev[len(prev)-1].Revision + 1
-		}
-		if err := tx.Create(&ev).Error; err != nil {
-			if database.IsUniqueViolation(err) {
-				return errRaced
-			}
-			return fmt.Errorf("insert event: %w", err)
-		}
-		res = IngestResult{Status: Accepted, EventID: ev.ID, Revision: ev.Revision, Routed: plan.TenantID != nil}
-		n, err := s.schedule(ctx, tx, ev, plan, now)
-		res.Deliveries = n
-		return err
-	})
-	if err != nil {
-		return IngestResult{}, err
+		return res[0], nil
 	}
-	return res, nil
 }
 
-// schedule creates a delivery row and a River job for each endpoint in plan,
-// inside tx: a crash can leave neither an event without its deliveries nor a
-// job without its row.
-func (s *Service) schedule(ctx context.Context, tx *gorm.DB, ev Event, plan routing.Plan, now time.Time) (int, error) {
-	if len(plan.Endpoints) == 0 {
-		return 0, nil
+// newEvent is the row of a first-seen event (revision 1 unless the caller
+// finds earlier ones).
+func newEvent(in Inbound, plan routing.Plan, now time.Time) Event {
+	ev := Event{EventType: in.Event, MeetingCode: in.MeetingCode, SourceID: in.SourceID, TenantID: plan.TenantID,
+		Revision: 1, Fingerprint: in.Fingerprint, Body: in.Body, ReceivedAt: now,
+		VideoAPIURL: in.VideoAPIURL, VideoURLExpiresAt: in.VideoURLExpiresAt}
+	if in.Event == eventRecording && ev.VideoURLExpiresAt == nil {
+		exp := now.Add(presignedLifetime)
+		ev.VideoURLExpiresAt = &exp
 	}
-	if plan.Held { // paused tenant: see held.go
-		return s.hold(ctx, tx, ev, plan, now)
+	return ev
+}
+
+// deliveriesFor appends to ds one delivery of ev per endpoint in plan,
+// leaving out endpoints that opted out of revisions when ev is one. They are
+// pending, or held when the plan says the tenant is paused (see held.go).
+func deliveriesFor(ds []Delivery, ev Event, plan routing.Plan, now time.Time) []Delivery {
+	status := DeliveryPending
+	if plan.Held {
+		status = DeliveryHeld
 	}
-	ds := make([]Delivery, len(plan.Endpoints))
-	for i, ep := range plan.Endpoints {
-		ds[i] = Delivery{EventID: ev.ID, TenantID: ep.TenantID, EndpointID: ep.ID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now}
+	for _, ep := range plan.Endpoints {
+		if ep.SkipRevisions && ev.Revision > 1 {
+			continue // this endpoint wants each event once, not its re-runs
+		}
+		ds = append(ds, Delivery{EventID: ev.ID, TenantID: ep.TenantID, EndpointID: ep.ID, Status: status, CreatedAt: now, UpdatedAt: now})
 	}
-	if err := tx.Create(&ds).Error; err != nil {
-		return 0, fmt.Errorf("insert deliveries: %w", err)
+	return ds
+}
+
+// enqueuePending inserts the River jobs of the pending deliveries in ds, in
+// tx (one statement for all); held ones wait for their tenant's resume.
+func (s *Service) enqueuePending(ctx context.Context, tx *gorm.DB, ds []Delivery) error {
+	ids := make([]int64, 0, len(ds))
+	for _, d := range ds {
+		if d.Status == DeliveryPending {
+			ids = append(ids, d.ID)
+		}
 	}
-	sqlTx, err := database.SQLTx(tx)
-	if err != nil {
-		return 0, err
+	if len(ids) == 0 {
+		return nil
 	}
-	params := make([]river.InsertManyParams, len(ds))
-	for i, d := range ds {
-		params[i] = river.InsertManyParams{Args: DeliverArgs{DeliveryID: d.ID}, InsertOpts: s.policy.insertOpts()}
-	}
-	if _, err := s.queue.InsertManyTx(ctx, sqlTx, params); err != nil {
-		return 0, fmt.Errorf("enqueue deliveries: %w", err)
-	}
-	return len(ds), nil
+	return s.enqueue(ctx, tx, ids)
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
@@ -133,16 +134,12 @@ func TestIngestRollbackLeavesNothing(t *testing.T) {
 		in := mustParse(t, `{"event":"interview.scores","data":{"meetingCode":"m1","sourceId":"org_1"}}`)
 		boom := errors.New("boom after enqueue")
 		err := db.Gorm.Transaction(func(tx *gorm.DB) error {
-			plan, err := svc.planner.Plan(context.Background(), tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: true})
-			if err != nil {
-				return err
+			res, err := svc.ingestTx(context.Background(), tx, []Inbound{in}, time.Now())
+			if err != nil || res[0].Deliveries != 1 {
+				return fmt.Errorf("ingest: %+v, %w", res, err)
 			}
-			ev := Event{EventType: in.Event, MeetingCode: in.MeetingCode, TenantID: plan.TenantID, Revision: 1, Fingerprint: in.Fingerprint, Body: in.Body}
-			if err := tx.Create(&ev).Error; err != nil {
-				return err
-			}
-			if n, err := svc.schedule(context.Background(), tx, ev, plan, ev.ReceivedAt); err != nil || n != 1 {
-				return fmt.Errorf("schedule: %d, %w", n, err)
+			if n := count(t, tx, "SELECT COUNT(*) FROM river_job"); n != 1 {
+				return fmt.Errorf("river jobs inside the transaction = %d, want 1", n)
 			}
 			return boom
 		})

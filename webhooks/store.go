@@ -26,6 +26,10 @@ type Event struct {
 	Duplicates      int
 	LastDuplicateAt *time.Time
 	ReceivedAt      time.Time
+	// Recording events: the stable videoApiUrl and when the pre-signed
+	// videoUrl expires. Mappings and the UI should prefer the stable link.
+	VideoAPIURL       *string    `gorm:"column:video_api_url"`
+	VideoURLExpiresAt *time.Time `gorm:"column:video_url_expires_at"`
 }
 
 // DeliveryStatus is a delivery's state: pending (waiting for its first or
@@ -94,11 +98,16 @@ type Store struct {
 func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 
 // EventFilter selects events for ListEvents. Unrouted keeps only events
-// without a tenant. After is a keyset cursor: ids below it (newest first).
+// without a tenant. Revisions keeps only re-fired revisions (revision > 1:
+// same meetingCode and event, different content). After is a keyset
+// cursor: ids below it (newest first).
 type EventFilter struct {
-	Unrouted bool
-	After    int64
-	Limit    int
+	Unrouted    bool
+	Revisions   bool
+	MeetingCode string
+	EventType   string
+	After       int64
+	Limit       int
 }
 
 // ListEvents returns events newest first, without their bodies, and the
@@ -107,6 +116,15 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, int64, 
 	q := s.db.WithContext(ctx).Omit("body").Order("id DESC")
 	if f.Unrouted {
 		q = q.Where("tenant_id IS NULL")
+	}
+	if f.Revisions {
+		q = q.Where("revision > 1")
+	}
+	if f.MeetingCode != "" {
+		q = q.Where("meeting_code = ?", f.MeetingCode)
+	}
+	if f.EventType != "" {
+		q = q.Where("event_type = ?", f.EventType)
 	}
 	if f.After > 0 {
 		q = q.Where("id < ?", f.After)
@@ -137,6 +155,18 @@ func (s *Store) FindEvent(ctx context.Context, id int64) (*Event, error) {
 		return nil, fmt.Errorf("find event %d: %w", id, err)
 	}
 	return &e, nil
+}
+
+// ListRevisions returns every revision of one event (meetingCode + event
+// type), oldest first, without bodies: what changed when an analysis re-ran.
+func (s *Store) ListRevisions(ctx context.Context, meetingCode, eventType string) ([]Event, error) {
+	var out []Event
+	err := s.db.WithContext(ctx).Omit("body").Where("meeting_code = ? AND event_type = ?", meetingCode, eventType).
+		Order("revision").Find(&out).Error
+	if err != nil {
+		return nil, fmt.Errorf("list revisions of %s %s: %w", meetingCode, eventType, err)
+	}
+	return out, nil
 }
 
 // ListDeliveries returns the deliveries of one event, oldest first.

@@ -60,6 +60,9 @@ type WorkerConfig struct {
 	// RootCAs, when set, replaces the system's trusted roots for endpoints
 	// (a private CA; tests).
 	RootCAs *x509.CertPool
+	// Links, when set, gives recording events their stable link
+	// (meta.recording_link in mappings).
+	Links *RecordingLinks
 }
 
 // Worker sends deliveries and records every attempt.
@@ -77,6 +80,7 @@ type Worker struct {
 	breaker   BreakerConfig
 	limiter   *Limiter
 	busyWait  time.Duration
+	links     *RecordingLinks
 	now       func() time.Time
 }
 
@@ -96,7 +100,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	}
 	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs),
 		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
-		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, now: time.Now}
+		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, links: cfg.Links, now: time.Now}
 }
 
 // Timeout gives River's job a margin over the longest HTTP timeout for recording.
@@ -189,7 +193,8 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 	}
 	defer release()
 	payload, err := w.mapper.Render(ctx, t.endpoint, routing.RenderInput{TenantID: t.delivery.TenantID, EndpointID: t.endpoint.ID,
-		EventType: t.event.EventType, MeetingCode: t.event.MeetingCode, Revision: t.event.Revision, Body: t.event.Body})
+		EventType: t.event.EventType, MeetingCode: t.event.MeetingCode, Revision: t.event.Revision, Body: t.event.Body,
+		RecordingLink: w.recordingLink(ctx, &t.event)})
 	if routing.IsCorrelationMissing(err) {
 		// The vendor may record the ATS ids after the event arrived: retry on
 		// the endpoint's schedule (bounded by its attempts and max age).
@@ -248,4 +253,19 @@ func (w *Worker) earlierPending(ctx context.Context, t *target) (bool, error) {
 		return false, fmt.Errorf("ordered mode check: %w", err)
 	}
 	return n > 0, nil
+}
+
+// recordingLink is the event's stable recording link, or "" (not a
+// recording, no tenant key, or the lookup failed: the mapping then sees no
+// link rather than the delivery failing).
+func (w *Worker) recordingLink(ctx context.Context, ev *Event) string {
+	if w.links == nil || ev.EventType != eventRecording {
+		return ""
+	}
+	link, err := w.links.URLFor(ctx, ev.ID)
+	if err != nil {
+		w.log.Warn("Could not read a recording link.", "event_id", ev.ID, "error", err)
+		return ""
+	}
+	return link
 }

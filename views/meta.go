@@ -1,0 +1,179 @@
+// Package views is the admin UI's templ components: the layout, shared
+// components and one file per screen, each with the props struct it renders.
+//
+// It is a leaf: it imports nothing of the project, no GORM and no Fiber.
+// Handlers in the owning packages turn their domain values into props
+// (strings already formatted, URLs already built, permissions as booleans)
+// and render XxxPage(props) for a full load or the fragment Xxx(props) for
+// an htmx swap. Everything is escaped by templ; nothing here uses
+// templ.Raw, so text from a webhook can never become markup.
+package views
+
+import "strconv"
+
+// Meta is what every page needs besides its own content: the title, who is
+// signed in, which nav entry is current, the CSRF token, flash messages and
+// the asset URLs. auth builds it for a request.
+type Meta struct {
+	Title   string
+	Active  string // nav key of the current section, e.g. NavDeliveries
+	User    *User  // nil on the sign-in and setup pages
+	CSRF    string // echoed as <meta name="csrf-token"> and in every form's _csrf field
+	Flashes []Flash
+	Assets  Assets
+	Version string
+}
+
+// User is the signed-in user as the header shows them, with what their role
+// may do (for the nav: admins see Sources, Users and Audit).
+type User struct {
+	Name       string
+	Email      string
+	Role       string
+	CanEdit    bool // change configuration
+	CanManage  bool // users, API tokens, audit log, sources
+	SignOutURL string
+}
+
+// Flash is a one-time message shown above the page content.
+type Flash struct {
+	Kind string // FlashSuccess, FlashError, FlashInfo or FlashWarning
+	Text string
+}
+
+// Flash kinds.
+const (
+	FlashSuccess = "success"
+	FlashError   = "error"
+	FlashInfo    = "info"
+	FlashWarning = "warning"
+)
+
+// Assets are the content-hashed URLs of the static files (static.URL).
+// Empty fields fall back to the unhashed paths so a page still renders in
+// tests that don't set them.
+type Assets struct {
+	CSS, HTMX, JS, Icon string
+}
+
+func (a Assets) css() string  { return orDefault(a.CSS, "/static/app.css") }
+func (a Assets) htmx() string { return orDefault(a.HTMX, "/static/htmx.min.js") }
+func (a Assets) js() string   { return orDefault(a.JS, "/static/app.js") }
+func (a Assets) icon() string { return orDefault(a.Icon, "/static/favicon.svg") }
+
+// CSRFField is the name of the hidden form field that carries the CSRF token;
+// CSRFHeader is the header app.js sets on htmx requests.
+const (
+	CSRFField  = "_csrf"
+	CSRFHeader = "X-CSRF-Token"
+)
+
+// Nav keys (Meta.Active).
+const (
+	NavDashboard  = "dashboard"
+	NavTenants    = "tenants"
+	NavDeliveries = "deliveries"
+	NavEvents     = "events"
+	NavUnrouted   = "unrouted"
+	NavSources    = "sources"
+	NavUsers      = "users"
+	NavAudit      = "audit"
+)
+
+// htmxConfig keeps htmx inside the CSP (no inline indicator styles, no
+// eval) and lets 422 form errors swap in like successes.
+const htmxConfig = `{"includeIndicatorStyles":false,"allowEval":false,"allowScriptTags":false,` +
+	`"responseHandling":[{"code":"204","swap":false},{"code":"[23]..","swap":true},` +
+	`{"code":"422","swap":true},{"code":"[45]..","swap":false,"error":true}]}`
+
+type navLink struct {
+	Key, Label, URL string
+}
+
+// navLinks lists the sections the user's role may open.
+func navLinks(u *User) []navLink {
+	links := []navLink{
+		{NavDashboard, "Dashboard", "/admin"},
+		{NavTenants, "Tenants", "/admin/tenants"},
+		{NavDeliveries, "Deliveries", "/admin/deliveries"},
+		{NavEvents, "Events", "/admin/events"},
+		{NavUnrouted, "Unrouted", "/admin/unrouted"},
+	}
+	if u != nil && u.CanManage {
+		links = append(links,
+			navLink{NavSources, "Sources", "/admin/sources"},
+			navLink{NavUsers, "Users & tokens", "/admin/users"},
+			navLink{NavAudit, "Audit log", "/admin/audit"})
+	}
+	return links
+}
+
+func pageTitle(m Meta) string {
+	if m.Title == "" {
+		return "Switchboard"
+	}
+	return m.Title + " · Switchboard"
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// ariaCurrent is the aria-current value of a nav link.
+func ariaCurrent(active, key string) string {
+	if active == key {
+		return "page"
+	}
+	return "false"
+}
+
+// flashRole makes errors interrupt screen readers and the rest polite.
+func flashRole(kind string) string {
+	if kind == FlashError {
+		return "alert"
+	}
+	return "status"
+}
+
+func boolKey(b bool) string {
+	if b {
+		return "true"
+	}
+	return "false"
+}
+
+func windowClass(selected bool) string {
+	if selected {
+		return "button button-small button-primary"
+	}
+	return "button button-small"
+}
+
+func buttonClass(danger bool) string {
+	if danger {
+		return "button-danger"
+	}
+	return ""
+}
+
+// ruleNumber is the 1-based number of a rule row; the template row has none.
+func ruleNumber(i int) string {
+	if i < 0 {
+		return "new"
+	}
+	return itoa(i + 1)
+}
+
+// ruleLabel is the accessible name of a rule row's control ("Target field,
+// rule 2"); rows added by app.js use the template's generic label.
+func ruleLabel(field string, i int) string {
+	if i < 0 {
+		return field + ", new rule"
+	}
+	return field + ", rule " + itoa(i+1)
+}

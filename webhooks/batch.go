@@ -1,0 +1,203 @@
+package webhooks
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/routing"
+)
+
+// DefaultBatchMax is how many pending events one group commit takes at most.
+const DefaultBatchMax = 64
+
+// batchCommitTimeout bounds one group commit, so a hung database fails the
+// waiting requests (503) instead of holding them.
+const batchCommitTimeout = 10 * time.Second
+
+// batcher is the group-commit writer: requests enqueue their event, a
+// writer goroutine takes whatever is pending (up to max) and stores it in
+// one transaction, and each waiter gets its own result. Dedupe and revision
+// logic run inside the transaction in arrival order, so two copies in one
+// batch are one event and a duplicate. A unique-constraint race with
+// another replica rolls the batch back and each event is retried in its
+// own transaction.
+type batcher struct {
+	svc     *Service
+	max     int
+	queue   chan *batchItem
+	stop    chan struct{}
+	exited  chan struct{}
+	stopped sync.Once
+}
+
+type batchItem struct {
+	ctx  context.Context
+	in   Inbound
+	done chan batchResult // buffered: the writer never blocks on a waiter
+}
+
+type batchResult struct {
+	res IngestResult
+	err error
+}
+
+// EnableBatching turns group commit on with up to max events per commit and
+// writers concurrent transactions (1 on SQLite, which has one writer).
+// Call Close when done.
+func (s *Service) EnableBatching(max, writers int) {
+	if max < 2 {
+		return
+	}
+	if writers < 1 {
+		writers = 1
+	}
+	b := &batcher{svc: s, max: max, queue: make(chan *batchItem, max*writers*4), stop: make(chan struct{}), exited: make(chan struct{})}
+	var wg sync.WaitGroup
+	for range writers {
+		wg.Add(1)
+		go func() { defer wg.Done(); b.loop() }()
+	}
+	go func() { wg.Wait(); close(b.exited) }()
+	s.batch = b
+}
+
+// Close stops the group-commit writers after they finish what is queued.
+func (s *Service) Close() {
+	if s.batch == nil {
+		return
+	}
+	s.batch.stopped.Do(func() { close(s.batch.stop) })
+	<-s.batch.exited
+}
+
+// submit enqueues in and waits for its result. ok is false when the writer
+// has stopped and the caller must store the event itself.
+func (b *batcher) submit(ctx context.Context, in Inbound) (IngestResult, error, bool) {
+	it := &batchItem{ctx: ctx, in: in, done: make(chan batchResult, 1)}
+	select {
+	case b.queue <- it:
+	case <-b.exited:
+		return IngestResult{}, nil, false
+	case <-ctx.Done():
+		return IngestResult{}, ctx.Err(), true
+	}
+	select {
+	case r := <-it.done:
+		return r.res, r.err, true
+	case <-ctx.Done():
+		// The event may still commit; the sender gets no 2xx and retries,
+		// which then answers "duplicate".
+		return IngestResult{}, ctx.Err(), true
+	case <-b.exited:
+		select {
+		case r := <-it.done:
+			return r.res, r.err, true
+		default:
+			return IngestResult{}, nil, false
+		}
+	}
+}
+
+// batchTx is what the events of one group commit share: routing plans by
+// sourceId and event type, read once per transaction.
+type batchTx struct {
+	plans map[string]routing.Plan
+}
+
+// plan routes ev, reusing a plan made earlier in this transaction. A nil
+// batchTx plans every time.
+func (bc *batchTx) plan(ctx context.Context, p *routing.Planner, tx *gorm.DB, ev routing.Event) (routing.Plan, error) {
+	if bc == nil || ev.SourceID == nil {
+		return p.Plan(ctx, tx, ev)
+	}
+	key := *ev.SourceID + "\x00" + ev.Type
+	if plan, ok := bc.plans[key]; ok {
+		return plan, nil
+	}
+	plan, err := p.Plan(ctx, tx, ev)
+	if err == nil {
+		bc.plans[key] = plan
+	}
+	return plan, err
+}
+
+func (b *batcher) loop() {
+	for {
+		select {
+		case it := <-b.queue:
+			b.commit(b.fill(it))
+		case <-b.stop:
+			for {
+				select {
+				case it := <-b.queue:
+					b.commit(b.fill(it))
+				default:
+					return
+				}
+			}
+		}
+	}
+}
+
+// fill takes first plus whatever else is already pending, up to max,
+// without waiting: under light load a batch is one event and adds no delay.
+func (b *batcher) fill(first *batchItem) []*batchItem {
+	items := []*batchItem{first}
+	for len(items) < b.max {
+		select {
+		case it := <-b.queue:
+			items = append(items, it)
+		default:
+			return items
+		}
+	}
+	return items
+}
+
+// commit stores items in one transaction; on a race (or any failure of the
+// shared transaction) each live item is retried alone, so one event's
+// trouble never decides another's answer.
+func (b *batcher) commit(items []*batchItem) {
+	live := items[:0]
+	for _, it := range items {
+		if err := it.ctx.Err(); err != nil {
+			it.done <- batchResult{err: err}
+			continue
+		}
+		live = append(live, it)
+	}
+	if len(live) == 0 {
+		return
+	}
+	ingestBatchSize.Observe(float64(len(live)))
+	ctx, cancel := context.WithTimeout(context.Background(), batchCommitTimeout)
+	defer cancel()
+	ins := make([]Inbound, len(live))
+	for i, it := range live {
+		ins[i] = it.in
+	}
+	var results []IngestResult
+	err := b.svc.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		var err error
+		results, err = b.svc.ingestTx(ctx, tx, ins, b.svc.now().UTC())
+		return err
+	})
+	if err == nil {
+		for i, it := range live {
+			it.done <- batchResult{res: results[i]}
+		}
+		return
+	}
+	if len(live) == 1 && !errors.Is(err, errRaced) {
+		live[0].done <- batchResult{err: err}
+		return
+	}
+	for _, it := range live {
+		res, err := b.svc.ingestSingle(it.ctx, it.in)
+		it.done <- batchResult{res: res, err: err}
+	}
+}

@@ -1,0 +1,165 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/routing"
+)
+
+// eventKey identifies an event across its revisions.
+type eventKey struct{ code, event string }
+
+// batchEntry is one request of a group commit: the event it matched or
+// created, and what it answers.
+type batchEntry struct {
+	ev     *Event
+	status IngestStatus
+	plan   routing.Plan
+}
+
+// ingestTx stores events inside tx (one, or a whole group commit) with a
+// fixed number of statements however many there are: one read of earlier revisions, one
+// insert of the new events, one of their deliveries, one of their River
+// jobs, and one update per original that got duplicates. Dedupe and
+// revision numbering run in memory in arrival order, so copies inside the
+// batch are duplicates and re-runs are revisions; the unique constraints
+// still guard against other replicas (errRaced).
+func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, ins []Inbound, now time.Time) ([]IngestResult, error) {
+	known, err := loadRevisions(tx, ins)
+	if err != nil {
+		return nil, err
+	}
+	bc := &batchTx{plans: map[string]routing.Plan{}}
+	entries := make([]batchEntry, len(ins))
+	var fresh []*Event
+	dupes := map[int64]int{} // existing event id -> duplicates seen in this batch
+	for i, in := range ins {
+		k := eventKey{in.MeetingCode, in.Event}
+		if match := findFingerprint(known[k], in.Fingerprint); match != nil {
+			entries[i] = batchEntry{ev: match, status: Duplicate}
+			if match.ID != 0 {
+				dupes[match.ID]++
+			} else { // first seen in this batch: insert it already counted
+				match.Duplicates++
+				match.LastDuplicateAt = &now
+			}
+			continue
+		}
+		plan, err := bc.plan(ctx, s.planner, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
+		if err != nil {
+			return nil, err
+		}
+		ev := newEvent(in, plan, now)
+		if prev := known[k]; len(prev) > 0 {
+			ev.Revision = prev[len(prev)-1].Revision + 1
+		}
+		known[k] = append(known[k], &ev)
+		fresh = append(fresh, &ev)
+		entries[i] = batchEntry{ev: &ev, status: Accepted, plan: plan}
+	}
+	if err := insertEvents(tx, fresh); err != nil {
+		return nil, err
+	}
+	for id, n := range dupes {
+		if err := tx.Model(&Event{}).Where("id = ?", id).Updates(map[string]any{
+			"duplicates": gorm.Expr("duplicates + ?", n), "last_duplicate_at": now}).Error; err != nil {
+			return nil, fmt.Errorf("count duplicates of event %d: %w", id, err)
+		}
+	}
+	return s.schedule(ctx, tx, entries, now)
+}
+
+// loadRevisions reads the earlier revisions of every event in ins, oldest first.
+func loadRevisions(tx *gorm.DB, ins []Inbound) (map[eventKey][]*Event, error) {
+	codes, types := make([]string, 0, len(ins)), make([]string, 0, 4)
+	for _, in := range ins {
+		codes = append(codes, in.MeetingCode)
+		types = append(types, in.Event)
+	}
+	var rows []Event
+	if err := tx.Select("id", "meeting_code", "event_type", "revision", "fingerprint").
+		Where("meeting_code IN ? AND event_type IN ?", codes, types).Order("revision").Find(&rows).Error; err != nil {
+		return nil, fmt.Errorf("look up earlier revisions: %w", err)
+	}
+	out := map[eventKey][]*Event{}
+	for i := range rows {
+		k := eventKey{rows[i].MeetingCode, rows[i].EventType}
+		out[k] = append(out[k], &rows[i])
+	}
+	return out, nil
+}
+
+func findFingerprint(evs []*Event, fp string) *Event {
+	for _, e := range evs {
+		if e.Fingerprint == fp {
+			return e
+		}
+	}
+	return nil
+}
+
+// insertEvents inserts the batch's new events in one statement and fills
+// in their ids.
+func insertEvents(tx *gorm.DB, fresh []*Event) error {
+	if len(fresh) == 0 {
+		return nil
+	}
+	rows := make([]Event, len(fresh))
+	for i, e := range fresh {
+		rows[i] = *e
+	}
+	if err := tx.Create(&rows).Error; err != nil {
+		if database.IsUniqueViolation(err) {
+			return errRaced
+		}
+		return fmt.Errorf("insert events: %w", err)
+	}
+	for i := range rows {
+		fresh[i].ID = rows[i].ID
+	}
+	return nil
+}
+
+// schedule creates the recording links, deliveries and River jobs of the
+// new events and builds each request's answer: a crash can leave neither an
+// event without its deliveries nor a job without its row.
+func (s *Service) schedule(ctx context.Context, tx *gorm.DB, entries []batchEntry, now time.Time) ([]IngestResult, error) {
+	var all []Delivery
+	counts := make([]int, len(entries))
+	for i, e := range entries {
+		if e.status != Accepted {
+			continue
+		}
+		if err := createRecordingLink(tx, *e.ev, e.plan, now); err != nil {
+			return nil, err
+		}
+		plan, err := s.confirmHold(ctx, tx, e.plan)
+		if err != nil {
+			return nil, err
+		}
+		before := len(all)
+		all = deliveriesFor(all, *e.ev, plan, now)
+		counts[i] = len(all) - before
+	}
+	if len(all) > 0 {
+		if err := tx.Create(&all).Error; err != nil {
+			return nil, fmt.Errorf("insert deliveries: %w", err)
+		}
+	}
+	if err := s.enqueuePending(ctx, tx, all); err != nil {
+		return nil, err
+	}
+	out := make([]IngestResult, len(entries))
+	for i, e := range entries {
+		out[i] = IngestResult{Status: e.status, EventID: e.ev.ID, Revision: e.ev.Revision}
+		if e.status == Accepted {
+			out[i].Routed, out[i].Deliveries = e.plan.TenantID != nil, counts[i]
+		}
+	}
+	return out, nil
+}

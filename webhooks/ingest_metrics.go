@@ -1,0 +1,72 @@
+package webhooks
+
+import (
+	"errors"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/switchboard-gw/switchboard/problem"
+)
+
+// Ingest metrics, registered on Prometheus' default registry (served at /metrics).
+var (
+	ingestRequests = promauto.NewCounterVec(prometheus.CounterOpts{
+		Name: "switchboard_ingest_requests_total",
+		Help: "Inbound webhook requests by outcome (accepted, duplicate, or the reason class of a refusal).",
+	}, []string{"outcome"})
+	ingestDuration = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "switchboard_ingest_duration_seconds",
+		Help:    "Time from reading an inbound webhook to answering it.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	})
+	ingestBatchSize = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "switchboard_ingest_batch_events",
+		Help:    "Events committed together by the group-commit writer.",
+		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
+	})
+)
+
+// Outcome labels of switchboard_ingest_requests_total.
+const (
+	outcomeAccepted  = "accepted"
+	outcomeDuplicate = "duplicate"
+)
+
+// outcomeOf names the reason class of a refused request for the metric.
+func outcomeOf(err error) string {
+	for _, e := range []error{ErrMissingSignature, ErrBadSignature, ErrMissingBearer, ErrBadBearer, ErrUnknownSource, ErrNoSecret} {
+		if errors.Is(err, e) {
+			return reasonCode(e)
+		}
+	}
+	if p, ok := problem.As(err); ok {
+		return string(p.Code)
+	}
+	return "error"
+}
+
+// reasonCode turns a verification error into a stable snake_case word.
+func reasonCode(err error) string {
+	switch {
+	case errors.Is(err, ErrMissingSignature):
+		return "missing_signature"
+	case errors.Is(err, ErrBadSignature):
+		return "bad_signature"
+	case errors.Is(err, ErrMissingBearer):
+		return "missing_bearer"
+	case errors.Is(err, ErrBadBearer):
+		return "bad_bearer"
+	case errors.Is(err, ErrUnknownSource):
+		return "unknown_source"
+	case errors.Is(err, ErrNoSecret):
+		return "no_secret"
+	}
+	return "error"
+}
+
+func observe(outcome string, started time.Time) {
+	ingestRequests.WithLabelValues(outcome).Inc()
+	ingestDuration.Observe(time.Since(started).Seconds())
+}

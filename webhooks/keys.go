@@ -1,0 +1,191 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/secrets"
+)
+
+// DefaultKeysReload is how often every replica re-reads sources and tenant
+// inbound secrets, so a change made on another replica applies everywhere.
+const DefaultKeysReload = 30 * time.Second
+
+// Keys is the in-memory set of inbound secrets: the static ones
+// (BOOOPLY_WEBHOOK_SECRET), each source's active secrets and tenants' own
+// inbound secrets. They are unsealed once per load and kept only in memory,
+// so the ack path never queries the database to verify.
+type Keys struct {
+	db      *gorm.DB
+	keyring *secrets.Keyring
+	static  [][]byte
+	log     *slog.Logger
+	now     func() time.Time
+	snap    atomic.Pointer[keySnapshot]
+}
+
+type timedKey struct {
+	key     []byte
+	expires time.Time // zero: never
+}
+
+type keySnapshot struct {
+	defaults   []timedKey            // sources without a platform value
+	byPlatform map[string][]timedKey // X-Boooply-Platform value -> that source's secrets
+	tenants    map[string][]byte     // sourceId -> the tenant's own inbound secret
+}
+
+// NewKeys returns keys over the static secrets. db and keyring may be nil
+// (then only the static secrets exist); otherwise call Reload before serving.
+func NewKeys(db *gorm.DB, keyring *secrets.Keyring, static []string, log *slog.Logger) *Keys {
+	k := &Keys{db: db, keyring: keyring, log: log, now: time.Now}
+	for _, s := range static {
+		if s = strings.TrimSpace(s); s != "" {
+			k.static = append(k.static, []byte(s))
+		}
+	}
+	k.snap.Store(&keySnapshot{})
+	return k
+}
+
+// Configured reports whether any secret at all is known; without one every
+// event is refused.
+func (k *Keys) Configured() bool {
+	s := k.snap.Load()
+	return len(k.static) > 0 || len(s.defaults) > 0 || len(s.byPlatform) > 0 || len(s.tenants) > 0
+}
+
+// Candidates returns the secrets that may have signed a request. A tenant
+// with its own inbound secret is the only candidate for its (unverified)
+// sourceId; otherwise a known X-Boooply-Platform value selects its source;
+// otherwise the static secrets and every platform-less source's secrets.
+func (k *Keys) Candidates(platform, sourceID string) [][]byte {
+	s := k.snap.Load()
+	if sourceID != "" {
+		if key, ok := s.tenants[sourceID]; ok {
+			return [][]byte{key}
+		}
+	}
+	now := k.now()
+	if platform != "" {
+		if keys, ok := s.byPlatform[platform]; ok {
+			return active(nil, keys, now)
+		}
+	}
+	out := append([][]byte(nil), k.static...)
+	return active(out, s.defaults, now)
+}
+
+func active(out [][]byte, keys []timedKey, now time.Time) [][]byte {
+	for _, tk := range keys {
+		if tk.expires.IsZero() || now.Before(tk.expires) {
+			out = append(out, tk.key)
+		}
+	}
+	return out
+}
+
+// keyRow is one unsealable secret as Reload reads it.
+type keyRow struct {
+	SourceID     int64
+	Platform     string
+	Number       int
+	SecretSealed string
+	ExpiresAt    *time.Time
+}
+
+type tenantKeyRow struct {
+	ID                  int64
+	SourceID            string
+	InboundSecretSealed string
+}
+
+// Reload re-reads sources and tenants' inbound secrets and swaps the
+// snapshot atomically. A secret that fails to unseal is skipped and logged
+// (by id, never by value).
+func (k *Keys) Reload(ctx context.Context) error {
+	if k.db == nil || k.keyring == nil {
+		return nil
+	}
+	var rows []keyRow
+	err := k.db.WithContext(ctx).Raw(`SELECT s.id AS source_id, s.platform, ss.number, ss.secret_sealed, ss.expires_at
+		FROM source_secrets ss JOIN sources s ON s.id = ss.source_id WHERE s.enabled ORDER BY s.id, ss.number`).Scan(&rows).Error
+	if err != nil {
+		return fmt.Errorf("load source secrets: %w", err)
+	}
+	var trows []tenantKeyRow
+	if err := k.db.WithContext(ctx).Raw(`SELECT id, source_id, inbound_secret_sealed FROM tenants WHERE inbound_secret_sealed <> ''`).Scan(&trows).Error; err != nil {
+		return fmt.Errorf("load tenant inbound secrets: %w", err)
+	}
+	snap := &keySnapshot{byPlatform: map[string][]timedKey{}, tenants: map[string][]byte{}}
+	for _, r := range rows {
+		key, err := k.keyring.Open(r.SecretSealed, sourceSecretContext(r.SourceID, r.Number))
+		if err != nil {
+			k.log.Error("Could not unseal a source secret; it is ignored.", "source", r.SourceID, "number", r.Number, "error", err)
+			continue
+		}
+		tk := timedKey{key: key}
+		if r.ExpiresAt != nil {
+			tk.expires = *r.ExpiresAt
+		}
+		if r.Platform == "" {
+			snap.defaults = append(snap.defaults, tk)
+		} else {
+			snap.byPlatform[r.Platform] = append(snap.byPlatform[r.Platform], tk)
+		}
+	}
+	for _, t := range trows {
+		key, err := k.keyring.Open(t.InboundSecretSealed, TenantInboundContext(t.ID))
+		if err != nil {
+			k.log.Error("Could not unseal a tenant's inbound secret; it is ignored.", "tenant_id", t.ID, "error", err)
+			continue
+		}
+		snap.tenants[t.SourceID] = key
+	}
+	k.snap.Store(snap)
+	return nil
+}
+
+// Run reloads every interval until ctx ends, so changes made by other
+// replicas (or by the tenants API) apply here too.
+func (k *Keys) Run(ctx context.Context, every time.Duration) {
+	if every <= 0 {
+		every = DefaultKeysReload
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := k.Reload(ctx); err != nil && ctx.Err() == nil {
+				k.log.Warn("Could not reload inbound secrets; keeping the previous ones.", "error", err)
+			}
+		}
+	}
+}
+
+// sourceSecretContext is the sealing context of secret n of source id.
+func sourceSecretContext(id int64, n int) string {
+	return "source:" + strconv.FormatInt(id, 10) + ":secret:" + strconv.Itoa(n)
+}
+
+// TenantInboundContext is the sealing context of a tenant's own inbound
+// secret (tenants.Tenant.InboundSecretSealed).
+func TenantInboundContext(tenantID int64) string {
+	return "tenant:" + strconv.FormatInt(tenantID, 10) + ":inbound"
+}
+
+// TenantBoooplyKeyContext is the sealing context of a tenant's Boooply
+// organization API key (tenants.Tenant.BoooplyAPIKeySealed).
+func TenantBoooplyKeyContext(tenantID int64) string {
+	return "tenant:" + strconv.FormatInt(tenantID, 10) + ":boooply"
+}

@@ -1,0 +1,230 @@
+package webhooks
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/tenants"
+	"github.com/switchboard-gw/switchboard/testdb"
+)
+
+// TestSourcesSelectSecrets: each platform account verifies with its own
+// secret, selected by X-Boooply-Platform; platform-less sources join the
+// static secret; a rotation keeps the old secret valid for the overlap only.
+func TestSourcesSelectSecrets(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		kr := testKeyring(t)
+		store := NewSourceStore(db.Gorm, kr)
+		now := time.Now().UTC()
+		store.now = func() time.Time { return now }
+		talent := &Source{Name: "TalentFlow", Platform: "talentflow"}
+		talentSecret, err := store.CreateSource(ctx, talent, "")
+		if err != nil || !strings.HasPrefix(talentSecret, "whsec_") {
+			t.Fatalf("create: %q, %v", talentSecret, err)
+		}
+		other := &Source{Name: "Second account"}
+		otherSecret, err := store.CreateSource(ctx, other, "second-account-secret-1")
+		if err != nil || otherSecret != "second-account-secret-1" {
+			t.Fatalf("create with given secret: %q, %v", otherSecret, err)
+		}
+		if _, err := store.CreateSource(ctx, &Source{Name: "dup", Platform: "talentflow"}, ""); !isCode(err, problem.CodeConflict) {
+			t.Fatalf("duplicate platform: %v, want conflict", err)
+		}
+		if _, err := store.CreateSource(ctx, &Source{Name: "short"}, "short"); !isCode(err, problem.CodeInvalid) {
+			t.Fatalf("short secret: %v, want invalid", err)
+		}
+		var sealed string
+		db.Gorm.Raw("SELECT secret_sealed FROM source_secrets WHERE source_id = ?", talent.ID).Scan(&sealed)
+		if sealed == "" || strings.Contains(sealed, talentSecret) {
+			t.Fatalf("secret stored as %q: want it sealed", sealed)
+		}
+
+		keys := NewKeys(db.Gorm, kr, []string{"static-secret-0001"}, discardLog())
+		keys.now = func() time.Time { return now }
+		if err := keys.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		body := []byte(`{"event":"interview.scores","data":{"meetingCode":"m"}}`)
+		check := func(name, platform, secret string, want error) {
+			t.Helper()
+			if err := VerifyWith(keys.Candidates(platform, ""), body, sign(secret, body)); err != want {
+				t.Errorf("%s: got %v, want %v", name, err, want)
+			}
+		}
+		check("platform source by its header", "talentflow", talentSecret, nil)
+		check("platform source without its header", "", talentSecret, ErrBadSignature)
+		check("static secret under a platform header", "talentflow", "static-secret-0001", ErrBadSignature)
+		check("platform-less source", "", otherSecret, nil)
+		check("static secret", "", "static-secret-0001", nil)
+		check("unknown platform falls back to the defaults", "custom", otherSecret, nil)
+
+		newSecret, err := store.RotateSecret(ctx, talent.ID, "", time.Hour)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := keys.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		check("new secret after rotation", "talentflow", newSecret, nil)
+		check("old secret during the overlap", "talentflow", talentSecret, nil)
+		keys.now = func() time.Time { return now.Add(2 * time.Hour) }
+		check("old secret after the overlap", "talentflow", talentSecret, ErrBadSignature)
+		check("new secret after the overlap", "talentflow", newSecret, nil)
+
+		got, err := store.FindSource(ctx, talent.ID)
+		if err != nil || len(got.Secrets) != 2 || got.Secrets[0].ExpiresAt == nil || got.Secrets[1].ExpiresAt != nil {
+			t.Fatalf("FindSource = %+v, %v; want secret 1 expiring, secret 2 current", got, err)
+		}
+		if err := store.DeleteSecret(ctx, talent.ID, 2); err != nil {
+			t.Fatal(err)
+		}
+		_ = keys.Reload(ctx)
+		check("deleted secret", "talentflow", newSecret, ErrUnknownSource)
+	})
+}
+
+func isCode(err error, code problem.Code) bool {
+	p, ok := problem.As(err)
+	return ok && p.Code == code
+}
+
+// TestTenantInboundSecret: a tenant with its own secret accepts only events
+// signed with it; the unverified sourceId merely selects that secret.
+func TestTenantInboundSecret(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		kr := testKeyring(t)
+		tn := mustCreateTenant(t, db, "org_own", "https://a.example/hook")
+		sealed, _ := kr.Seal([]byte("tenant-own-secret-1"), TenantInboundContext(tn.ID))
+		if err := db.Gorm.Model(&tenants.Tenant{}).Where("id = ?", tn.ID).Update("inbound_secret_sealed", sealed).Error; err != nil {
+			t.Fatal(err)
+		}
+		h, _, _ := newTestHandler(t, db, BearerAccepted, hookSecret)
+		app := testApp(h)
+		own := []byte(`{"event":"interview.scores","data":{"meetingCode":"m1","sourceId":"org_own"}}`)
+		cases := []struct {
+			name   string
+			body   []byte
+			secret string
+			want   int
+		}{
+			{"platform secret cannot speak for a tenant with its own", own, hookSecret, 401},
+			{"tenant's own secret", own, "tenant-own-secret-1", 200},
+			{"tenant secret cannot sign another organization's events", []byte(`{"event":"interview.scores","data":{"meetingCode":"m2","sourceId":"org_other"}}`), "tenant-own-secret-1", 401},
+			{"repeated data cannot verify as one tenant and route as another", []byte(`{"event":"interview.scores","data":{"meetingCode":"m4","sourceId":"org_own"},"data":{"meetingCode":"m4","sourceId":"org_other"}}`), "tenant-own-secret-1", 400},
+			{"platform secret for other organizations", []byte(`{"event":"interview.scores","data":{"meetingCode":"m3","sourceId":"org_other"}}`), hookSecret, 200},
+		}
+		for _, tc := range cases {
+			status, body, _ := postWebhook(t, app, tc.body, map[string]string{"X-Boooply-Signature": sign(tc.secret, tc.body)})
+			if status != tc.want {
+				t.Errorf("%s: got %d %s, want %d", tc.name, status, body, tc.want)
+			}
+		}
+		if n := count(t, db.Gorm, "SELECT COUNT(*) FROM events"); n != 2 {
+			t.Errorf("events = %d, want 2", n)
+		}
+	})
+}
+
+// TestUnknownSource: with only platform sources configured, a request that
+// names no known platform has no secret to try.
+func TestUnknownSource(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		if _, err := NewSourceStore(db.Gorm, testKeyring(t)).CreateSource(context.Background(), &Source{Name: "P", Platform: "p1"}, "platform-one-secret"); err != nil {
+			t.Fatal(err)
+		}
+		h, _, _ := newTestHandler(t, db, BearerAccepted)
+		app := testApp(h)
+		body := []byte(`{"event":"interview.scores","data":{"meetingCode":"m"}}`)
+		status, ans, _ := postWebhook(t, app, body, map[string]string{"X-Boooply-Signature": sign("platform-one-secret", body)})
+		if status != 401 || !strings.Contains(ans, "unknown_source") || strings.Contains(ans, "platform-one-secret") {
+			t.Fatalf("no platform header: %d %s, want 401 unknown_source", status, ans)
+		}
+		status, ans, _ = postWebhook(t, app, body, map[string]string{"X-Boooply-Signature": sign("platform-one-secret", body), "X-Boooply-Platform": "p1"})
+		if status != 200 {
+			t.Fatalf("with platform header: %d %s, want 200", status, ans)
+		}
+	})
+}
+
+// TestSourcesAPI: admin-only, the secret is shown once, changes apply to
+// verification at once.
+func TestSourcesAPI(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		kr := testKeyring(t)
+		keys := NewKeys(db.Gorm, kr, nil, discardLog())
+		sh := NewSourcesHandler(NewSourceStore(db.Gorm, kr), keys)
+		apps := map[auth.Role]*fiber.App{}
+		for _, role := range []auth.Role{auth.RoleAdmin, auth.RoleViewer, auth.RoleSupport, ""} {
+			apps[role] = testApp(nil, func(app *fiber.App) { SourcesRoutes(app.Group("/api/v1", asRole(role)), sh) })
+		}
+		do := func(role auth.Role, method, path, body string) (int, string) {
+			t.Helper()
+			req := httptest.NewRequest(method, path, strings.NewReader(body))
+			req.Header.Set("Content-Type", "application/json")
+			resp, err := apps[role].Test(req, -1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			b, _ := io.ReadAll(resp.Body)
+			return resp.StatusCode, string(b)
+		}
+		status, body := do(auth.RoleAdmin, "POST", "/api/v1/sources", `{"name":"TalentFlow","platform":"tf"}`)
+		var created sourceCreated
+		if status != 201 || json.Unmarshal([]byte(body), &created) != nil || created.Secret == "" || created.Source.ID == 0 {
+			t.Fatalf("create: %d %s", status, body)
+		}
+		body0 := []byte(`{"event":"interview.scores","data":{"meetingCode":"m"}}`)
+		if err := VerifyWith(keys.Candidates("tf", ""), body0, sign(created.Secret, body0)); err != nil {
+			t.Fatalf("new source's secret does not verify at once: %v", err)
+		}
+		id := "/api/v1/sources/" + strconv.FormatInt(created.Source.ID, 10)
+		cases := []struct {
+			name         string
+			role         auth.Role
+			method, path string
+			body         string
+			wantStatus   int
+			wantContains string
+		}{
+			{"list", auth.RoleAdmin, "GET", "/api/v1/sources", "", 200, `"platform":"tf"`},
+			{"show", auth.RoleAdmin, "GET", id, "", 200, `"hint":"whsec_…`},
+			{"viewer may not list", auth.RoleViewer, "GET", "/api/v1/sources", "", 403, "forbidden"},
+			{"support may not create", auth.RoleSupport, "POST", "/api/v1/sources", `{"name":"x"}`, 403, "forbidden"},
+			{"anonymous", "", "GET", "/api/v1/sources", "", 401, "unauthorized"},
+			{"missing name", auth.RoleAdmin, "POST", "/api/v1/sources", `{"platform":"x"}`, 422, "name"},
+			{"not json", auth.RoleAdmin, "POST", "/api/v1/sources", `{`, 400, "bad_request"},
+			{"unknown id", auth.RoleAdmin, "GET", "/api/v1/sources/999", "", 404, "not_found"},
+			{"rename", auth.RoleAdmin, "PATCH", id, `{"name":"Renamed"}`, 200, `"name":"Renamed"`},
+			{"rotate", auth.RoleAdmin, "POST", id + "/secrets", `{"overlap_seconds":60}`, 201, `"number":2`},
+			{"delete unknown secret", auth.RoleAdmin, "DELETE", id + "/secrets/9", "", 404, "not_found"},
+		}
+		for _, tc := range cases {
+			status, body := do(tc.role, tc.method, tc.path, tc.body)
+			if status != tc.wantStatus || !strings.Contains(body, tc.wantContains) {
+				t.Errorf("%s: got %d %s, want %d containing %q", tc.name, status, body, tc.wantStatus, tc.wantContains)
+			}
+			if tc.method == "GET" && strings.Contains(body, created.Secret) {
+				t.Errorf("%s: a read shows the secret again", tc.name)
+			}
+		}
+		if status, _ := do(auth.RoleAdmin, "DELETE", id, ""); status != 204 {
+			t.Fatalf("delete: %d", status)
+		}
+		if err := VerifyWith(keys.Candidates("tf", ""), body0, sign(created.Secret, body0)); err == nil {
+			t.Fatal("a deleted source's secret still verifies")
+		}
+	})
+}
