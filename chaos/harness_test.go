@@ -20,8 +20,9 @@ import (
 const (
 	webhookSecret = "whsec_chaos_7f3a9c2e1b"
 	secretKey     = "jDLh3evmDAXUsUBQbHAaWNgOKWgsEh3jRPnychVJku8="
-	// authValue is sent as an Authorization header on ingest requests.
-	authValue = "Bearer chaos-token-5d1e0b7c"
+	// authValue is Boooply's Authorization header (Bearer <webhook
+	// secret>), sent on every load request; the server checks it when present.
+	authValue = "Bearer " + webhookSecret
 )
 
 // binPath is the switchboard binary TestMain builds once for every test.
