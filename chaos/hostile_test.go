@@ -35,8 +35,8 @@ const okData = `"meetingCode":"hostile-1","sourceId":"org_hostile","timestamp":"
 // Defects the table found, owned by the ingest package (webhooks/inbound.go
 // ParseInbound and webhooks/http.go handleIngest).
 const (
-	bugUTF8    = "webhooks.ParseInbound accepts invalid UTF-8 in data.meetingCode: SQLite stores it (200), PostgreSQL refuses the row and handleIngest answers 503, so Boooply retries a permanent error"
-	bugNUL     = "webhooks.ParseInbound accepts \\u0000 in data.meetingCode/sourceId: SQLite stores it (200), PostgreSQL text can't hold NUL and handleIngest answers 503 forever"
+	bugUTF8 = "webhooks.ParseInbound accepts invalid UTF-8 in data.meetingCode: SQLite stores it (200), PostgreSQL refuses the row and handleIngest answers 503, so Boooply retries a permanent error"
+	bugNUL  = "webhooks.ParseInbound accepts \\u0000 in data.meetingCode/sourceId: SQLite stores it (200), PostgreSQL text can't hold NUL and handleIngest answers 503 forever"
 )
 
 func hostileCases() []hostileCase {
