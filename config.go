@@ -49,6 +49,9 @@ type Config struct {
 	IngestWriters  int
 	SourcesReload  time.Duration
 	BoooplyAPIBase string
+
+	// PprofListen, when set, serves /debug/pprof/ on this separate address.
+	PprofListen string
 }
 
 // DeliveryConfig is the delivery engine's settings (issue 5).
@@ -60,6 +63,7 @@ type DeliveryConfig struct {
 	BreakerCooldown    time.Duration // SWITCHBOARD_BREAKER_COOLDOWN
 	MaxConcurrency     int           // SWITCHBOARD_ENDPOINT_MAX_CONCURRENCY
 	RescueStuckAfter   time.Duration // SWITCHBOARD_RESCUE_STUCK_AFTER
+	ProbeInterval      time.Duration // SWITCHBOARD_PROBE_INTERVAL (0: no health probes)
 }
 
 // Defaults, named so the README table and the code agree.
@@ -105,6 +109,7 @@ func parseServeConfig(args []string) (Config, error) {
 	proxies := fs.String("trusted-proxies", os.Getenv("SWITCHBOARD_TRUSTED_PROXIES"), "comma-separated addresses/CIDRs of reverse proxies to trust for the client address (SWITCHBOARD_TRUSTED_PROXIES)")
 	proxyHeader := fs.String("proxy-header", env("SWITCHBOARD_PROXY_HEADER", "X-Forwarded-For"), "header a trusted proxy puts the client address in (SWITCHBOARD_PROXY_HEADER)")
 	ingest := addIngestFlags(fs)
+	pprofListen := fs.String("pprof-listen", os.Getenv("SWITCHBOARD_PPROF_LISTEN"), "serve Go's pprof on this separate address, e.g. 127.0.0.1:6060 (SWITCHBOARD_PPROF_LISTEN; default off)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -117,6 +122,7 @@ func parseServeConfig(args []string) (Config, error) {
 	cfg.AdminEmail, cfg.AdminPassword = *adminEmail, os.Getenv("SWITCHBOARD_ADMIN_PASSWORD")
 	cfg.PublicURL, cfg.PreviousSecretKeys = strings.TrimRight(*publicURL, "/"), splitList(*prevKeys)
 	cfg.TrustedProxies, cfg.ProxyHeader = splitList(*proxies), *proxyHeader
+	cfg.PprofListen = *pprofListen
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err

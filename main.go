@@ -37,6 +37,7 @@ var commands = map[string]command{
 	"users":        cmdUsers,
 	"sources":      cmdSources,
 	"demo":         cmdDemo,
+	"loadtest":     cmdLoadtest,
 }
 
 const usage = `Usage: switchboard [COMMAND] [FLAGS]
@@ -61,6 +62,7 @@ Commands:
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
   demo                     run with two demo tenants, a built-in receiver and replayed samples
+  loadtest [querybench]    measure ingest and delivery against baselines, or delivery-log queries
 
 Run "switchboard COMMAND -h" for a command's flags.
 `

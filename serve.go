@@ -106,6 +106,11 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		sources: ingest.sources, recordings: ingest.recordings})
 	mountStatic(app)
 
+	stopPprof, err := startPprof(cfg.PprofListen, log)
+	if err != nil {
+		return fmt.Errorf("pprof listener: %w", err)
+	}
+	defer stopPprof()
 	// Not ctx: cancelling River's start context cancels running jobs at once;
 	// shutdown stops River itself (stopQueue) so in-flight attempts finish.
 	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
@@ -141,6 +146,7 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	periodic := addRetention(workers, db, cfg, log)
+	periodic = append(periodic, addProbes(workers, db, cfg, policy, log)...)
 	rc := &river.Config{
 		Queues:        map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}},
 		Workers:       workers,

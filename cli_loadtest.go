@@ -1,0 +1,169 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/switchboard-gw/switchboard/loadtest"
+)
+
+// loadtestFlags are the flags of `switchboard loadtest`.
+type loadtestFlags struct {
+	opts                           loadtest.Options
+	target, dbURL, jsonOut         string
+	spawn, asJSON, allowRemote     bool
+	keep, child, countStatements   bool
+	serverPID                      int
+	workers                        int
+	retrySchedule, deliveryTimeout string
+}
+
+func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
+	f := &loadtestFlags{}
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.StringVar(&f.target, "target", "", "base URL of a running Switchboard (loopback unless --allow-remote)")
+	fs.BoolVar(&f.spawn, "spawn", false, "run `serve` in-process on --database-url (default: a fresh SQLite file)")
+	fs.StringVar(&f.dbURL, "database-url", "", "the target's database: tenants are created there (required with --target)")
+	fs.StringVar(&f.opts.Secret, "webhook-secret", os.Getenv("BOOOPLY_WEBHOOK_SECRET"), "inbound secret of the target (generated with --spawn)")
+	fs.Float64Var(&f.opts.Rate, "rate", 0, "events per second, open loop (latency counts from each event's scheduled time)")
+	fs.IntVar(&f.opts.Concurrency, "concurrency", 0, "closed loop: this many senders back to back (when --rate is 0)")
+	fs.DurationVar(&f.opts.Duration, "duration", 10*time.Second, "how long each phase sends (at most 10m)")
+	fs.Int64Var(&f.opts.MaxEvents, "max-events", loadtest.MaxEvents, "stop a phase after this many events")
+	fs.IntVar(&f.opts.Tenants, "tenants", 10, "tenants to create, one endpoint each")
+	fs.Float64Var(&f.opts.SlowShare, "slow-share", 0, "share of traffic for one slow tenant (adds a control phase without it)")
+	fs.BoolVar(&f.opts.Hang, "hang", false, "the slow tenant's endpoint never answers (else it answers after --slow-delay)")
+	fs.DurationVar(&f.opts.SlowDelay, "slow-delay", 2*time.Second, "answer time of the slow endpoint")
+	fs.Float64Var(&f.opts.FailRate, "fail-rate", 0, "share of healthy endpoint answers that are 500 (retried by Switchboard)")
+	fs.BoolVar(&f.opts.Baseline, "baseline", false, "also run the workload against a bare Fiber handler and a one-insert-per-request handler")
+	fs.DurationVar(&f.opts.Drain, "drain", 30*time.Second, "how long to wait for deliveries after sending")
+	fs.DurationVar(&f.opts.StatsWait, "db-stats-wait", loadtest.DefaultStatsWait, "PostgreSQL: wait this long after each phase for commit counters (0 skips them)")
+	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON (schema_version, git describe, machine)")
+	fs.StringVar(&f.jsonOut, "json-out", "", "also write the JSON report to this file (the table still goes to stdout)")
+	fs.BoolVar(&f.allowRemote, "allow-remote", false, "allow a target or database that is not on loopback")
+	fs.IntVar(&f.serverPID, "server-pid", 0, "pid of the target server, to report its RSS (with --target)")
+	fs.BoolVar(&f.child, "spawn-process", false, "with --spawn: run the server as a child process, so RSS is the server's alone")
+	fs.BoolVar(&f.countStatements, "count-statements", false, "with --spawn on PostgreSQL: count the server's statements through a loopback protocol proxy")
+	fs.BoolVar(&f.keep, "keep", false, "keep the spawned server's SQLite folder")
+	fs.IntVar(&f.workers, "delivery-workers", 0, "--spawn: the server's delivery workers (0: its default)")
+	fs.StringVar(&f.retrySchedule, "retry-schedule", "200ms,1s,2s", "--spawn: the server's retry schedule")
+	fs.StringVar(&f.deliveryTimeout, "delivery-timeout", "", "--spawn: the server's delivery timeout (empty: its default)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if f.spawn == (f.target != "") {
+		return nil, errors.New("loadtest: give exactly one of --spawn or --target")
+	}
+	f.opts.DatabaseURL = f.dbURL
+	f.opts.Version = loadtest.GitDescribe(version)
+	return f, nil
+}
+
+func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) > 0 && args[0] == "querybench" {
+		return cmdQueryBench(ctx, args[1:], out)
+	}
+	if len(args) > 0 && args[0] == "compare" {
+		return loadtestCompare(args[1:], out)
+	}
+	f, err := parseLoadtestFlags(args)
+	if err != nil {
+		return err
+	}
+	f.opts.Log = os.Stderr
+	f.opts.RunID = randomHex(3)
+	target := loadtest.Target{URL: strings.TrimRight(f.target, "/")}
+	if f.spawn {
+		stop, err := f.spawnServer(ctx, &target)
+		if err != nil {
+			return err
+		}
+		defer stop()
+	} else if f.serverPID > 0 {
+		target.RSS, target.RSSWhat = loadtest.RSSOf(f.serverPID), fmt.Sprintf("server pid %d (VmRSS)", f.serverPID)
+	}
+	if err := f.checkLoopback(target.URL); err != nil {
+		return err
+	}
+	rep, err := loadtest.Run(ctx, f.opts, target)
+	if err != nil {
+		return err
+	}
+	if f.jsonOut != "" {
+		if err := writeReportFile(f.jsonOut, rep); err != nil {
+			return err
+		}
+	}
+	if f.asJSON {
+		return rep.WriteJSON(out)
+	}
+	return rep.WriteTable(out)
+}
+
+// checkLoopback refuses targets and databases off this machine unless allowed:
+// a load test pointed at production by mistake is an outage.
+func (f *loadtestFlags) checkLoopback(target string) error {
+	if f.allowRemote {
+		return nil
+	}
+	for _, raw := range []string{target, f.opts.DatabaseURL} {
+		if raw == "" || strings.HasPrefix(raw, "sqlite:") {
+			continue
+		}
+		u, err := url.Parse(raw)
+		if err != nil {
+			return fmt.Errorf("loadtest: %q is not a URL", raw)
+		}
+		host := u.Hostname()
+		if host == "localhost" {
+			continue
+		}
+		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
+			return fmt.Errorf("loadtest: %s is not on loopback; pass --allow-remote if you mean it", host)
+		}
+	}
+	return nil
+}
+
+// loadtestCompare is `switchboard loadtest compare OLD.json NEW.json`.
+func loadtestCompare(args []string, out io.Writer) error {
+	if len(args) != 2 {
+		return errors.New("loadtest compare: want OLD.json NEW.json")
+	}
+	old, err := loadtest.ReadReport(args[0])
+	if err != nil {
+		return err
+	}
+	cur, err := loadtest.ReadReport(args[1])
+	if err != nil {
+		return err
+	}
+	return loadtest.Compare(out, old, cur)
+}
+
+func writeReportFile(path string, rep *loadtest.Report) error {
+	fh, err := os.Create(path)
+	if err != nil {
+		return err
+	}
+	if err := rep.WriteJSON(fh); err != nil {
+		fh.Close()
+		return err
+	}
+	return fh.Close()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}

@@ -1,0 +1,80 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/loadtest"
+	"github.com/switchboard-gw/switchboard/testdb"
+)
+
+// TestLoadtestSpawn runs a tiny load test (2 s at 20 events/s, with the
+// baselines) against an in-process server on each dialect and checks that
+// the report's counts add up: every event sent is acked, and every acked
+// event reached the receivers once.
+func TestLoadtestSpawn(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			var out bytes.Buffer
+			args := []string{"loadtest", "--spawn", "--database-url", target.URL, "--rate", "20", "--duration", "2s",
+				"--tenants", "3", "--baseline", "--json", "--drain", "20s", "--db-stats-wait", "0"}
+			if err := run(context.Background(), args, &out); err != nil {
+				t.Fatalf("loadtest: %v", err)
+			}
+			var rep loadtest.Report
+			if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+				t.Fatalf("report is not JSON: %v\n%s", err, out.String())
+			}
+			if rep.SchemaVersion != loadtest.SchemaVersion || rep.Machine.CPUs == 0 || len(rep.Phases) != 3 || len(rep.Ratios) != 2 {
+				t.Fatalf("report misses fields: %+v", rep)
+			}
+			for _, p := range rep.Phases {
+				if p.Sent < 30 || p.Acked != p.Sent || p.Rejected+p.Errors+p.Skipped != 0 {
+					t.Errorf("%s: sent %d, acked %d, rejected %d, errors %d, skipped %d; want ≥ 30 sent, all acked", p.Name, p.Sent, p.Acked, p.Rejected, p.Errors, p.Skipped)
+				}
+			}
+			sb := rep.Phases[2]
+			d := sb.Delivery
+			if sb.Name != "switchboard" || d == nil || d.Expected != int(sb.Acked) || d.Delivered != d.Expected || d.Missing != 0 || d.DuplicatesByKey != 0 {
+				t.Fatalf("switchboard delivery = %+v, want every acked event delivered once", d)
+			}
+			if d.Lag.Count != d.Delivered || rep.Storage == nil || rep.Storage.Events != sb.Acked {
+				t.Errorf("lag samples %d of %d delivered; storage %+v", d.Lag.Count, d.Delivered, rep.Storage)
+			}
+		})
+	}
+}
+
+// TestLoadtestRefusesRemote: a target off loopback needs --allow-remote.
+func TestLoadtestRefusesRemote(t *testing.T) {
+	err := run(context.Background(), []string{"loadtest", "--target", "http://203.0.113.7:8080", "--database-url",
+		"sqlite:" + t.TempDir() + "/x.db", "--webhook-secret", "s", "--rate", "1", "--duration", "1s"}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "--allow-remote") {
+		t.Fatalf("err = %v, want a refusal naming --allow-remote", err)
+	}
+}
+
+// TestLoadtestTarget drives an already running server (--target) whose
+// tenants are created through its database URL, with a failing share of
+// receiver answers that Switchboard retries: every acked event still arrives.
+func TestLoadtestTarget(t *testing.T) {
+	target := testdb.Targets(t)[0]
+	base, _ := startServer(t, target.URL, "--retry-schedule", "20ms,20ms,20ms,20ms,20ms")
+	var out bytes.Buffer
+	args := []string{"loadtest", "--target", base, "--database-url", target.URL, "--webhook-secret", testSecret,
+		"--concurrency", "2", "--duration", "30s", "--max-events", "25", "--tenants", "2", "--fail-rate", "0.2", "--json", "--drain", "20s"}
+	if err := run(context.Background(), args, &out); err != nil {
+		t.Fatalf("loadtest: %v", err)
+	}
+	var rep loadtest.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	p := rep.Phases[len(rep.Phases)-1]
+	if p.Sent != 25 || p.Acked != 25 || p.Delivery == nil || p.Delivery.Delivered != 25 || p.Delivery.Missing != 0 || p.StoredEvents != 25 {
+		t.Fatalf("got %+v / %+v, want 25 sent, acked, stored and delivered", p, p.Delivery)
+	}
+}

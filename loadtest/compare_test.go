@@ -1,0 +1,78 @@
+package loadtest
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestChange(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		a, b   float64
+		higher bool
+		want   string
+	}{
+		{"faster throughput", 100, 150, true, "+50%"},
+		{"slower throughput", 100, 80, true, "-20% worse"},
+		{"higher latency", 10, 12, false, "+20% worse"},
+		{"within noise", 10, 10.5, false, "+5%"},
+		{"both zero", 0, 0, false, "="},
+		{"from zero", 0, 3, false, "new"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := change(tc.a, tc.b, tc.higher); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
+			}
+		})
+	}
+}
+
+// TestCompareReports reads two JSON reports back and flags the regression.
+func TestCompareReports(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, ackedPerSec, lagP99 float64) string {
+		r := &Report{SchemaVersion: SchemaVersion, Phases: []PhaseReport{{Name: "switchboard", AckedPerSec: ackedPerSec,
+			Delivery: &DeliveryReport{Lag: Summary{P99: lagP99}}}}}
+		var b bytes.Buffer
+		if err := r.WriteJSON(&b); err != nil {
+			t.Fatal(err)
+		}
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	old, err := ReadReport(write("old.json", 400, 100))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cur, err := ReadReport(write("new.json", 500, 300))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	if err := Compare(&out, old, cur); err != nil {
+		t.Fatal(err)
+	}
+	lines := map[string]string{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		for _, m := range []string{"acked/s", "lag p99 ms"} {
+			if strings.Contains(line, m) {
+				lines[m] = strings.Join(strings.Fields(line), " ")
+			}
+		}
+	}
+	if got, want := lines["acked/s"], "switchboard acked/s 400.0 500.0 +25%"; got != want {
+		t.Errorf("acked/s line = %q, want %q", got, want)
+	}
+	if got, want := lines["lag p99 ms"], "switchboard lag p99 ms 100.0 300.0 +200% worse"; got != want {
+		t.Errorf("lag line = %q, want %q", got, want)
+	}
+	if _, err := ReadReport(filepath.Join(dir, "missing.json")); err == nil {
+		t.Error("reading a missing report succeeded")
+	}
+}

@@ -1,0 +1,82 @@
+package loadtest
+
+import (
+	"testing"
+	"time"
+
+	"github.com/tidwall/gjson"
+
+	"github.com/switchboard-gw/switchboard/webhooks"
+)
+
+// TestGeneratorEvents: every kind verifies with the secret, parses as an
+// inbound event and carries its own meetingCode and the tenant's sourceId.
+func TestGeneratorEvents(t *testing.T) {
+	g, err := NewGenerator("abc123", "s3cret")
+	if err != nil {
+		t.Fatal(err)
+	}
+	candidates := [][]byte{[]byte("s3cret")}
+	seen := map[string]bool{}
+	for seq := int64(0); seq < int64(g.Kinds())*2; seq++ {
+		ev := g.Make(seq+98, 7)
+		if err := webhooks.VerifyWith(candidates, ev.Body, ev.Signature); err != nil {
+			t.Fatalf("seq %d: %v", seq, err)
+		}
+		in, err := webhooks.ParseInbound(ev.Body)
+		if err != nil {
+			t.Fatalf("seq %d: %v", seq, err)
+		}
+		if in.MeetingCode != ev.MeetingCode || in.Event != ev.Type || in.SourceID == nil || *in.SourceID != SourceID("abc123", 7) {
+			t.Fatalf("seq %d: got %s %s %v, want %s %s %s", seq, in.MeetingCode, in.Event, in.SourceID, ev.MeetingCode, ev.Type, SourceID("abc123", 7))
+		}
+		if seen[in.MeetingCode] {
+			t.Fatalf("meetingCode %s repeated", in.MeetingCode)
+		}
+		seen[in.MeetingCode] = true
+	}
+	long := g.Make(int64(g.Kinds()-1), 0)
+	if n := len(gjson.GetBytes(long.Body, "data.transcript").Array()); n != LongTranscriptEntries {
+		t.Errorf("long transcript has %d entries, want %d", n, LongTranscriptEntries)
+	}
+}
+
+func TestSummarize(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		n             int
+		p50, p99, max float64
+	}{
+		{name: "empty", n: 0},
+		{name: "one", n: 1, p50: 1, p99: 1, max: 1},
+		{name: "hundred", n: 100, p50: 50, p99: 99, max: 100},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var s Samples
+			for i := tc.n; i >= 1; i-- {
+				s.Add(time.Duration(i) * time.Millisecond)
+			}
+			got := s.Summarize()
+			if got.Count != tc.n || got.P50 != tc.p50 || got.P99 != tc.p99 || got.Max != tc.max {
+				t.Fatalf("got %+v, want count %d p50 %v p99 %v max %v", got, tc.n, tc.p50, tc.p99, tc.max)
+			}
+		})
+	}
+}
+
+// TestSlowTenantShare: the slow tenant gets its share of events, the others the rest.
+func TestSlowTenantShare(t *testing.T) {
+	s := &sender{w: Workload{Tenants: 10, SlowTenant: 0, SlowShare: 0.1}}
+	counts := make([]int, 10)
+	for seq := int64(0); seq < 100_000; seq++ {
+		counts[s.tenantFor(seq)]++
+	}
+	if share := float64(counts[0]) / 100_000; share < 0.09 || share > 0.11 {
+		t.Errorf("slow tenant share = %.3f, want 0.1", share)
+	}
+	for i, n := range counts[1:] {
+		if n < 9000 || n > 11000 {
+			t.Errorf("tenant %d got %d events, want about 10000", i+1, n)
+		}
+	}
+}

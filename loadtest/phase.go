@@ -1,0 +1,154 @@
+package loadtest
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// PhaseReport is what one phase (one target, one workload) measured.
+type PhaseReport struct {
+	Name         string           `json:"name"`
+	SendSeconds  float64          `json:"send_seconds"`
+	Sent         int64            `json:"sent"`
+	Acked        int64            `json:"acked"`
+	Duplicate    int64            `json:"acked_duplicate"`
+	Rejected     int64            `json:"rejected"`
+	Errors       int64            `json:"transport_errors"`
+	Skipped      int64            `json:"skipped_client_saturated"`
+	ByStatus     map[string]int64 `json:"by_status"`
+	AckedPerSec  float64          `json:"acked_per_sec"`
+	AvgBodyBytes float64          `json:"avg_body_bytes"`
+	AckLatency   Summary          `json:"ack_latency"`
+	// StoredEvents is how many events the phase added to the database.
+	StoredEvents int64           `json:"stored_events,omitempty"`
+	Delivery     *DeliveryReport `json:"delivery,omitempty"`
+	DB           *DBDelta        `json:"db,omitempty"`
+	RSSMaxMB     float64         `json:"rss_max_mb,omitempty"`
+	// Statements the server ran during the phase (send and drain), most frequent first.
+	Statements         []StatementCount `json:"statements,omitempty"`
+	StatementsPerEvent float64          `json:"statements_per_stored_event,omitempty"`
+}
+
+// DeliveryReport is what the receivers saw of a phase's acked events.
+type DeliveryReport struct {
+	Expected         int     `json:"expected"` // acked, routed to an endpoint that answers
+	Delivered        int     `json:"delivered"`
+	Missing          int     `json:"missing_after_drain"`
+	HeldByHang       int     `json:"held_by_hanging_endpoint"`
+	DuplicatesByKey  int     `json:"duplicates_by_meeting_code_event"`
+	DuplicatesByID   int     `json:"duplicates_by_webhook_id"`
+	DeliveriesPerSec float64 `json:"deliveries_per_sec"`
+	DrainSeconds     float64 `json:"drain_seconds"`
+	Lag              Summary `json:"lag"`
+	LagOthers        Summary `json:"lag_other_tenants"` // every tenant but the slow one
+}
+
+// phaseRunner runs phases one after the other on shared receivers.
+type phaseRunner struct {
+	o     Options
+	gen   *Generator
+	recv  *Receiver
+	probe *dbProbe
+	seq   int64
+}
+
+func (p *phaseRunner) run(ctx context.Context, name string, target Target, delivers bool) PhaseReport {
+	fmt.Fprintf(p.o.Log, "phase %s: sending for %s\n", name, p.o.Duration)
+	t := &tally{}
+	s := &sender{url: target.URL + "/webhooks/boooply", gen: p.gen, client: newClient(), w: p.o.Workload, t: t, seqOff: p.seq}
+	p.seq += p.o.MaxEvents
+	var before dbCounters
+	var eventsBefore int64
+	if delivers && p.probe != nil {
+		before, eventsBefore = p.probe.counters(ctx), p.probe.events(ctx)
+	}
+	_, _, idsBefore := p.recv.Counts()
+	var stmtsBefore map[string]int64
+	if delivers && target.Statements != nil {
+		stmtsBefore = target.Statements()
+	}
+	rss := sampleRSS(target.RSS)
+	start := time.Now()
+	elapsed := s.run(ctx)
+	r := PhaseReport{Name: name, SendSeconds: elapsed.Seconds(), Sent: t.sent.Load(), Acked: t.acked.Load(),
+		Duplicate: t.duplicate.Load(), Rejected: t.rejected.Load(), Errors: t.errors.Load(), Skipped: t.skipped.Load(),
+		ByStatus: t.statusCounts(), AckLatency: t.latency.Summarize()}
+	r.AckedPerSec = float64(r.Acked+r.Duplicate) / elapsed.Seconds()
+	if r.Sent > 0 {
+		r.AvgBodyBytes = float64(t.bodyBytes.Load()) / float64(r.Sent)
+	}
+	if delivers {
+		r.Delivery = p.drain(ctx, t.acks, start)
+		_, _, idsAfter := p.recv.Counts()
+		r.Delivery.DuplicatesByID = idsAfter - idsBefore
+		if p.probe != nil {
+			r.StoredEvents = p.probe.events(ctx) - eventsBefore
+			r.DB = p.probe.delta(ctx, before, r.StoredEvents, p.o.StatsWait)
+		}
+		if stmtsBefore != nil {
+			var total int64
+			r.Statements, total = statementDelta(stmtsBefore, target.Statements(), r.StoredEvents)
+			r.StatementsPerEvent = float64(total) / float64(max(r.StoredEvents, 1))
+		}
+	}
+	r.RSSMaxMB = rss.stop()
+	fmt.Fprintf(p.o.Log, "phase %s: sent %d, acked %d in %.1fs\n", name, r.Sent, r.Acked, elapsed.Seconds())
+	return r
+}
+
+// drain waits (up to Options.Drain) for every expected event to arrive,
+// then measures lag from each ack to its first arrival.
+func (p *phaseRunner) drain(ctx context.Context, acks []ack, start time.Time) *DeliveryReport {
+	d := &DeliveryReport{}
+	hanging := p.o.SlowTenant >= 0 && p.recv.behaviour(p.o.SlowTenant) == Hang
+	var pending []ack
+	for _, a := range acks {
+		if hanging && a.tenant == p.o.SlowTenant {
+			d.HeldByHang++
+			continue
+		}
+		pending = append(pending, a)
+	}
+	d.Expected = len(pending)
+	drainStart := time.Now()
+	deadline := drainStart.Add(p.o.Drain)
+	waiting := append([]ack(nil), pending...)
+	for len(waiting) > 0 && time.Now().Before(deadline) && ctx.Err() == nil {
+		keep := waiting[:0]
+		for _, a := range waiting {
+			if _, ok := p.recv.Lookup(a.code, a.event); !ok {
+				keep = append(keep, a)
+			}
+		}
+		waiting = keep
+		if len(waiting) > 0 {
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	d.DrainSeconds = time.Since(drainStart).Seconds()
+	var lag, others Samples
+	var last time.Time
+	for _, a := range pending {
+		got, ok := p.recv.Lookup(a.code, a.event)
+		if !ok {
+			d.Missing++
+			continue
+		}
+		d.Delivered++
+		d.DuplicatesByKey += got.Copies - 1
+		l := max(0, got.First.Sub(a.at))
+		lag.Add(l)
+		if a.tenant != p.o.SlowTenant {
+			others.Add(l)
+		}
+		if got.First.After(last) {
+			last = got.First
+		}
+	}
+	if d.Delivered > 0 {
+		d.DeliveriesPerSec = float64(d.Delivered) / last.Sub(start).Seconds()
+	}
+	d.Lag, d.LagOthers = lag.Summarize(), others.Summarize()
+	return d
+}

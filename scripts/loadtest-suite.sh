@@ -1,0 +1,38 @@
+#!/bin/sh
+# Runs the load-test scenarios of the README's Performance section, one after
+# the other, on PostgreSQL (a fresh scratch database per run) and SQLite.
+# Tables go to stdout; JSON reports to $OUT (compare two runs with jq or diff).
+#
+#   PG_ADMIN='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' scripts/loadtest-suite.sh
+#
+# Every run is bounded (--duration, --drain); the whole suite takes about 15 minutes.
+set -eu
+cd "$(dirname "$0")/.."
+PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable}
+OUT=${OUT:-./loadtest-results}
+DUR=${DUR:-20s}
+mkdir -p "$OUT"
+CGO_ENABLED=0 go build -o "$OUT/switchboard" .
+SB="$OUT/switchboard"
+
+# fresh_pg NAME: prints the URL of a new, empty database NAME (dropped first).
+fresh_pg() {
+	psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS $1 WITH (FORCE)" -c "CREATE DATABASE $1" >/dev/null 2>&1
+	echo "$PG_ADMIN" | sed "s#/postgres?#/$1?#"
+}
+
+run() { # run NAME ARGS...: one scenario
+	name=$1; shift
+	echo "== $name: switchboard loadtest $*"
+	"$SB" loadtest --spawn --spawn-process --drain 60s --json-out "$OUT/$name.json" "$@" | tee "$OUT/$name.txt"
+}
+
+run pg-rate500-baseline --database-url "$(fresh_pg sb_lt_a)" --rate 500 --duration "$DUR" --tenants 100 --baseline --count-statements
+run pg-conc64-baseline --database-url "$(fresh_pg sb_lt_b)" --concurrency 64 --duration "$DUR" --tenants 100 --baseline
+run pg-rate1000 --database-url "$(fresh_pg sb_lt_c)" --rate 1000 --duration "$DUR" --tenants 100
+run pg-idle --database-url "$(fresh_pg sb_lt_d)" --rate 2 --duration "$DUR" --tenants 10
+run pg-10k-tenants --database-url "$(fresh_pg sb_lt_e)" --rate 200 --duration "$DUR" --tenants 10000
+run pg-hang --database-url "$(fresh_pg sb_lt_f)" --rate 200 --duration "$DUR" --tenants 20 --slow-share 0.1 --hang
+run sqlite-rate200-baseline --rate 200 --duration "$DUR" --tenants 100 --baseline
+run sqlite-conc16-baseline --concurrency 16 --duration "$DUR" --tenants 100 --baseline
+for db in a b c d e f; do psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS sb_lt_$db WITH (FORCE)" >/dev/null 2>&1; done

@@ -1,0 +1,74 @@
+package webhooks
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"testing"
+)
+
+// Benchmarks of the per-request hot path of ingest, one sub-benchmark per
+// Boooply sample: go test -run '^$' -bench . -benchmem ./webhooks
+
+func sampleBodies(b *testing.B) map[string][]byte {
+	b.Helper()
+	out := map[string][]byte{}
+	for _, et := range EventTypes() {
+		if et.Sample == "" {
+			continue
+		}
+		body, err := Sample(et.Name)
+		if err != nil {
+			b.Fatal(err)
+		}
+		out[et.Name] = body
+	}
+	return out
+}
+
+func BenchmarkVerifyEachSample(b *testing.B) {
+	candidates := [][]byte{[]byte("whsec_bench")}
+	for name, body := range sampleBodies(b) {
+		m := hmac.New(sha256.New, []byte("whsec_bench"))
+		m.Write(body)
+		sig := hex.EncodeToString(m.Sum(nil))
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := VerifyWith(candidates, body, sig); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkParseInbound covers routing-field extraction and fingerprinting.
+func BenchmarkParseInboundEachSample(b *testing.B) {
+	for name, body := range sampleBodies(b) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseInbound(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkFingerprintEachSample(b *testing.B) {
+	for name, body := range sampleBodies(b) {
+		b.Run(name, func(b *testing.B) {
+			b.SetBytes(int64(len(body)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := fingerprint(body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
