@@ -43,6 +43,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	db.LimitConns(cfg.DBMaxConns)
 	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where)
 	key, err := loadSecretKey(cfg, db, log)
 	if err != nil {
@@ -193,7 +194,7 @@ func newApp(cfg Config, log *slog.Logger) *fiber.App {
 	return fiber.New(fiber.Config{
 		AppName:               "switchboard",
 		BodyLimit:             cfg.MaxBodyBytes,
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,

@@ -11,7 +11,7 @@ import (
 
 // serverReadTimeout is Fiber's ReadTimeout in serve.go (newApp): the
 // longest a client may take to send one request, headers and body.
-const serverReadTimeout = 30 * time.Second
+const serverReadTimeout = 10 * time.Second
 
 // TestSlowloris dribbles request bodies one byte at a time on 200
 // connections: the server keeps serving others, and cuts every slow
