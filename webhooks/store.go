@@ -30,6 +30,9 @@ type Event struct {
 	// videoUrl expires. Mappings and the UI should prefer the stable link.
 	VideoAPIURL       *string    `gorm:"column:video_api_url"`
 	VideoURLExpiresAt *time.Time `gorm:"column:video_url_expires_at"`
+	// CandidateName is data.candidateName, copied out at ingest so the UI
+	// can filter by it without parsing bodies (CandidateName).
+	CandidateName string
 }
 
 // DeliveryStatus is a delivery's state: pending (waiting for its first or

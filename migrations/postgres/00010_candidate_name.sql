@@ -1,0 +1,27 @@
+-- +goose Up
+-- The deliveries and events screens filter by candidate name: data.candidateName
+-- is copied out of the body at ingest into a plain column (the body stays
+-- byte-exact). Existing rows are backfilled; a body that is not valid JSON
+-- (or was purged by retention) keeps ''.
+ALTER TABLE events ADD COLUMN candidate_name TEXT NOT NULL DEFAULT '';
+
+-- +goose StatementBegin
+DO $$
+DECLARE r RECORD;
+BEGIN
+    FOR r IN SELECT id, body FROM events WHERE length(body) > 0 LOOP
+        BEGIN
+            UPDATE events SET candidate_name = COALESCE(convert_from(r.body, 'UTF8')::jsonb #>> '{data,candidateName}', '')
+            WHERE id = r.id;
+        EXCEPTION WHEN others THEN
+            NULL; -- not JSON or not UTF-8: leave it empty
+        END;
+    END LOOP;
+END $$;
+-- +goose StatementEnd
+
+CREATE INDEX events_candidate_idx ON events (lower(candidate_name), id);
+
+-- +goose Down
+DROP INDEX events_candidate_idx;
+ALTER TABLE events DROP COLUMN candidate_name;
