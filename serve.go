@@ -105,6 +105,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
 		sources: ingest.sources, recordings: ingest.recordings})
 	mountStatic(app)
+	mountSupportPages(app.Group("/admin"), db, svc, gate)
 
 	// Not ctx: cancelling River's start context cancels running jobs at once;
 	// shutdown stops River itself (stopQueue) so in-flight attempts finish.

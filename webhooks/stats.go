@@ -162,3 +162,6 @@ func (s *Store) statsStatuses(ctx context.Context, q StatsQuery, st *Stats) erro
 	}
 	return nil
 }
+
+// HasLatency reports whether P50 and P95 were measured (some delivery finished).
+func (c Counts) HasLatency() bool { return len(c.latencies) > 0 }
