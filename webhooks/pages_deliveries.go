@@ -23,7 +23,9 @@ func deliveryPageFilter(c *fiber.Ctx) (DeliveryFilter, views.DeliveryFilter, []v
 		Candidate: strings.TrimSpace(c.Query("candidate")), From: c.Query("from"), To: c.Query("to")}
 	f := DeliveryFilter{Scope: auth.Scope(c), EventType: v.EventType, MeetingCode: v.MeetingCode, Candidate: v.Candidate, Limit: 50}
 	var bad []views.Flash
-	complain := func(what string) { bad = append(bad, views.Flash{Kind: views.FlashError, Text: what + " was ignored: it is not valid."}) }
+	complain := func(what string) {
+		bad = append(bad, views.Flash{Kind: views.FlashError, Text: what + " was ignored: it is not valid."})
+	}
 	after := c.Query("after")
 	ints := []struct {
 		name string
