@@ -35,9 +35,12 @@ func (p *Pages) handleDashboard(c *fiber.Ctx) error {
 			w = cand
 		}
 	}
-	now := p.now().UTC()
+	// The window ends at the end of the current slot, so the chart's bars
+	// start on whole hours (24 h) or 6-hour marks (7 d).
+	slot := w.span / time.Duration(w.buckets)
+	until := p.now().UTC().Truncate(slot).Add(slot)
 	scope := auth.Scope(c)
-	st, err := p.store.Stats(c.UserContext(), StatsQuery{Scope: scope, Since: now.Add(-w.span), Until: now.Add(time.Second), Buckets: w.buckets})
+	st, err := p.store.Stats(c.UserContext(), StatsQuery{Scope: scope, Since: until.Add(-w.span), Until: until, Buckets: w.buckets})
 	if err != nil {
 		return err
 	}
