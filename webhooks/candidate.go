@@ -16,7 +16,7 @@ func CandidateName(body []byte) string {
 	}
 	name := v.String()
 	if len(name) > 200 { // a name, not a document: keep the column small
-		name = name[:200]
+		name = strings.ToValidUTF8(name[:200], "")
 	}
 	return name
 }

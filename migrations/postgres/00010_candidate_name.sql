@@ -11,7 +11,9 @@ DECLARE r RECORD;
 BEGIN
     FOR r IN SELECT id, body FROM events WHERE length(body) > 0 LOOP
         BEGIN
-            UPDATE events SET candidate_name = COALESCE(convert_from(r.body, 'UTF8')::jsonb #>> '{data,candidateName}', '')
+            UPDATE events SET candidate_name = COALESCE(name, '')
+            FROM (SELECT CASE WHEN jsonb_typeof(j #> '{data,candidateName}') = 'string' THEN j #>> '{data,candidateName}' END AS name
+                  FROM (SELECT convert_from(r.body, 'UTF8')::jsonb AS j) AS parsed) AS n
             WHERE id = r.id;
         EXCEPTION WHEN others THEN
             NULL; -- not JSON or not UTF-8: leave it empty
