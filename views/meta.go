@@ -18,7 +18,7 @@ type Meta struct {
 	Title   string
 	Active  string // nav key of the current section, e.g. NavDeliveries
 	User    *User  // nil on the sign-in and setup pages
-	CSRF    string // echoed as <meta name="csrf-token"> and in every form's csrf_token field
+	CSRF    string // echoed as <meta name="csrf-token"> and in every form's csrf_token field (auth.CSRFField)
 	Flashes []Flash
 	Assets  Assets
 	Version string
