@@ -129,6 +129,18 @@ func TestBrowserSupportFlow(t *testing.T) {
 		b.Screenshot(t, "support-"+page.name)
 		pageClean(t, b, page.name)
 	}
+	// At 375 px every page fits the width (wide tables scroll inside their box).
+	b.Do(t, "375 px viewport", chromedp.EmulateViewport(375, 812))
+	narrow := map[string]string{"dashboard": "/admin", "deliveries": "/admin/deliveries", "delivery": "/admin/deliveries/" + deliveryID("browser-1"),
+		"events": "/admin/events", "unrouted": "/admin/unrouted"}
+	for name, path := range narrow {
+		openPage(t, b, base+path)
+		b.Screenshot(t, "support-"+name+"-375")
+		if over := uitest.Eval[int](t, b, "document.documentElement.scrollWidth - window.innerWidth"); over > 0 {
+			t.Errorf("%s scrolls sideways by %d px at 375 px", path, over)
+		}
+	}
+	b.Do(t, "desktop viewport", chromedp.EmulateViewport(1280, 900))
 
 	browserSignIn(t, b, base, "viewer@example.com", "browser test password")
 	viewerCannotRetry(t, b, base, deliveryID("browser-2"))
