@@ -22,8 +22,9 @@ BEGIN
 END $$;
 -- +goose StatementEnd
 
-CREATE INDEX events_candidate_idx ON events (lower(candidate_name), id);
+-- No index: the screens search by part of a name (LIKE '%…%'), which a
+-- B-tree can't serve; the query scans this narrow column instead. A trigram
+-- index (pg_trgm) is the next step if that gets slow.
 
 -- +goose Down
-DROP INDEX events_candidate_idx;
 ALTER TABLE events DROP COLUMN candidate_name;

@@ -8,8 +8,9 @@ ALTER TABLE events ADD COLUMN candidate_name TEXT NOT NULL DEFAULT '';
 UPDATE events SET candidate_name = COALESCE(json_extract(CAST(body AS TEXT), '$.data.candidateName'), '')
 WHERE length(body) > 0 AND json_valid(CAST(body AS TEXT)) AND json_type(CAST(body AS TEXT), '$.data.candidateName') = 'text';
 
-CREATE INDEX events_candidate_idx ON events (lower(candidate_name), id);
+-- No index: the screens search by part of a name (LIKE '%…%'), which a
+-- B-tree can't serve; the query scans this narrow column instead. A trigram
+-- index (pg_trgm) is the next step if that gets slow.
 
 -- +goose Down
-DROP INDEX events_candidate_idx;
 ALTER TABLE events DROP COLUMN candidate_name;
