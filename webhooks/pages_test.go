@@ -74,6 +74,14 @@ func TestPages(t *testing.T) {
 			return count(t, db.Gorm, "SELECT COUNT(*) FROM deliveries WHERE status = 'failed'") == 2
 		})
 		dA, dB := deliveryOf(t, db, evA), deliveryOf(t, db, evB)
+		dup := `{"event":"interview.evaluation","data":{"meetingCode":"m-pg-b","sourceId":"org_pg_b","summary":"s"}}`
+		if res, err := e.svc.Ingest(context.Background(), mustParse(t, dup)); err != nil || res.Status != Duplicate {
+			t.Fatalf("redelivery: %+v %v", res, err) // counted as a duplicate, not stored again
+		}
+		revised := `{"event":"interview.evaluation","data":{"meetingCode":"m-pg-a","sourceId":"org_pg_a","candidateName":"Rev Two","summary":"re-run"}}`
+		if res, err := e.svc.Ingest(context.Background(), mustParse(t, revised)); err != nil || res.Revision != 2 {
+			t.Fatalf("revision: %+v %v", res, err)
+		}
 		app := testPages(e)
 		a, b := strconv.FormatInt(ta.ID, 10), strconv.FormatInt(tb.ID, 10)
 		detA, detB := fmt.Sprintf("/admin/deliveries/%d", dA.ID), fmt.Sprintf("/admin/deliveries/%d", dB.ID)
@@ -104,6 +112,10 @@ func TestPages(t *testing.T) {
 			{"events for viewer", "viewer", "", "GET", "/admin/events", 200, []string{"m-pg-a", "m-pg-b", "&lt;script&gt;"}, []string{"<script>alert"}},
 			{"events scoped", "viewer", a, "GET", "/admin/events", 200, []string{"m-pg-a"}, []string{"m-pg-b"}},
 			{"events unrouted kind", "admin", "", "GET", "/admin/events?kind=unrouted", 200, []string{"No events match"}, nil},
+			{"events flag later revisions and duplicates", "viewer", "", "GET", "/admin/events", 200, []string{"1 later revision(s)", "1 duplicate(s)", "Rev Two"}, nil},
+			{"events duplicates kind", "viewer", "", "GET", "/admin/events?kind=duplicates", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
+			{"events revisions kind", "viewer", "", "GET", "/admin/events?kind=revisions", 200, []string{"Rev Two"}, []string{"m-pg-b"}},
+			{"events by source", "viewer", "", "GET", "/admin/events?source_id=org_pg_b", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
@@ -132,6 +144,14 @@ func TestPages(t *testing.T) {
 		}
 		if d := deliveryOf(t, db, evB); d.Status == DeliveryFailed && d.Attempts == dB.Attempts {
 			t.Errorf("retry did not restart delivery %d", d.ID)
+		}
+		status, _, hdr = doPage(t, app, "POST", detA+"/replay", "admin", "")
+		if status != 303 || !strings.HasSuffix(hdr.Get("Location"), detA+"?notice=replayed") {
+			t.Fatalf("admin replay: %d %v", status, hdr)
+		}
+		status, body, _ := doPage(t, app, "GET", detA+"?notice=replayed", "admin", "")
+		if status != 200 || !strings.Contains(body, "Replay queued") {
+			t.Errorf("detail after replay: %d, no notice", status)
 		}
 	})
 }
