@@ -103,9 +103,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	mountMetrics(app, registry)
-	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
-		sources: ingest.sources, recordings: ingest.recordings})
-	mountAdminPages(app, apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate, sources: ingest.sources})
+	deps := apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
+		sources: ingest.sources, recordings: ingest.recordings}
+	mountAPI(mountGate(app, gate), deps)
+	mountSupportPages(mountAdminPages(app, deps), deps)
 	mountStatic(app)
 
 	stopPprof, err := startPprof(cfg.PprofListen, log)

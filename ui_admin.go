@@ -17,8 +17,8 @@ import (
 // mountAdminPages mounts the admin's pages: sign-in and sign-out (auth),
 // tenants, endpoints, mappings and sources. They live under /admin, behind the gate that
 // mountGate put there, plus auth's PageGate (sign-in redirect, security
-// headers, HTML error pages).
-func mountAdminPages(app *fiber.App, d apiDeps) {
+// headers, HTML error pages). It returns the /admin group for the other pages.
+func mountAdminPages(app *fiber.App, d apiDeps) fiber.Router {
 	admin := app.Group("/admin", d.gate.PageGate())
 	auth.PageRoutes(app, admin, d.gate)
 	editor := routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm))
@@ -27,6 +27,7 @@ func mountAdminPages(app *fiber.App, d apiDeps) {
 		webhooks.SourcesPageRoutes(admin, d.sources)
 	}
 	tenants.PageRoutes(admin, tenants.NewPages(newEditor(d.db, d.ring, d.guard, d.cache), d.held, lastDeliveries(d.db.Gorm)))
+	return admin
 }
 
 // lastDeliveries reads each tenant's latest delivery for the tenant list.
