@@ -2,7 +2,6 @@ package routing
 
 import (
 	"encoding/json"
-	"errors"
 	"sort"
 	"strconv"
 
@@ -27,7 +26,7 @@ func auditCorrelation(c *fiber.Ctx, action string, tenantID int64, code string, 
 // goes ahead and the audit simply has no before).
 func (h *Handler) currentView(c *fiber.Ctx, tenantID, endpointID int64) any {
 	v, err := h.store.CurrentVersion(c.UserContext(), tenantID, endpointID)
-	if errors.Is(err, ErrNoMapping) || err != nil {
+	if err != nil { // ErrNoMapping: the first version
 		return nil
 	}
 	return versionView{MappingVersion: *v, Mapping: json.RawMessage(v.Spec)}
