@@ -124,7 +124,7 @@ func (h *DeliveriesHandler) handleDeliveryBulkRetry(c *fiber.Ctx) error {
 		tenantID = tenantOf(c.UserContext(), h.store.db, "endpoints", in.EndpointID)
 	}
 	after := fiber.Map{"endpoint_id": in.EndpointID, "since": in.Since, "until": in.Until, "retried": n}
-	if err := auth.Audit(c, "delivery.bulk_retry", tenantID, "tenant:"+strconv.FormatInt(tenantID, 10), nil, after); err != nil {
+	if err := auditAction(c, "delivery.bulk_retry", tenantID, "tenant", tenantID, after); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"retried": n})
