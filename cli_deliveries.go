@@ -103,8 +103,11 @@ func deliveriesShow(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func deliveriesRetry(ctx context.Context, args []string, out io.Writer) error {
-	return withDeliveryID(ctx, "deliveries retry", args, func(_ *database.DB, svc *webhooks.Service, id int64) error {
+	return withDeliveryID(ctx, "deliveries retry", args, func(db *database.DB, svc *webhooks.Service, id int64) error {
 		if err := svc.RetryDelivery(ctx, nil, id); err != nil {
+			return err
+		}
+		if err := recordCLI(ctx, db, "delivery.retry", tenantOfRow(ctx, db, "deliveries", id), auditTarget("delivery", id), nil, nil); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintf(out, "delivery %d is pending again\n", id)

@@ -118,7 +118,7 @@ func (h *Handler) handleEditorSave(c *fiber.Ctx) error {
 		}
 		return h.renderEditor(c, fiber.StatusUnprocessableEntity, tenantID, endpointID, d, msg)
 	}
-	if err := auth.Audit(c, "mapping.update", tenantID, fmt.Sprintf("endpoint:%d", endpointID), nil, m); err != nil {
+	if err := auth.Audit(c, "mapping.save", tenantID, fmt.Sprintf("endpoint:%d", endpointID), nil, m); err != nil {
 		return err
 	}
 	return c.Redirect(auth.Done(editorURL(tenantID, endpointID), "mapping-saved"), fiber.StatusSeeOther)

@@ -266,7 +266,7 @@ func (h *Pages) handleTenantStatusPage(s Status) fiber.Handler {
 		if _, err := h.ed.UpdateTenant(c.UserContext(), id, TenantUpdate{Status: &s}); err != nil {
 			return err
 		}
-		if err := auth.Audit(c, "tenant."+string(s), id, "tenant:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
+		if err := auth.Audit(c, statusAction(s), id, "tenant:"+strconv.FormatInt(id, 10), nil, statusOnly(s)); err != nil {
 			return err
 		}
 		return c.Redirect(auth.Done(tenantURL(id), "tenant-"+string(s)), fiber.StatusSeeOther)

@@ -113,7 +113,7 @@ func (h *SourcesHandler) handleSourceRotatePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := auth.Audit(c, "source.rotate_secret", 0, "source:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
+	if err := auth.Audit(c, "source.secret_add", 0, "source:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
 		return err
 	}
 	return h.renderSources(c, fiber.StatusCreated, views.Field{}, "", shownSecret(s.Name, plain))
@@ -132,7 +132,7 @@ func (h *SourcesHandler) handleSourceRevokePage(c *fiber.Ctx) error {
 		return err
 	}
 	h.reload(c.UserContext())
-	if err := auth.Audit(c, "source.revoke_secret", 0, fmt.Sprintf("source:%d#%d", id, n), nil, nil); err != nil {
+	if err := auth.Audit(c, "source.secret_remove", 0, "source:"+strconv.FormatInt(id, 10), nil, map[string]int{"number": n}); err != nil {
 		return err
 	}
 	return c.Redirect(auth.Done("/admin/sources", "source-revoked"), fiber.StatusSeeOther)
