@@ -1,0 +1,82 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/testdb"
+	"github.com/switchboard-gw/switchboard/webhooks"
+)
+
+// TestAdminPagesGaps covers the admin forms added after the first UI: the
+// tenant form prefilled from the Unrouted shortcut, the tenant's write-only
+// Boooply credentials, and deleting a tenant (refused once it has events).
+func TestAdminPagesGaps(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", uiPassword)
+			base, _ := startServer(t, target.URL, "--admin-email", "admin@example.com")
+			pc := newPageClient(t, base)
+			pc.signIn("admin@example.com")
+			tenantGapsFlow(t, pc)
+		})
+	}
+}
+
+// createTenantPage posts the new-tenant form and returns the tenant's path.
+func createTenantPage(t *testing.T, pc *pageClient, name, sourceID string) string {
+	t.Helper()
+	st, _, loc := pc.post("/admin/tenants", url.Values{"name": {name}, "source_id": {sourceID}})
+	if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/tenants/") {
+		t.Fatalf("create tenant %s: %d → %q", name, st, loc)
+	}
+	path, _, _ := strings.Cut(loc, "?")
+	return path
+}
+
+func tenantGapsFlow(t *testing.T, pc *pageClient) {
+	st, body, _ := pc.do(http.MethodGet, "/admin/tenants/new?source_id="+url.QueryEscape(`org_"new"&co`), nil)
+	wantPage(t, "new tenant from the Unrouted shortcut", st, body, 200, []string{`value="org_&#34;new&#34;&amp;co"`}, nil)
+
+	tenantPath := createTenantPage(t, pc, "Gap Co", "org_gap")
+	st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
+	wantPage(t, "tenant credentials form", st, body, 200, []string{`data-testid="tenant-credentials"`, "not set", "tenant-delete"}, nil)
+	st, body, _ = pc.post(tenantPath+"/credentials", url.Values{})
+	wantPage(t, "empty credentials form", st, body, http.StatusUnprocessableEntity, []string{"form-error", "Enter a secret"}, nil)
+	st, body, _ = pc.post(tenantPath+"/credentials", url.Values{"boooply_api_key": {"two\nlines"}})
+	wantPage(t, "bad API key", st, body, http.StatusUnprocessableEntity, []string{`id="tenant-boooply-key-error"`}, []string{"two\nlines"})
+	const inbound, apiKey = "tenant-own-inbound-secret-1", "bpk_live_organization_key"
+	st, _, loc := pc.post(tenantPath+"/credentials", url.Values{"inbound_secret": {inbound}, "boooply_api_key": {apiKey}})
+	if st != http.StatusSeeOther || loc != tenantPath+"?done=tenant-credentials-saved" {
+		t.Fatalf("save credentials: %d → %q", st, loc)
+	}
+	st, body, _ = pc.do(http.MethodGet, loc, nil)
+	wantPage(t, "credentials set", st, body, 200, []string{"Credentials saved", "tenant-clear-inbound", "tenant-clear-boooply"},
+		[]string{inbound, apiKey, "not set"})
+	pc.post(tenantPath+"/credentials", url.Values{"clear_inbound_secret": {"true"}})
+	st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
+	wantPage(t, "inbound secret cleared", st, body, 200, []string{"not set", "tenant-clear-boooply"}, []string{"tenant-clear-inbound", apiKey})
+	st, body, _ = pc.do(http.MethodGet, "/admin/audit?action=tenant.credentials", nil)
+	wantPage(t, "credentials audit", st, body, 200, []string{"tenant.credentials", "cleared"}, []string{inbound, apiKey})
+
+	// A tenant with an event on record can't be deleted; one without can.
+	busy := createTenantPage(t, pc, "Busy Co", "org_7234567890")
+	ev, err := webhooks.Sample("interview.evaluation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st, ans := post(t, pc.base, ev, hmacHex(ev)); st >= 300 {
+		t.Fatalf("post event: %d %v", st, ans)
+	}
+	pc.do(http.MethodGet, busy, nil)
+	st, body, _ = pc.post(busy+"/delete", nil)
+	wantPage(t, "delete a tenant with events", st, body, http.StatusConflict, []string{"disable it instead"}, nil)
+	st, _, loc = pc.post(tenantPath+"/delete", nil)
+	if st != http.StatusSeeOther || loc != "/admin/tenants?done=tenant-deleted" {
+		t.Fatalf("delete tenant: %d → %q", st, loc)
+	}
+	st, _, _ = pc.do(http.MethodGet, tenantPath, nil)
+	wantPage(t, "deleted tenant", st, "", http.StatusNotFound, nil, nil)
+}
