@@ -180,6 +180,13 @@ func editMapping(t *testing.T, b *uitest.Browser) {
 	if n := uitest.Eval[int](t, b, `document.querySelectorAll('#mapping-preview [data-testid=mapping-editor], #mapping-preview header').length`); n != 0 {
 		t.Error("the preview pane received a whole page")
 	}
+	// A long source path fits its input at 1280 px (it was clipped).
+	const long = "data.interviewerEvaluation.questionQuality.rating" // a real path of the samples
+	w := uitest.Eval[[]int](t, b, fmt.Sprintf(`(() => { const i = document.querySelector('tbody tr:last-child input[name=rule_source]');
+		const v = i.value; i.value = %q; const w = [i.scrollWidth, i.clientWidth]; i.value = v; return w; })()`, long))
+	if len(w) != 2 || w[0] > w[1] {
+		t.Errorf("source path %q is clipped in its input at 1280 px (text %v px wide, box %v)", long, w[0], w[1])
+	}
 	b.Screenshot(t, "mapping-editor")
 	b.Do(t, "save", chromedp.Click(`[data-testid=mapping-save]`))
 	waitNav(t, b, "saved version", `!!document.querySelector('[data-testid=version-table]')`)
