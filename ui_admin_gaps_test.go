@@ -1,10 +1,19 @@
 package main
 
 import (
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"math/big"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/testdb"
 	"github.com/switchboard-gw/switchboard/webhooks"
@@ -12,7 +21,8 @@ import (
 
 // TestAdminPagesGaps covers the admin forms added after the first UI: the
 // tenant form prefilled from the Unrouted shortcut, the tenant's write-only
-// Boooply credentials, and deleting a tenant (refused once it has events).
+// Boooply credentials, deleting a tenant (refused once it has events), and
+// the endpoint form's HTTP method, health probe and mutual-TLS fields.
 func TestAdminPagesGaps(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
@@ -21,6 +31,7 @@ func TestAdminPagesGaps(t *testing.T) {
 			pc := newPageClient(t, base)
 			pc.signIn("admin@example.com")
 			tenantGapsFlow(t, pc)
+			endpointGapsFlow(t, pc)
 		})
 	}
 }
@@ -79,4 +90,63 @@ func tenantGapsFlow(t *testing.T, pc *pageClient) {
 	}
 	st, _, _ = pc.do(http.MethodGet, tenantPath, nil)
 	wantPage(t, "deleted tenant", st, "", http.StatusNotFound, nil, nil)
+}
+
+// endpointGapsFlow sets method, probe URL and a client certificate with its
+// write-only key through the endpoint form.
+func endpointGapsFlow(t *testing.T, pc *pageClient) {
+	recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(recv.Close)
+	tenantPath := createTenantPage(t, pc, "TLS Co", "org_tls")
+	pc.do(http.MethodGet, tenantPath+"/endpoints/new", nil)
+	cert, key := testCert(t)
+	_, otherKey := testCert(t)
+	form := func(extra url.Values) url.Values {
+		v := url.Values{"url": {recv.URL + "/hook"}, "enabled": {"true"}, "method": {"PUT"}, "probe_url": {recv.URL + "/health"},
+			"client_cert_pem": {cert}, "client_key_pem": {key}}
+		for k, vs := range extra {
+			v[k] = vs
+		}
+		return v
+	}
+	st, body, _ := pc.post(tenantPath+"/endpoints", form(url.Values{"method": {"GET"}}))
+	wantPage(t, "GET method", st, body, http.StatusUnprocessableEntity, []string{`id="endpoint-method-error"`}, []string{"PRIVATE KEY-----\n"})
+	st, body, _ = pc.post(tenantPath+"/endpoints", form(url.Values{"client_key_pem": {otherKey}}))
+	wantPage(t, "key of another certificate", st, body, http.StatusUnprocessableEntity, []string{`id="endpoint-client-key-pem-error"`}, []string{otherKey[40:80]})
+	st, body, _ = pc.post(tenantPath+"/endpoints", form(nil))
+	wantPage(t, "endpoint with mTLS", st, body, http.StatusCreated, []string{"secret-once"}, []string{key[40:80]})
+	endpointPath := tenantPath + "/endpoints/1"
+	certLine := strings.Split(cert, "\n")[1]
+	st, body, _ = pc.do(http.MethodGet, endpointPath, nil)
+	wantPage(t, "endpoint page with mTLS", st, body, 200, []string{`<option value="PUT" selected`, `value="` + recv.URL + `/health"`, certLine,
+		"endpoint-clear-client-key", "stored — leave empty"}, []string{key[40:80]})
+	// Saving without a key keeps it; the clear box removes it.
+	st, _, _ = pc.post(endpointPath, form(url.Values{"client_key_pem": {""}, "method": {"PATCH"}}))
+	wantPage(t, "save keeping the key", st, "", http.StatusSeeOther, nil, nil)
+	st, body, _ = pc.do(http.MethodGet, endpointPath, nil)
+	wantPage(t, "key kept", st, body, 200, []string{`<option value="PATCH" selected`, "endpoint-clear-client-key"}, nil)
+	pc.post(endpointPath, form(url.Values{"client_key_pem": {""}, "clear_client_key": {"true"}}))
+	st, body, _ = pc.do(http.MethodGet, endpointPath, nil)
+	wantPage(t, "key cleared", st, body, 200, []string{"not set"}, []string{"endpoint-clear-client-key"})
+}
+
+// testCert returns a fresh self-signed certificate and its key, PEM-encoded.
+func testCert(t *testing.T) (certPEM, keyPEM string) {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "switchboard-ui-test"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &k.PublicKey, k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kder, err := x509.MarshalECPrivateKey(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
+		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
 }
