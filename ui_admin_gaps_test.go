@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -22,7 +23,8 @@ import (
 // TestAdminPagesGaps covers the admin forms added after the first UI: the
 // tenant form prefilled from the Unrouted shortcut, the tenant's write-only
 // Boooply credentials, deleting a tenant (refused once it has events), and
-// the endpoint form's HTTP method, health probe and mutual-TLS fields.
+// the endpoint form's HTTP method, health probe and mutual-TLS fields, and
+// a user's role and tenant scope.
 func TestAdminPagesGaps(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
@@ -32,6 +34,7 @@ func TestAdminPagesGaps(t *testing.T) {
 			pc.signIn("admin@example.com")
 			tenantGapsFlow(t, pc)
 			endpointGapsFlow(t, pc)
+			usersGapsFlow(t, pc)
 		})
 	}
 }
@@ -149,4 +152,41 @@ func testCert(t *testing.T) (certPEM, keyPEM string) {
 	}
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
 		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
+}
+
+// usersGapsFlow creates a user limited to one tenant, then changes role and
+// scope on the edit page (refusing an admin limited to tenants and leaving
+// no admin).
+func usersGapsFlow(t *testing.T, pc *pageClient) {
+	tenantPath := createTenantPage(t, pc, "Scoped Co", "org_scoped")
+	tenantID := strings.TrimPrefix(tenantPath, "/admin/tenants/")
+	st, body, _ := pc.do(http.MethodGet, "/admin/users", nil)
+	wantPage(t, "users page with scope checkboxes", st, body, 200, []string{`name="tenant_ids" value="` + tenantID + `"`, "Scoped Co"}, nil)
+	st, body, _ = pc.post("/admin/users", url.Values{"email": {"scoped@example.com"}, "role": {"support"}, "tenant_ids": {tenantID}})
+	wantPage(t, "create a scoped user", st, body, http.StatusCreated, []string{"secret-once", "tenants #" + tenantID}, nil)
+	editURL := func(email string) string {
+		m := regexp.MustCompile(`(?s)` + regexp.QuoteMeta(email) + `</span></td>.*?href="(/admin/users/\d+)"`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no edit link for %s", email)
+		}
+		return m[1]
+	}
+	userPath, adminPath := editURL("scoped@example.com"), editURL("admin@example.com")
+	st, body, _ = pc.do(http.MethodGet, userPath, nil)
+	wantPage(t, "edit user page", st, body, 200, []string{"user-edit-form", `<option value="support" selected`,
+		`value="` + tenantID + `" checked`}, nil)
+	st, body, _ = pc.post(userPath, url.Values{"role": {"admin"}, "tenant_ids": {tenantID}})
+	wantPage(t, "admin limited to a tenant", st, body, http.StatusUnprocessableEntity, []string{`id="user-edit-tenants-error"`, "an admin cannot"}, nil)
+	st, body, _ = pc.post(userPath, url.Values{"role": {"viewer"}, "tenant_ids": {"abc"}})
+	wantPage(t, "bad tenant id", st, body, http.StatusUnprocessableEntity, []string{`id="user-edit-tenants-error"`}, nil)
+	st, _, loc := pc.post(userPath, url.Values{"role": {"viewer"}})
+	if st != http.StatusSeeOther || loc != "/admin/users?done=user-saved" {
+		t.Fatalf("save user: %d → %q", st, loc)
+	}
+	st, body, _ = pc.do(http.MethodGet, userPath, nil)
+	wantPage(t, "user saved", st, body, 200, []string{`<option value="viewer" selected`}, []string{`value="` + tenantID + `" checked`})
+	st, body, _ = pc.post(adminPath, url.Values{"role": {"viewer"}})
+	wantPage(t, "demote the last admin", st, body, http.StatusUnprocessableEntity, []string{"form-error"}, nil)
+	st, body, _ = pc.do(http.MethodGet, "/admin/audit?action=user.", nil)
+	wantPage(t, "user audit", st, body, 200, []string{"user.update", "viewer"}, nil)
 }
