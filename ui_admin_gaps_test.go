@@ -24,7 +24,8 @@ import (
 // tenant form prefilled from the Unrouted shortcut, the tenant's write-only
 // Boooply credentials, deleting a tenant (refused once it has events), and
 // the endpoint form's HTTP method, health probe and mutual-TLS fields, and
-// a user's role and tenant scope.
+// a user's role and tenant scope, and the mapping editor's operation lists,
+// JSON mode (per-event-type rule sets kept) and preset notes.
 func TestAdminPagesGaps(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
@@ -35,6 +36,7 @@ func TestAdminPagesGaps(t *testing.T) {
 			tenantGapsFlow(t, pc)
 			endpointGapsFlow(t, pc)
 			usersGapsFlow(t, pc)
+			mappingGapsFlow(t, pc)
 		})
 	}
 }
@@ -189,4 +191,46 @@ func usersGapsFlow(t *testing.T, pc *pageClient) {
 	wantPage(t, "demote the last admin", st, body, http.StatusUnprocessableEntity, []string{"form-error"}, nil)
 	st, body, _ = pc.do(http.MethodGet, "/admin/audit?action=user.", nil)
 	wantPage(t, "user audit", st, body, 200, []string{"user.update", "viewer"}, nil)
+}
+
+// mappingGapsFlow: a rule with several operations round-trips through the
+// table, a by_event mapping opens (and saves) as JSON instead of being
+// dropped, and a preset shows what it expects of the endpoint.
+func mappingGapsFlow(t *testing.T, pc *pageClient) {
+	recv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) {}))
+	t.Cleanup(recv.Close)
+	tenantPath := createTenantPage(t, pc, "Map Co", "org_map")
+	pc.do(http.MethodGet, tenantPath+"/endpoints/new", nil)
+	if st, _, _ := pc.post(tenantPath+"/endpoints", url.Values{"url": {recv.URL}, "enabled": {"true"}}); st != http.StatusCreated {
+		t.Fatalf("create endpoint: %d", st)
+	}
+	_, page, _ := pc.do(http.MethodGet, tenantPath, nil)
+	ed := regexp.MustCompile(`/admin/tenants/\d+/endpoints/\d+/mapping`).FindString(page)
+	rule := url.Values{"mode": {"rules"}, "rule_target": {"who"}, "rule_source": {"data.candidateName"}, "rule_op": {"upper"},
+		"rule_args": {""}, "rule_more": {"truncate(6, …) | default(n/a)"}, "sample": {"evaluation"}}
+	st, body, _ := pc.post(ed+"/preview", rule)
+	wantPage(t, "preview with two more operations", st, body, 200, []string{"&#34;who&#34;: &#34;JANE …&#34;"}, []string{"preview-errors"})
+	if st, _, loc := pc.post(ed, rule); st != http.StatusSeeOther {
+		t.Fatalf("save rule with ops: %d → %q", st, loc)
+	}
+	st, body, _ = pc.do(http.MethodGet, ed, nil)
+	wantPage(t, "ops list shown", st, body, 200, []string{`name="rule_more" value="truncate(6, …) | default(n/a)"`}, []string{"mapping-note"})
+	bad := url.Values{"mode": {"rules"}, "rule_target": {"x"}, "rule_source": {"data.a"}, "rule_op": {""}, "rule_more": {"upper | nosuchop"}}
+	st, body, _ = pc.post(ed, bad)
+	wantPage(t, "unknown op in the list", st, body, http.StatusUnprocessableEntity, []string{"form-error", "nosuchop"}, nil)
+
+	byEvent := `{"mode":"rules","by_event":{"interview.evaluation":{"rules":[{"target":"a","from":"data.candidateName","ops":["trim","upper"]}]},"*":{"keep_unmapped":true}}}`
+	st, body, _ = pc.post(ed+"/preview", url.Values{"mode": {"json"}, "mapping_json": {byEvent}, "sample": {"evaluation"}})
+	wantPage(t, "JSON preview", st, body, 200, []string{"&#34;a&#34;: &#34;JANE DOE&#34;"}, []string{"preview-errors"})
+	st, body, _ = pc.post(ed, url.Values{"mode": {"json"}, "mapping_json": {`{"mode":"rules",`}})
+	wantPage(t, "broken JSON", st, body, http.StatusUnprocessableEntity, []string{"form-error", `{&#34;mode&#34;:&#34;rules&#34;,`}, nil)
+	if st, _, loc := pc.post(ed, url.Values{"mode": {"json"}, "mapping_json": {byEvent}}); st != http.StatusSeeOther {
+		t.Fatalf("save JSON: %d → %q", st, loc)
+	}
+	st, body, _ = pc.do(http.MethodGet, ed, nil)
+	wantPage(t, "by_event opens as JSON", st, body, 200, []string{`value="json" checked`, "mapping-note", "per-event-type", "&#34;by_event&#34;",
+		"&#34;interview.evaluation&#34;"}, nil)
+	st, body, _ = pc.post(ed+"/preset", url.Values{"preset": {"kombo-assessment-result"}})
+	wantPage(t, "preset notes", st, body, 200, []string{`data-testid="preset-note"`, "Event types: interview.evaluation", "HTTP method: PUT",
+		"URL: https://api.kombo.dev/"}, nil)
 }
