@@ -64,6 +64,9 @@ func (h *Handler) versionRows(c *fiber.Ctx, tenantID, endpointID int64) ([]views
 		summary := "expression (jq)"
 		if m, err := v.Mapping(); err == nil && m.Mode == ModeRules {
 			summary = fmt.Sprintf("rules: %d", len(m.Rules))
+			if len(m.ByEvent) > 0 {
+				summary += fmt.Sprintf(", sets per event type: %d", len(m.ByEvent))
+			}
 		} else if err == nil && m.Mode == ModePassthrough {
 			summary = "forward unchanged"
 		}
