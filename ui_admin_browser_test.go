@@ -137,6 +137,8 @@ func TestBrowserAdminOnboarding(t *testing.T) {
 		openPage(t, b, base+"/admin/"+page)
 		b.Screenshot(t, page)
 	}
+	openPage(t, b, base+"/admin/users/1")
+	b.Screenshot(t, "user-edit")
 	narrow(t, b, base, tenantPath, tenantPath+"/endpoints/1", tenantPath+"/endpoints/1/mapping")
 	noProblems(t, b, "admin pages")
 
