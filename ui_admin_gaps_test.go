@@ -165,7 +165,7 @@ func usersGapsFlow(t *testing.T, pc *pageClient) {
 	st, body, _ := pc.do(http.MethodGet, "/admin/users", nil)
 	wantPage(t, "users page with scope checkboxes", st, body, 200, []string{`name="tenant_ids" value="` + tenantID + `"`, "Scoped Co"}, nil)
 	st, body, _ = pc.post("/admin/users", url.Values{"email": {"scoped@example.com"}, "role": {"support"}, "tenant_ids": {tenantID}})
-	wantPage(t, "create a scoped user", st, body, http.StatusCreated, []string{"secret-once", "tenants #" + tenantID}, nil)
+	wantPage(t, "create a scoped user", st, body, http.StatusCreated, []string{"secret-once", "tenants Scoped Co"}, nil)
 	editURL := func(email string) string {
 		m := regexp.MustCompile(`(?s)` + regexp.QuoteMeta(email) + `</span></td>.*?href="(/admin/users/\d+)"`).FindStringSubmatch(body)
 		if m == nil {

@@ -55,6 +55,11 @@ func (s *Service) usersProps(c *fiber.Ctx, f usersForm) (views.Users, error) {
 	if p.UserTenants, err = s.tenantChecks(ctx, "user-tenants", f.tenantIDs, f.userErrs["tenant_ids"]); err != nil {
 		return p, err
 	}
+	names := map[int64]string{}
+	for _, o := range p.UserTenants.Options {
+		id, _ := strconv.ParseInt(o.Value, 10, 64)
+		names[id] = o.Label
+	}
 	users, err := s.store.ListUsers(ctx)
 	if err != nil {
 		return p, err
@@ -63,7 +68,7 @@ func (s *Service) usersProps(c *fiber.Ctx, f usersForm) (views.Users, error) {
 	me := FromCtx(c)
 	for _, u := range users {
 		emails[u.ID] = u.Email
-		row := views.UserRow{Name: u.Name, Email: u.Email, Role: string(u.Role), Tenants: scopeText(u.TenantIDs), Disabled: u.Disabled,
+		row := views.UserRow{Name: u.Name, Email: u.Email, Role: string(u.Role), Tenants: scopeText(u.TenantIDs, names), Disabled: u.Disabled,
 			LastLogin: when(u.LastLoginAt)}
 		base := "/admin/users/" + itoa(u.ID)
 		row.EditURL = base
@@ -90,13 +95,17 @@ func (s *Service) usersProps(c *fiber.Ctx, f usersForm) (views.Users, error) {
 	return p, nil
 }
 
-func scopeText(ids []int64) string {
+// scopeText names the user's tenants ("#id" where the name is unknown).
+func scopeText(ids []int64, names map[int64]string) string {
 	if ids == nil {
 		return "all tenants"
 	}
 	parts := make([]string, len(ids))
 	for i, id := range ids {
 		parts[i] = "#" + strconv.FormatInt(id, 10)
+		if n, ok := names[id]; ok {
+			parts[i] = n
+		}
 	}
 	return "tenants " + strings.Join(parts, ", ")
 }
