@@ -102,7 +102,11 @@ func (s *Service) handleUserUpdatePage(c *fiber.Ctx) error {
 	}
 	if err == nil {
 		var before, after *User
-		before, after, err = s.store.UpdateUser(c.UserContext(), id, UserUpdate{Role: &role, TenantIDs: &ids})
+		up := UserUpdate{Role: &role}
+		if !slices.Equal(ids, u.TenantIDs) || (ids == nil) != (u.TenantIDs == nil) {
+			up.TenantIDs = &ids // only a real change signs the user out
+		}
+		before, after, err = s.store.UpdateUser(c.UserContext(), id, up)
 		if err == nil {
 			if err := Audit(c, "user.update", 0, "user:"+itoa(id), before, after); err != nil {
 				return err
