@@ -20,6 +20,7 @@ import (
 // headers, HTML error pages). It returns the /admin group for the other pages.
 func mountAdminPages(app *fiber.App, d apiDeps) fiber.Router {
 	admin := app.Group("/admin", d.gate.PageGate())
+	d.gate.SetTenantNames(tenantNames(d.db.Gorm))
 	auth.PageRoutes(app, admin, d.gate)
 	editor := routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm))
 	routing.PageRoutes(admin, editor.WithRecentEvents(recentEvents(d.db.Gorm)))
@@ -66,6 +67,17 @@ func recentEvents(db *gorm.DB) routing.RecentEventsFunc {
 			Where("tenant_id = ?", tenantID).Order("id DESC").Limit(limit).Scan(&out).Error
 		if err != nil {
 			return nil, fmt.Errorf("recent events of tenant %d: %w", tenantID, err)
+		}
+		return out, nil
+	}
+}
+
+// tenantNames lists tenants by name for the users pages' scope checkboxes.
+func tenantNames(db *gorm.DB) auth.TenantNamesFunc {
+	return func(ctx context.Context) ([]auth.TenantName, error) {
+		var out []auth.TenantName
+		if err := db.WithContext(ctx).Table("tenants").Select("id, name").Order("name, id").Limit(1000).Scan(&out).Error; err != nil {
+			return nil, fmt.Errorf("tenant names: %w", err)
 		}
 		return out, nil
 	}

@@ -137,6 +137,8 @@ func TestBrowserAdminOnboarding(t *testing.T) {
 		openPage(t, b, base+"/admin/"+page)
 		b.Screenshot(t, page)
 	}
+	openPage(t, b, base+"/admin/users/1")
+	b.Screenshot(t, "user-edit")
 	narrow(t, b, base, tenantPath, tenantPath+"/endpoints/1", tenantPath+"/endpoints/1/mapping")
 	noProblems(t, b, "admin pages")
 
@@ -180,9 +182,39 @@ func editMapping(t *testing.T, b *uitest.Browser) {
 	if n := uitest.Eval[int](t, b, `document.querySelectorAll('#mapping-preview [data-testid=mapping-editor], #mapping-preview header').length`); n != 0 {
 		t.Error("the preview pane received a whole page")
 	}
+	// A long source path fits its input at 1280 px (it was clipped).
+	const long = "data.interviewerEvaluation.questionQuality.rating" // a real path of the samples
+	w := uitest.Eval[[]int](t, b, fmt.Sprintf(`(() => { const i = document.querySelector('tbody tr:last-child input[name=rule_source]');
+		const v = i.value; i.value = %q; const w = [i.scrollWidth, i.clientWidth]; i.value = v; return w; })()`, long))
+	if len(w) != 2 || w[0] > w[1] {
+		t.Errorf("source path %q is clipped in its input at 1280 px (text %v px wide, box %v)", long, w[0], w[1])
+	}
 	b.Screenshot(t, "mapping-editor")
 	b.Do(t, "save", chromedp.Click(`[data-testid=mapping-save]`))
 	waitNav(t, b, "saved version", `!!document.querySelector('[data-testid=version-table]')`)
+	jsonMode(t, b)
+}
+
+// jsonMode edits the whole mapping as JSON (per-event-type rule sets), saves
+// it, and sees the editor reopen it as JSON with a note, then loads a preset
+// and sees what it expects of the endpoint.
+func jsonMode(t *testing.T, b *uitest.Browser) {
+	t.Helper()
+	const byEvent = `{"mode":"rules","by_event":{"interview.evaluation":{"rules":[{"target":"shout","from":"data.candidateName","ops":["trim","upper"]}]}}}`
+	b.Do(t, "JSON mode", chromedp.Click(`[data-testid=mode-json]`))
+	b.WaitFor(t, "JSON panel shown", `!document.querySelector('#mapping-json').closest('[data-mode-panel]').hidden`)
+	b.Do(t, "type JSON", chromedp.SetValue(`#mapping-json`, byEvent),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#mapping-json').dispatchEvent(new Event('input', {bubbles: true}))`))
+	b.WaitFor(t, "preview of the JSON", `(document.querySelector('[data-testid=preview-output]')||{}).textContent?.includes('"shout"')`)
+	b.Do(t, "save JSON", chromedp.Click(`[data-testid=mapping-save]`))
+	waitNav(t, b, "reopened as JSON", `!!document.querySelector('[data-testid=mapping-note]')`)
+	if !uitest.Eval[bool](t, b, `document.querySelector('#mapping-json').value.includes('by_event')`) {
+		t.Error("the saved by_event mapping is not in the JSON view")
+	}
+	b.Screenshot(t, "mapping-json")
+	b.Do(t, "load a preset", chromedp.SetValue(`#preset`, "kombo-assessment-result"), chromedp.Click(`[data-testid=preset-picker] button`))
+	waitNav(t, b, "preset note", `!!document.querySelector('[data-testid=preset-note]')`)
+	b.Screenshot(t, "mapping-preset")
 }
 
 // narrow opens each page at 375 px: nothing may scroll sideways (wide

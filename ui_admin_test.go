@@ -245,12 +245,12 @@ func readOnlyFlow(t *testing.T, pc *pageClient, email, tenantPath, endpointPath 
 	if pc.csrf == "" {
 		t.Fatal("no CSRF token on the page")
 	}
-	for _, path := range []string{"/admin/sources", "/admin/users", "/admin/audit"} {
+	for _, path := range []string{"/admin/sources", "/admin/users", "/admin/users/1", "/admin/audit"} {
 		st, _, _ := pc.do(http.MethodGet, path, nil)
 		wantPage(t, email+" GET "+path, st, "", http.StatusForbidden, nil, nil)
 	}
-	for _, path := range []string{"/admin/sources", "/admin/sources/1/rotate", "/admin/users", "/admin/users/1/disable", "/admin/tokens",
-		"/admin/tenants", tenantPath, tenantPath + "/pause", tenantPath + "/disable", tenantPath + "/rotate-secret",
+	for _, path := range []string{"/admin/sources", "/admin/sources/1/rotate", "/admin/users", "/admin/users/1", "/admin/users/1/disable", "/admin/tokens",
+		"/admin/tenants", tenantPath, tenantPath + "/credentials", tenantPath + "/delete", tenantPath + "/pause", tenantPath + "/disable", tenantPath + "/rotate-secret",
 		tenantPath + "/endpoints", endpointPath, endpointPath + "/rotate-secret", endpointPath + "/delete", endpointPath + "/mapping",
 		endpointPath + "/mapping/restore/1"} {
 		st, body, _ := pc.post(path, url.Values{"name": {"x"}, "source_id": {"y"}, "url": {"https://example.com"}})

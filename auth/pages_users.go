@@ -15,6 +15,8 @@ import (
 func UserPageRoutes(admin fiber.Router, s *Service) {
 	admin.Get("/users", s.handleUsersPage)
 	admin.Post("/users", s.handleUserCreatePage)
+	admin.Get("/users/:id", s.handleUserEditPage)
+	admin.Post("/users/:id", s.handleUserUpdatePage)
 	admin.Post("/users/:id/disable", s.handleUserDisabledPage(true))
 	admin.Post("/users/:id/enable", s.handleUserDisabledPage(false))
 	admin.Post("/tokens", s.handleTokenCreatePage)
@@ -25,6 +27,7 @@ func UserPageRoutes(admin fiber.Router, s *Service) {
 // usersForm is what the two forms of the users page show.
 type usersForm struct {
 	email, name, role, tokenName, tokenRole string
+	tenantIDs                               []int64
 	userErrs, tokenErrs                     map[string]string
 	userMsg, tokenMsg                       string
 	secret                                  *views.Secret
@@ -48,6 +51,15 @@ func (s *Service) usersProps(c *fiber.Ctx, f usersForm) (views.Users, error) {
 		TokenRole: roleField("token-role", f.tokenRole, f.tokenErrs["role"]), TokenError: f.tokenMsg,
 		NewSecret: f.secret, CanManage: Can(c, PermManageUsers)}
 	ctx := c.UserContext()
+	var err error
+	if p.UserTenants, err = s.tenantChecks(ctx, "user-tenants", f.tenantIDs, f.userErrs["tenant_ids"]); err != nil {
+		return p, err
+	}
+	names := map[int64]string{}
+	for _, o := range p.UserTenants.Options {
+		id, _ := strconv.ParseInt(o.Value, 10, 64)
+		names[id] = o.Label
+	}
 	users, err := s.store.ListUsers(ctx)
 	if err != nil {
 		return p, err
@@ -56,9 +68,10 @@ func (s *Service) usersProps(c *fiber.Ctx, f usersForm) (views.Users, error) {
 	me := FromCtx(c)
 	for _, u := range users {
 		emails[u.ID] = u.Email
-		row := views.UserRow{Name: u.Name, Email: u.Email, Role: string(u.Role), Tenants: scopeText(u.TenantIDs), Disabled: u.Disabled,
+		row := views.UserRow{Name: u.Name, Email: u.Email, Role: string(u.Role), Tenants: scopeText(u.TenantIDs, names), Disabled: u.Disabled,
 			LastLogin: when(u.LastLoginAt)}
 		base := "/admin/users/" + itoa(u.ID)
+		row.EditURL = base
 		switch {
 		case u.Disabled:
 			row.EnableURL = base + "/enable"
@@ -82,13 +95,17 @@ func (s *Service) usersProps(c *fiber.Ctx, f usersForm) (views.Users, error) {
 	return p, nil
 }
 
-func scopeText(ids []int64) string {
+// scopeText names the user's tenants ("#id" where the name is unknown).
+func scopeText(ids []int64, names map[int64]string) string {
 	if ids == nil {
 		return "all tenants"
 	}
 	parts := make([]string, len(ids))
 	for i, id := range ids {
 		parts[i] = "#" + strconv.FormatInt(id, 10)
+		if n, ok := names[id]; ok {
+			parts[i] = n
+		}
 	}
 	return "tenants " + strings.Join(parts, ", ")
 }
@@ -118,7 +135,12 @@ func (s *Service) handleUserCreatePage(c *fiber.Ctx) error {
 	}
 	f := usersForm{email: c.FormValue("email"), name: c.FormValue("name"), role: c.FormValue("role"), tokenRole: string(RoleViewer)}
 	pw := GeneratePassword()
-	u, err := s.CreateUser(c.UserContext(), &User{Email: f.email, Name: f.name, Role: Role(f.role)}, pw)
+	ids, err := formTenantIDs(c)
+	f.tenantIDs = ids
+	var u *User
+	if err == nil {
+		u, err = s.CreateUser(c.UserContext(), &User{Email: f.email, Name: f.name, Role: Role(f.role), TenantIDs: ids}, pw)
+	}
 	if err != nil {
 		var ok bool
 		if f.userErrs, f.userMsg, ok = FormErrors(err); !ok {

@@ -82,7 +82,8 @@ var doneText = map[string]string{
 	"tenant-disabled": "Tenant disabled: its events are recorded and not forwarded.", "endpoint-saved": "Endpoint saved.",
 	"endpoint-deleted": "Endpoint deleted.", "mapping-saved": "Mapping saved as a new version.", "mapping-restored": "Version restored as the current mapping.",
 	"source-revoked": "Secret revoked.", "user-disabled": "User disabled and signed out everywhere.", "user-enabled": "User enabled.",
-	"token-revoked": "API token revoked.",
+	"token-revoked": "API token revoked.", "tenant-credentials-saved": "Credentials saved. They are stored sealed and never shown again.",
+	"tenant-deleted": "Tenant deleted.", "user-saved": "User saved; they were signed out everywhere.",
 }
 
 // Done returns path with the confirmation key for the next page's flash.

@@ -34,11 +34,14 @@ func editorURL(tenantID, endpointID int64) string {
 
 // draft is the editor's state: what the form holds.
 type draft struct {
-	Mode         string // "rules", "expression" or "passthrough"
+	Mode         string // "rules", "expression", "passthrough" or "json"
 	Rules        []views.Rule
 	KeepUnmapped bool
 	Expression   string
+	JSON         string // the whole mapping, in json mode
 	Sample       string
+	Note         string   // why the editor chose its mode
+	PresetNote   []string // what a loaded preset expects of the endpoint
 }
 
 // draftFromForm reads the editor form (rule rows are parallel lists).
@@ -51,12 +54,12 @@ func draftFromForm(c *fiber.Ctx) draft {
 		}
 		return out
 	}
-	targets, sources, ops, opArgs := list("rule_target"), list("rule_source"), list("rule_op"), list("rule_args")
+	targets, sources, ops, opArgs, more := list("rule_target"), list("rule_source"), list("rule_op"), list("rule_args"), list("rule_more")
 	d := draft{Mode: c.FormValue("mode", "rules"), Expression: c.FormValue("expression"), Sample: c.FormValue("sample", "evaluation"),
-		KeepUnmapped: c.FormValue("keep_unmapped") == "true"}
+		KeepUnmapped: c.FormValue("keep_unmapped") == "true", JSON: c.FormValue("mapping_json")}
 	for i := range targets {
 		r := views.Rule{Target: strings.TrimSpace(targets[i])}
-		r.Source, r.Op, r.Args = at(sources, i), at(ops, i), at(opArgs, i)
+		r.Source, r.Op, r.Args, r.More = at(sources, i), at(ops, i), at(opArgs, i), at(more, i)
 		d.Rules = append(d.Rules, r)
 	}
 	return d
@@ -105,42 +108,10 @@ func (d draft) mapping() *Mapping {
 			}
 			rule.Ops = []OpCall{call}
 		}
+		rule.Ops = append(rule.Ops, parseOps(r.More)...)
 		m.Rules = append(m.Rules, rule)
 	}
 	return m
-}
-
-// draftOf shows a saved mapping in the editor. Only the top-level rule
-// set and one operation per rule fit the table; the rest is listed as a
-// rule error so nothing is dropped silently.
-func draftOf(m *Mapping) draft {
-	switch m.Mode {
-	case ModeJQ:
-		return draft{Mode: "expression", Expression: m.Program, Sample: "evaluation"}
-	case ModePassthrough:
-		return draft{Mode: "passthrough", Sample: "evaluation"}
-	}
-	d := draft{Mode: "rules", Sample: "evaluation", KeepUnmapped: m.KeepUnmapped}
-	for _, r := range m.Rules {
-		v := views.Rule{Target: r.Target, Source: r.From}
-		switch {
-		case len(r.Value) > 0:
-			v.Source = "=" + string(r.Value)
-		case r.Template != "":
-			v.Source = r.Template
-		}
-		if len(r.Ops) > 0 {
-			v.Op, v.Args = r.Ops[0].Op, strings.Join(r.Ops[0].Args, ", ")
-		}
-		if len(r.Ops) > 1 {
-			v.Error = fmt.Sprintf("has %d more operations (edit them through the API); saving here keeps only the first", len(r.Ops)-1)
-		}
-		d.Rules = append(d.Rules, v)
-	}
-	if len(m.ByEvent) > 0 {
-		d.Rules = append(d.Rules, views.Rule{Error: "this mapping also has per-event-type rules (by_event); saving here replaces them"})
-	}
-	return d
 }
 
 // preview renders the draft against the chosen sample.
@@ -150,7 +121,7 @@ func (h *Handler) preview(c *fiber.Ctx, d draft) views.MappingPreview {
 	if req.EventID != 0 {
 		out.Source = "stored event #" + strings.TrimPrefix(d.Sample, "event:")
 	}
-	req.Mapping = d.mapping().JSON()
+	req.Mapping = d.spec()
 	res, err := Preview(c.UserContext(), req, h.samples, h.events, h.store.correlationOf, auth.Scope(c))
 	if err != nil {
 		if p, ok := problem.As(err); ok {

@@ -15,6 +15,9 @@ import (
 // editor builds the editor props for the draft.
 func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errMsg string) (views.MappingEditor, error) {
 	base := editorURL(tenantID, endpointID)
+	if d.Mode != "json" {
+		d.JSON = prettyJSON(d.mapping().JSON()) // the JSON view follows the form
+	}
 	ts := tenants.NewStore(h.store.db)
 	t, err := ts.FindTenant(c.UserContext(), tenantID)
 	if err != nil {
@@ -30,6 +33,9 @@ func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errM
 		Action: base, PreviewURL: base + "/preview", PresetURL: base + "/preset", Mode: d.Mode, Rules: d.Rules, KeepUnmapped: d.KeepUnmapped,
 		Expression: views.Field{ID: "mapping-expression", Name: "expression", Label: "jq program", Value: d.Expression,
 			Hint: "Its single output must be a JSON object."},
+		JSON: views.Field{ID: "mapping-json", Name: "mapping_json", Label: "Mapping (JSON)", Value: d.JSON,
+			Hint: "The whole mapping as stored, incl. per-event-type rule sets (by_event) and every rule's operations."},
+		Note: d.Note, PresetNote: d.PresetNote,
 		Preview: h.preview(c, d), Error: errMsg, CanEdit: auth.Can(c, auth.PermEditConfig)}
 	for _, o := range Ops() {
 		p.Ops = append(p.Ops, views.Option{Value: o.Name, Label: o.Name, Help: o.Usage + ": " + o.Help})
@@ -58,6 +64,9 @@ func (h *Handler) versionRows(c *fiber.Ctx, tenantID, endpointID int64) ([]views
 		summary := "expression (jq)"
 		if m, err := v.Mapping(); err == nil && m.Mode == ModeRules {
 			summary = fmt.Sprintf("rules: %d", len(m.Rules))
+			if len(m.ByEvent) > 0 {
+				summary += fmt.Sprintf(", sets per event type: %d", len(m.ByEvent))
+			}
 		} else if err == nil && m.Mode == ModePassthrough {
 			summary = "forward unchanged"
 		}
@@ -104,7 +113,7 @@ func (h *Handler) handleEditorSave(c *fiber.Ctx) error {
 		d.Rules = editRules(d.Rules, act)
 		return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, d, "")
 	}
-	m, err := ParseMapping(d.mapping().JSON())
+	m, err := ParseMapping(d.spec())
 	if err == nil {
 		_, err = h.store.CreateVersion(c.UserContext(), tenantID, endpointID, m, author(c), "saved in the editor")
 	}
@@ -164,7 +173,9 @@ func (h *Handler) handleEditorPreset(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, draftOf(m), "")
+	d := draftOf(m)
+	d.PresetNote = presetNotes(pr)
+	return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, d, "")
 }
 
 func (h *Handler) handleEditorRestore(c *fiber.Ctx) error {

@@ -38,6 +38,7 @@ func PageRoutes(admin fiber.Router, h *Pages) {
 	admin.Post("/tenants/:tenant/resume", h.handleTenantResumePage)
 	admin.Post("/tenants/:tenant/rotate-secret", h.handleTenantRotatePage)
 	endpointPageRoutes(admin, h)
+	tenantMoreRoutes(admin, h)
 }
 
 func tenantURL(id int64) string { return "/admin/tenants/" + strconv.FormatInt(id, 10) }
@@ -162,7 +163,8 @@ func (h *Pages) handleTenantNew(c *fiber.Ctx) error {
 	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
 		return err
 	}
-	return h.renderTenantNew(c, fiber.StatusOK, &Tenant{}, nil, "")
+	// The Unrouted page links here with ?source_id= to onboard that organization.
+	return h.renderTenantNew(c, fiber.StatusOK, &Tenant{SourceID: c.Query("source_id")}, nil, "")
 }
 
 func (h *Pages) renderTenantNew(c *fiber.Ctx, status int, t *Tenant, errs map[string]string, msg string) error {
@@ -204,6 +206,12 @@ func (h *Pages) handleTenantPage(c *fiber.Ctx) error {
 
 // renderTenant renders the tenant page; form holds the values the edit form shows.
 func (h *Pages) renderTenant(c *fiber.Ctx, status int, t, form *Tenant, errs map[string]string, msg string, secret *views.Secret) error {
+	return h.renderTenantWith(c, status, t, form, errs, msg, secret, nil)
+}
+
+// renderTenantWith is renderTenant with the credentials form's state (nil: fresh).
+func (h *Pages) renderTenantWith(c *fiber.Ctx, status int, t, form *Tenant, errs map[string]string, msg string, secret *views.Secret,
+	creds *views.TenantCredentials) error {
 	eps, err := h.ed.ListEndpoints(c.UserContext(), t.ID)
 	if err != nil {
 		return err
@@ -212,7 +220,11 @@ func (h *Pages) renderTenant(c *fiber.Ctx, status int, t, form *Tenant, errs map
 	p := views.TenantDetail{Meta: auth.Meta(c, t.Name, views.NavTenants), Name: t.Name, SourceID: t.SourceID, Status: string(t.Status),
 		Created: t.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), Notes: t.Notes, NewEndpointURL: base + "/endpoints/new",
 		DeliveriesURL: "/admin/deliveries?tenant=" + strconv.FormatInt(t.ID, 10), RotateSecretURL: base + "/rotate-secret",
-		Form: tenantForm(base, "Save tenant", form, errs, msg, false), NewSecret: secret, CanEdit: auth.Can(c, auth.PermEditConfig)}
+		Form: tenantForm(base, "Save tenant", form, errs, msg, false), NewSecret: secret, CanEdit: auth.Can(c, auth.PermEditConfig),
+		Credentials: credentialsForm(t, nil, ""), DeleteURL: base + "/delete"}
+	if creds != nil {
+		p.Credentials = *creds
+	}
 	switch t.Status {
 	case StatusActive:
 		p.PauseURL, p.DisableURL = base+"/pause", base+"/disable"

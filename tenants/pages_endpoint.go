@@ -72,6 +72,12 @@ func endpointInput(c *fiber.Ctx) (EndpointInput, map[string]string) {
 	if s := c.FormValue("auth_secret"); s != "" {
 		in.AuthSecret = &s // empty keeps the stored secret
 	}
+	in.Method, in.ProbeURL, in.ClientCertPEM = str("method"), str("probe_url"), str("client_cert_pem")
+	if c.FormValue("clear_client_key") == "true" {
+		in.ClientKeyPEM = new(string) // "" clears the stored key
+	} else if s := strings.TrimSpace(c.FormValue("client_key_pem")); s != "" {
+		in.ClientKeyPEM = &s // empty keeps the stored key
+	}
 	rate := 0.0
 	if v := strings.TrimSpace(c.FormValue("rate_limit_per_second")); v != "" {
 		var err error
@@ -146,6 +152,7 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 		RetryClientErrors: e.RetryClientErrors, SkipRevisions: e.SkipRevisions, Ordered: e.Ordered, Error: msg,
 		CanEdit: auth.Can(c, auth.PermEditConfig)}
 	p.AuthSecret.Name = "auth_secret"
+	h.endpointFormMore(&p, e, fld)
 	for _, et := range append([]string{"*"}, h.ed.eventTypes...) {
 		label := et
 		if et == "*" {
@@ -223,7 +230,7 @@ func (h *Pages) formFailed(c *fiber.Ctx, t *Tenant, e *Endpoint, in EndpointInpu
 		}
 	}
 	shown := *e
-	in.AuthSecret = nil
+	in.AuthSecret, in.ClientKeyPEM = nil, nil
 	in.apply(&shown)
 	p := h.endpointForm(c, t, &shown, errs, msg)
 	return auth.Render(c, fiber.StatusUnprocessableEntity, views.EndpointFormPage(p))
