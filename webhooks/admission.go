@@ -18,13 +18,16 @@ import (
 // Retry-After instead of queueing without limit (Boooply retries).
 const (
 	// DefaultMaxPendingIngest bounds the events being stored at once (waiting
-	// for or inside a group commit). At 1,000 events/s with 10 ms acks about
-	// ten are pending; 1,024 absorbs bursts while capping memory at a few MB.
-	DefaultMaxPendingIngest = 1024
+	// for or inside a group commit): twice what the default writers hold in
+	// their transactions (4 × 64), so a full round of batches can queue
+	// behind the current one; past that a sender would wait longer than a
+	// retry costs. At 1,000 events/s with 10 ms acks about ten are pending.
+	DefaultMaxPendingIngest = 512
 	// DefaultMaxDeliveryBacklog bounds the deliveries ready to run and not yet
 	// started (River jobs "available" in the deliveries queue): past it
-	// delivery is behind, and taking more events would only grow the lag.
-	DefaultMaxDeliveryBacklog = 20000
+	// delivery is behind by seconds, and taking more events would only grow
+	// the lag. 5,000 is about 3 s of delivery at 1,500/s.
+	DefaultMaxDeliveryBacklog = 5000
 	// backlogRefresh is how often the backlog is counted.
 	backlogRefresh = 250 * time.Millisecond
 )
