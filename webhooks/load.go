@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm/schema"
 
 	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/tenants"
 )
 
@@ -21,6 +22,8 @@ type targetRow struct {
 	E  Event            `gorm:"embedded;embeddedPrefix:e__"`
 	EP tenants.Endpoint `gorm:"embedded;embeddedPrefix:ep__"`
 	H  EndpointHealth   `gorm:"embedded;embeddedPrefix:h__"`
+	// MappingVersion is the endpoint's current mapping version (nil: none).
+	MappingVersion *int64 `gorm:"column:mv__id"`
 }
 
 // targetQuery builds the joined SELECT once from the GORM schemas of the
@@ -47,6 +50,7 @@ func (q *targetQuery) build(db *gorm.DB) (string, error) {
 				cols = append(cols, part.alias+"."+c+" AS "+part.prefix+c)
 			}
 		}
+		cols = append(cols, routing.CurrentVersionSQL("ep.id")+" AS mv__id")
 		q.sql = "SELECT " + strings.Join(cols, ", ") + ` FROM deliveries d
 			JOIN events e ON e.id = d.event_id JOIN endpoints ep ON ep.id = d.endpoint_id WHERE d.id = ?`
 	})
@@ -54,20 +58,21 @@ func (q *targetQuery) build(db *gorm.DB) (string, error) {
 }
 
 // loadJoined reads everything one attempt needs in one round trip: the
-// delivery, its event (body included), its endpoint and the endpoint's
-// breaker state. A missing delivery is problem.NotFound.
-func loadJoined(ctx context.Context, db *gorm.DB, q *targetQuery, id int64) (*target, error) {
+// delivery, its event (body included), its endpoint, the endpoint's
+// breaker state and its current mapping version (for
+// routing.Mapper.RenderVersion). A missing delivery is problem.NotFound.
+func loadJoined(ctx context.Context, db *gorm.DB, q *targetQuery, id int64) (*target, *int64, error) {
 	sql, err := q.build(db)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var rows []targetRow
 	if err := db.WithContext(ctx).Raw(sql, id).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("load delivery %d: %w", id, err)
+		return nil, nil, fmt.Errorf("load delivery %d: %w", id, err)
 	}
 	if len(rows) == 0 {
-		return nil, problem.NotFound("delivery")
+		return nil, nil, problem.NotFound("delivery")
 	}
 	r := &rows[0]
-	return &target{delivery: r.D, event: r.E, endpoint: r.EP, health: r.H}, nil
+	return &target{delivery: r.D, event: r.E, endpoint: r.EP, health: r.H}, r.MappingVersion, nil
 }

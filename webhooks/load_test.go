@@ -43,9 +43,12 @@ func TestLoadJoined(t *testing.T) {
 		if err := g.First(&want.health, want.delivery.EndpointID).Error; err != nil {
 			t.Fatal(err)
 		}
-		got, err := loadJoined(context.Background(), g, &targetQuery{}, id)
+		got, version, err := loadJoined(context.Background(), g, &targetQuery{}, id)
 		if err != nil {
 			t.Fatal(err)
+		}
+		if version != nil {
+			t.Errorf("mapping version = %d, want none", *version)
 		}
 		if !reflect.DeepEqual(*got, want) {
 			t.Fatalf("joined load differs:\n got %+v\nwant %+v", *got, want)
@@ -53,7 +56,18 @@ func TestLoadJoined(t *testing.T) {
 		if got.endpoint.Headers["X-A"] != "1" || len(got.endpoint.Subscriptions) != 1 || got.health.ConsecutiveFailures != 2 || len(got.event.Body) == 0 {
 			t.Errorf("joined load lost fields: %+v", *got)
 		}
-		_, err = loadJoined(context.Background(), g, &targetQuery{}, id+1000)
+		if err := g.Exec("INSERT INTO mapping_versions (tenant_id, endpoint_id, number, spec, created_at) VALUES (?, ?, 1, '{}', ?), (?, ?, 2, '{}', ?)",
+			want.endpoint.TenantID, want.endpoint.ID, want.delivery.CreatedAt, want.endpoint.TenantID, want.endpoint.ID, want.delivery.CreatedAt).Error; err != nil {
+			t.Fatal(err)
+		}
+		var current int64
+		if err := g.Raw("SELECT id FROM mapping_versions WHERE number = 2").Scan(&current).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, version, err = loadJoined(context.Background(), g, &targetQuery{}, id); err != nil || version == nil || *version != current {
+			t.Errorf("mapping version = %v (err %v), want %d (the highest number)", version, err, current)
+		}
+		_, _, err = loadJoined(context.Background(), g, &targetQuery{}, id+1000)
 		if p, ok := problem.As(err); !ok || p.Code != problem.CodeNotFound {
 			t.Errorf("missing delivery: got %v, want not found", err)
 		}
