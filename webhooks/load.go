@@ -22,6 +22,9 @@ type targetRow struct {
 	E  Event            `gorm:"embedded;embeddedPrefix:e__"`
 	EP tenants.Endpoint `gorm:"embedded;embeddedPrefix:ep__"`
 	H  EndpointHealth   `gorm:"embedded;embeddedPrefix:h__"`
+	// TenantStatus is the delivery's tenant's status (paused and disabled
+	// tenants' queued deliveries are not sent).
+	TenantStatus tenants.Status `gorm:"column:tn__status"`
 	// MappingVersion is the endpoint's current mapping version (nil: none).
 	MappingVersion *int64 `gorm:"column:mv__id"`
 }
@@ -50,9 +53,10 @@ func (q *targetQuery) build(db *gorm.DB) (string, error) {
 				cols = append(cols, part.alias+"."+c+" AS "+part.prefix+c)
 			}
 		}
-		cols = append(cols, routing.CurrentVersionSQL("ep.id")+" AS mv__id")
+		cols = append(cols, "tn.status AS tn__status", routing.CurrentVersionSQL("ep.id")+" AS mv__id")
 		q.sql = "SELECT " + strings.Join(cols, ", ") + ` FROM deliveries d
-			JOIN events e ON e.id = d.event_id JOIN endpoints ep ON ep.id = d.endpoint_id WHERE d.id = ?`
+			JOIN events e ON e.id = d.event_id JOIN endpoints ep ON ep.id = d.endpoint_id
+			JOIN tenants tn ON tn.id = d.tenant_id WHERE d.id = ?`
 	})
 	return q.sql, q.err
 }
