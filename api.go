@@ -50,7 +50,8 @@ func newEditor(db *database.DB, ring *secrets.Keyring, guard *egress.Guard, cach
 	if cache != nil {
 		store.OnChange(cache.Changed)
 	}
-	return tenants.NewEditor(store, ring, guard, eventTypeNames())
+	return tenants.NewEditor(store, ring, guard, eventTypeNames()).
+		CheckURLTemplates(tenants.URLTemplateFunc(routing.CheckURLTemplate))
 }
 
 func eventTypeNames() []string {

@@ -16,10 +16,12 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/testdb"
@@ -32,12 +34,20 @@ var publicRoutes = []string{
 }
 
 // supportMayChange lists the unsafe routes a support (or viewer) user may
-// call: their own session and tokens, and retries/replays (add those rows
-// at merge). Every other unsafe route must refuse them.
+// call: their own session and tokens, and retries, replays, test sends and
+// held-event delivery (support only: TestAPIRoles checks viewers get 403).
+// Every other unsafe route must refuse them.
 var supportMayChange = []string{
 	"POST /api/v1/auth/login", "POST /api/v1/auth/token", "POST /api/v1/auth/logout", "POST /api/v1/auth/logout-all",
 	"POST /api/v1/auth/setup", "POST /api/v1/tokens", "DELETE /api/v1/tokens/:id",
+	// Delivery operations (auth.PermRetry): they resend what exists and change
+	// no configuration. deliver-held attaches the tenant's own held events.
+	"POST /api/v1/deliveries/:id/retry", "POST /api/v1/deliveries/bulk-retry", "POST /api/v1/events/:id/replay",
+	"POST /api/v1/deliveries/test", "POST /api/v1/tenants/:tenant/deliver-held",
 }
+
+// testWebhookSecret signs the events newTestAPI's ingest route accepts.
+const testWebhookSecret = "api-test-webhook-secret"
 
 // testAPI is the real app with /api/v1 mounted as serve mounts it.
 type testAPI struct {
@@ -47,7 +57,12 @@ type testAPI struct {
 
 func newTestAPI(t *testing.T, proxies ...string) *testAPI {
 	t.Helper()
-	db := testdb.Open(t, testdb.Targets(t)[0].URL)
+	return newTestAPIOn(t, testdb.Open(t, testdb.Targets(t)[0].URL), proxies...)
+}
+
+// newTestAPIOn is newTestAPI on a given database (for testdb.Each).
+func newTestAPIOn(t *testing.T, db *database.DB, proxies ...string) *testAPI {
+	t.Helper()
 	key, err := secrets.ParseKey(testKey)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +82,17 @@ func newTestAPI(t *testing.T, proxies ...string) *testAPI {
 	svc := webhooks.NewService(db.Gorm, routing.NewPlanner(), queue, policy, log)
 	ring := secrets.NewKeyring(key)
 	app := newApp(cfg, log)
-	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: &egress.Guard{AllowPrivate: true}, held: svc, svc: svc, gate: gate})
+	links, err := webhooks.NewRecordingLinks(db.Gorm, ring, "", "", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.WebhookSecrets, cfg.InboundBearer, cfg.IngestBatch, cfg.SourcesReload = []string{testWebhookSecret}, webhooks.BearerAccepted, 1, time.Hour
+	ingest, err := mountIngest(t.Context(), app, db, ring, links, svc, cfg, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: &egress.Guard{AllowPrivate: true}, held: svc, svc: svc, gate: gate,
+		sources: ingest.sources, recordings: ingest.recordings})
 	return &testAPI{app: app, gate: gate}
 }
 
@@ -269,4 +294,103 @@ func adminBearer(t *testing.T, dbURL, base string) string {
 		t.Fatalf("decode token: %v", err)
 	}
 	return out.Token
+}
+
+// TestOpenAPIDocument checks openapi.json is a sound document: every $ref
+// points at an existing component, every {param} in a path is declared as
+// a path parameter of each of its operations, and every operation has a
+// unique operationId, a summary, a tag and a success response.
+func TestOpenAPIDocument(t *testing.T) {
+	var doc map[string]any
+	if err := json.Unmarshal(openAPIDoc, &doc); err != nil {
+		t.Fatal(err)
+	}
+	walkRefs(t, doc, doc, "#")
+	paths, _ := doc["paths"].(map[string]any)
+	opIDs := map[string]bool{}
+	for p, v := range paths {
+		for method, o := range v.(map[string]any) {
+			op := o.(map[string]any)
+			declared := map[string]bool{}
+			for _, raw := range asSlice(op["parameters"]) {
+				prm := resolveRef(doc, raw.(map[string]any))
+				if prm["in"] == "path" {
+					declared[prm["name"].(string)] = true
+				}
+			}
+			for _, m := range pathParam.FindAllStringSubmatch(p, -1) {
+				if !declared[m[1]] {
+					t.Errorf("%s %s: path parameter %q is not declared", method, p, m[1])
+				}
+			}
+			if op["summary"] == "" || len(asSlice(op["tags"])) == 0 {
+				t.Errorf("%s %s: missing summary or tags", method, p)
+			}
+			id, _ := op["operationId"].(string)
+			if id == "" || opIDs[id] {
+				t.Errorf("%s %s: operationId %q is missing or used twice", method, p, id)
+			}
+			opIDs[id] = true
+			if !hasSuccess(op) {
+				t.Errorf("%s %s: no 2xx response", method, p)
+			}
+		}
+	}
+}
+
+// walkRefs fails for every "$ref" under v that does not resolve in doc.
+func walkRefs(t *testing.T, doc, v any, at string) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, child := range x {
+			if k == "$ref" {
+				if lookupPointer(doc, child.(string)) == nil {
+					t.Errorf("%s: $ref %v does not resolve", at, child)
+				}
+				continue
+			}
+			walkRefs(t, doc, child, at+"/"+k)
+		}
+	case []any:
+		for _, child := range x {
+			walkRefs(t, doc, child, at+"[]")
+		}
+	}
+}
+
+// lookupPointer follows a local JSON pointer like #/components/schemas/Error.
+func lookupPointer(doc any, ref string) any {
+	if !strings.HasPrefix(ref, "#/") {
+		return nil
+	}
+	cur := doc
+	for _, part := range strings.Split(strings.TrimPrefix(ref, "#/"), "/") {
+		m, ok := cur.(map[string]any)
+		if !ok {
+			return nil
+		}
+		cur = m[strings.ReplaceAll(strings.ReplaceAll(part, "~1", "/"), "~0", "~")]
+	}
+	return cur
+}
+
+func resolveRef(doc any, m map[string]any) map[string]any {
+	if ref, ok := m["$ref"].(string); ok {
+		if r, ok := lookupPointer(doc, ref).(map[string]any); ok {
+			return r
+		}
+	}
+	return m
+}
+
+func asSlice(v any) []any { s, _ := v.([]any); return s }
+
+func hasSuccess(op map[string]any) bool {
+	res, _ := op["responses"].(map[string]any)
+	for code := range res {
+		if strings.HasPrefix(code, "2") {
+			return true
+		}
+	}
+	return false
 }

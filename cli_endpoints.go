@@ -34,6 +34,7 @@ func cmdEndpoints(ctx context.Context, args []string, out io.Writer) error {
 type endpointFlags struct {
 	fs                                        *flag.FlagSet
 	url, description, authType, authHeader    *string
+	method, probeURL                          *string
 	authSecretFile, certFile, keyFile         *string
 	subscribe                                 *string
 	headers                                   stringList
@@ -46,6 +47,8 @@ type endpointFlags struct {
 func addEndpointFlags(fs *flag.FlagSet) *endpointFlags {
 	f := &endpointFlags{fs: fs}
 	f.url = fs.String("url", "", "endpoint URL")
+	f.method = fs.String("method", tenants.DefaultMethod, "HTTP method of each delivery: POST, PUT or PATCH")
+	f.probeURL = fs.String("probe-url", "", "health probe: while disabled automatically, a 2xx GET here re-enables the endpoint and redelivers what failed")
 	f.description = fs.String("description", "", "what this endpoint is")
 	f.enabled = fs.Bool("enabled", true, "deliver to this endpoint")
 	f.subscribe = fs.String("subscribe", "", "comma-separated event types, or * for all (empty: the defaults)")
@@ -81,6 +84,10 @@ func (f *endpointFlags) setField(in *tenants.EndpointInput, name string) error {
 	switch name {
 	case "url":
 		in.URL = f.url
+	case "method":
+		in.Method = f.method
+	case "probe-url":
+		in.ProbeURL = f.probeURL
 	case "description":
 		in.Description = f.description
 	case "enabled":

@@ -89,14 +89,14 @@ func endpointsRotate(ctx context.Context, args []string, out io.Writer) error {
 // printEndpoints shows endpoints without any secret: only whether each is set.
 func printEndpoints(out io.Writer, eps []tenants.Endpoint) error {
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tURL\tENABLED\tSUBSCRIPTIONS\tAUTH\tAUTH_SECRET\tSIGNING_SECRET\tCLIENT_CERT")
+	fmt.Fprintln(tw, "ID\tURL\tMETHOD\tENABLED\tSUBSCRIPTIONS\tAUTH\tAUTH_SECRET\tSIGNING_SECRET\tCLIENT_CERT")
 	for _, e := range eps {
 		v := e.View()
 		subs := strings.Join(v.Subscriptions, ",")
 		if subs == "" {
 			subs = "(defaults)"
 		}
-		fmt.Fprintf(tw, "%d\t%s\t%t\t%s\t%s\t%s\t%s\t%t\n", v.ID, v.URL, v.Enabled, subs, v.AuthType,
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%t\t%s\t%s\t%s\t%s\t%t\n", v.ID, v.URL, v.Method, v.Enabled, subs, v.AuthType,
 			secretState(v.AuthSecret), secretState(v.SigningSecret), v.ClientCertPEM != "")
 	}
 	return tw.Flush()

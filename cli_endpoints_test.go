@@ -42,20 +42,23 @@ func TestTenantAndEndpointCLI(t *testing.T) {
 				t.Fatal(err)
 			}
 			out := must("endpoints", "add", "--tenant", id, "--url", "https://93.184.215.14/hook", "--subscribe", "interview.scores",
-				"--auth-type", "bearer", "--auth-secret-file", tokenFile, "--header", "X-Customer=42", "--timeout", "5s", "--max-attempts", "4")
+				"--auth-type", "bearer", "--auth-secret-file", tokenFile, "--header", "X-Customer=42", "--timeout", "5s", "--max-attempts", "4", "--method", "put")
 			m := regexp.MustCompile(`endpoint (\d+) added\nsigning secret \(shown once, store it now\): (whsec_\S+)`).FindStringSubmatch(out)
 			if m == nil {
 				t.Fatalf("endpoints add printed %q", out)
 			}
 			epID, secret := m[1], m[2]
 			list := must("endpoints", "list", "--tenant", id)
-			if !strings.Contains(list, "interview.scores") || !strings.Contains(list, "bearer") || strings.Count(list, "set 20") != 2 ||
+			if !strings.Contains(list, "interview.scores") || !strings.Contains(list, "bearer") || !strings.Contains(list, " PUT ") || strings.Count(list, "set 20") != 2 ||
 				strings.Contains(list, "tok-very-secret") || strings.Contains(list, secret) {
 				t.Fatalf("endpoints list:\n%s", list)
 			}
 			rotated := must("endpoints", "rotate-secret", "--tenant", id, "--endpoint", epID, "--overlap", "1h")
 			if !strings.Contains(rotated, "whsec_") || strings.Contains(rotated, secret) {
 				t.Fatalf("rotate-secret printed %q", rotated)
+			}
+			if _, err := cli("endpoints", "update", "--tenant", id, "--endpoint", epID, "--method", "DELETE"); err == nil || !strings.Contains(err.Error(), "method") {
+				t.Fatalf("--method DELETE: err = %v, want it refused naming method", err)
 			}
 			must("endpoints", "update", "--tenant", id, "--endpoint", epID, "--enabled=false")
 			if list := must("endpoints", "list", "--tenant", id); !strings.Contains(list, "false") || !strings.Contains(list, "bearer") {

@@ -88,10 +88,11 @@ func (f cliFlags) open(ctx context.Context) (*cliEnv, error) {
 
 // held returns the service that schedules held deliveries, with an
 // insert-only queue client (the serving processes work the jobs).
-func (e *cliEnv) held() (*webhooks.Service, error) {
-	schedule, err := parseSchedule(os.Getenv("SWITCHBOARD_RETRY_SCHEDULE"))
+// retrySchedule is the --retry-schedule value, validated like serve's.
+func (e *cliEnv) held(retrySchedule string) (*webhooks.Service, error) {
+	schedule, err := parseSchedule(retrySchedule)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("--retry-schedule: %w", err)
 	}
 	queue, err := river.NewClient(e.db.RiverDriver(), &river.Config{})
 	if err != nil {

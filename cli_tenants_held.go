@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"os"
 	"os/user"
 	"time"
 )
@@ -13,6 +14,7 @@ func tenantsResume(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("tenants resume", flag.ContinueOnError)
 	cf := addCLIFlags(fs)
 	id := tenantFlag(fs)
+	schedule := retryScheduleFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -24,7 +26,7 @@ func tenantsResume(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer env.db.Close()
-	held, err := env.held()
+	held, err := env.held(*schedule)
 	if err != nil {
 		return err
 	}
@@ -64,6 +66,7 @@ func tenantsDeliverHeld(ctx context.Context, args []string, out io.Writer) error
 	id := tenantFlag(fs)
 	sinceStr := fs.String("since", "", "only events received at or after this RFC 3339 time (default: all)")
 	nullSource := fs.Bool("null-source", false, "deliver the events that carry no sourceId instead of the tenant's own")
+	schedule := retryScheduleFlag(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -82,7 +85,7 @@ func tenantsDeliverHeld(ctx context.Context, args []string, out io.Writer) error
 		return err
 	}
 	defer env.db.Close()
-	held, err := env.held()
+	held, err := env.held(*schedule)
 	if err != nil {
 		return err
 	}
@@ -100,4 +103,13 @@ func cliActor() string {
 		return "cli:" + u.Username
 	}
 	return "cli"
+}
+
+// retryScheduleFlag is serve's --retry-schedule (SWITCHBOARD_RETRY_SCHEDULE)
+// for the commands that queue deliveries, so one configuration is checked
+// the same way everywhere. The waits themselves are applied per attempt by
+// the serving processes' workers (a queued job carries only its delivery id).
+func retryScheduleFlag(fs *flag.FlagSet) *string {
+	return fs.String("retry-schedule", os.Getenv("SWITCHBOARD_RETRY_SCHEDULE"),
+		"comma-separated waits between attempts, as serve takes them (SWITCHBOARD_RETRY_SCHEDULE)")
 }

@@ -66,6 +66,7 @@ type DeliveryConfig struct {
 	BreakerCooldown    time.Duration // SWITCHBOARD_BREAKER_COOLDOWN
 	MaxConcurrency     int           // SWITCHBOARD_ENDPOINT_MAX_CONCURRENCY
 	RescueStuckAfter   time.Duration // SWITCHBOARD_RESCUE_STUCK_AFTER
+	ProbeInterval      time.Duration // SWITCHBOARD_PROBE_INTERVAL (0: no health probes)
 }
 
 // Defaults, named so the README table and the code agree.

@@ -16,6 +16,7 @@ const defaultRetentionDays = 30
 // deliveryFlags are serve's flags for the delivery engine.
 type deliveryFlags struct {
 	disableAfter, cooldown, rescue *time.Duration
+	probe                          *time.Duration
 	operatorURL                    *string
 	retention, threshold, conc     *int
 }
@@ -28,13 +29,15 @@ func addDeliveryFlags(fs *flag.FlagSet) deliveryFlags {
 		threshold:    fs.Int("breaker-threshold", envInt("SWITCHBOARD_BREAKER_THRESHOLD", webhooks.DefaultBreakerThreshold), "consecutive failures that open an endpoint's circuit (SWITCHBOARD_BREAKER_THRESHOLD)"),
 		cooldown:     fs.Duration("breaker-cooldown", envDuration("SWITCHBOARD_BREAKER_COOLDOWN", webhooks.DefaultBreakerCooldown), "wait before probing an open circuit (SWITCHBOARD_BREAKER_COOLDOWN)"),
 		conc:         fs.Int("endpoint-max-concurrency", envInt("SWITCHBOARD_ENDPOINT_MAX_CONCURRENCY", webhooks.DefaultMaxConcurrency), "attempts in flight per endpoint per process unless the endpoint says (SWITCHBOARD_ENDPOINT_MAX_CONCURRENCY)"),
+		probe:        fs.Duration("probe-interval", envDuration("SWITCHBOARD_PROBE_INTERVAL", webhooks.DefaultProbeInterval), "how often endpoints disabled automatically are probed at their probe_url, 0 = never (SWITCHBOARD_PROBE_INTERVAL)"),
 		rescue:       fs.Duration("rescue-stuck-after", envDuration("SWITCHBOARD_RESCUE_STUCK_AFTER", 0), "hand a running delivery of a dead process to another after this; 0 = longest attempt + 1m (SWITCHBOARD_RESCUE_STUCK_AFTER)"),
 	}
 }
 
 func (f deliveryFlags) config() DeliveryConfig {
 	return DeliveryConfig{DisableAfter: *f.disableAfter, OperatorWebhookURL: *f.operatorURL, RetentionDays: *f.retention,
-		BreakerThreshold: *f.threshold, BreakerCooldown: *f.cooldown, MaxConcurrency: *f.conc, RescueStuckAfter: *f.rescue}
+		BreakerThreshold: *f.threshold, BreakerCooldown: *f.cooldown, MaxConcurrency: *f.conc, RescueStuckAfter: *f.rescue,
+		ProbeInterval: *f.probe}
 }
 
 func (c DeliveryConfig) validate() error {
@@ -49,6 +52,8 @@ func (c DeliveryConfig) validate() error {
 		return errors.New("endpoint max concurrency must be at least 1")
 	case c.RescueStuckAfter < 0:
 		return errors.New("rescue-stuck-after must not be negative")
+	case c.ProbeInterval != 0 && c.ProbeInterval < time.Second:
+		return errors.New("probe interval must be 0 (off) or at least 1s")
 	}
 	if c.OperatorWebhookURL != "" {
 		if u, err := url.Parse(c.OperatorWebhookURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {

@@ -146,6 +146,7 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	periodic := addRetention(workers, db, cfg, log)
+	periodic = append(periodic, addProbes(workers, db, cfg, policy, log)...)
 	rc := &river.Config{
 		Queues:        map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}},
 		Workers:       workers,

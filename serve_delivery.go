@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
@@ -52,4 +53,20 @@ func rescueStuckAfter(cfg Config) time.Duration {
 		return cfg.Delivery.RescueStuckAfter
 	}
 	return max(cfg.DeliveryTimeout, time.Minute) + time.Minute
+}
+
+// addProbes registers the health-probe worker and returns its periodic job
+// (none when SWITCHBOARD_PROBE_INTERVAL is 0): endpoints disabled
+// automatically come back, with what failed meanwhile, once their
+// probe_url answers 2xx.
+func addProbes(workers *river.Workers, db *database.DB, cfg Config, policy webhooks.RetryPolicy, log *slog.Logger) []*river.PeriodicJob {
+	guard := &egress.Guard{AllowPrivate: cfg.AllowPrivateEndpoints}
+	river.AddWorker(workers, webhooks.NewProbeWorker(db.Gorm, guard, policy, "Switchboard/"+version, log))
+	if cfg.Delivery.ProbeInterval == 0 {
+		return nil
+	}
+	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(cfg.Delivery.ProbeInterval),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return webhooks.ProbeArgs{}, &river.InsertOpts{Queue: webhooks.QueueDeliveries}
+		}, nil)}
 }

@@ -128,7 +128,7 @@ func TestPausedTenantResume(t *testing.T) {
 			if n := countRows(t, db, "SELECT COUNT(*) FROM deliveries WHERE tenant_id = ? AND status = 'held'", id); n != 3 {
 				t.Fatalf("held deliveries = %d, want 3", n)
 			}
-			if n := countRows(t, db, "SELECT COUNT(*) FROM river_job"); n != 0 {
+			if n := countRows(t, db, "SELECT COUNT(*) FROM river_job WHERE kind = 'deliver'"); n != 0 {
 				t.Fatalf("queue jobs while paused = %d, want 0", n)
 			}
 			ans := apiCall(t, token, "POST", fmt.Sprintf("%s/api/v1/tenants/%d/resume", base, id), "", 200)

@@ -16,6 +16,7 @@ type Preset struct {
 	Description   string            `json:"description"` // with the assumptions it makes
 	Subscriptions []string          `json:"subscriptions"`
 	URL           string            `json:"url,omitempty"`
+	Method        string            `json:"method,omitempty"` // the endpoint method it expects (empty: POST)
 	Auth          string            `json:"auth,omitempty"`
 	Headers       map[string]string `json:"headers,omitempty"`
 	Mapping       json.RawMessage   `json:"mapping"`
@@ -93,9 +94,9 @@ var presets = []Preset{
 	{Name: "kombo-assessment-result", Title: "Kombo: assessment order result",
 		Description: "PUTs the result of a Kombo assessment order (Kombo fans it out to Workday, SuccessFactors, Greenhouse, Lever, " +
 			"Ashby…). Assumes correlation order_id, from the Kombo order webhook the vendor received, and report_url (a public " +
-			"link: Greenhouse rejects unreachable ones). Kombo expects PUT: set the endpoint's method accordingly when the " +
-			"delivery engine supports it. Bearer Kombo key plus a static X-Integration-Id header.",
-		Subscriptions: []string{evaluationOnly}, URL: "https://api.kombo.dev/v1/assessment/orders/{{correlation.order_id}}/result",
+			"link: Greenhouse rejects unreachable ones). Kombo expects PUT: set the endpoint's method to PUT " +
+			"(method \"PUT\" in the API, --method PUT in the CLI). Bearer Kombo key plus a static X-Integration-Id header.",
+		Subscriptions: []string{evaluationOnly}, URL: "https://api.kombo.dev/v1/assessment/orders/{{correlation.order_id}}/result", Method: "PUT",
 		Auth: "bearer (Kombo API key)", Headers: map[string]string{"X-Integration-Id": "<integration id>"},
 		Mapping: json.RawMessage(komboResult)},
 }

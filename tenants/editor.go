@@ -22,6 +22,7 @@ type Editor struct {
 	ring       *secrets.Keyring
 	urls       URLChecker
 	eventTypes []string
+	templates  URLTemplateChecker // nil: placeholders aren't validated (see CheckURLTemplates)
 }
 
 // NewEditor returns an editor over store. urls is the SSRF guard,
@@ -120,6 +121,14 @@ func (ed *Editor) UpdateEndpoint(ctx context.Context, tenantID, id int64, in End
 		e.UpdatedAt = now
 		if err := saveEndpoint(tx, e); err != nil {
 			return err
+		}
+		if in.Enabled != nil {
+			// A choice made by hand replaces an automatic disable: its reason
+			// goes, and the health probe never overrides the admin.
+			if err := tx.Table("endpoints").Where("id = ?", id).
+				Updates(map[string]any{"disabled_reason": "", "disabled_at": nil}).Error; err != nil {
+				return fmt.Errorf("clear disabled reason of endpoint %d: %w", id, err)
+			}
 		}
 		v = e.View()
 		return nil

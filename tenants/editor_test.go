@@ -132,6 +132,12 @@ func TestEndpointValidation(t *testing.T) {
 	}{
 		{name: "minimal", in: EndpointInput{URL: ptr("https://a.example/")}},
 		{name: "no url", in: EndpointInput{}, wantField: "url"},
+		{name: "method PUT", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("put")}},
+		{name: "method PATCH", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("PATCH")}},
+		{name: "probe url", in: EndpointInput{URL: ptr("https://a/"), ProbeURL: ptr("https://a/health")}},
+		{name: "probe url with a placeholder", in: EndpointInput{URL: ptr("https://a/"), ProbeURL: ptr("https://a/{{data.x}}")}, wantField: "probe_url"},
+		{name: "method GET refused", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("GET")}, wantField: "method"},
+		{name: "method DELETE refused", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("DELETE")}, wantField: "method"},
 		{name: "unknown event", in: EndpointInput{URL: ptr("https://a/"), Subscriptions: &[]string{"interview.nope"}}, wantField: "subscriptions"},
 		{name: "bearer without token", in: EndpointInput{URL: ptr("https://a/"), AuthType: ptr(AuthBearer)}, wantField: "auth_secret"},
 		{name: "basic without colon", in: EndpointInput{URL: ptr("https://a/"), AuthType: ptr(AuthBasic), AuthSecret: ptr("user")}, wantField: "auth_secret"},

@@ -44,13 +44,16 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 	if err := urls.CheckURL(ctx, e.URL); err != nil {
 		return problem.Invalid("url", strings.TrimPrefix(err.Error(), "url: "))
 	}
+	if err := e.validateProbe(ctx, urls); err != nil {
+		return err
+	}
 	e.fillDefaults()
 	for _, s := range e.Subscriptions {
 		if strings.TrimSpace(s) == "" {
 			return problem.Invalid("subscriptions", "contains an empty event type")
 		}
 	}
-	for _, check := range []func() error{e.validateAuth, e.validateHeaders, e.validateLimits, e.validateCert} {
+	for _, check := range []func() error{e.validateMethod, e.validateAuth, e.validateHeaders, e.validateLimits, e.validateCert} {
 		if err := check(); err != nil {
 			return err
 		}
@@ -64,6 +67,41 @@ func (e *Endpoint) ValidateSubscriptions(known []string) error {
 		if s != SubscribeAll && !slices.Contains(known, s) {
 			return problem.Invalid("subscriptions", fmt.Sprintf("unknown event type %q (want one of %s or *)", s, strings.Join(known, ", ")))
 		}
+	}
+	return nil
+}
+
+// DefaultMethod is the HTTP method of endpoints that don't name one.
+const DefaultMethod = "POST"
+
+// Methods are the HTTP methods a delivery may use.
+var Methods = []string{"POST", "PUT", "PATCH"}
+
+func (e *Endpoint) validateMethod() error {
+	e.Method = strings.ToUpper(strings.TrimSpace(e.Method))
+	if e.Method == "" {
+		e.Method = DefaultMethod
+	}
+	if !slices.Contains(Methods, e.Method) {
+		return problem.Invalid("method", "must be POST, PUT or PATCH")
+	}
+	return nil
+}
+
+// validateProbe checks the optional health-probe URL like the endpoint's
+// own (SSRF guard), without placeholders: a probe has no event to fill them.
+func (e *Endpoint) validateProbe(ctx context.Context, urls URLChecker) error {
+	e.ProbeURL = strings.TrimSpace(e.ProbeURL)
+	switch {
+	case e.ProbeURL == "":
+		return nil
+	case len(e.ProbeURL) > maxURLLen:
+		return problem.Invalid("probe_url", "is longer than 2048 bytes")
+	case strings.Contains(e.ProbeURL, "{{"):
+		return problem.Invalid("probe_url", "must not hold placeholders")
+	}
+	if err := urls.CheckURL(ctx, e.ProbeURL); err != nil {
+		return problem.Invalid("probe_url", strings.TrimPrefix(err.Error(), "url: "))
 	}
 	return nil
 }

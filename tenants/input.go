@@ -6,6 +6,8 @@ package tenants
 // AuthSecret or ClientKeyPEM clears the stored one.
 type EndpointInput struct {
 	URL                *string            `json:"url"`
+	Method             *string            `json:"method"`
+	ProbeURL           *string            `json:"probe_url"`
 	Description        *string            `json:"description"`
 	Enabled            *bool              `json:"enabled"`
 	Subscriptions      *[]string          `json:"subscriptions"`
@@ -28,6 +30,8 @@ type EndpointInput struct {
 // apply copies the set non-secret fields onto e.
 func (in EndpointInput) apply(e *Endpoint) {
 	set(&e.URL, in.URL)
+	set(&e.Method, in.Method)
+	set(&e.ProbeURL, in.ProbeURL)
 	set(&e.Description, in.Description)
 	set(&e.Enabled, in.Enabled)
 	set(&e.Subscriptions, in.Subscriptions)

@@ -54,6 +54,12 @@ type Endpoint struct {
 	Enabled       bool
 	Subscriptions []string `gorm:"serializer:json"`
 
+	// Method is the HTTP method of each delivery: POST (the default), PUT or PATCH.
+	Method string `gorm:"default:POST"`
+	// ProbeURL, when set, is GET by the delivery engine while the endpoint is
+	// disabled automatically; a 2xx enables it again (empty: by hand only).
+	ProbeURL string `gorm:"column:probe_url"`
+
 	// Outbound authentication: AuthType none, bearer (secret = token), basic
 	// (secret = "user:password") or header (AuthHeaderName: secret).
 	AuthType         AuthType

@@ -9,6 +9,8 @@ type EndpointView struct {
 	ID                 int64             `json:"id"`
 	TenantID           int64             `json:"tenant_id"`
 	URL                string            `json:"url"`
+	Method             string            `json:"method"`
+	ProbeURL           string            `json:"probe_url,omitempty"`
 	Description        string            `json:"description"`
 	Enabled            bool              `json:"enabled"`
 	Subscriptions      []string          `json:"subscriptions"`
@@ -46,7 +48,7 @@ type SecretState struct {
 // View returns the endpoint as callers may see it.
 func (e *Endpoint) View() EndpointView {
 	v := EndpointView{
-		ID: e.ID, TenantID: e.TenantID, URL: e.URL, Description: e.Description, Enabled: e.Enabled,
+		ID: e.ID, TenantID: e.TenantID, URL: e.URL, Method: e.Method, ProbeURL: e.ProbeURL, Description: e.Description, Enabled: e.Enabled,
 		Subscriptions: e.Subscriptions, AuthType: e.AuthType, AuthHeaderName: e.AuthHeaderName,
 		AuthSecret:    SecretState{Set: e.AuthSecretSealed != "", SetAt: e.AuthSecretSetAt},
 		SigningSecret: SecretState{Set: e.SigningSecretSealed != "", SetAt: e.SigningSecretSetAt},

@@ -32,6 +32,20 @@ var deliveryCases = []struct {
 		edit: func(e *tenants.Endpoint) { e.TimeoutMS = 50 }, wantStatus: DeliveryFailed, wantAttempts: 4, wantClass: "timeout"},
 	{name: "410 gone disables the endpoint", answer: failFirst(9, 410), wantStatus: DeliveryFailed, wantAttempts: 1,
 		wantClass: "http-status", wantDisabled: "410"},
+	{name: "PUT endpoint is called with PUT", answer: func(_ int, w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPut {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		w.WriteHeader(204)
+	}, edit: func(e *tenants.Endpoint) { e.Method = http.MethodPut }, wantStatus: DeliveryDelivered, wantAttempts: 1},
+	{name: "default method is POST", answer: func(_ int, w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.WriteHeader(http.StatusMethodNotAllowed)
+			return
+		}
+		w.WriteHeader(204)
+	}, wantStatus: DeliveryDelivered, wantAttempts: 1},
 	{name: "400 fails at once", answer: failFirst(9, 400), wantStatus: DeliveryFailed, wantAttempts: 1, wantClass: "http-status"},
 	{name: "400 retried when the endpoint asks", answer: failFirst(9, 400), edit: func(e *tenants.Endpoint) { e.RetryClientErrors = true },
 		wantStatus: DeliveryFailed, wantAttempts: 4},

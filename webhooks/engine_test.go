@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"crypto/x509"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -26,6 +27,7 @@ type engine struct {
 	worker  *Worker
 	keyring *secrets.Keyring
 	db      *database.DB
+	client  *river.Client[*sql.Tx]
 }
 
 // engineOpts tune a test engine; zero values are fast test defaults.
@@ -36,6 +38,8 @@ type engineOpts struct {
 	schedule []time.Duration
 	metrics  *Metrics
 	roots    *x509.CertPool
+	stopped  bool                              // don't start River: jobs queue up until start
+	register func(*river.Workers, RetryPolicy) // more workers beside the delivery worker
 }
 
 // startEngine runs River with the delivery worker on db, with a 20 ms retry
@@ -58,21 +62,34 @@ func startEngine(t testing.TB, db *database.DB, o engineOpts) *engine {
 		Timeout: 2 * time.Second, UserAgent: "Switchboard/test", Log: log, Breaker: o.breaker, Metrics: o.metrics, RootCAs: o.roots, BusyWait: 20 * time.Millisecond})
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
+	if o.register != nil {
+		o.register(workers, policy)
+	}
 	cfg := &river.Config{Workers: workers, RetryPolicy: policy, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,
 		Queues: map[string]river.QueueConfig{QueueDeliveries: {MaxWorkers: o.workers}}, Logger: log}
 	client, err := river.NewClient(db.RiverDriver(), cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := client.Start(context.Background()); err != nil {
-		t.Fatal(err)
+	if !o.stopped {
+		if err := client.Start(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 	}
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
 		_ = client.StopAndCancel(ctx)
 	})
-	return &engine{svc: NewService(db.Gorm, routing.NewPlanner(), client, policy, log), worker: w, keyring: kr, db: db}
+	return &engine{svc: NewService(db.Gorm, routing.NewPlanner(), client, policy, log), worker: w, keyring: kr, db: db, client: client}
+}
+
+// start starts the River client of an engine made with engineOpts.stopped.
+func (e *engine) start(t testing.TB) {
+	t.Helper()
+	if err := e.client.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // ingest stores a minimal event for sourceID and returns its id.

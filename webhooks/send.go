@@ -92,7 +92,11 @@ func (c *clients) forEndpoint(ep *tenants.Endpoint) (*http.Client, error) {
 // Standard Webhooks signing, the endpoint's auth and static headers. It
 // returns the headers to record, secrets redacted.
 func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Rendered, now time.Time) (*http.Request, map[string]string, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, payload.URL, bytes.NewReader(payload.Body))
+	method := t.endpoint.Method
+	if method == "" {
+		method = http.MethodPost // rows written before the method column, or by tests that skip validation
+	}
+	req, err := http.NewRequestWithContext(ctx, method, payload.URL, bytes.NewReader(payload.Body))
 	if err != nil {
 		return nil, nil, err
 	}

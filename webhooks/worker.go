@@ -136,21 +136,32 @@ type step struct {
 // target is what one attempt needs, loaded in one place.
 type target struct {
 	delivery Delivery
-	event    Event
-	endpoint tenants.Endpoint
-	health   EndpointHealth
-	payload  routing.Rendered // set once rendered
+	// tenantStatus is the tenant's status when the delivery was loaded
+	// (paused: hold it; disabled: cancel it).
+	tenantStatus tenants.Status
+	event        Event
+	endpoint     tenants.Endpoint
+	health       EndpointHealth
+	payload      routing.Rendered // set once rendered
 }
 
 func (w *Worker) load(ctx context.Context, id int64) (*target, error) {
 	var t target
 	db := w.db.WithContext(ctx)
-	if err := db.Where("id = ?", id).First(&t.delivery).Error; err != nil {
+	// The tenant's status comes with the delivery (one join, no extra query).
+	var row struct {
+		Delivery     `gorm:"embedded"`
+		TenantStatus tenants.Status
+	}
+	err := db.Table("deliveries").Select("deliveries.*, tenants.status AS tenant_status").
+		Joins("JOIN tenants ON tenants.id = deliveries.tenant_id").Where("deliveries.id = ?", id).Take(&row).Error
+	if err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, problem.NotFound("delivery")
 		}
 		return nil, fmt.Errorf("load delivery %d: %w", id, err)
 	}
+	t.delivery, t.tenantStatus = row.Delivery, row.TenantStatus
 	if err := db.Where("id = ?", t.delivery.EventID).First(&t.event).Error; err != nil {
 		return nil, fmt.Errorf("load event %d: %w", t.delivery.EventID, err)
 	}
@@ -180,6 +191,9 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 		return step{} // already settled: a re-run after a crash must not send again
 	}
 	log := w.log.With("delivery_id", t.delivery.ID, "tenant_id", t.delivery.TenantID, "endpoint_id", t.endpoint.ID, "event_id", t.event.ID)
+	if t.tenantStatus != tenants.StatusActive {
+		return w.tenantNotActive(ctx, log, t.delivery.ID, t.delivery.TenantID)
+	}
 	if !t.endpoint.Enabled {
 		res := sendResult{started: w.now().UTC(), class: "endpoint-disabled", err: errors.New("endpoint is disabled")}
 		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err})
