@@ -18,6 +18,16 @@ var placeholder = regexp.MustCompile(`\$(\d+)`)
 // round trip instead of four (begin, insert, update, commit). GORM builds
 // both halves (column names, JSON serializers) in dry-run mode; the UPDATE's
 // placeholders are renumbered after the INSERT's. It sets a.ID.
+//
+// The statement's own commit doesn't wait for the WAL flush
+// (synchronous_commit off for this transaction only): every delivery
+// flushing its own commit was the bottleneck (sessions queued on
+// WALWrite). It is still safe: WAL is flushed in order, and River marks
+// the job completed in a later, synchronous commit, so a crash can lose
+// this record only together with that completion; River then runs the job
+// again and the endpoint may get the delivery twice, which at-least-once
+// delivery allows already. Ingest commits stay synchronous (an ack means
+// the event is on disk).
 func recordInOneStatement(ctx context.Context, db *gorm.DB, a *Attempt, deliveryID int64, updates map[string]any) error {
 	dry := db.Session(&gorm.Session{DryRun: true, SkipDefaultTransaction: true, NewDB: true})
 	ins := dry.Create(a).Statement
@@ -30,10 +40,12 @@ func recordInOneStatement(ctx context.Context, db *gorm.DB, a *Attempt, delivery
 		n, _ := strconv.Atoi(p[1:])
 		return "$" + strconv.Itoa(n+offset)
 	})
-	sql := "WITH a AS (" + ins.SQL.String() + ") " + upSQL + ` RETURNING (SELECT id FROM a)`
+	sql := "WITH a AS (" + ins.SQL.String() + ") " + upSQL +
+		` RETURNING (SELECT id FROM a), set_config('synchronous_commit', 'off', true)`
 	vars := append(append(make([]any, 0, offset+len(up.Vars)), ins.Vars...), up.Vars...)
 	row := db.Statement.ConnPool.QueryRowContext(ctx, sql, vars...)
-	if err := row.Scan(&a.ID); err != nil {
+	var setting string
+	if err := row.Scan(&a.ID, &setting); err != nil {
 		return fmt.Errorf("record attempt of delivery %d: %w", deliveryID, err)
 	}
 	return nil
