@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sort"
 
 	"github.com/switchboard-gw/switchboard/routing"
 )
@@ -56,6 +57,15 @@ func putCorrelations(ctx context.Context, url string, tenant int64, recs map[str
 	defer db.Close()
 	n, err := routing.NewStore(db.Gorm).PutCorrelations(ctx, tenant, recs)
 	if err != nil {
+		return err
+	}
+	codes := make([]string, 0, len(recs))
+	for code := range recs {
+		codes = append(codes, code)
+	}
+	sort.Strings(codes)
+	after := map[string]any{"saved": n, "meeting_codes": codes}
+	if err := recordCLI(ctx, db, "correlation.bulk_put", tenant, auditTarget("tenant", tenant), nil, after); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "saved %d correlation record(s)\n", n)

@@ -39,7 +39,7 @@ func cmdDeliveries(ctx context.Context, args []string, out io.Writer) error {
 // filterFlags are the list and bulk-retry filters, spelled like the API's query.
 func filterFlags(fs *flag.FlagSet) map[string]*string {
 	names := map[string]string{"tenant_id": "tenant", "endpoint_id": "endpoint", "event_type": "event-type", "status": "status",
-		"meeting_code": "meeting-code", "since": "since", "until": "until", "after": "after", "limit": "limit"}
+		"meeting_code": "meeting-code", "candidate_name": "candidate-name", "since": "since", "until": "until", "after": "after", "limit": "limit"}
 	out := map[string]*string{}
 	for key, flagName := range names {
 		out[key] = fs.String(flagName, "", "filter: "+key+" (times in RFC 3339)")
@@ -103,8 +103,11 @@ func deliveriesShow(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func deliveriesRetry(ctx context.Context, args []string, out io.Writer) error {
-	return withDeliveryID(ctx, "deliveries retry", args, func(_ *database.DB, svc *webhooks.Service, id int64) error {
+	return withDeliveryID(ctx, "deliveries retry", args, func(db *database.DB, svc *webhooks.Service, id int64) error {
 		if err := svc.RetryDelivery(ctx, nil, id); err != nil {
+			return err
+		}
+		if err := recordCLI(ctx, db, "delivery.retry", tenantOfRow(ctx, db, "deliveries", id), auditTarget("delivery", id), nil, nil); err != nil {
 			return err
 		}
 		_, err := fmt.Fprintf(out, "delivery %d is pending again\n", id)

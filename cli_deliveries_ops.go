@@ -25,9 +25,17 @@ func deliveriesBulkRetry(ctx context.Context, args []string, out io.Writer) erro
 	if f.TenantID == 0 && f.EndpointID == 0 {
 		return errors.New("deliveries bulk-retry: name --tenant or --endpoint")
 	}
-	return withService(ctx, *dbf.url, func(_ *database.DB, svc *webhooks.Service) error {
+	return withService(ctx, *dbf.url, func(db *database.DB, svc *webhooks.Service) error {
 		n, err := svc.BulkRetry(ctx, f)
 		if err != nil {
+			return err
+		}
+		tenantID := f.TenantID
+		if tenantID == 0 {
+			tenantID = tenantOfRow(ctx, db, "endpoints", f.EndpointID)
+		}
+		after := map[string]any{"endpoint_id": f.EndpointID, "since": f.Since, "until": f.Until, "retried": n}
+		if err := recordCLI(ctx, db, "delivery.bulk_retry", tenantID, auditTarget("tenant", tenantID), nil, after); err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(out, "%d failed deliveries are pending again\n", n)
@@ -46,9 +54,13 @@ func deliveriesReplay(ctx context.Context, args []string, out io.Writer) error {
 	if *event <= 0 || *endpoint <= 0 {
 		return errors.New("deliveries replay: want --event and --endpoint")
 	}
-	return withService(ctx, *dbf.url, func(_ *database.DB, svc *webhooks.Service) error {
+	return withService(ctx, *dbf.url, func(db *database.DB, svc *webhooks.Service) error {
 		id, err := svc.Replay(ctx, nil, *event, *endpoint)
 		if err != nil {
+			return err
+		}
+		after := map[string]any{"endpoint_id": *endpoint, "delivery_id": id}
+		if err := recordCLI(ctx, db, "event.replay", tenantOfRow(ctx, db, "deliveries", id), auditTarget("event", *event), nil, after); err != nil {
 			return err
 		}
 		_, err = fmt.Fprintln(out, id)
@@ -68,9 +80,13 @@ func deliveriesTest(ctx context.Context, args []string, out io.Writer) error {
 	if *tenant <= 0 || *endpoint <= 0 {
 		return errors.New("deliveries test: want --tenant and --endpoint")
 	}
-	return withService(ctx, *dbf.url, func(_ *database.DB, svc *webhooks.Service) error {
+	return withService(ctx, *dbf.url, func(db *database.DB, svc *webhooks.Service) error {
 		id, err := svc.SendTest(ctx, nil, *tenant, *endpoint, *eventType)
 		if err != nil {
+			return err
+		}
+		after := map[string]any{"event_type": *eventType, "delivery_id": id}
+		if err := recordCLI(ctx, db, "delivery.test", *tenant, auditTarget("endpoint", *endpoint), nil, after); err != nil {
 			return err
 		}
 		_, err = fmt.Fprintln(out, id)
@@ -89,9 +105,13 @@ func deliveriesEnableEndpoint(ctx context.Context, args []string, out io.Writer)
 	if *endpoint <= 0 {
 		return errors.New("deliveries enable-endpoint: want --endpoint")
 	}
-	return withService(ctx, *dbf.url, func(_ *database.DB, svc *webhooks.Service) error {
+	return withService(ctx, *dbf.url, func(db *database.DB, svc *webhooks.Service) error {
 		n, err := svc.EnableEndpoint(ctx, nil, *endpoint, *redeliver)
 		if err != nil {
+			return err
+		}
+		after := map[string]any{"enabled": true, "redeliver": *redeliver, "redelivered": n}
+		if err := recordCLI(ctx, db, "endpoint.enable", tenantOfRow(ctx, db, "endpoints", *endpoint), auditTarget("endpoint", *endpoint), nil, after); err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(out, "endpoint %d enabled; %d deliveries pending again\n", *endpoint, n)

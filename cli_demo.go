@@ -97,8 +97,14 @@ func cmdDemo(ctx context.Context, args []string, out io.Writer) error {
 			return fmt.Errorf("demo: create tenant %s: %w", t.name, err)
 		}
 	}
-	fmt.Fprintf(out, "Switchboard demo is running.\n  admin UI:   %s/admin\n  ingest:     %s/webhooks/boooply (secret %s)\n  database:   %s\n  events:     switchboard events list --database-url %s\nReplaying the four Boooply samples every %s; Ctrl-C stops.\n",
-		base, base, secret, dbURL, dbURL, *interval)
+	password, err := demoCreateAdmin(ctx, dbURL)
+	if err != nil {
+		cancel()
+		<-serveDone
+		return err
+	}
+	fmt.Fprintf(out, "Switchboard demo is running.\n  admin UI:   %s/admin\n  sign in:    %s / %s (shown once)\n  ingest:     %s/webhooks/boooply (secret %s)\n  database:   %s\n  events:     switchboard events list --database-url %s\nReplaying the four Boooply samples every %s; Ctrl-C stops.\n",
+		base, demoAdminEmail, password, base, secret, dbURL, dbURL, *interval)
 
 	go replaySamples(ctx, base, secret, *interval, out)
 	select {

@@ -2,7 +2,11 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"io"
+	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -38,6 +42,7 @@ func TestDemo(t *testing.T) {
 		return strings.Contains(s, "/acme → 204") && strings.Contains(s, "/globex → 204") && strings.Contains(s, "/globex → 503")
 	})
 
+	demoSignInAndBrowse(t, out.String())
 	db := testdb.Open(t, "sqlite:"+filepath.Join(dir, "demo.db"))
 	waitFor(t, "a delivery that succeeded after a failed attempt", func() bool {
 		return countRows(t, db, `SELECT COUNT(*) FROM deliveries d WHERE d.status = 'delivered'
@@ -76,5 +81,40 @@ func TestDemo(t *testing.T) {
 	cancel2()
 	if err := <-done2; err != nil {
 		t.Fatalf("second run: %v\n%s", err, out2)
+	}
+}
+
+var demoSignInRE = regexp.MustCompile(`admin UI:\s+(http://\S+)/admin\n\s+sign in:\s+(\S+) / (\S+) \(shown once\)`)
+
+// demoSignInAndBrowse signs in with the credentials the demo printed and
+// opens the dashboard and the deliveries page.
+func demoSignInAndBrowse(t *testing.T, printed string) {
+	t.Helper()
+	m := demoSignInRE.FindStringSubmatch(printed)
+	if m == nil {
+		t.Fatalf("no admin credentials printed:\n%s", printed)
+	}
+	base, email, password := m[1], m[2], m[3]
+	res, err := http.Post(base+"/api/v1/auth/token", "application/json", strings.NewReader(`{"email":"`+email+`","password":"`+password+`"}`))
+	if err != nil || res.StatusCode != 200 {
+		t.Fatalf("sign in with the printed credentials: %v %v", res, err)
+	}
+	var tok struct{ Token string }
+	if err := json.NewDecoder(res.Body).Decode(&tok); err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	for path, want := range map[string]string{"/admin": "Dashboard", "/admin/deliveries": "interview."} {
+		req, _ := http.NewRequest("GET", base+path, nil)
+		req.Header.Set("Authorization", "Bearer "+tok.Token)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(res.Body)
+		res.Body.Close()
+		if res.StatusCode != 200 || !strings.Contains(string(body), want) {
+			t.Errorf("GET %s as the demo admin: %d, want 200 with %q", path, res.StatusCode, want)
+		}
 	}
 }

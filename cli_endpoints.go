@@ -187,6 +187,9 @@ func endpointsAdd(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := recordCLI(ctx, env.db, "endpoint.create", *tenant, auditTarget("endpoint", v.ID), nil, cliEndpointView(v)); err != nil {
+		return err
+	}
 	_, err = fmt.Fprintf(out, "endpoint %d added\nsigning secret (shown once, store it now): %s\n", v.ID, v.NewSigningSecret)
 	return err
 }
@@ -212,7 +215,15 @@ func endpointsUpdate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer env.db.Close()
-	if _, err := env.ed.UpdateEndpoint(ctx, *tenant, *id, in); err != nil {
+	before, err := env.ed.FindEndpoint(ctx, *tenant, *id)
+	if err != nil {
+		return err
+	}
+	v, err := env.ed.UpdateEndpoint(ctx, *tenant, *id, in)
+	if err != nil {
+		return err
+	}
+	if err := recordCLI(ctx, env.db, "endpoint.update", *tenant, auditTarget("endpoint", *id), before.View(), cliEndpointView(v)); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "endpoint %d updated\n", *id)

@@ -29,7 +29,14 @@ func endpointsRemove(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer env.db.Close()
+	before, err := env.ed.FindEndpoint(ctx, *tenant, *id)
+	if err != nil {
+		return err
+	}
 	if err := env.ed.RemoveEndpoint(ctx, *tenant, *id); err != nil {
+		return err
+	}
+	if err := recordCLI(ctx, env.db, "endpoint.delete", *tenant, auditTarget("endpoint", *id), before.View(), nil); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "endpoint %d removed\n", *id)
@@ -80,6 +87,10 @@ func endpointsRotate(ctx context.Context, args []string, out io.Writer) error {
 	defer env.db.Close()
 	v, err := env.ed.RotateSigningSecret(ctx, *tenant, *id, *overlap)
 	if err != nil {
+		return err
+	}
+	after := map[string]any{"overlap": overlap.String()}
+	if err := recordCLI(ctx, env.db, "endpoint.rotate_secret", *tenant, auditTarget("endpoint", *id), nil, after); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "new signing secret (shown once, store it now): %s\n", v.NewSigningSecret)

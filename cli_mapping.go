@@ -103,6 +103,9 @@ func mappingSet(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return problemText(err)
 	}
+	if err := recordCLI(ctx, db, "mapping.save", *ef.tenant, auditTarget("endpoint", *ef.endpoint), nil, mappingAudit(v.Number, v.ID, v.Spec)); err != nil {
+		return err
+	}
 	_, err = fmt.Fprintf(out, "saved version %d (id %d)\n", v.Number, v.ID)
 	return err
 }

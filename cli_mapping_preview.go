@@ -68,6 +68,11 @@ func mappingRestore(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	after := mappingAudit(v.Number, v.ID, v.Spec)
+	after["restored_from"] = *version
+	if err := recordCLI(ctx, db, "mapping.restore", *ef.tenant, auditTarget("endpoint", *ef.endpoint), nil, after); err != nil {
+		return err
+	}
 	_, err = fmt.Fprintf(out, "restored version %d as version %d (id %d)\n", *version, v.Number, v.ID)
 	return err
 }

@@ -50,6 +50,9 @@ func cmdSources(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		if err := recordCLI(ctx, db, "source.create", 0, auditTarget("source", s.ID), nil, s); err != nil {
+			return err
+		}
 		_, err = fmt.Fprintf(out, "source %d created\nsecret (shown once): %s\n", s.ID, plain)
 		return err
 	case "rotate":
@@ -57,10 +60,17 @@ func cmdSources(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
+		after := map[string]any{"overlap_seconds": int64(overlap.Seconds())}
+		if err := recordCLI(ctx, db, "source.secret_add", 0, auditTarget("source", *id), nil, after); err != nil {
+			return err
+		}
 		_, err = fmt.Fprintf(out, "new secret (shown once): %s\nprevious secrets stay valid until %s\n", plain, time.Now().Add(*overlap).UTC().Format(time.RFC3339))
 		return err
 	case "delete":
-		return store.DeleteSource(ctx, *id)
+		if err := store.DeleteSource(ctx, *id); err != nil {
+			return err
+		}
+		return recordCLI(ctx, db, "source.delete", 0, auditTarget("source", *id), nil, nil)
 	case "list":
 		return printSources(ctx, store, out)
 	}

@@ -127,7 +127,15 @@ func tenantsCreate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer env.db.Close()
-	if _, err := env.ed.CreateTenant(ctx, t, inputs); err != nil {
+	views, err := env.ed.CreateTenant(ctx, t, inputs)
+	if err != nil {
+		return err
+	}
+	for i := range views {
+		views[i] = cliEndpointView(views[i])
+	}
+	after := map[string]any{"tenant": t, "endpoints": views}
+	if err := recordCLI(ctx, env.db, "tenant.create", t.ID, auditTarget("tenant", t.ID), nil, after); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintln(out, t.ID)
@@ -259,8 +267,15 @@ func tenantsUpdate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer env.db.Close()
+	before, err := env.ed.FindTenant(ctx, *id)
+	if err != nil {
+		return err
+	}
 	t, err := env.ed.UpdateTenant(ctx, *id, u)
 	if err != nil {
+		return err
+	}
+	if err := recordCLI(ctx, env.db, "tenant.update", t.ID, auditTarget("tenant", t.ID), before, t); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "tenant %d updated\n", t.ID)
@@ -283,7 +298,16 @@ func tenantsSetStatus(s tenants.Status) command {
 			return err
 		}
 		defer env.db.Close()
+		before, err := env.ed.FindTenant(ctx, *id)
+		if err != nil {
+			return err
+		}
 		if _, err := env.ed.UpdateTenant(ctx, *id, tenants.TenantUpdate{Status: &s}); err != nil {
+			return err
+		}
+		action := map[tenants.Status]string{tenants.StatusPaused: "tenant.pause", tenants.StatusDisabled: "tenant.disable"}[s]
+		after := map[string]any{"status": s}
+		if err := recordCLI(ctx, env.db, action, *id, auditTarget("tenant", *id), map[string]any{"status": before.Status}, after); err != nil {
 			return err
 		}
 		_, err = fmt.Fprintf(out, "tenant %d is %s\n", *id, s)

@@ -30,8 +30,11 @@ func tenantsResume(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	_, n, err := env.ed.Resume(ctx, *id, held)
+	t, n, err := env.ed.Resume(ctx, *id, held)
 	if err != nil {
+		return err
+	}
+	if err := recordCLI(ctx, env.db, "tenant.resume", *id, auditTarget("tenant", *id), nil, map[string]any{"status": t.Status, "released": n}); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "tenant %d is active; %d held deliveries released\n", *id, n)
@@ -53,7 +56,14 @@ func tenantsDelete(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer env.db.Close()
+	before, err := env.ed.FindTenant(ctx, *id)
+	if err != nil {
+		return err
+	}
 	if err := env.ed.DeleteTenant(ctx, *id); err != nil {
+		return err
+	}
+	if err := recordCLI(ctx, env.db, "tenant.delete", *id, auditTarget("tenant", *id), before, nil); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "tenant %d deleted\n", *id)
@@ -91,6 +101,10 @@ func tenantsDeliverHeld(ctx context.Context, args []string, out io.Writer) error
 	}
 	n, err := env.ed.DeliverHeld(ctx, held, *id, *nullSource, since, cliActor())
 	if err != nil {
+		return err
+	}
+	after := map[string]any{"since": *sinceStr, "null_source": *nullSource, "events": n}
+	if err := recordCLI(ctx, env.db, "unrouted.deliver_held", *id, auditTarget("tenant", *id), nil, after); err != nil {
 		return err
 	}
 	_, err = fmt.Fprintf(out, "%d held events attached to tenant %d and scheduled\n", n, *id)

@@ -197,5 +197,5 @@ func auditCLI(ctx context.Context, store *auth.Store, action string, userID int6
 	if err != nil {
 		return err
 	}
-	return store.Record(ctx, &auth.Entry{Action: action, Actor: "cli", Target: "user:" + strconv.FormatInt(userID, 10), Before: b, After: a})
+	return store.Record(ctx, &auth.Entry{Action: action, Actor: cliAuditActor, IP: cliOrigin(), Target: "user:" + strconv.FormatInt(userID, 10), Before: b, After: a})
 }

@@ -31,6 +31,8 @@ type Config struct {
 	NoMigrate             bool
 	LogLevel              slog.Level
 	ShutdownTimeout       time.Duration
+	ReadTimeout           time.Duration // a request's headers and body must arrive within it (slow senders are cut)
+	DBMaxConns            int           // PostgreSQL connections per process (GORM and River share them)
 	Delivery              DeliveryConfig
 	// DefaultTenant (a sourceId or tenant id) owns events without a sourceId; "" = they stay unrouted.
 	DefaultTenant string
@@ -75,6 +77,10 @@ const (
 	defaultMaxBodyBytes    = 10 << 20 // a two-hour transcript is well under 2 MiB
 	defaultDeliveryWorkers = 100
 	defaultShutdownTimeout = 30 * time.Second
+	// defaultReadTimeout cuts slow senders: Boooply posts at most a few MB at once.
+	defaultReadTimeout = 10 * time.Second
+	// defaultDBMaxConns keeps three replicas under PostgreSQL's default max_connections (100).
+	defaultDBMaxConns = 25
 )
 
 // dbFlags are the flags every database-touching subcommand shares.
@@ -103,6 +109,8 @@ func parseServeConfig(args []string) (Config, error) {
 	workers := fs.Int("delivery-workers", envInt("SWITCHBOARD_DELIVERY_WORKERS", defaultDeliveryWorkers), "concurrent delivery attempts per process (SWITCHBOARD_DELIVERY_WORKERS)")
 	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
+	readTimeout := fs.Duration("read-timeout", envDuration("SWITCHBOARD_READ_TIMEOUT", defaultReadTimeout), "time a request's headers and body may take to arrive (SWITCHBOARD_READ_TIMEOUT)")
+	dbMaxConns := fs.Int("database-max-conns", envInt("SWITCHBOARD_DATABASE_MAX_CONNS", defaultDBMaxConns), "PostgreSQL connections per process, shared by GORM and River (SWITCHBOARD_DATABASE_MAX_CONNS)")
 	shutdown := fs.Duration("shutdown-timeout", envDuration("SWITCHBOARD_SHUTDOWN_TIMEOUT", defaultShutdownTimeout), "how long shutdown waits for in-flight work (SWITCHBOARD_SHUTDOWN_TIMEOUT)")
 	delivery := addDeliveryFlags(fs)
 	defaultTenant := fs.String("default-tenant", os.Getenv("SWITCHBOARD_DEFAULT_TENANT"), "sourceId or id of the tenant that owns events without a sourceId (SWITCHBOARD_DEFAULT_TENANT)")
@@ -121,6 +129,7 @@ func parseServeConfig(args []string) (Config, error) {
 		DatabaseURL: *db.url, Listen: *listen, AllowPrivateEndpoints: *db.allowPrivate, SecretKey: *key,
 		WebhookSecrets: splitList(*secretsList), MaxBodyBytes: *maxBody, DeliveryTimeout: *timeout,
 		DeliveryWorkers: *workers, NoMigrate: *noMigrate, ShutdownTimeout: *shutdown,
+		ReadTimeout: *readTimeout, DBMaxConns: *dbMaxConns,
 	}
 	cfg.DefaultTenant = strings.TrimSpace(*defaultTenant)
 	cfg.AdminEmail, cfg.AdminPassword = *adminEmail, os.Getenv("SWITCHBOARD_ADMIN_PASSWORD")
@@ -151,6 +160,10 @@ func (c Config) validate() error {
 		return errors.New("delivery timeout must be at least 100ms")
 	case c.DeliveryWorkers < 1:
 		return errors.New("delivery workers must be at least 1")
+	case c.ReadTimeout < time.Second:
+		return errors.New("read timeout must be at least 1s")
+	case c.DBMaxConns < 4:
+		return errors.New("database max conns must be at least 4")
 	case (c.AdminEmail == "") != (c.AdminPassword == ""):
 		return errors.New("set both SWITCHBOARD_ADMIN_EMAIL and SWITCHBOARD_ADMIN_PASSWORD, or neither")
 	case c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://"):

@@ -43,6 +43,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	defer db.Close()
+	db.LimitConns(cfg.DBMaxConns)
 	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where)
 	key, err := loadSecretKey(cfg, db, log)
 	if err != nil {
@@ -102,8 +103,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return err
 	}
 	mountMetrics(app, registry)
-	mountAPI(mountGate(app, gate), apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
-		sources: ingest.sources, recordings: ingest.recordings})
+	deps := apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
+		sources: ingest.sources, recordings: ingest.recordings}
+	mountAPI(mountGate(app, gate), deps)
+	mountSupportPages(mountAdminPages(app, deps), deps)
 	mountStatic(app)
 
 	stopPprof, err := startPprof(cfg.PprofListen, log)
@@ -189,7 +192,7 @@ func newApp(cfg Config, log *slog.Logger) *fiber.App {
 	return fiber.New(fiber.Config{
 		AppName:               "switchboard",
 		BodyLimit:             cfg.MaxBodyBytes,
-		ReadTimeout:           30 * time.Second,
+		ReadTimeout:           cfg.ReadTimeout,
 		WriteTimeout:          30 * time.Second,
 		IdleTimeout:           2 * time.Minute,
 		DisableStartupMessage: true,

@@ -132,3 +132,8 @@ func redactTree(v any) any {
 	}
 	return v
 }
+
+// SetAuditor makes Audit record into s for this request. Middleware does it
+// for every request; a handler test that injects its principal with
+// SetPrincipal calls it too.
+func SetAuditor(c *fiber.Ctx, s *Store) { c.Locals(auditorKey, s) }

@@ -203,8 +203,18 @@ func jsonReason(err error) string {
 // /setup?token= (JSON: is the link still good?) and POST /setup (token,
 // email, name, password as JSON or a form: creates the first admin and
 // signs them in). The UI replaces GET /setup with its page and posts its
-// form to POST /setup.
+// form to POST /setup (a browser, Accept: text/html, gets the pages).
 func SetupRoutes(r fiber.Router, s *Service) {
-	r.Get("/setup", s.handleSetupCheck)
-	r.Post("/setup", s.handleSetupComplete)
+	r.Get("/setup", func(c *fiber.Ctx) error {
+		if WantsHTML(c) {
+			return s.handleSetupPage(c)
+		}
+		return s.handleSetupCheck(c)
+	})
+	r.Post("/setup", func(c *fiber.Ctx) error {
+		if WantsHTML(c) {
+			return s.handleSetupForm(c)
+		}
+		return s.handleSetupComplete(c)
+	})
 }

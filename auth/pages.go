@@ -6,6 +6,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/views"
 )
 
 // The functions below are what the UI's sign-in and setup pages call; the
@@ -65,4 +66,100 @@ func SafeNext(next string) string {
 		return "/admin"
 	}
 	return next
+}
+
+// PageRoutes mounts the sign-in page on app (outside the gate: nobody is
+// signed in yet), and sign-out, users, API tokens and the audit log on
+// admin (behind it, so the CSRF token is checked). The setup page shares /setup with the JSON endpoints (see
+// SetupRoutes).
+func PageRoutes(app fiber.Router, admin fiber.Router, s *Service) {
+	app.Get(LoginPath, s.handleSignInPage)
+	app.Post(LoginPath, s.handleSignInPost)
+	admin.Post("/logout", s.handleSignOut)
+	UserPageRoutes(admin, s)
+}
+
+func (s *Service) handleSignInPage(c *fiber.Ctx) error {
+	SecurityHeaders(c)
+	p := views.SignIn{Meta: Meta(c, "Sign in", ""), Action: LoginPath, Next: SafeNext(c.Query("next"))}
+	return Render(c, fiber.StatusOK, views.SignInPage(p))
+}
+
+// crossSite reports a form post that another site made the browser send
+// (login CSRF: signing the victim into the attacker's account). Browsers
+// say so in Sec-Fetch-Site; it is checked instead of Origin against Host so
+// a proxy that rewrites Host doesn't lock everyone out.
+func crossSite(c *fiber.Ctx) bool { return c.Get("Sec-Fetch-Site") == "cross-site" }
+
+func (s *Service) handleSignInPost(c *fiber.Ctx) error {
+	SecurityHeaders(c)
+	if crossSite(c) {
+		return errorPage(c, problem.Forbidden())
+	}
+	email, next := c.FormValue("email"), SafeNext(c.FormValue("next"))
+	_, _, err := s.SignIn(c, email, c.FormValue("password"))
+	if err == nil {
+		return c.Redirect(next, fiber.StatusSeeOther)
+	}
+	p, ok := problem.As(err)
+	if !ok {
+		return err
+	}
+	if p.RetryAfter > 0 {
+		c.Set(fiber.HeaderRetryAfter, itoa(int64(p.RetryAfter)))
+	}
+	props := views.SignIn{Meta: Meta(c, "Sign in", ""), Action: LoginPath, Next: next,
+		Email: views.Field{Value: email}, Error: p.Message}
+	return Render(c, problem.Status(p.Code), views.SignInPage(props))
+}
+
+func (s *Service) handleSignOut(c *fiber.Ctx) error {
+	s.EndSession(c)
+	return c.Redirect(LoginPath, fiber.StatusSeeOther)
+}
+
+// handleSetupPage shows the first-admin form when the link's token is live.
+func (s *Service) handleSetupPage(c *fiber.Ctx) error {
+	SecurityHeaders(c)
+	token := c.Query("token")
+	p := views.Setup{Meta: Meta(c, "Create the first admin", ""), Action: "/setup?token=" + url.QueryEscape(token)}
+	if err := s.CheckSetupToken(c.UserContext(), token); err != nil {
+		pe, ok := problem.As(err)
+		if !ok {
+			return err
+		}
+		p.Error = pe.Message
+		return Render(c, problem.Status(pe.Code), views.SetupPage(p))
+	}
+	return Render(c, fiber.StatusOK, views.SetupPage(p))
+}
+
+// handleSetupForm creates the first admin from the setup page's form and
+// signs them in; errors re-render the form (422 next to the field).
+func (s *Service) handleSetupForm(c *fiber.Ctx) error {
+	SecurityHeaders(c)
+	if crossSite(c) {
+		return errorPage(c, problem.Forbidden())
+	}
+	token := c.Query("token")
+	if token == "" {
+		token = c.FormValue("token")
+	}
+	name, email := c.FormValue("name"), c.FormValue("email")
+	_, _, err := s.Setup(c, token, email, name, c.FormValue("password"))
+	if err == nil {
+		return c.Redirect("/admin", fiber.StatusSeeOther)
+	}
+	fields, msg, ok := FormErrors(err)
+	if !ok {
+		pe, isProblem := problem.As(err)
+		if !isProblem {
+			return err
+		}
+		fields, msg = map[string]string{}, pe.Message
+	}
+	p := views.Setup{Meta: Meta(c, "Create the first admin", ""), Action: "/setup?token=" + url.QueryEscape(token),
+		Name: views.Field{Value: name, Error: fields["name"]}, Email: views.Field{Value: email, Error: fields["email"]},
+		Password: views.Field{Error: fields["password"]}, Error: msg}
+	return Render(c, fiber.StatusUnprocessableEntity, views.SetupPage(p))
 }

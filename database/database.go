@@ -127,6 +127,15 @@ func gormConfig() *gorm.Config {
 	return &gorm.Config{Logger: logger.Discard, PrepareStmt: false, SkipDefaultTransaction: true}
 }
 
+// LimitConns caps the PostgreSQL pool GORM and River share (SQLite keeps
+// its single connection).
+func (db *DB) LimitConns(n int) {
+	if db.Dialect == Postgres && n > 0 {
+		db.SQL.SetMaxOpenConns(n)
+		db.SQL.SetMaxIdleConns(n)
+	}
+}
+
 // RiverDriver returns the River driver over the shared *sql.DB. On PostgreSQL
 // it listens for inserts on a dedicated connection, so a new job wakes a
 // worker at once instead of at the next poll.

@@ -18,6 +18,7 @@ type Handler struct {
 	store   *Store
 	samples SampleFunc
 	events  EventFunc
+	recent  RecentEventsFunc // may be nil (see WithRecentEvents)
 }
 
 // NewHandler returns the API handler. samples and events feed previews
@@ -107,8 +108,12 @@ func (h *Handler) handleMappingUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	before := h.currentView(c, tenantID, endpointID)
 	v, err := h.store.CreateVersion(c.UserContext(), tenantID, endpointID, m, author(c), body.Comment)
 	if err != nil {
+		return err
+	}
+	if err := auditMapping(c, "mapping.save", tenantID, endpointID, before, viewOf(v)); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(viewOf(v))
@@ -201,8 +206,12 @@ func (h *Handler) handleMappingRestore(c *fiber.Ctx) error {
 	if body.Version <= 0 {
 		return problem.Invalid("version", "must be a version number (1, 2, …)")
 	}
+	before := h.currentView(c, tenantID, endpointID)
 	v, err := h.store.RestoreVersion(c.UserContext(), tenantID, endpointID, body.Version, author(c))
 	if err != nil {
+		return err
+	}
+	if err := auditMapping(c, "mapping.restore", tenantID, endpointID, before, viewOf(v)); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(viewOf(v))

@@ -94,12 +94,16 @@ func (h *Handler) handleCorrelationUpdate(c *fiber.Ctx) error {
 	if err := decodeBody(c, &body); err != nil {
 		return err
 	}
+	before, _ := h.store.FindCorrelation(c.UserContext(), tenantID, code) // nil when new
 	rec := &Correlation{TenantID: tenantID, MeetingCode: code, Attributes: body.Attributes}
 	if err := h.store.PutCorrelation(c.UserContext(), rec); err != nil {
 		return err
 	}
 	saved, err := h.store.FindCorrelation(c.UserContext(), tenantID, rec.MeetingCode)
 	if err != nil {
+		return err
+	}
+	if err := auditCorrelation(c, "correlation.put", tenantID, saved.MeetingCode, before, saved); err != nil {
 		return err
 	}
 	return c.JSON(saved)
@@ -110,7 +114,11 @@ func (h *Handler) handleCorrelationDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	before, _ := h.store.FindCorrelation(c.UserContext(), tenantID, code)
 	if err := h.store.DeleteCorrelation(c.UserContext(), tenantID, code); err != nil {
+		return err
+	}
+	if err := auditCorrelation(c, "correlation.delete", tenantID, code, before, nil); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -133,6 +141,9 @@ func (h *Handler) handleCorrelationImport(c *fiber.Ctx) error {
 	}
 	n, err := h.store.PutCorrelations(c.UserContext(), tenantID, body.Records)
 	if err != nil {
+		return err
+	}
+	if err := auditCorrelationBulk(c, tenantID, n, body.Records); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"saved": n})

@@ -38,7 +38,9 @@ func testApp(db *database.DB, role auth.Role, scope []int64) *fiber.App {
 		}
 		return c.Status(500).JSON(fiber.Map{"code": "internal", "message": err.Error()})
 	}})
+	audit := auth.NewStore(db.Gorm)
 	api := app.Group("/api/v1", func(c *fiber.Ctx) error {
+		auth.SetAuditor(c, audit)
 		if role != "" {
 			auth.SetPrincipal(c, &auth.Principal{Email: string(role) + "@example.com", Role: role, TenantIDs: scope})
 		}

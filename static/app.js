@@ -8,7 +8,7 @@
   document.documentElement.setAttribute("data-js", "on");
 
   // CSRF: htmx requests carry the token from <meta name="csrf-token"> as a
-  // header; plain form posts carry it in a hidden _csrf field.
+  // header; plain form posts carry it in a hidden csrf_token field.
   document.addEventListener("htmx:configRequest", function (e) {
     var meta = document.querySelector('meta[name="csrf-token"]');
     if (meta && meta.content) {

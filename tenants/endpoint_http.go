@@ -22,7 +22,7 @@ func (h *Handler) handleEndpointIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"items": views(eps)})
+	return c.JSON(fiber.Map{"items": endpointViews(eps)})
 }
 
 func (h *Handler) handleEndpointCreate(c *fiber.Ctx) error {
@@ -36,6 +36,9 @@ func (h *Handler) handleEndpointCreate(c *fiber.Ctx) error {
 	}
 	v, err := h.ed.AddEndpoint(c.UserContext(), tenantID, in)
 	if err != nil {
+		return err
+	}
+	if err := auditEndpoint(c, "endpoint.create", tenantID, v.ID, nil, auditView(v)); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusCreated).JSON(v)
@@ -70,8 +73,15 @@ func (h *Handler) handleEndpointUpdate(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
+	before, err := h.ed.FindEndpoint(c.UserContext(), tenantID, id)
+	if err != nil {
+		return err
+	}
 	v, err := h.ed.UpdateEndpoint(c.UserContext(), tenantID, id, in)
 	if err != nil {
+		return err
+	}
+	if err := auditEndpoint(c, "endpoint.update", tenantID, id, before.View(), auditView(v)); err != nil {
 		return err
 	}
 	return c.JSON(v)
@@ -86,7 +96,14 @@ func (h *Handler) handleEndpointDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	before, err := h.ed.FindEndpoint(c.UserContext(), tenantID, id)
+	if err != nil {
+		return err
+	}
 	if err := h.ed.RemoveEndpoint(c.UserContext(), tenantID, id); err != nil {
+		return err
+	}
+	if err := auditEndpoint(c, "endpoint.delete", tenantID, id, before.View(), nil); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -118,6 +135,9 @@ func (h *Handler) handleEndpointRotate(c *fiber.Ctx) error {
 	}
 	v, err := h.ed.RotateSigningSecret(c.UserContext(), tenantID, id, overlap)
 	if err != nil {
+		return err
+	}
+	if err := auditEndpoint(c, "endpoint.rotate_secret", tenantID, id, nil, fiber.Map{"overlap": in.Overlap}); err != nil {
 		return err
 	}
 	return c.JSON(v)

@@ -93,6 +93,9 @@ func (h *Handler) handleTenantCreate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := auditTenant(c, "tenant.create", t.ID, nil, detail(t, auditViews(views))); err != nil {
+		return err
+	}
 	return c.Status(fiber.StatusCreated).JSON(detail(t, views))
 }
 
@@ -113,7 +116,7 @@ func (h *Handler) renderTenant(c *fiber.Ctx, id int64) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(detail(t, views(eps)))
+	return c.JSON(detail(t, endpointViews(eps)))
 }
 
 func (h *Handler) handleTenantUpdate(c *fiber.Ctx) error {
@@ -128,8 +131,15 @@ func (h *Handler) handleTenantUpdate(c *fiber.Ctx) error {
 	if u.Status != nil && *u.Status == StatusActive {
 		return problem.Invalid("status", "use POST /tenants/:tenant/resume to make a tenant active (it releases held deliveries)")
 	}
+	before, err := h.ed.FindTenant(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
 	t, err := h.ed.UpdateTenant(c.UserContext(), id, u)
 	if err != nil {
+		return err
+	}
+	if err := auditTenant(c, "tenant.update", id, detail(before, nil), detail(t, nil)); err != nil {
 		return err
 	}
 	return c.JSON(detail(t, nil))
@@ -141,8 +151,15 @@ func (h *Handler) handleTenantStatus(s Status) fiber.Handler {
 		if err != nil {
 			return err
 		}
+		before, err := h.ed.FindTenant(c.UserContext(), id)
+		if err != nil {
+			return err
+		}
 		t, err := h.ed.UpdateTenant(c.UserContext(), id, TenantUpdate{Status: &s})
 		if err != nil {
+			return err
+		}
+		if err := auditTenant(c, statusAction(s), id, statusOnly(before.Status), statusOnly(t.Status)); err != nil {
 			return err
 		}
 		return c.JSON(t)
@@ -158,6 +175,9 @@ func (h *Handler) handleTenantResume(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := auditTenant(c, "tenant.resume", id, nil, fiber.Map{"status": t.Status, "released": n}); err != nil {
+		return err
+	}
 	return c.JSON(fiber.Map{"tenant": t, "released": n})
 }
 
@@ -166,7 +186,14 @@ func (h *Handler) handleTenantDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	before, err := h.ed.FindTenant(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
 	if err := h.ed.DeleteTenant(c.UserContext(), id); err != nil {
+		return err
+	}
+	if err := auditTenant(c, "tenant.delete", id, detail(before, nil), nil); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)
@@ -196,6 +223,9 @@ func (h *Handler) handleTenantDeliverHeld(c *fiber.Ctx) error {
 	}
 	n, err := h.ed.DeliverHeld(c.UserContext(), h.held, id, in.NullSource, since, p.Email)
 	if err != nil {
+		return err
+	}
+	if err := auditTenant(c, "unrouted.deliver_held", id, nil, fiber.Map{"since": in.Since, "null_source": in.NullSource, "events": n}); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"events": n})
@@ -255,7 +285,7 @@ func decode(c *fiber.Ctx, v any) error {
 	return nil
 }
 
-func views(eps []Endpoint) []EndpointView {
+func endpointViews(eps []Endpoint) []EndpointView {
 	out := make([]EndpointView, len(eps))
 	for i := range eps {
 		out[i] = eps[i].View()

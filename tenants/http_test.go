@@ -43,7 +43,7 @@ func (refuseLoopback) CheckURL(_ context.Context, raw string) error {
 
 // newTestApp mounts the API behind a middleware that sets the principal
 // named by the X-Test-Role header ("" = none; "scoped" = viewer of tenant a).
-func newTestApp(h *Handler, scopedTo int64) *fiber.App {
+func newTestApp(h *Handler, audit *auth.Store, scopedTo int64) *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
 		if p, ok := problem.As(err); ok {
 			return c.Status(problem.Status(p.Code)).JSON(p)
@@ -51,6 +51,7 @@ func newTestApp(h *Handler, scopedTo int64) *fiber.App {
 		return c.Status(500).JSON(fiber.Map{"code": "internal"})
 	}})
 	api := app.Group("/api/v1", func(c *fiber.Ctx) error {
+		auth.SetAuditor(c, audit)
 		switch role := c.Get("X-Test-Role"); role {
 		case "":
 		case "scoped":
@@ -72,7 +73,7 @@ func TestHandlers(t *testing.T) {
 		epA, _ := ed.ListEndpoints(context.Background(), a.ID)
 		epB, _ := ed.ListEndpoints(context.Background(), b.ID)
 		held := &countingHeld{}
-		app := newTestApp(NewHandler(ed, held), a.ID)
+		app := newTestApp(NewHandler(ed, held), auth.NewStore(db.Gorm), a.ID)
 		ta, tb := fmt.Sprint("/api/v1/tenants/", a.ID), fmt.Sprint("/api/v1/tenants/", b.ID)
 		epPathA := fmt.Sprint(ta, "/endpoints/", epA[0].ID)
 		cases := []struct {

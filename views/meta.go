@@ -18,7 +18,7 @@ type Meta struct {
 	Title   string
 	Active  string // nav key of the current section, e.g. NavDeliveries
 	User    *User  // nil on the sign-in and setup pages
-	CSRF    string // echoed as <meta name="csrf-token"> and in every form's _csrf field
+	CSRF    string // echoed as <meta name="csrf-token"> and in every form's csrf_token field (auth.CSRFField)
 	Flashes []Flash
 	Assets  Assets
 	Version string
@@ -64,7 +64,7 @@ func (a Assets) icon() string { return orDefault(a.Icon, "/static/favicon.svg") 
 // CSRFField is the name of the hidden form field that carries the CSRF token;
 // CSRFHeader is the header app.js sets on htmx requests.
 const (
-	CSRFField  = "_csrf"
+	CSRFField  = "csrf_token" // auth.CSRFField
 	CSRFHeader = "X-CSRF-Token"
 )
 

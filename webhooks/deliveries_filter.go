@@ -9,7 +9,7 @@ import (
 
 // ParseDeliveryFilter reads list filters from query parameters (the API's
 // and the CLI's shared vocabulary): tenant_id, endpoint_id, event_type,
-// status, meeting_code, since, until (RFC 3339), after (cursor), limit.
+// status, meeting_code, candidate_name, since, until (RFC 3339), after (cursor), limit.
 func ParseDeliveryFilter(get func(key string, def ...string) string) (DeliveryFilter, error) {
 	var f DeliveryFilter
 	ints := []struct {
@@ -45,7 +45,7 @@ func ParseDeliveryFilter(get func(key string, def ...string) string) (DeliveryFi
 			*p.dst = t
 		}
 	}
-	f.EventType, f.MeetingCode = get("event_type"), get("meeting_code")
+	f.EventType, f.MeetingCode, f.Candidate = get("event_type"), get("meeting_code"), get("candidate_name")
 	switch s := DeliveryStatus(get("status")); s {
 	case "", DeliveryPending, DeliveryDelivered, DeliveryFailed:
 		f.Status = s

@@ -92,6 +92,9 @@ func (h *DeliveriesHandler) handleDeliveryRetry(c *fiber.Ctx) error {
 	if err := h.svc.RetryDelivery(c.UserContext(), auth.Scope(c), id); err != nil {
 		return err
 	}
+	if err := auditAction(c, "delivery.retry", tenantOf(c.UserContext(), h.store.db, "deliveries", id), "delivery", id, nil); err != nil {
+		return err
+	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"delivery_id": id, "status": DeliveryPending})
 }
 
@@ -116,6 +119,14 @@ func (h *DeliveriesHandler) handleDeliveryBulkRetry(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	tenantID := in.TenantID
+	if tenantID == 0 {
+		tenantID = tenantOf(c.UserContext(), h.store.db, "endpoints", in.EndpointID)
+	}
+	after := fiber.Map{"endpoint_id": in.EndpointID, "since": in.Since, "until": in.Until, "retried": n}
+	if err := auditAction(c, "delivery.bulk_retry", tenantID, "tenant", tenantID, after); err != nil {
+		return err
+	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"retried": n})
 }
 
@@ -138,6 +149,10 @@ func (h *DeliveriesHandler) handleEventReplay(c *fiber.Ctx) error {
 	}
 	did, err := h.svc.Replay(c.UserContext(), auth.Scope(c), id, in.EndpointID)
 	if err != nil {
+		return err
+	}
+	after := fiber.Map{"endpoint_id": in.EndpointID, "delivery_id": did}
+	if err := auditAction(c, "event.replay", tenantOf(c.UserContext(), h.store.db, "deliveries", did), "event", id, after); err != nil {
 		return err
 	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"delivery_id": did})
@@ -165,6 +180,10 @@ func (h *DeliveriesHandler) handleDeliveryTest(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	after := fiber.Map{"event_type": in.EventType, "delivery_id": did}
+	if err := auditAction(c, "delivery.test", in.TenantID, "endpoint", in.EndpointID, after); err != nil {
+		return err
+	}
 	return c.Status(fiber.StatusAccepted).JSON(fiber.Map{"delivery_id": did})
 }
 
@@ -189,6 +208,10 @@ func (h *DeliveriesHandler) handleEndpointEnable(c *fiber.Ctx) error {
 	}
 	n, err := h.svc.EnableEndpoint(c.UserContext(), auth.Scope(c), id, in.Redeliver)
 	if err != nil {
+		return err
+	}
+	after := fiber.Map{"enabled": true, "redeliver": in.Redeliver, "redelivered": n}
+	if err := auditAction(c, "endpoint.enable", tenantOf(c.UserContext(), h.store.db, "endpoints", id), "endpoint", id, after); err != nil {
 		return err
 	}
 	return c.JSON(fiber.Map{"endpoint_id": id, "enabled": true, "redelivered": n})

@@ -26,7 +26,9 @@ func testAPI(e *engine) *fiber.App {
 		}
 		return c.Status(500).JSON(fiber.Map{"code": "internal"})
 	}})
+	audit := auth.NewStore(e.db.Gorm)
 	api := app.Group("/api/v1", func(c *fiber.Ctx) error {
+		auth.SetAuditor(c, audit)
 		if role := c.Get("X-Role"); role != "" {
 			p := &auth.Principal{Role: auth.Role(role)}
 			if s := c.Get("X-Scope"); s != "" {

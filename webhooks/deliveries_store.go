@@ -21,9 +21,11 @@ type DeliveryFilter struct {
 	EndpointID  int64
 	EventType   string
 	MeetingCode string
-	Status      DeliveryStatus
-	Since       time.Time // created at or after
-	Until       time.Time // created before
+	// Candidate keeps events whose data.candidateName contains it, ignoring case.
+	Candidate string
+	Status    DeliveryStatus
+	Since     time.Time // created at or after
+	Until     time.Time // created before
 	// ChangedSince keeps deliveries last updated at or after it (for
 	// "what failed while the endpoint was down").
 	ChangedSince time.Time
@@ -36,6 +38,7 @@ type DeliveryRow struct {
 	Delivery
 	EventType   string `json:"event_type"`
 	MeetingCode string `json:"meeting_code"`
+	Candidate   string `json:"candidate_name" gorm:"column:candidate_name"`
 	Revision    int    `json:"revision"`
 	EndpointURL string `json:"endpoint_url"`
 }
@@ -61,6 +64,7 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 		{f.EndpointID > 0, "deliveries.endpoint_id = ?", f.EndpointID},
 		{f.EventType != "", "events.event_type = ?", f.EventType},
 		{f.MeetingCode != "", "events.meeting_code = ?", f.MeetingCode},
+		{f.Candidate != "", "LOWER(events.candidate_name) LIKE ? ESCAPE '\\'", likeContains(f.Candidate)},
 		{f.Status != "", "deliveries.status = ?", f.Status},
 		{!f.Since.IsZero(), "deliveries.created_at >= ?", f.Since.UTC()},
 		{!f.Until.IsZero(), "deliveries.created_at < ?", f.Until.UTC()},
@@ -78,7 +82,7 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 const deliveryRowColumns = "deliveries.id, deliveries.event_id, deliveries.tenant_id, deliveries.endpoint_id, deliveries.status, " +
 	"deliveries.attempts, deliveries.last_status_code, deliveries.last_error, deliveries.created_at, deliveries.updated_at, " +
 	"deliveries.delivered_at, deliveries.mapping_version_id, deliveries.round_start_attempts, deliveries.round_started_at, " +
-	"deliveries.payload_purged_at, events.event_type, events.meeting_code, events.revision, endpoints.url AS endpoint_url"
+	"deliveries.payload_purged_at, events.event_type, events.meeting_code, events.candidate_name, events.revision, endpoints.url AS endpoint_url"
 
 func (s *Store) deliveryRows(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("deliveries").Select(deliveryRowColumns).

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 
 	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/database"
@@ -56,9 +57,11 @@ func testApp(h *Handler, mount ...func(*fiber.App)) *fiber.App {
 	return app
 }
 
-// asRole injects a principal the way the auth middleware will.
-func asRole(role auth.Role) fiber.Handler {
+// asRole injects a principal (and the audit store over db) the way the auth middleware does.
+func asRole(role auth.Role, db *gorm.DB) fiber.Handler {
+	audit := auth.NewStore(db)
 	return func(c *fiber.Ctx) error {
+		auth.SetAuditor(c, audit)
 		if role != "" {
 			auth.SetPrincipal(c, &auth.Principal{Email: string(role) + "@test", Role: role})
 		}

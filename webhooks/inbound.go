@@ -5,7 +5,9 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -59,6 +61,9 @@ func ParseInbound(body []byte) (Inbound, error) {
 	case !data.IsObject():
 		return Inbound{}, problem.BadRequest("data", "must be an object")
 	}
+	if err := checkText("event", ev.Str); err != nil {
+		return Inbound{}, err
+	}
 	in := Inbound{Event: ev.Str, Body: body}
 	mc := data.Get("meetingCode")
 	switch {
@@ -69,9 +74,15 @@ func ParseInbound(body []byte) (Inbound, error) {
 	case len(mc.Str) > maxMeetingCodeLen:
 		return Inbound{}, problem.BadRequest("data.meetingCode", fmt.Sprintf("is longer than %d bytes", maxMeetingCodeLen))
 	}
+	if err := checkText("data.meetingCode", mc.Str); err != nil {
+		return Inbound{}, err
+	}
 	in.MeetingCode = mc.Str
 	switch src := data.Get("sourceId"); src.Type {
 	case gjson.String:
+		if err := checkText("data.sourceId", src.Str); err != nil {
+			return Inbound{}, err
+		}
 		s := src.Str
 		in.SourceID = &s
 	case gjson.Null:
@@ -89,6 +100,19 @@ func ParseInbound(body []byte) (Inbound, error) {
 	}
 	in.Fingerprint = fp
 	return in, nil
+}
+
+// checkText refuses routing fields that no text column can hold the same on
+// both dialects (PostgreSQL rejects NUL and invalid UTF-8 in text): a
+// client mistake answered 400 everywhere, never a 503 Boooply would retry.
+func checkText(field, s string) error {
+	switch {
+	case !utf8.ValidString(s):
+		return problem.BadRequest(field, "is not valid UTF-8")
+	case strings.ContainsRune(s, 0):
+		return problem.BadRequest(field, "contains a NUL character")
+	}
+	return nil
 }
 
 // repeatedKey returns the first of names that obj (an object) holds more

@@ -33,6 +33,9 @@ func TestParseInbound(t *testing.T) {
 		{name: "repeated sourceId", body: `{"event":"e","data":{"meetingCode":"m","sourceId":"org_a","sourceId":"org_b"}}`, wantErr: "data.sourceId: appears more than once"},
 		{name: "repeated event", body: `{"event":"a","event":"b","data":{"meetingCode":"m"}}`, wantErr: "event: appears more than once"},
 		{name: "repeated key elsewhere is fine", body: `{"event":"e","data":{"meetingCode":"m","x":1,"x":2}}`, wantEvent: "e", wantCode: "m"},
+		{name: "invalid UTF-8 in meetingCode", body: "{\"event\":\"e\",\"data\":{\"meetingCode\":\"bad-\xff\"}}", wantErr: "not valid UTF-8"},
+		{name: "escaped NUL in sourceId", body: `{"event":"e","data":{"meetingCode":"m","sourceId":"org\u0000x"}}`, wantErr: "NUL"},
+		{name: "escaped NUL in event", body: `{"event":"e\u0000","data":{"meetingCode":"m"}}`, wantErr: "NUL"},
 		{name: "huge meeting code", body: `{"event":"e","data":{"meetingCode":"` + strings.Repeat("x", 300) + `"}}`, wantErr: "longer than"},
 	}
 	for _, tc := range cases {

@@ -93,7 +93,7 @@ func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, e
 func newEvent(in Inbound, plan routing.Plan, now time.Time) Event {
 	ev := Event{EventType: in.Event, MeetingCode: in.MeetingCode, SourceID: in.SourceID, TenantID: plan.TenantID,
 		Revision: 1, Fingerprint: in.Fingerprint, Body: in.Body, ReceivedAt: now,
-		VideoAPIURL: in.VideoAPIURL, VideoURLExpiresAt: in.VideoURLExpiresAt}
+		VideoAPIURL: in.VideoAPIURL, VideoURLExpiresAt: in.VideoURLExpiresAt, CandidateName: CandidateName(in.Body)}
 	if in.Event == eventRecording && ev.VideoURLExpiresAt == nil {
 		exp := now.Add(presignedLifetime)
 		ev.VideoURLExpiresAt = &exp

@@ -170,7 +170,8 @@ func (s *Service) SendTest(ctx context.Context, scope []int64, tenantID, endpoin
 	if err != nil {
 		return 0, fmt.Errorf("prepare test event: %w", err)
 	}
-	ev := Event{EventType: eventType, MeetingCode: code, TenantID: &tenantID, Revision: 1, Fingerprint: code, Body: body, ReceivedAt: now}
+	ev := Event{EventType: eventType, MeetingCode: code, TenantID: &tenantID, Revision: 1, Fingerprint: code, Body: body, ReceivedAt: now,
+		CandidateName: CandidateName(body)}
 	if err := s.db.WithContext(ctx).Create(&ev).Error; err != nil {
 		return 0, fmt.Errorf("store test event: %w", err)
 	}

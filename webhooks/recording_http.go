@@ -56,5 +56,8 @@ func (h *RecordingHandler) handleRecordingLinkRevoke(c *fiber.Ctx) error {
 	if err := h.links.Revoke(c.UserContext(), id); err != nil {
 		return err
 	}
+	if err := auditAction(c, "recording_link.revoke", tenantOf(c.UserContext(), h.links.db, "recording_links", id), "recording_link", id, nil); err != nil {
+		return err
+	}
 	return c.SendStatus(fiber.StatusNoContent)
 }

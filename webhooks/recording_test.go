@@ -115,7 +115,7 @@ func TestRecordingLink(t *testing.T) {
 		rh := NewRecordingHandler(links, discardLog())
 		app := testApp(nil, func(app *fiber.App) {
 			RecordingRoutes(app, rh)
-			RecordingAdminRoutes(app.Group("/api/v1", asRole(auth.RoleAdmin)), rh)
+			RecordingAdminRoutes(app.Group("/api/v1", asRole(auth.RoleAdmin, db.Gorm)), rh)
 		})
 		get := func(path string) (int, string) {
 			resp, err := app.Test(httptest.NewRequest("GET", path, nil), -1)

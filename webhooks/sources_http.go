@@ -73,6 +73,9 @@ func (h *SourcesHandler) handleSourceCreate(c *fiber.Ctx) error {
 		return err
 	}
 	h.reload(c.UserContext())
+	if err := auditSource(c, "source.create", s.ID, nil, s); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(sourceCreated{Source: s, Secret: plain, Note: shownOnce})
 }
@@ -98,11 +101,18 @@ func (h *SourcesHandler) handleSourceUpdate(c *fiber.Ctx) error {
 	if err := c.BodyParser(&u); err != nil {
 		return problem.BadRequest("body", "is not a JSON object with name, platform, enabled")
 	}
+	before, err := h.store.FindSource(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
 	s, err := h.store.UpdateSource(c.UserContext(), id, u)
 	if err != nil {
 		return err
 	}
 	h.reload(c.UserContext())
+	if err := auditSource(c, "source.update", id, before, s); err != nil {
+		return err
+	}
 	return c.JSON(s)
 }
 
@@ -111,10 +121,17 @@ func (h *SourcesHandler) handleSourceDelete(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	before, err := h.store.FindSource(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
 	if err := h.store.DeleteSource(c.UserContext(), id); err != nil {
 		return err
 	}
 	h.reload(c.UserContext())
+	if err := auditSource(c, "source.delete", id, before, nil); err != nil {
+		return err
+	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -145,6 +162,9 @@ func (h *SourcesHandler) handleSourceSecretRotate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := auditSource(c, "source.secret_add", id, nil, map[string]any{"overlap_seconds": int64(overlap / time.Second)}); err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderCacheControl, "no-store")
 	return c.Status(fiber.StatusCreated).JSON(sourceCreated{Source: s, Secret: plain, Note: shownOnce})
 }
@@ -162,6 +182,9 @@ func (h *SourcesHandler) handleSourceSecretDelete(c *fiber.Ctx) error {
 		return err
 	}
 	h.reload(c.UserContext())
+	if err := auditSource(c, "source.secret_remove", id, nil, map[string]int{"number": n}); err != nil {
+		return err
+	}
 	return c.SendStatus(fiber.StatusNoContent)
 }
 
@@ -175,6 +198,13 @@ func (h *SourcesHandler) sourceID(c *fiber.Ctx) (int64, error) {
 		return 0, problem.NotFound("source")
 	}
 	return id, nil
+}
+
+// auditSource records a source change by the request's principal (no
+// tenant: sources are platform-wide). Source's JSON carries secret hints only
+// under "secrets", which auth.Audit redacts whole.
+func auditSource(c *fiber.Ctx, action string, id int64, before, after any) error {
+	return auth.Audit(c, action, 0, "source:"+strconv.FormatInt(id, 10), before, after)
 }
 
 // reload applies a change to this replica at once; others pick it up at

@@ -167,7 +167,7 @@ func TestSourcesAPI(t *testing.T) {
 		sh := NewSourcesHandler(NewSourceStore(db.Gorm, kr), keys)
 		apps := map[auth.Role]*fiber.App{}
 		for _, role := range []auth.Role{auth.RoleAdmin, auth.RoleViewer, auth.RoleSupport, ""} {
-			apps[role] = testApp(nil, func(app *fiber.App) { SourcesRoutes(app.Group("/api/v1", asRole(role)), sh) })
+			apps[role] = testApp(nil, func(app *fiber.App) { SourcesRoutes(app.Group("/api/v1", asRole(role, db.Gorm)), sh) })
 		}
 		do := func(role auth.Role, method, path, body string) (int, string) {
 			t.Helper()

@@ -30,6 +30,9 @@ type Event struct {
 	// videoUrl expires. Mappings and the UI should prefer the stable link.
 	VideoAPIURL       *string    `gorm:"column:video_api_url"`
 	VideoURLExpiresAt *time.Time `gorm:"column:video_url_expires_at"`
+	// CandidateName is data.candidateName, copied out at ingest so the UI
+	// can filter by it without parsing bodies (CandidateName).
+	CandidateName string
 }
 
 // DeliveryStatus is a delivery's state: pending (waiting for its first or
@@ -102,7 +105,12 @@ func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 // same meetingCode and event, different content). After is a keyset
 // cursor: ids below it (newest first).
 type EventFilter struct {
+	// Scope is the caller's tenant scope (auth.Scope: nil means every
+	// tenant and the unrouted events; a scope never includes unrouted ones).
+	Scope       []int64
 	Unrouted    bool
+	Duplicates  bool // only events redelivered at least once
+	SourceID    string
 	Revisions   bool
 	MeetingCode string
 	EventType   string
@@ -114,8 +122,17 @@ type EventFilter struct {
 // cursor of the next page (0 when this is the last).
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, int64, error) {
 	q := s.db.WithContext(ctx).Omit("body").Order("id DESC")
+	if f.Scope != nil {
+		q = q.Where("tenant_id IN ?", append([]int64{0}, f.Scope...))
+	}
 	if f.Unrouted {
 		q = q.Where("tenant_id IS NULL")
+	}
+	if f.Duplicates {
+		q = q.Where("duplicates > 0")
+	}
+	if f.SourceID != "" {
+		q = q.Where("source_id = ?", f.SourceID)
 	}
 	if f.Revisions {
 		q = q.Where("revision > 1")

@@ -1,0 +1,363 @@
+package tenants
+
+import (
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/views"
+)
+
+func endpointPageRoutes(admin fiber.Router, h *Pages) {
+	admin.Get("/tenants/:tenant/endpoints/new", h.handleEndpointNew)
+	admin.Post("/tenants/:tenant/endpoints", h.handleEndpointCreatePage)
+	admin.Post("/tenants/:tenant/endpoints/check-url", h.handleEndpointCheckURL)
+	admin.Get("/tenants/:tenant/endpoints/:endpoint", h.handleEndpointPage)
+	admin.Post("/tenants/:tenant/endpoints/:endpoint", h.handleEndpointUpdatePage)
+	admin.Post("/tenants/:tenant/endpoints/:endpoint/rotate-secret", h.handleEndpointRotatePage)
+	admin.Post("/tenants/:tenant/endpoints/:endpoint/delete", h.handleEndpointDeletePage)
+}
+
+func endpointURL(tenantID, id int64) string {
+	return tenantURL(tenantID) + "/endpoints/" + strconv.FormatInt(id, 10)
+}
+
+// endpointRow is an endpoint as the tenant page lists it (never a secret);
+// the caller fills Health.
+func endpointRow(tenantID int64, e *Endpoint) views.EndpointRow {
+	subs := "default event types"
+	if len(e.Subscriptions) > 0 {
+		subs = strings.Join(e.Subscriptions, ", ")
+	}
+	if subs == "*" {
+		subs = "all event types"
+	}
+	u := endpointURL(tenantID, e.ID)
+	return views.EndpointRow{URL: e.URL, Description: e.Description, Enabled: e.Enabled, Subscriptions: subs,
+		Auth: string(e.AuthType), EditURL: u, MappingURL: u + "/mapping",
+		DeliveriesURL: fmt.Sprintf("/admin/deliveries?tenant=%d&endpoint=%d", tenantID, e.ID)}
+}
+
+// endpointInput reads the endpoint form. Number fields that don't parse
+// are reported per field.
+func endpointInput(c *fiber.Ctx) (EndpointInput, map[string]string) {
+	errs := map[string]string{}
+	str := func(name string) *string { v := strings.TrimSpace(c.FormValue(name)); return &v }
+	flag := func(name string) *bool { v := c.FormValue(name) == "true"; return &v }
+	num := func(name string) *int {
+		v := strings.TrimSpace(c.FormValue(name))
+		if v == "" {
+			return new(int)
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			errs[name] = "must be a whole number"
+		}
+		return &n
+	}
+	var subs []string
+	for _, v := range c.Request().PostArgs().PeekMulti("subscriptions") {
+		subs = append(subs, string(v))
+	}
+	at := AuthType(c.FormValue("auth_type", string(AuthNone)))
+	in := EndpointInput{URL: str("url"), Description: str("description"), Enabled: flag("enabled"), Subscriptions: &subs,
+		AuthType: &at, AuthHeaderName: str("auth_header_name"), TimeoutMS: num("timeout_ms"), MaxAttempts: num("max_attempts"),
+		MaxAgeSeconds: num("max_age_seconds"), MaxConcurrency: num("max_concurrency"), RetryClientErrors: flag("retry_client_errors"),
+		SkipRevisions: flag("skip_revisions"), Ordered: flag("ordered")}
+	if s := c.FormValue("auth_secret"); s != "" {
+		in.AuthSecret = &s // empty keeps the stored secret
+	}
+	rate := 0.0
+	if v := strings.TrimSpace(c.FormValue("rate_limit_per_second")); v != "" {
+		var err error
+		if rate, err = strconv.ParseFloat(v, 64); err != nil {
+			errs["rate_limit_per_second"] = "must be a number"
+		}
+	}
+	in.RateLimitPerSecond = &rate
+	hs, err := parseHeaders(c.FormValue("headers"))
+	if err != nil {
+		errs["headers"] = err.Error()
+	}
+	in.Headers = &hs
+	return in, errs
+}
+
+// parseHeaders reads "Name: value" lines.
+func parseHeaders(text string) (map[string]string, error) {
+	out := map[string]string{}
+	for i, line := range strings.Split(text, "\n") {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		if !ok || strings.TrimSpace(k) == "" {
+			return nil, fmt.Errorf("line %d: write Name: value", i+1)
+		}
+		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+	}
+	return out, nil
+}
+
+func formatHeaders(hs map[string]string) string {
+	keys := make([]string, 0, len(hs))
+	for k := range hs {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var b strings.Builder
+	for _, k := range keys {
+		b.WriteString(k + ": " + hs[k] + "\n")
+	}
+	return b.String()
+}
+
+// endpointForm fills the form props from e (the values shown) and errs.
+func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[string]string, msg string) views.EndpointForm {
+	base := tenantURL(t.ID)
+	num := func(n int) string {
+		if n == 0 {
+			return ""
+		}
+		return strconv.Itoa(n)
+	}
+	fld := func(name, label, value, hint string) views.Field {
+		return views.Field{ID: "endpoint-" + strings.ReplaceAll(name, "_", "-"), Name: name, Label: label, Value: value, Hint: hint, Error: errs[name]}
+	}
+	p := views.EndpointForm{Meta: auth.Meta(c, "Endpoint", views.NavTenants), Title: "New endpoint", Action: base + "/endpoints",
+		Crumbs: []views.Link{{Label: "Tenants", URL: "/admin/tenants"}, {Label: t.Name, URL: base}}, CheckURL: base + "/endpoints/check-url",
+		URL:         fld("url", "URL", e.URL, "HTTPS URL of the receiver; {{meetingCode}} style placeholders are filled per event."),
+		Description: fld("description", "Description", e.Description, ""), Enabled: e.Enabled,
+		Events:   fld("subscriptions", "Event types", "", "None checked: the default event types."),
+		AuthType: fld("auth_type", "Type", "", ""), AuthHeader: fld("auth_header_name", "Header name (type header)", e.AuthHeaderName, ""),
+		AuthSecret: fld("auth_secret", "Secret (token, user:password or header value)", "", ""), HasAuthSecret: e.AuthSecretSealed != "",
+		Headers:           fld("headers", "Extra headers", formatHeaders(e.Headers), "One Name: value per line (not secret)."),
+		TimeoutMS:         fld("timeout_ms", "Timeout (ms)", num(e.TimeoutMS), "Empty: server default."),
+		MaxAttempts:       fld("max_attempts", "Max attempts", num(e.MaxAttempts), "Empty: server default."),
+		MaxAge:            fld("max_age_seconds", "Give up after (seconds)", num(e.MaxAgeSeconds), ""),
+		Concurrency:       fld("max_concurrency", "Max in flight", num(e.MaxConcurrency), ""),
+		RateLimit:         fld("rate_limit_per_second", "Rate limit (per second)", strings.TrimSuffix(strconv.FormatFloat(e.RateLimitPerSecond, 'f', -1, 64), "0"), "Empty: unlimited."),
+		RetryClientErrors: e.RetryClientErrors, SkipRevisions: e.SkipRevisions, Ordered: e.Ordered, Error: msg,
+		CanEdit: auth.Can(c, auth.PermEditConfig)}
+	p.AuthSecret.Name = "auth_secret"
+	for _, et := range append([]string{"*"}, h.ed.eventTypes...) {
+		label := et
+		if et == "*" {
+			label = "all (incl. future types)"
+		}
+		p.Events.Options = append(p.Events.Options, views.Option{Value: et, Label: label, Selected: contains(e.Subscriptions, et)})
+	}
+	for _, a := range []AuthType{AuthNone, AuthBearer, AuthBasic, AuthHeader} {
+		p.AuthType.Options = append(p.AuthType.Options, views.Option{Value: string(a), Label: string(a), Selected: e.AuthType == a || (e.AuthType == "" && a == AuthNone)})
+	}
+	if e.ID != 0 {
+		u := endpointURL(t.ID, e.ID)
+		p.Title, p.Action, p.RotateSigningURL, p.DeleteURL = "Endpoint "+e.URL, u, u+"/rotate-secret", u+"/delete"
+	}
+	return p
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// tenantFor loads the :tenant the caller may see.
+func (h *Pages) tenantFor(c *fiber.Ctx) (*Tenant, error) {
+	id, err := auth.TenantParam(c, "tenant")
+	if err != nil {
+		return nil, err
+	}
+	return h.ed.FindTenant(c.UserContext(), id)
+}
+
+func (h *Pages) handleEndpointNew(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
+		return err
+	}
+	t, err := h.tenantFor(c)
+	if err != nil {
+		return err
+	}
+	return auth.Render(c, fiber.StatusOK, views.EndpointFormPage(h.endpointForm(c, t, &Endpoint{Enabled: true}, nil, "")))
+}
+
+func (h *Pages) handleEndpointPage(c *fiber.Ctx) error {
+	t, err := h.tenantFor(c)
+	if err != nil {
+		return err
+	}
+	id, err := endpointParam(c)
+	if err != nil {
+		return err
+	}
+	e, err := h.ed.FindEndpoint(c.UserContext(), t.ID, id)
+	if err != nil {
+		return err
+	}
+	return auth.Render(c, fiber.StatusOK, views.EndpointFormPage(h.endpointForm(c, t, e, nil, "")))
+}
+
+// formFailed re-renders the endpoint form with the input (never the
+// typed secret) and the errors, as a 422.
+func (h *Pages) formFailed(c *fiber.Ctx, t *Tenant, e *Endpoint, in EndpointInput, errs map[string]string, err error) error {
+	msg := ""
+	if err != nil {
+		var ok bool
+		var more map[string]string
+		if more, msg, ok = auth.FormErrors(err); !ok {
+			return err
+		}
+		for k, v := range more {
+			errs[k] = v
+		}
+	}
+	shown := *e
+	in.AuthSecret = nil
+	in.apply(&shown)
+	p := h.endpointForm(c, t, &shown, errs, msg)
+	return auth.Render(c, fiber.StatusUnprocessableEntity, views.EndpointFormPage(p))
+}
+
+func (h *Pages) handleEndpointCreatePage(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
+		return err
+	}
+	t, err := h.tenantFor(c)
+	if err != nil {
+		return err
+	}
+	in, errs := endpointInput(c)
+	if len(errs) > 0 {
+		return h.formFailed(c, t, &Endpoint{}, in, errs, nil)
+	}
+	v, err := h.ed.AddEndpoint(c.UserContext(), t.ID, in)
+	if err != nil {
+		return h.formFailed(c, t, &Endpoint{}, in, errs, err)
+	}
+	if err := auth.Audit(c, "endpoint.create", t.ID, "endpoint:"+strconv.FormatInt(v.ID, 10), nil, v); err != nil {
+		return err
+	}
+	return h.showWithSecret(c, t, v, fiber.StatusCreated, "Signing secret of the new endpoint")
+}
+
+// showWithSecret renders the endpoint page with its new signing secret,
+// which this response alone shows.
+func (h *Pages) showWithSecret(c *fiber.Ctx, t *Tenant, v EndpointView, status int, label string) error {
+	e, err := h.ed.FindEndpoint(c.UserContext(), t.ID, v.ID)
+	if err != nil {
+		return err
+	}
+	p := h.endpointForm(c, t, e, nil, "")
+	if v.NewSigningSecret != "" {
+		p.NewSecret = &views.Secret{ID: "endpoint-signing-secret", Label: label, Value: v.NewSigningSecret,
+			Note: "The receiver verifies each delivery's webhook-signature with it. Copy it now: it is shown only once."}
+	}
+	return auth.Render(c, status, views.EndpointFormPage(p))
+}
+
+func (h *Pages) handleEndpointUpdatePage(c *fiber.Ctx) error {
+	t, err := h.tenantFor(c)
+	if err != nil {
+		return err
+	}
+	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
+		return err
+	}
+	id, err := endpointParam(c)
+	if err != nil {
+		return err
+	}
+	e, err := h.ed.FindEndpoint(c.UserContext(), t.ID, id)
+	if err != nil {
+		return err
+	}
+	in, errs := endpointInput(c)
+	if len(errs) > 0 {
+		return h.formFailed(c, t, e, in, errs, nil)
+	}
+	v, err := h.ed.UpdateEndpoint(c.UserContext(), t.ID, id, in)
+	if err != nil {
+		return h.formFailed(c, t, e, in, errs, err)
+	}
+	if err := auth.Audit(c, "endpoint.update", t.ID, "endpoint:"+strconv.FormatInt(id, 10), e.View(), v); err != nil {
+		return err
+	}
+	return c.Redirect(auth.Done(endpointURL(t.ID, id), "endpoint-saved"), fiber.StatusSeeOther)
+}
+
+func (h *Pages) handleEndpointRotatePage(c *fiber.Ctx) error {
+	t, err := h.tenantFor(c)
+	if err != nil {
+		return err
+	}
+	if _, err := auth.Require(c, auth.PermRevealSecrets); err != nil {
+		return err
+	}
+	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
+		return err
+	}
+	id, err := endpointParam(c)
+	if err != nil {
+		return err
+	}
+	v, err := h.ed.RotateSigningSecret(c.UserContext(), t.ID, id, DefaultSigningOverlap)
+	if err != nil {
+		return err
+	}
+	if err := auth.Audit(c, "endpoint.rotate_secret", t.ID, "endpoint:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
+		return err
+	}
+	return h.showWithSecret(c, t, v, fiber.StatusOK, "New signing secret (the previous one works 24 more hours)")
+}
+
+func (h *Pages) handleEndpointDeletePage(c *fiber.Ctx) error {
+	t, err := h.tenantFor(c)
+	if err != nil {
+		return err
+	}
+	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
+		return err
+	}
+	id, err := endpointParam(c)
+	if err != nil {
+		return err
+	}
+	if err := h.ed.RemoveEndpoint(c.UserContext(), t.ID, id); err != nil {
+		return err
+	}
+	if err := auth.Audit(c, "endpoint.delete", t.ID, "endpoint:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
+		return err
+	}
+	return c.Redirect(auth.Done(tenantURL(t.ID), "endpoint-deleted"), fiber.StatusSeeOther)
+}
+
+// handleEndpointCheckURL answers the live URL check beside the URL field.
+func (h *Pages) handleEndpointCheckURL(c *fiber.Ctx) error {
+	if _, err := h.tenantFor(c); err != nil {
+		return err
+	}
+	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
+		return err
+	}
+	e := &Endpoint{URL: strings.TrimSpace(c.FormValue("url")), Enabled: true}
+	res := views.URLCheck{OK: true, Message: "can be called"}
+	if err := e.Validate(c.UserContext(), h.ed.urls); err != nil {
+		p, ok := problem.As(err)
+		if !ok {
+			return err
+		}
+		res = views.URLCheck{Message: p.Message}
+	}
+	return auth.Render(c, fiber.StatusOK, views.URLCheckResult(res))
+}

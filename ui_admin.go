@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/tenants"
+	"github.com/switchboard-gw/switchboard/webhooks"
+)
+
+// mountAdminPages mounts the admin's pages: sign-in and sign-out (auth),
+// tenants, endpoints, mappings and sources. They live under /admin, behind the gate that
+// mountGate put there, plus auth's PageGate (sign-in redirect, security
+// headers, HTML error pages). It returns the /admin group for the other pages.
+func mountAdminPages(app *fiber.App, d apiDeps) fiber.Router {
+	admin := app.Group("/admin", d.gate.PageGate())
+	auth.PageRoutes(app, admin, d.gate)
+	editor := routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm))
+	routing.PageRoutes(admin, editor.WithRecentEvents(recentEvents(d.db.Gorm)))
+	if d.sources != nil {
+		webhooks.SourcesPageRoutes(admin, d.sources)
+	}
+	tenants.PageRoutes(admin, tenants.NewPages(newEditor(d.db, d.ring, d.guard, d.cache), d.held, lastDeliveries(d.db.Gorm)))
+	return admin
+}
+
+// lastDeliveries reads each tenant's latest delivery for the tenant list.
+func lastDeliveries(db *gorm.DB) tenants.LastDeliveries {
+	return func(ctx context.Context, ids []int64) (map[int64]time.Time, error) {
+		out := map[int64]time.Time{}
+		if len(ids) == 0 {
+			return out, nil
+		}
+		var rows []struct {
+			TenantID int64
+			ID       int64
+		}
+		// The newest delivery per tenant by id (indexed), then its time.
+		err := db.WithContext(ctx).Table("deliveries").Select("tenant_id, MAX(id) AS id").
+			Where("tenant_id IN ?", ids).Group("tenant_id").Scan(&rows).Error
+		if err != nil {
+			return nil, fmt.Errorf("last deliveries: %w", err)
+		}
+		for _, r := range rows {
+			var at struct{ CreatedAt time.Time }
+			if err := db.WithContext(ctx).Table("deliveries").Select("created_at").Where("id = ?", r.ID).Scan(&at).Error; err != nil {
+				return nil, fmt.Errorf("last delivery of tenant %d: %w", r.TenantID, err)
+			}
+			out[r.TenantID] = at.CreatedAt
+		}
+		return out, nil
+	}
+}
+
+// recentEvents lists a tenant's latest events for the mapping preview picker.
+func recentEvents(db *gorm.DB) routing.RecentEventsFunc {
+	return func(ctx context.Context, tenantID int64, limit int) ([]routing.RecentEvent, error) {
+		var out []routing.RecentEvent
+		err := db.WithContext(ctx).Table("events").Select("id, event_type, meeting_code, received_at").
+			Where("tenant_id = ?", tenantID).Order("id DESC").Limit(limit).Scan(&out).Error
+		if err != nil {
+			return nil, fmt.Errorf("recent events of tenant %d: %w", tenantID, err)
+		}
+		return out, nil
+	}
+}

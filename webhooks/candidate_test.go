@@ -1,0 +1,77 @@
+package webhooks
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
+
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/migrations"
+	"github.com/switchboard-gw/switchboard/testdb"
+)
+
+func TestCandidateName(t *testing.T) {
+	cases := []struct{ body, want string }{
+		{`{"data":{"candidateName":"Jane Doe"}}`, "Jane Doe"},
+		{`{"data":{"candidateName":42}}`, ""},
+		{`{"data":{}}`, ""},
+		{`not json`, ""},
+		{``, ""},
+	}
+	for _, tc := range cases {
+		if got := CandidateName([]byte(tc.body)); got != tc.want {
+			t.Errorf("CandidateName(%q) = %q, want %q", tc.body, got, tc.want)
+		}
+	}
+	if got := likeContains(`50%_a\b`); got != `%50\%\_a\\b%` {
+		t.Errorf("likeContains escaped %q", got)
+	}
+}
+
+// TestCandidateBackfill: migration 00010 fills candidate_name for events
+// stored before it (text names only; bodies that are not JSON, purged or
+// without a string name keep ”), on both dialects.
+func TestCandidateBackfill(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		fsys, err := migrations.FS(string(db.Dialect))
+		if err != nil {
+			t.Fatal(err)
+		}
+		dialect := goose.DialectSQLite3
+		if db.Dialect == database.Postgres {
+			dialect = goose.DialectPostgres
+		}
+		p, err := goose.NewProvider(dialect, db.SQL, fsys, goose.WithDisableGlobalRegistry(true))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := p.DownTo(ctx, 9); err != nil {
+			t.Fatalf("down to 9: %v", err)
+		}
+		bodies := map[string]string{"b-1": `{"data":{"candidateName":"Ana Silva"}}`, "b-2": `{"data":{"candidateName":7}}`,
+			"b-3": `not json`, "b-4": ``}
+		for code, body := range bodies {
+			err := db.Gorm.Exec("INSERT INTO events (event_type, meeting_code, revision, fingerprint, body, received_at) VALUES ('interview.scores', ?, 1, ?, ?, ?)",
+				code, code, []byte(body), time.Now().UTC()).Error
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := p.Up(ctx); err != nil {
+			t.Fatalf("up: %v", err)
+		}
+		want := map[string]string{"b-1": "Ana Silva", "b-2": "", "b-3": "", "b-4": ""}
+		for code, name := range want {
+			var got string
+			if err := db.Gorm.Raw("SELECT candidate_name FROM events WHERE meeting_code = ?", code).Scan(&got).Error; err != nil {
+				t.Fatal(err)
+			}
+			if got != name {
+				t.Errorf("%s: candidate_name %q, want %q", code, got, name)
+			}
+		}
+	})
+}

@@ -1,0 +1,138 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/static"
+	"github.com/switchboard-gw/switchboard/views"
+)
+
+// PageMeta builds the layout props of a page for the request: the
+// signed-in user, the CSRF token, the asset URLs (main supplies it).
+type PageMeta func(c *fiber.Ctx, title, active string) views.Meta
+
+// Pages serves support's admin screens: the dashboard, deliveries (list,
+// detail, retry, replay) and inbound events. Reads need auth.PermRead and
+// show only the caller's tenants; retry and replay need auth.PermRetry.
+type Pages struct {
+	store *Store
+	svc   *Service
+	meta  PageMeta
+	now   func() time.Time
+}
+
+// NewPages returns the page handlers.
+func NewPages(store *Store, svc *Service, meta PageMeta) *Pages {
+	return &Pages{store: store, svc: svc, meta: meta, now: time.Now}
+}
+
+// PageRoutes mounts the pages on admin, the /admin group (already behind
+// the auth gate).
+func PageRoutes(admin fiber.Router, p *Pages) {
+	admin.Get("/", p.handleDashboard)
+	admin.Get("/deliveries", p.handleDeliveries)
+	admin.Get("/deliveries/:id", p.handleDelivery)
+	admin.Post("/deliveries/:id/retry", p.handleRetry)
+	admin.Post("/deliveries/:id/replay", p.handleReplay)
+	admin.Get("/events", p.handleEvents)
+}
+
+// RenderPage writes an HTML page with the admin UI's security headers (the
+// CSP first) and no caching: pages show live data.
+func RenderPage(c *fiber.Ctx, status int, page templ.Component) error {
+	for _, h := range static.SecurityHeaders() {
+		c.Set(h[0], h[1])
+	}
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Set(fiber.HeaderContentType, fiber.MIMETextHTMLCharsetUTF8)
+	c.Status(status)
+	return page.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// notices are the one-line results a redirect after a POST names with ?notice=.
+var notices = map[string]views.Flash{
+	"retried":  {Kind: views.FlashSuccess, Text: "Retry queued: a new round of attempts starts now."},
+	"replayed": {Kind: views.FlashSuccess, Text: "Replay queued with the endpoint's current mapping."},
+	"busy":     {Kind: views.FlashWarning, Text: "Nothing to do: the delivery is already on its way, or is not in a state that allows it."},
+}
+
+func (p *Pages) pageMeta(c *fiber.Ctx, title, active string) views.Meta {
+	m := p.meta(c, title, active)
+	if f, ok := notices[c.Query("notice")]; ok {
+		m.Flashes = append(m.Flashes, f)
+	}
+	return m
+}
+
+// tenantNames maps the ids of the tenants in scope to their names.
+func (p *Pages) tenantNames(ctx context.Context, scope []int64) (map[int64]string, error) {
+	var rows []struct {
+		ID   int64
+		Name string
+	}
+	q := p.store.db.WithContext(ctx).Table("tenants").Select("id, name").Order("name").Limit(1000)
+	if err := scoped(q, "id", scope).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("tenant names: %w", err)
+	}
+	out := make(map[int64]string, len(rows))
+	for _, r := range rows {
+		out[r.ID] = r.Name
+	}
+	return out, nil
+}
+
+func tenantLabel(names map[int64]string, id int64) string {
+	if n, ok := names[id]; ok && n != "" {
+		return n
+	}
+	return "tenant " + strconv.FormatInt(id, 10)
+}
+
+func tenantURL(id int64) string { return "/admin/tenants/" + strconv.FormatInt(id, 10) }
+
+// withQuery returns path with q encoded (keys sorted, so links are stable).
+func withQuery(path string, q url.Values) string {
+	if s := q.Encode(); s != "" {
+		return path + "?" + s
+	}
+	return path
+}
+
+func formatTime(t time.Time) string { return t.UTC().Format("2006-01-02 15:04:05") + " UTC" }
+
+func formatLatency(d time.Duration, ok bool) string {
+	switch {
+	case !ok:
+		return ""
+	case d < time.Second:
+		return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
+	default:
+		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
+	}
+}
+
+func sortedOptions(m map[int64]string, current string) []views.Option {
+	out := make([]views.Option, 0, len(m))
+	for id, name := range m {
+		v := strconv.FormatInt(id, 10)
+		out = append(out, views.Option{Value: v, Label: name, Selected: v == current})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
+	return out
+}
+
+func eventTypeOptions() []views.Option {
+	var out []views.Option
+	for _, et := range EventTypes() {
+		out = append(out, views.Option{Value: et.Name, Label: et.Name})
+	}
+	return out
+}

@@ -1,0 +1,160 @@
+package webhooks
+
+import (
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/views"
+)
+
+// datetimeLocal is the layout of <input type="datetime-local">; the page reads it as UTC.
+const datetimeLocal = "2006-01-02T15:04"
+
+// deliveryPageFilter reads the list's filters from the URL. A value that
+// doesn't parse is dropped with a message, so a mistyped link still opens.
+func deliveryPageFilter(c *fiber.Ctx) (DeliveryFilter, views.DeliveryFilter, []views.Flash) {
+	v := views.DeliveryFilter{Tenant: c.Query("tenant"), Endpoint: c.Query("endpoint"), EventType: c.Query("event"),
+		Status: c.Query("status"), MeetingCode: strings.TrimSpace(c.Query("meeting_code")),
+		Candidate: strings.TrimSpace(c.Query("candidate")), From: c.Query("from"), To: c.Query("to")}
+	f := DeliveryFilter{Scope: auth.Scope(c), EventType: v.EventType, MeetingCode: v.MeetingCode, Candidate: v.Candidate, Limit: 50}
+	var bad []views.Flash
+	complain := func(what string) {
+		bad = append(bad, views.Flash{Kind: views.FlashError, Text: what + " was ignored: it is not valid."})
+	}
+	after := c.Query("after")
+	ints := []struct {
+		name string
+		raw  *string
+		dst  *int64
+	}{{"Tenant", &v.Tenant, &f.TenantID}, {"Endpoint", &v.Endpoint, &f.EndpointID}, {"Page cursor", &after, &f.After}}
+	for _, p := range ints {
+		if *p.raw == "" {
+			continue
+		}
+		n, err := strconv.ParseInt(*p.raw, 10, 64)
+		if err != nil || n <= 0 {
+			complain(p.name)
+			*p.raw = ""
+			continue
+		}
+		*p.dst = n
+	}
+	times := []struct {
+		name string
+		raw  *string
+		dst  *time.Time
+	}{{"From", &v.From, &f.Since}, {"To", &v.To, &f.Until}}
+	for _, p := range times {
+		if *p.raw == "" {
+			continue
+		}
+		t, err := time.Parse(datetimeLocal, *p.raw)
+		if err != nil {
+			complain(p.name)
+			*p.raw = ""
+			continue
+		}
+		*p.dst = t
+	}
+	switch s := DeliveryStatus(v.Status); s {
+	case "", DeliveryPending, DeliveryDelivered, DeliveryFailed:
+		f.Status = s
+	default:
+		complain("Status")
+		v.Status = ""
+	}
+	return f, v, bad
+}
+
+func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRead); err != nil {
+		return err
+	}
+	f, vf, bad := deliveryPageFilter(c)
+	rows, next, err := p.store.ListDeliveryRows(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	names, err := p.tenantNames(c.UserContext(), f.Scope)
+	if err != nil {
+		return err
+	}
+	endpoints, err := p.endpointOptions(c, f.Scope, f.TenantID)
+	if err != nil {
+		return err
+	}
+	canRetry := auth.Can(c, auth.PermRetry)
+	props := views.DeliveryList{Meta: p.pageMeta(c, "Deliveries", views.NavDeliveries), ListURL: "/admin/deliveries", Filter: vf,
+		Tenants: sortedOptions(names, vf.Tenant), Endpoints: endpoints, EventTypes: eventTypeOptions(), CanRetry: canRetry,
+		Statuses: []views.Option{{Value: "pending", Label: "Pending"}, {Value: "delivered", Label: "Delivered"}, {Value: "failed", Label: "Failed"}}}
+	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
+	for _, r := range rows {
+		props.Rows = append(props.Rows, deliveryRowProps(r, names, canRetry))
+	}
+	props.Pager = listPager(c, "/admin/deliveries", "delivery-table", len(rows), f.After, next)
+	return RenderPage(c, fiber.StatusOK, views.DeliveriesPage(props))
+}
+
+func deliveryRowProps(r DeliveryRow, names map[int64]string, canRetry bool) views.DeliveryRow {
+	id := strconv.FormatInt(r.ID, 10)
+	row := views.DeliveryRow{URL: "/admin/deliveries/" + id, ID: id, Time: formatTime(r.CreatedAt),
+		Tenant: tenantLabel(names, r.TenantID), Endpoint: r.EndpointURL, EventType: r.EventType, MeetingCode: r.MeetingCode,
+		Candidate: r.Candidate, Status: string(r.Status), Attempts: r.Attempts, LastResult: lastResult(r.Delivery)}
+	if canRetry && r.Status == DeliveryFailed {
+		row.RetryURL = row.URL + "/retry"
+	}
+	return row
+}
+
+func lastResult(d Delivery) string {
+	var parts []string
+	if d.LastStatusCode != nil {
+		parts = append(parts, "HTTP "+strconv.Itoa(*d.LastStatusCode))
+	}
+	if d.LastError != "" && (d.LastStatusCode == nil || d.Status != DeliveryDelivered) {
+		parts = append(parts, d.LastError)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// listPager links the first page (when not on it) and the next one, keeping every filter.
+func listPager(c *fiber.Ctx, path, target string, shown int, after, next int64) views.Pager {
+	q := url.Values{}
+	c.Context().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
+	q.Del("after")
+	q.Del("notice")
+	pg := views.Pager{Target: target, Summary: strconv.Itoa(shown) + " shown"}
+	if after > 0 {
+		pg.FirstURL = withQuery(path, q)
+	}
+	if next > 0 {
+		q.Set("after", strconv.FormatInt(next, 10))
+		pg.NextURL = withQuery(path, q)
+	}
+	return pg
+}
+
+// endpointOptions lists the endpoints in scope (of one tenant when chosen).
+func (p *Pages) endpointOptions(c *fiber.Ctx, scope []int64, tenantID int64) ([]views.Option, error) {
+	var rows []struct {
+		ID  int64
+		URL string
+	}
+	q := p.store.db.WithContext(c.UserContext()).Table("endpoints").Select("id, url").Order("url").Limit(500)
+	if tenantID > 0 {
+		q = q.Where("tenant_id = ?", tenantID)
+	}
+	if err := scoped(q, "tenant_id", scope).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]views.Option, len(rows))
+	for i, r := range rows {
+		out[i] = views.Option{Value: strconv.FormatInt(r.ID, 10), Label: "#" + strconv.FormatInt(r.ID, 10) + " " + r.URL}
+	}
+	return out, nil
+}

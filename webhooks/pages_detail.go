@@ -1,0 +1,161 @@
+package webhooks
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"sort"
+	"strconv"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/views"
+)
+
+func (p *Pages) handleDelivery(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRead); err != nil {
+		return err
+	}
+	id, err := idParam(c, "id", "delivery")
+	if err != nil {
+		return err
+	}
+	ctx, scope := c.UserContext(), auth.Scope(c)
+	d, err := p.store.FindDelivery(ctx, scope, id)
+	if err != nil {
+		return err
+	}
+	ev, err := p.store.FindEvent(ctx, d.EventID)
+	if err != nil {
+		return err
+	}
+	var extra struct {
+		MappedBody []byte
+		Number     *int
+		TenantName string
+	}
+	err = p.store.db.WithContext(ctx).Table("deliveries").
+		Select("deliveries.mapped_body, mapping_versions.number, tenants.name AS tenant_name").
+		Joins("JOIN tenants ON tenants.id = deliveries.tenant_id").
+		Joins("LEFT JOIN mapping_versions ON mapping_versions.id = deliveries.mapping_version_id").
+		Where("deliveries.id = ?", id).Scan(&extra).Error
+	if err != nil {
+		return err
+	}
+	props := detailProps(d, ev, extra.MappedBody, extra.Number, extra.TenantName, auth.Can(c, auth.PermRetry))
+	props.Meta = p.pageMeta(c, "Delivery #"+props.ID, views.NavDeliveries)
+	return RenderPage(c, fiber.StatusOK, views.DeliveryPage(props))
+}
+
+func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tenant string, canRetry bool) views.DeliveryDetail {
+	id := strconv.FormatInt(d.ID, 10)
+	base := "/admin/deliveries/" + id
+	p := views.DeliveryDetail{ID: id, Status: string(d.Status), Endpoint: d.EndpointURL, EventType: d.EventType,
+		MeetingCode: d.MeetingCode, Candidate: d.Candidate, Revision: strconv.Itoa(d.Revision),
+		Received: formatTime(ev.ReceivedAt), RawEvent: string(ev.Body), PrettyEvent: prettyJSON(ev.Body),
+		Tenant:   views.Link{Label: tenant, URL: tenantURL(d.TenantID)},
+		CanRetry: canRetry, MappingVersion: "passthrough (no mapping)"}
+	if len(mapped) > 0 {
+		p.MappedPayload = prettyJSON(mapped)
+	} else {
+		p.MappedPayload = prettyJSON(ev.Body)
+	}
+	if d.PayloadPurgedAt != nil {
+		p.RawEvent, p.PrettyEvent, p.MappedPayload = "(purged by retention)", "(purged by retention)", "(purged by retention)"
+	}
+	if version != nil {
+		p.MappingVersion = "v" + strconv.Itoa(*version)
+		p.MappingURL = tenantURL(d.TenantID) + "/endpoints/" + strconv.FormatInt(d.EndpointID, 10) + "/mapping"
+	}
+	if d.Status == DeliveryPending {
+		p.NextAttempt = "queued"
+	}
+	if d.Status == DeliveryFailed {
+		p.RetryURL = base + "/retry"
+	}
+	if d.Status != DeliveryPending && d.PayloadPurgedAt == nil {
+		p.ReplayURL = base + "/replay"
+	}
+	for _, a := range d.Attempts {
+		p.Attempts = append(p.Attempts, attemptProps(a))
+	}
+	return p
+}
+
+func attemptProps(a Attempt) views.Attempt {
+	out := views.Attempt{Number: a.Number, Time: formatTime(a.StartedAt), Duration: strconv.Itoa(a.DurationMS) + " ms",
+		Outcome: "failed", Error: a.Error, RequestHeaders: headerList(a.RequestHeaders),
+		ResponseHeaders: headerList(a.ResponseHeaders), ResponseBody: a.ResponseBody}
+	if a.StatusCode != nil {
+		out.ResponseStatus = "HTTP " + strconv.Itoa(*a.StatusCode)
+		if *a.StatusCode >= 200 && *a.StatusCode < 300 {
+			out.Outcome = "delivered"
+		}
+	}
+	return out
+}
+
+// headerList sorts recorded headers by name (they are stored redacted; the
+// view masks sensitive names once more).
+func headerList(m map[string]string) []views.Header {
+	out := make([]views.Header, 0, len(m))
+	for k, v := range m {
+		out = append(out, views.Header{Name: k, Value: v})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+func prettyJSON(b []byte) string {
+	var buf bytes.Buffer
+	if json.Indent(&buf, b, "", "  ") != nil {
+		return string(b)
+	}
+	return buf.String()
+}
+
+func (p *Pages) handleRetry(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRetry); err != nil {
+		return err
+	}
+	id, err := idParam(c, "id", "delivery")
+	if err != nil {
+		return err
+	}
+	err = p.svc.RetryDelivery(c.UserContext(), auth.Scope(c), id)
+	return afterAction(c, id, "retried", err)
+}
+
+func (p *Pages) handleReplay(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRetry); err != nil {
+		return err
+	}
+	id, err := idParam(c, "id", "delivery")
+	if err != nil {
+		return err
+	}
+	d, err := p.store.FindDelivery(c.UserContext(), auth.Scope(c), id)
+	if err != nil {
+		return err
+	}
+	did, err := p.svc.Replay(c.UserContext(), auth.Scope(c), d.EventID, d.EndpointID)
+	if err == nil {
+		id = did
+	}
+	return afterAction(c, id, "replayed", err)
+}
+
+// afterAction redirects back to the delivery (303, so a reload doesn't
+// post again) with a notice; a conflict (already pending) is a notice too.
+func afterAction(c *fiber.Ctx, id int64, notice string, err error) error {
+	var pe *problem.Error
+	if errors.As(err, &pe) && pe.Code == problem.CodeConflict {
+		notice, err = "busy", nil
+	}
+	if err != nil {
+		return err
+	}
+	return c.Redirect("/admin/deliveries/"+strconv.FormatInt(id, 10)+"?notice="+notice, fiber.StatusSeeOther)
+}

@@ -1,0 +1,92 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/views"
+)
+
+var eventKinds = []views.Option{
+	{Value: "duplicates", Label: "Redelivered (duplicates)"},
+	{Value: "revisions", Label: "Re-fired (later revisions)"},
+	{Value: "unrouted", Label: "Unrouted"},
+}
+
+func (p *Pages) handleEvents(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRead); err != nil {
+		return err
+	}
+	vf := views.EventFilter{EventType: c.Query("event"), MeetingCode: strings.TrimSpace(c.Query("meeting_code")),
+		SourceID: strings.TrimSpace(c.Query("source_id")), Kind: c.Query("kind")}
+	f := EventFilter{Scope: auth.Scope(c), EventType: vf.EventType, MeetingCode: vf.MeetingCode, SourceID: vf.SourceID, Limit: 50,
+		Duplicates: vf.Kind == "duplicates", Revisions: vf.Kind == "revisions", Unrouted: vf.Kind == "unrouted"}
+	if n, err := strconv.ParseInt(c.Query("after"), 10, 64); err == nil && n > 0 {
+		f.After = n
+	}
+	evs, next, err := p.store.ListEvents(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	names, err := p.tenantNames(c.UserContext(), f.Scope)
+	if err != nil {
+		return err
+	}
+	latest, err := p.latestRevisions(c.UserContext(), evs)
+	if err != nil {
+		return err
+	}
+	props := views.EventList{Meta: p.pageMeta(c, "Events", views.NavEvents), ListURL: "/admin/events", Filter: vf,
+		EventTypes: eventTypeOptions(), Kinds: eventKinds}
+	for _, e := range evs {
+		props.Rows = append(props.Rows, eventRowProps(e, names, latest[e.MeetingCode+"\x00"+e.EventType]))
+	}
+	props.Pager = listPager(c, "/admin/events", "event-table", len(evs), f.After, next)
+	return RenderPage(c, fiber.StatusOK, views.EventsPage(props))
+}
+
+func eventRowProps(e Event, names map[int64]string, latest int) views.EventRow {
+	r := views.EventRow{ID: strconv.FormatInt(e.ID, 10), Received: formatTime(e.ReceivedAt), EventType: e.EventType,
+		MeetingCode: e.MeetingCode, Candidate: e.CandidateName, Revision: e.Revision, Duplicates: e.Duplicates,
+		Conflicts: max(latest-e.Revision, 0)}
+	if e.SourceID != nil {
+		r.SourceID = *e.SourceID
+	}
+	if e.TenantID != nil {
+		r.Tenant = &views.Link{Label: tenantLabel(names, *e.TenantID), URL: tenantURL(*e.TenantID)}
+		r.DeliveriesURL = withQuery("/admin/deliveries", url.Values{"meeting_code": {e.MeetingCode}, "event": {e.EventType}})
+	}
+	return r
+}
+
+// latestRevisions returns the highest revision of each (meetingCode, event
+// type) on the page, keyed "code\x00type", to count later revisions.
+func (p *Pages) latestRevisions(ctx context.Context, evs []Event) (map[string]int, error) {
+	out := map[string]int{}
+	codes := make([]string, 0, len(evs))
+	for _, e := range evs {
+		codes = append(codes, e.MeetingCode)
+	}
+	if len(codes) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		MeetingCode, EventType string
+		Latest                 int
+	}
+	err := p.store.db.WithContext(ctx).Table("events").Select("meeting_code, event_type, MAX(revision) AS latest").
+		Where("meeting_code IN ?", codes).Group("meeting_code, event_type").Scan(&rows).Error
+	if err != nil {
+		return nil, fmt.Errorf("latest revisions: %w", err)
+	}
+	for _, r := range rows {
+		out[r.MeetingCode+"\x00"+r.EventType] = r.Latest
+	}
+	return out, nil
+}

@@ -1,0 +1,175 @@
+package webhooks
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/testdb"
+	"github.com/switchboard-gw/switchboard/views"
+)
+
+const hostileName = `<script>alert("xss")</script><img src=x onerror=alert(1)>`
+
+// testPages mounts the pages with a principal chosen per request by the
+// X-Role and X-Scope headers (none: unauthenticated).
+func testPages(e *engine) *fiber.App {
+	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
+		if p, ok := problem.As(err); ok {
+			return c.Status(problem.Status(p.Code)).JSON(p)
+		}
+		return c.Status(500).JSON(fiber.Map{"code": "internal", "message": err.Error()})
+	}})
+	admin := app.Group("/admin", func(c *fiber.Ctx) error {
+		if role := c.Get("X-Role"); role != "" {
+			p := &auth.Principal{Email: role + "@test", Role: auth.Role(role)}
+			if s := c.Get("X-Scope"); s != "" {
+				id, _ := strconv.ParseInt(s, 10, 64)
+				p.TenantIDs = []int64{id}
+			}
+			auth.SetPrincipal(c, p)
+		}
+		return c.Next()
+	})
+	meta := func(c *fiber.Ctx, title, active string) views.Meta {
+		return views.Meta{Title: title, Active: active, CSRF: "csrf-test-token"}
+	}
+	PageRoutes(admin, NewPages(NewStore(e.db.Gorm), e.svc, meta))
+	return app
+}
+
+// ingestHostile stores an evaluation whose candidate name and summary are markup.
+func ingestHostile(t *testing.T, e *engine, sourceID, code string) int64 {
+	t.Helper()
+	body := `{"event":"interview.evaluation","data":{"meetingCode":"` + code + `","sourceId":"` + sourceID +
+		`","candidateName":"` + strings.ReplaceAll(hostileName, `"`, `\"`) + `","summary":"</pre><script>alert(2)</script>"}}`
+	res, err := e.svc.Ingest(context.Background(), mustParse(t, body))
+	if err != nil || res.Status != Accepted {
+		t.Fatalf("ingest: %+v %v", res, err)
+	}
+	return res.EventID
+}
+
+// TestPages renders each support page for each role: status, key content,
+// scope, retry controls, escaped hostile strings and the security headers.
+func TestPages(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{schedule: []time.Duration{5 * time.Millisecond}})
+		down := newHook(t, failFirst(1000, 500))
+		ta, _ := createTenant(t, db, "org_pg_a", down.URL, nil)
+		tb, _ := createTenant(t, db, "org_pg_b", down.URL, nil)
+		evA, evB := ingestHostile(t, e, "org_pg_a", "m-pg-a"), e.ingest(t, "org_pg_b", "m-pg-b")
+		waitUntil(t, "failures", func() bool {
+			return count(t, db.Gorm, "SELECT COUNT(*) FROM deliveries WHERE status = 'failed'") == 2
+		})
+		dA, dB := deliveryOf(t, db, evA), deliveryOf(t, db, evB)
+		dup := `{"event":"interview.evaluation","data":{"meetingCode":"m-pg-b","sourceId":"org_pg_b","summary":"s"}}`
+		if res, err := e.svc.Ingest(context.Background(), mustParse(t, dup)); err != nil || res.Status != Duplicate {
+			t.Fatalf("redelivery: %+v %v", res, err) // counted as a duplicate, not stored again
+		}
+		revised := `{"event":"interview.evaluation","data":{"meetingCode":"m-pg-a","sourceId":"org_pg_a","candidateName":"Rev Two","summary":"re-run"}}`
+		if res, err := e.svc.Ingest(context.Background(), mustParse(t, revised)); err != nil || res.Revision != 2 {
+			t.Fatalf("revision: %+v %v", res, err)
+		}
+		app := testPages(e)
+		a, b := strconv.FormatInt(ta.ID, 10), strconv.FormatInt(tb.ID, 10)
+		detA, detB := fmt.Sprintf("/admin/deliveries/%d", dA.ID), fmt.Sprintf("/admin/deliveries/%d", dB.ID)
+		cases := []struct {
+			name, role, scope, method, path string
+			wantStatus                      int
+			want, notWant                   []string
+		}{
+			{"dashboard needs a principal", "", "", "GET", "/admin", 401, nil, nil},
+			{"dashboard for admin", "admin", "", "GET", "/admin", 200, []string{`data-testid="stat-failed"`, "<svg", "T org_pg_a", "interview.evaluation"}, nil},
+			{"dashboard 7 days for viewer", "viewer", "", "GET", "/admin?window=7d", 200, []string{"Last 7 days", "Endpoints in trouble"}, nil},
+			{"dashboard scoped", "support", b, "GET", "/admin", 200, []string{"T org_pg_b"}, []string{"T org_pg_a"}},
+			{"deliveries for admin with retry", "admin", "", "GET", "/admin/deliveries", 200, []string{"m-pg-a", "m-pg-b", `data-testid="delivery-retry"`}, []string{"<script>alert"}},
+			{"deliveries for viewer without retry", "viewer", "", "GET", "/admin/deliveries", 200, []string{"m-pg-a"}, []string{`data-testid="delivery-retry"`}},
+			{"deliveries scoped", "support", b, "GET", "/admin/deliveries", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
+			{"deliveries by meeting code", "viewer", "", "GET", "/admin/deliveries?meeting_code=m-pg-b", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
+			{"deliveries by candidate name", "viewer", "", "GET", "/admin/deliveries?candidate=SCRIPT", 200, []string{"m-pg-a", "&lt;script&gt;"}, []string{"m-pg-b"}},
+			{"deliveries by status and tenant", "viewer", "", "GET", "/admin/deliveries?status=failed&tenant=" + b, 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
+			{"deliveries bad filter is ignored with a message", "viewer", "", "GET", "/admin/deliveries?from=yesterday&status=lost", 200, []string{"From was ignored", "Status was ignored", "m-pg-a"}, nil},
+			{"deliveries time range excludes", "viewer", "", "GET", "/admin/deliveries?to=2000-01-01T00:00", 200, []string{"No deliveries match"}, []string{"m-pg-a"}},
+			{"detail for admin", "admin", "", "GET", detA, 200, []string{"Attempt 1", "HTTP 500", `data-testid="delivery-retry"`, `data-testid="delivery-replay"`, "&lt;/pre&gt;&lt;script&gt;"}, []string{"<script>alert"}},
+			{"detail for viewer", "viewer", "", "GET", detA, 200, []string{"Attempt 1", "m-pg-a"}, []string{`data-testid="delivery-retry"`, `data-testid="delivery-replay"`}},
+			{"detail outside scope", "viewer", b, "GET", detA, 404, nil, []string{"m-pg-a"}},
+			{"detail bad id", "admin", "", "GET", "/admin/deliveries/x", 404, nil, nil},
+			{"viewer retry refused", "viewer", "", "POST", detA + "/retry", 403, nil, nil},
+			{"viewer replay refused", "viewer", "", "POST", detA + "/replay", 403, nil, nil},
+			{"support retry outside scope", "support", a, "POST", detB + "/retry", 404, nil, nil},
+			{"events for viewer", "viewer", "", "GET", "/admin/events", 200, []string{"m-pg-a", "m-pg-b", "&lt;script&gt;"}, []string{"<script>alert"}},
+			{"events scoped", "viewer", a, "GET", "/admin/events", 200, []string{"m-pg-a"}, []string{"m-pg-b"}},
+			{"events unrouted kind", "admin", "", "GET", "/admin/events?kind=unrouted", 200, []string{"No events match"}, nil},
+			{"events flag later revisions and duplicates", "viewer", "", "GET", "/admin/events", 200, []string{"1 later revision(s)", "1 duplicate(s)", "Rev Two"}, nil},
+			{"events duplicates kind", "viewer", "", "GET", "/admin/events?kind=duplicates", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
+			{"events revisions kind", "viewer", "", "GET", "/admin/events?kind=revisions", 200, []string{"Rev Two"}, []string{"m-pg-b"}},
+			{"events by source", "viewer", "", "GET", "/admin/events?source_id=org_pg_b", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				status, body, hdr := doPage(t, app, tc.method, tc.path, tc.role, tc.scope)
+				if status != tc.wantStatus {
+					t.Fatalf("status %d, want %d: %.400s", status, tc.wantStatus, body)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(body, w) {
+						t.Errorf("page lacks %q", w)
+					}
+				}
+				for _, w := range tc.notWant {
+					if strings.Contains(body, w) {
+						t.Errorf("page contains %q", w)
+					}
+				}
+				if status == 200 && !strings.Contains(hdr.Get("Content-Security-Policy"), "script-src 'self'") {
+					t.Errorf("no CSP header: %v", hdr)
+				}
+			})
+		}
+		status, _, hdr := doPage(t, app, "POST", detB+"/retry", "support", "")
+		if status != 303 || !strings.HasSuffix(hdr.Get("Location"), "?notice=retried") {
+			t.Fatalf("support retry: %d %v", status, hdr)
+		}
+		if d := deliveryOf(t, db, evB); d.Status == DeliveryFailed && d.Attempts == dB.Attempts {
+			t.Errorf("retry did not restart delivery %d", d.ID)
+		}
+		status, _, hdr = doPage(t, app, "POST", detA+"/replay", "admin", "")
+		if status != 303 || !strings.HasSuffix(hdr.Get("Location"), detA+"?notice=replayed") {
+			t.Fatalf("admin replay: %d %v", status, hdr)
+		}
+		status, body, _ := doPage(t, app, "GET", detA+"?notice=replayed", "admin", "")
+		if status != 200 || !strings.Contains(body, "Replay queued") {
+			t.Errorf("detail after replay: %d, no notice", status)
+		}
+	})
+}
+
+func doPage(t *testing.T, app *fiber.App, method, path, role, scope string) (int, string, http.Header) {
+	t.Helper()
+	req := httptest.NewRequest(method, path, nil)
+	if role != "" {
+		req.Header.Set("X-Role", role)
+	}
+	if scope != "" {
+		req.Header.Set("X-Scope", scope)
+	}
+	resp, err := app.Test(req, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(body), resp.Header
+}
