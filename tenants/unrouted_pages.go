@@ -145,6 +145,9 @@ func (p *UnroutedPages) handleDeliver(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	if err := auditTenant(c, "unrouted.deliver_held", id, nil, fiber.Map{"events": n}); err != nil {
+		return err
+	}
 	return c.Redirect("/admin/unrouted?delivered="+strconv.Itoa(n), fiber.StatusSeeOther)
 }
 

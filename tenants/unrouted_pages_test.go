@@ -39,7 +39,9 @@ func TestUnroutedPages(t *testing.T) {
 			}
 			return c.Status(500).SendString(err.Error())
 		}})
+		audit := auth.NewStore(db.Gorm)
 		admin := app.Group("/admin", func(c *fiber.Ctx) error {
+			auth.SetAuditor(c, audit)
 			if role := c.Get("X-Role"); role != "" {
 				p := &auth.Principal{Email: role + "@test", Role: auth.Role(role)}
 				if c.Get("X-Scope") != "" {
@@ -101,6 +103,11 @@ func TestUnroutedPages(t *testing.T) {
 		}
 		if held.delivered != 1 {
 			t.Errorf("DeliverHeld called %d times, want 1 (support's post)", held.delivered)
+		}
+		var audited int64
+		db.Gorm.Raw("SELECT COUNT(*) FROM audit_log WHERE action = 'unrouted.deliver_held' AND actor = 'support@test' AND tenant_id = ?", owned.ID).Scan(&audited)
+		if audited != 1 {
+			t.Errorf("deliver held from the page: %d audit rows, want 1", audited)
 		}
 	})
 }

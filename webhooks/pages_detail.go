@@ -125,6 +125,9 @@ func (p *Pages) handleRetry(c *fiber.Ctx) error {
 		return err
 	}
 	err = p.svc.RetryDelivery(c.UserContext(), auth.Scope(c), id)
+	if err == nil {
+		err = auditAction(c, "delivery.retry", tenantOf(c.UserContext(), p.store.db, "deliveries", id), "delivery", id, nil)
+	}
 	return afterAction(c, id, "retried", err)
 }
 
@@ -143,6 +146,7 @@ func (p *Pages) handleReplay(c *fiber.Ctx) error {
 	did, err := p.svc.Replay(c.UserContext(), auth.Scope(c), d.EventID, d.EndpointID)
 	if err == nil {
 		id = did
+		err = auditAction(c, "event.replay", d.TenantID, "event", d.EventID, fiber.Map{"endpoint_id": d.EndpointID, "delivery_id": did})
 	}
 	return afterAction(c, id, "replayed", err)
 }

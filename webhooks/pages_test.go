@@ -31,7 +31,9 @@ func testPages(e *engine) *fiber.App {
 		}
 		return c.Status(500).JSON(fiber.Map{"code": "internal", "message": err.Error()})
 	}})
+	audit := auth.NewStore(e.db.Gorm)
 	admin := app.Group("/admin", func(c *fiber.Ctx) error {
+		auth.SetAuditor(c, audit)
 		if role := c.Get("X-Role"); role != "" {
 			p := &auth.Principal{Email: role + "@test", Role: auth.Role(role)}
 			if s := c.Get("X-Scope"); s != "" {
@@ -144,6 +146,11 @@ func TestPages(t *testing.T) {
 		}
 		if d := deliveryOf(t, db, evB); d.Status == DeliveryFailed && d.Attempts == dB.Attempts {
 			t.Errorf("retry did not restart delivery %d", d.ID)
+		}
+		var audited int64
+		db.Gorm.Raw("SELECT COUNT(*) FROM audit_log WHERE action = 'delivery.retry' AND actor = 'support@test'").Scan(&audited)
+		if audited != 1 {
+			t.Errorf("retry from the page: %d audit rows, want 1", audited)
 		}
 		status, _, hdr = doPage(t, app, "POST", detA+"/replay", "admin", "")
 		if status != 303 || !strings.HasSuffix(hdr.Get("Location"), detA+"?notice=replayed") {
