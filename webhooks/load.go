@@ -65,18 +65,19 @@ func (q *targetQuery) build(db *gorm.DB) (string, error) {
 // delivery, its event (body included), its endpoint, the endpoint's
 // breaker state and its current mapping version (for
 // routing.Mapper.RenderVersion). A missing delivery is problem.NotFound.
-func loadJoined(ctx context.Context, db *gorm.DB, q *targetQuery, id int64) (*target, *int64, error) {
+// The query is built on first use from the structs' GORM schemas.
+func loadJoined(ctx context.Context, db *gorm.DB, q *targetQuery, id int64) (*target, error) {
 	sql, err := q.build(db)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	var rows []targetRow
 	if err := db.WithContext(ctx).Raw(sql, id).Scan(&rows).Error; err != nil {
-		return nil, nil, fmt.Errorf("load delivery %d: %w", id, err)
+		return nil, fmt.Errorf("load delivery %d: %w", id, err)
 	}
 	if len(rows) == 0 {
-		return nil, nil, problem.NotFound("delivery")
+		return nil, problem.NotFound("delivery")
 	}
 	r := &rows[0]
-	return &target{delivery: r.D, event: r.E, endpoint: r.EP, health: r.H}, r.MappingVersion, nil
+	return &target{delivery: r.D, tenantStatus: r.TenantStatus, event: r.E, endpoint: r.EP, health: r.H, mappingVersion: r.MappingVersion}, nil
 }

@@ -7,6 +7,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/tenants"
 	"github.com/switchboard-gw/switchboard/testdb"
 )
 
@@ -43,13 +44,14 @@ func TestLoadJoined(t *testing.T) {
 		if err := g.First(&want.health, want.delivery.EndpointID).Error; err != nil {
 			t.Fatal(err)
 		}
-		got, version, err := loadJoined(context.Background(), g, &targetQuery{}, id)
+		got, err := loadJoined(context.Background(), g, &targetQuery{}, id)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if version != nil {
-			t.Errorf("mapping version = %d, want none", *version)
+		if got.mappingVersion != nil || got.tenantStatus != tenants.StatusActive {
+			t.Errorf("mapping version %v, tenant status %q; want none, active", got.mappingVersion, got.tenantStatus)
 		}
+		want.tenantStatus = tenants.StatusActive
 		if !reflect.DeepEqual(*got, want) {
 			t.Fatalf("joined load differs:\n got %+v\nwant %+v", *got, want)
 		}
@@ -64,10 +66,10 @@ func TestLoadJoined(t *testing.T) {
 		if err := g.Raw("SELECT id FROM mapping_versions WHERE number = 2").Scan(&current).Error; err != nil {
 			t.Fatal(err)
 		}
-		if _, version, err = loadJoined(context.Background(), g, &targetQuery{}, id); err != nil || version == nil || *version != current {
-			t.Errorf("mapping version = %v (err %v), want %d (the highest number)", version, err, current)
+		if got, err = loadJoined(context.Background(), g, &targetQuery{}, id); err != nil || got.mappingVersion == nil || *got.mappingVersion != current {
+			t.Errorf("mapping version = %v (err %v), want %d (the highest number)", got.mappingVersion, err, current)
 		}
-		_, _, err = loadJoined(context.Background(), g, &targetQuery{}, id+1000)
+		_, err = loadJoined(context.Background(), g, &targetQuery{}, id+1000)
 		if p, ok := problem.As(err); !ok || p.Code != problem.CodeNotFound {
 			t.Errorf("missing delivery: got %v, want not found", err)
 		}
