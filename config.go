@@ -54,6 +54,9 @@ type Config struct {
 
 	// PprofListen, when set, serves /debug/pprof/ on this separate address.
 	PprofListen string
+
+	// PushBack bounds ingest under overload (config_perf.go).
+	PushBack PushBackConfig
 }
 
 // DeliveryConfig is the delivery engine's settings (issue 5).
@@ -117,6 +120,7 @@ func parseServeConfig(args []string) (Config, error) {
 	proxies := fs.String("trusted-proxies", os.Getenv("SWITCHBOARD_TRUSTED_PROXIES"), "comma-separated addresses/CIDRs of reverse proxies to trust for the client address (SWITCHBOARD_TRUSTED_PROXIES)")
 	proxyHeader := fs.String("proxy-header", env("SWITCHBOARD_PROXY_HEADER", "X-Forwarded-For"), "header a trusted proxy puts the client address in (SWITCHBOARD_PROXY_HEADER)")
 	ingest := addIngestFlags(fs)
+	pushBack := addPushBackFlags(fs)
 	pprofListen := fs.String("pprof-listen", os.Getenv("SWITCHBOARD_PPROF_LISTEN"), "serve Go's pprof on this separate address, e.g. 127.0.0.1:6060 (SWITCHBOARD_PPROF_LISTEN; default off)")
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
@@ -140,6 +144,9 @@ func parseServeConfig(args []string) (Config, error) {
 		return Config{}, fmt.Errorf("log level %q: want debug, info, warn or error", *level)
 	}
 	if err := ingest.apply(&cfg); err != nil {
+		return Config{}, err
+	}
+	if err := pushBack.apply(&cfg); err != nil {
 		return Config{}, err
 	}
 	return cfg, cfg.validate()

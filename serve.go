@@ -165,10 +165,7 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 		DiscardedJobRetentionPeriod: 7 * 24 * time.Hour,
 		PeriodicJobs:                periodic,
 	}
-	if db.Dialect == database.SQLite {
-		// SQLite has no LISTEN/NOTIFY: poll often (a cheap indexed query).
-		rc.FetchPollInterval = 50 * time.Millisecond
-	}
+	tuneQueue(rc, db.Dialect)
 	client, err := river.NewClient(db.RiverDriver(), rc)
 	if err != nil {
 		return nil, fmt.Errorf("delivery queue: %w", err)

@@ -36,6 +36,9 @@ func mountIngest(ctx context.Context, app *fiber.App, db *database.DB, keyring *
 		}
 		svc.EnableBatching(cfg.IngestBatch, writers)
 	}
+	admission := cfg.PushBack.admission()
+	svc.LimitIngest(admission)
+	go admission.Run(ctx, db.Gorm, log)
 	webhooks.Routes(app, webhooks.NewHandler(svc, keys, cfg.InboundBearer, log))
 	recordings := webhooks.NewRecordingHandler(links, log)
 	webhooks.RecordingRoutes(app, recordings)

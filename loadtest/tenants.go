@@ -15,7 +15,8 @@ const tenantBatch = 500
 // CreateTenants inserts n tenants of run runID, each with one endpoint at
 // endpointURL(i), straight through GORM in batches (10,000 tenants one
 // transaction each would take longer than the run). The database must be
-// migrated (the target server does that on start).
+// migrated (the target server does that on start). The tenants version is
+// bumped at the end so the server's routing cache picks them up.
 func CreateTenants(ctx context.Context, dbURL, runID string, n int, endpointURL func(int) string) error {
 	db, err := database.Open(ctx, dbURL)
 	if err != nil {
@@ -42,5 +43,7 @@ func CreateTenants(ctx context.Context, dbURL, runID string, n int, endpointURL 
 			return fmt.Errorf("insert endpoints: %w", err)
 		}
 	}
-	return nil
+	// As every real write does: the server's tenant cache reloads on a new
+	// version; without it every event would miss the cache and query.
+	return tenants.BumpVersion(db.Gorm.WithContext(ctx))
 }

@@ -67,13 +67,33 @@ func (m *Mapper) Render(ctx context.Context, ep tenants.Endpoint, in RenderInput
 	if err != nil {
 		return Rendered{}, fmt.Errorf("current mapping of endpoint %d: %w", ep.ID, err)
 	}
-	var c *Compiled
-	out := Rendered{URL: ep.URL}
+	var current *int64
 	if len(ids) == 1 {
-		if c, err = m.compiled(ctx, ids[0]); err != nil {
+		current = &ids[0]
+	}
+	return m.RenderVersion(ctx, ep, current, in)
+}
+
+// CurrentVersionSQL is a scalar subquery for the current mapping version id
+// of the endpoint whose id is the SQL expression endpointID (NULL: no
+// mapping), for callers that read it in their own query and then call
+// RenderVersion, saving Render's lookup.
+func CurrentVersionSQL(endpointID string) string {
+	return "(SELECT mv.id FROM mapping_versions mv WHERE mv.endpoint_id = " + endpointID + " ORDER BY mv.number DESC LIMIT 1)"
+}
+
+// RenderVersion is Render with the endpoint's current mapping version
+// already known (nil: none, the body passes through).
+func (m *Mapper) RenderVersion(ctx context.Context, ep tenants.Endpoint, current *int64, in RenderInput) (Rendered, error) {
+	var c *Compiled
+	var err error
+	out := Rendered{URL: ep.URL}
+	if current != nil {
+		id := *current
+		if c, err = m.compiled(ctx, id); err != nil {
 			return Rendered{}, err
 		}
-		out.MappingVersionID = &ids[0]
+		out.MappingVersionID = &id
 	}
 	var corr map[string]string
 	if (c != nil && c.UsesCorrelation()) || strings.Contains(ep.URL, "{{"+rootCorrelation+".") {

@@ -21,8 +21,11 @@ fresh_pg() {
 	echo "$PG_ADMIN" | sed "s#/postgres?#/$1?#"
 }
 
+# ONLY="pg-hang pg-idle" runs just those scenarios.
+ONLY=${ONLY:-}
 run() { # run NAME ARGS...: one scenario
 	name=$1; shift
+	if [ -n "$ONLY" ] && ! echo " $ONLY " | grep -q " $name "; then return 0; fi
 	echo "== $name: switchboard loadtest $*"
 	"$SB" loadtest --spawn --spawn-process --drain 60s --json-out "$OUT/$name.json" "$@" | tee "$OUT/$name.txt"
 }

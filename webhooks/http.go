@@ -55,6 +55,13 @@ type request struct {
 
 func (h *Handler) handleIngest(c *fiber.Ctx) error {
 	started := time.Now()
+	// Push-back first: under overload a refusal must cost next to nothing.
+	release, err := h.svc.admission.Enter()
+	if err != nil {
+		observe(string(problem.CodeUnavailable), started)
+		return err
+	}
+	defer release()
 	in, err := h.admit(request{
 		ContentType: c.Get(fiber.HeaderContentType), Signature: c.Get("X-Boooply-Signature"),
 		Authorization: c.Get(fiber.HeaderAuthorization), Platform: c.Get("X-Boooply-Platform"),

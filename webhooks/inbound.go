@@ -1,11 +1,10 @@
 package webhooks
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -152,10 +151,37 @@ func fingerprint(body []byte) (string, error) {
 			}
 		}
 	}
-	var compact bytes.Buffer
-	if err := json.Compact(&compact, stripped); err != nil {
-		return "", fmt.Errorf("fingerprint: %w", err)
+	h := sha256.New()
+	writeCompact(h, stripped)
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// writeCompact writes valid JSON b to w without insignificant whitespace:
+// the bytes json.Compact produces (ParseInbound has validated b), without
+// its buffer or its validation, in runs between whitespace.
+func writeCompact(w io.Writer, b []byte) {
+	inString, escaped, start := false, false, 0
+	for i, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if start < i {
+				_, _ = w.Write(b[start:i])
+			}
+			start = i + 1
+		}
 	}
-	sum := sha256.Sum256(compact.Bytes())
-	return hex.EncodeToString(sum[:]), nil
+	if start < len(b) {
+		_, _ = w.Write(b[start:])
+	}
 }

@@ -40,6 +40,8 @@ type Service struct {
 	log     *slog.Logger
 	now     func() time.Time
 	batch   *batcher // nil: one transaction per event
+	// admission, when set, is the webhook handler's push-back (admission.go).
+	admission *Admission
 }
 
 // NewService wires ingest. queue must have the delivery worker registered.

@@ -39,22 +39,12 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, t *target, res se
 		}
 	}
 	var disable string
-	err := w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := tx.Create(&a).Error; err != nil {
-			return fmt.Errorf("insert attempt: %w", err)
-		}
-		if err := tx.Model(&Delivery{}).Where("id = ?", d.ID).Updates(updates).Error; err != nil {
-			return fmt.Errorf("update delivery: %w", err)
-		}
-		if res.status == 0 && (res.class == "config" || res.class == "mapping" || res.class == "correlation-missing" || res.class == "endpoint-disabled") {
-			return nil // our side's problem, not the endpoint's health
-		}
-		var err error
-		if disable, err = w.recordHealth(tx, &t.health, out.Kind, now); err != nil || disable == "" {
-			return err
-		}
-		return disableEndpoint(tx, t.endpoint.ID, disable, now)
-	})
+	var err error
+	if w.db.Dialector.Name() == "postgres" && healthUnchanged(&t.health, res, out.Kind) {
+		err = recordInOneStatement(ctx, w.db.WithContext(ctx), &a, d.ID, updates) // the common case
+	} else {
+		err = w.record(ctx, t, &a, res, out, updates, now, &disable)
+	}
 	log = log.With("attempt", a.Number, "status", res.status, "duration_ms", a.DurationMS)
 	if err != nil {
 		// The send happened but its record did not: River retries the job, so the
@@ -67,6 +57,28 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, t *target, res se
 		w.announceDisabled(log, &t.health, disable, now)
 	}
 	return w.report(log, status, a, out, wait)
+}
+
+// record stores the attempt, the delivery's new state and the endpoint's
+// health in one transaction; disable is set when the endpoint must now be
+// switched off (done in the same transaction).
+func (w *Worker) record(ctx context.Context, t *target, a *Attempt, res sendResult, out Outcome, updates map[string]any, now time.Time, disable *string) error {
+	return w.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := tx.Create(a).Error; err != nil {
+			return fmt.Errorf("insert attempt: %w", err)
+		}
+		if err := tx.Model(&Delivery{}).Where("id = ?", t.delivery.ID).Updates(updates).Error; err != nil {
+			return fmt.Errorf("update delivery: %w", err)
+		}
+		if ourSide(res) {
+			return nil // our side's problem, not the endpoint's health
+		}
+		var err error
+		if *disable, err = w.recordHealth(tx, &t.health, out.Kind, now); err != nil || *disable == "" {
+			return err
+		}
+		return disableEndpoint(tx, t.endpoint.ID, *disable, now)
+	})
 }
 
 // decide turns an outcome into the delivery's next state and, for a retry,
