@@ -27,8 +27,11 @@ func TestSQLiteDiskFullAndReadOnly(t *testing.T) {
 	srv := startServer(t, dbURL)
 	db := openRead(t, dbURL)
 
-	phase := func(name string) (acked, refused int) {
-		for range 40 {
+	// phase posts n events, stopping early after enough refusals: a full
+	// disk may still take a few events into space SQLite already holds (its
+	// WAL file is reused, not shrunk), so "full" means refused eventually.
+	phase := func(name string, n int) (acked, refused int) {
+		for i := 0; i < n && refused < 10; i++ {
 			token := led.newToken()
 			body := eventBody(token, "org_disk")
 			code := postSigned(t, srv.base(), body)
@@ -47,11 +50,11 @@ func TestSQLiteDiskFullAndReadOnly(t *testing.T) {
 		}
 		return acked, refused
 	}
-	okBefore, _ := phase("before")
+	okBefore, _ := phase("before", 40)
 	fill := fillDisk(t, dir)
-	fullAcked, fullRefused := phase("disk full")
+	fullAcked, fullRefused := phase("disk full", 2000)
 	os.Remove(fill)
-	okAfterFull, _ := phase("space freed")
+	okAfterFull, _ := phase("space freed", 40)
 	// A file system can't turn read-only under open files here, so the
 	// server is restarted on the read-only mount (without migrating).
 	srv.stop()
@@ -63,7 +66,7 @@ func TestSQLiteDiskFullAndReadOnly(t *testing.T) {
 		roStart = "refused to start"
 		t.Logf("read-only: %v", err)
 	} else {
-		roAcked, roRefused = phase("read-only")
+		roAcked, roRefused = phase("read-only", 40)
 		if code := status(srv.base() + "/readyz"); code == http.StatusOK {
 			t.Logf("read-only: /readyz answers %d", code)
 		}
@@ -72,7 +75,7 @@ func TestSQLiteDiskFullAndReadOnly(t *testing.T) {
 	remount(t, dir, "rw")
 	srv.start()
 	db = openRead(t, dbURL)
-	okAfterRO, _ := phase("writable again")
+	okAfterRO, _ := phase("writable again", 40)
 
 	if fullRefused == 0 || roStart == "serves" && roRefused == 0 {
 		t.Errorf("refused %d on a full disk and %d read-only; want refusals in both", fullRefused, roRefused)
@@ -129,14 +132,20 @@ func fillDisk(t *testing.T, dir string) string {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	chunk := make([]byte, 64<<10)
-	for range 1 << 14 {
-		if _, err := f.Write(chunk); err != nil {
-			if !errors.Is(err, syscall.ENOSPC) {
-				t.Fatalf("fill: %v", err)
+	// Big chunks first, then smaller ones, so no free block is left.
+	for _, size := range []int{64 << 10, 4 << 10, 512, 1} {
+		chunk := make([]byte, size)
+		for range 1 << 14 {
+			if _, err := f.Write(chunk); err != nil {
+				if !errors.Is(err, syscall.ENOSPC) {
+					t.Fatalf("fill: %v", err)
+				}
+				break
 			}
-			return path
 		}
+	}
+	if _, err := f.Write([]byte{0}); errors.Is(err, syscall.ENOSPC) {
+		return path
 	}
 	t.Fatal("the tmpfs never filled up")
 	return ""
