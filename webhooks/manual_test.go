@@ -153,6 +153,11 @@ func TestMetrics(t *testing.T) {
 			return deliveryOf(t, db, ev).Status == DeliveryDelivered && deliveryOf(t, db, evGone).Status == DeliveryFailed
 		})
 		m := e.worker.metrics
+		// The worker counts an attempt just after recording it: wait for the
+		// counters rather than race the last one.
+		waitUntil(t, "attempt counters", func() bool {
+			return testutil.ToFloat64(m.attempts.WithLabelValues("delivered")) >= 1 && testutil.ToFloat64(m.disabled) >= 1
+		})
 		for outcome, want := range map[string]float64{"delivered": 1, "retry": 1, "gone": 1} {
 			if got := testutil.ToFloat64(m.attempts.WithLabelValues(outcome)); got != want {
 				t.Errorf("attempts{%s} = %v, want %v", outcome, got, want)
