@@ -170,6 +170,15 @@ func (h *SourcesHandler) handleSourceSecretRotate(c *fiber.Ctx) error {
 }
 
 func (h *SourcesHandler) handleSourceSecretDelete(c *fiber.Ctx) error {
+	if err := h.removeSecret(c); err != nil {
+		return err
+	}
+	return c.SendStatus(fiber.StatusNoContent)
+}
+
+// removeSecret deletes secret :number of source :id, applies it to this
+// replica and records it: the API and the page share it.
+func (h *SourcesHandler) removeSecret(c *fiber.Ctx) error {
 	id, err := h.sourceID(c)
 	if err != nil {
 		return err
@@ -182,10 +191,7 @@ func (h *SourcesHandler) handleSourceSecretDelete(c *fiber.Ctx) error {
 		return err
 	}
 	h.reload(c.UserContext())
-	if err := auditSource(c, "source.secret_remove", id, nil, map[string]int{"number": n}); err != nil {
-		return err
-	}
-	return c.SendStatus(fiber.StatusNoContent)
+	return auditSource(c, "source.secret_remove", id, nil, map[string]int{"number": n})
 }
 
 // sourceID checks the caller is an admin and parses :id.

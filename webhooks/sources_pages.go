@@ -8,7 +8,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
-	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/views"
 )
 
@@ -120,19 +119,7 @@ func (h *SourcesHandler) handleSourceRotatePage(c *fiber.Ctx) error {
 }
 
 func (h *SourcesHandler) handleSourceRevokePage(c *fiber.Ctx) error {
-	id, err := h.sourceID(c)
-	if err != nil {
-		return err
-	}
-	n, err := strconv.Atoi(c.Params("number"))
-	if err != nil || n <= 0 {
-		return problem.NotFound("source secret")
-	}
-	if err := h.store.DeleteSecret(c.UserContext(), id, n); err != nil {
-		return err
-	}
-	h.reload(c.UserContext())
-	if err := auth.Audit(c, "source.secret_remove", 0, "source:"+strconv.FormatInt(id, 10), nil, map[string]int{"number": n}); err != nil {
+	if err := h.removeSecret(c); err != nil {
 		return err
 	}
 	return c.Redirect(auth.Done("/admin/sources", "source-revoked"), fiber.StatusSeeOther)
