@@ -62,7 +62,7 @@ func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, ins []Inbound, now 
 		fresh = append(fresh, &ev)
 		entries[i] = batchEntry{ev: &ev, status: Accepted, plan: plan}
 	}
-	if err := insertEvents(tx, fresh); err != nil {
+	if err := insertEvents(ctx, tx, fresh); err != nil {
 		return nil, err
 	}
 	for id, n := range dupes {
@@ -105,22 +105,15 @@ func findFingerprint(evs []*Event, fp string) *Event {
 
 // insertEvents inserts the batch's new events in one statement and fills
 // in their ids.
-func insertEvents(tx *gorm.DB, fresh []*Event) error {
+func insertEvents(ctx context.Context, tx *gorm.DB, fresh []*Event) error {
 	if len(fresh) == 0 {
 		return nil
 	}
-	rows := make([]Event, len(fresh))
-	for i, e := range fresh {
-		rows[i] = *e
-	}
-	if err := tx.Create(&rows).Error; err != nil {
+	if err := insertEventRows(ctx, tx, fresh); err != nil {
 		if database.IsUniqueViolation(err) {
 			return errRaced
 		}
 		return fmt.Errorf("insert events: %w", err)
-	}
-	for i := range rows {
-		fresh[i].ID = rows[i].ID
 	}
 	return nil
 }
@@ -147,7 +140,7 @@ func (s *Service) schedule(ctx context.Context, tx *gorm.DB, entries []batchEntr
 		counts[i] = len(all) - before
 	}
 	if len(all) > 0 {
-		if err := tx.Create(&all).Error; err != nil {
+		if err := insertDeliveryRows(ctx, tx, all); err != nil {
 			return nil, fmt.Errorf("insert deliveries: %w", err)
 		}
 	}
