@@ -89,6 +89,9 @@ func (s *Service) restart(ctx context.Context, ids []int64, from ...DeliveryStat
 	return n, err
 }
 
+// enqueue inserts one River job per delivery id in tx. InsertManyFastTx
+// skips reading the inserted jobs back (nothing here uses them), which was
+// a tenth of the ingest path's CPU with River's database/sql driver.
 func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, ids []int64) error {
 	sqlTx, err := database.SQLTx(tx)
 	if err != nil {
@@ -98,7 +101,7 @@ func (s *Service) enqueue(ctx context.Context, tx *gorm.DB, ids []int64) error {
 	for i, id := range ids {
 		params[i] = river.InsertManyParams{Args: DeliverArgs{DeliveryID: id}, InsertOpts: s.policy.insertOpts()}
 	}
-	if _, err := s.queue.InsertManyTx(ctx, sqlTx, params); err != nil {
+	if _, err := s.queue.InsertManyFastTx(ctx, sqlTx, params); err != nil {
 		return fmt.Errorf("enqueue deliveries: %w", err)
 	}
 	return nil
