@@ -30,7 +30,7 @@ type batchEntry struct {
 // batch are duplicates and re-runs are revisions; the unique constraints
 // still guard against other replicas (errRaced).
 func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, ins []Inbound, now time.Time) ([]IngestResult, error) {
-	known, err := loadRevisions(tx, ins)
+	known, err := loadRevisions(ctx, tx, ins)
 	if err != nil {
 		return nil, err
 	}
@@ -75,15 +75,14 @@ func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, ins []Inbound, now 
 }
 
 // loadRevisions reads the earlier revisions of every event in ins, oldest first.
-func loadRevisions(tx *gorm.DB, ins []Inbound) (map[eventKey][]*Event, error) {
+func loadRevisions(ctx context.Context, tx *gorm.DB, ins []Inbound) (map[eventKey][]*Event, error) {
 	codes, types := make([]string, 0, len(ins)), make([]string, 0, 4)
 	for _, in := range ins {
 		codes = append(codes, in.MeetingCode)
 		types = append(types, in.Event)
 	}
-	var rows []Event
-	if err := tx.Select("id", "meeting_code", "event_type", "revision", "fingerprint").
-		Where("meeting_code IN ? AND event_type IN ?", codes, types).Order("revision").Find(&rows).Error; err != nil {
+	rows, err := findRevisions(ctx, tx, codes, types)
+	if err != nil {
 		return nil, fmt.Errorf("look up earlier revisions: %w", err)
 	}
 	out := map[eventKey][]*Event{}

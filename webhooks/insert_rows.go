@@ -26,6 +26,36 @@ const (
 		RETURNING id`
 )
 
+// revisionsAny reads earlier revisions with array parameters: one
+// statement text for every batch size (an IN list's text changes with it).
+const revisionsAny = `SELECT id, meeting_code, event_type, revision, fingerprint FROM events
+	WHERE meeting_code = ANY($1::text[]) AND event_type = ANY($2::text[]) ORDER BY revision`
+
+// findRevisions returns the id, key, revision and fingerprint of every
+// stored event whose meetingCode is in codes and type in types, oldest
+// revision first.
+func findRevisions(ctx context.Context, tx *gorm.DB, codes, types []string) ([]Event, error) {
+	var out []Event
+	if tx.Dialector.Name() != "postgres" {
+		err := tx.Select("id", "meeting_code", "event_type", "revision", "fingerprint").
+			Where("meeting_code IN ? AND event_type IN ?", codes, types).Order("revision").Find(&out).Error
+		return out, err
+	}
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, revisionsAny, codes, types)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e Event
+		if err := rows.Scan(&e.ID, &e.MeetingCode, &e.EventType, &e.Revision, &e.Fingerprint); err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 // insertEventRows inserts rows and fills in their ids.
 func insertEventRows(ctx context.Context, tx *gorm.DB, rows []*Event) error {
 	if tx.Dialector.Name() != "postgres" {
