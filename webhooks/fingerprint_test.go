@@ -105,7 +105,8 @@ func TestFingerprintMatchesReferenceOnGeneratedBodies(t *testing.T) {
 
 // FuzzFingerprintMatchesReference: fingerprint never panics, and on every
 // body ParseInbound accepts it matches the reference; ParseInbound's answer
-// (fields or error) always matches the former one. Seed corpus:
+// (fields or error) always matches the former one. The input is also read
+// as a generated body's shape. Seed corpus:
 // testdata/fuzz/FuzzFingerprintMatchesReference.
 func FuzzFingerprintMatchesReference(f *testing.F) {
 	for _, b := range sampleBodiesWithVariants(f) {
@@ -118,6 +119,14 @@ func FuzzFingerprintMatchesReference(f *testing.F) {
 		_, _ = fingerprint(body) // any bytes: must not panic
 		if assertSameParse(t, body) {
 			assertSameFingerprint(t, body)
+		}
+		// Most mutations leave no body ingest accepts: read the bytes
+		// also as the choices of a generated body, which it always does.
+		g := bodyGen{choices: body}
+		generated := g.body()
+		assertSameFingerprint(t, generated)
+		if !assertSameParse(t, generated) {
+			t.Fatalf("generated body refused: %s", generated)
 		}
 	})
 }
@@ -168,10 +177,25 @@ func sampleBodiesWithVariants(t testing.TB) map[string][]byte {
 	return out
 }
 
-// bodyGen builds random bodies ParseInbound accepts.
+// bodyGen builds bodies ParseInbound accepts, taking its choices from r,
+// or else from the bytes of choices (0 once they run out), so that the
+// fuzzer's mutations become changes of shape.
 type bodyGen struct {
-	r *rand.Rand
-	b []byte
+	r       *rand.Rand
+	choices []byte
+	b       []byte
+}
+
+func (g *bodyGen) intn(n int) int {
+	if g.r != nil {
+		return g.r.IntN(n)
+	}
+	if len(g.choices) == 0 {
+		return 0
+	}
+	c := g.choices[0]
+	g.choices = g.choices[1:]
+	return int(c) % n
 }
 
 var (
@@ -189,7 +213,7 @@ func (g *bodyGen) body() []byte {
 		func() {
 			g.member(`data`, func() {
 				fixed := []func(){func() { g.member(`meetingCode`, func() { g.put(`"m"`) }) }}
-				if g.r.IntN(2) == 0 {
+				if g.intn(2) == 0 {
 					fixed = append(fixed, func() { g.member(`sourceId`, func() { g.put(`"org"`) }) })
 				}
 				g.object(1, fixed...)
@@ -202,14 +226,17 @@ func (g *bodyGen) body() []byte {
 // object writes an object of the fixed members and a few random ones, shuffled.
 func (g *bodyGen) object(depth int, fixed ...func()) {
 	members := fixed
-	for range g.r.IntN(5) {
-		key := genKeys[g.r.IntN(len(genKeys))]
-		if depth > 0 && g.r.IntN(8) == 0 {
+	for range g.intn(5) {
+		key := genKeys[g.intn(len(genKeys))]
+		if depth > 0 && g.intn(8) == 0 {
 			key = "data" // a nested look-alike of the envelope
 		}
 		members = append(members, func() { g.member(key, func() { g.value(depth + 1) }) })
 	}
-	g.r.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
+	for i := len(members) - 1; i > 0; i-- {
+		j := g.intn(i + 1)
+		members[i], members[j] = members[j], members[i]
+	}
 	g.put("{")
 	for i, m := range members {
 		if i > 0 {
@@ -232,12 +259,12 @@ func (g *bodyGen) member(key string, value func()) {
 }
 
 func (g *bodyGen) value(depth int) {
-	switch n := g.r.IntN(6); {
+	switch n := g.intn(6); {
 	case depth < 4 && n == 0:
 		g.object(depth)
 	case depth < 4 && n == 1:
 		g.put("[")
-		for i := range g.r.IntN(3) {
+		for i := range g.intn(3) {
 			if i > 0 {
 				g.put(",")
 			}
@@ -247,11 +274,11 @@ func (g *bodyGen) value(depth int) {
 		}
 		g.put("]")
 	case n < 4:
-		g.put(genStrings[g.r.IntN(len(genStrings))])
+		g.put(genStrings[g.intn(len(genStrings))])
 	default:
-		g.put(genScalars[g.r.IntN(len(genScalars))])
+		g.put(genScalars[g.intn(len(genScalars))])
 	}
 }
 
-func (g *bodyGen) space()       { g.put(genSpaces[g.r.IntN(len(genSpaces))]) }
+func (g *bodyGen) space()       { g.put(genSpaces[g.intn(len(genSpaces))]) }
 func (g *bodyGen) put(s string) { g.b = append(g.b, s...) }

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io"
 
 	"github.com/tidwall/gjson"
 	"github.com/tidwall/sjson"
@@ -98,4 +99,56 @@ func fingerprintReference(body []byte) (string, error) {
 	h := sha256.New()
 	writeCompact(h, stripped)
 	return hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// repeatedKey returns the first of names that obj (an object) holds more
+// than once, or "".
+func repeatedKey(obj gjson.Result, names ...string) string {
+	if !obj.IsObject() {
+		return ""
+	}
+	seen := make([]int, len(names))
+	found := ""
+	obj.ForEach(func(k, _ gjson.Result) bool {
+		for i, n := range names {
+			if k.Str == n {
+				if seen[i]++; seen[i] > 1 {
+					found = n
+					return false
+				}
+			}
+		}
+		return true
+	})
+	return found
+}
+
+// writeCompact writes valid JSON b to w without insignificant whitespace:
+// the bytes json.Compact produces (ParseInbound has validated b), without
+// its buffer or its validation, in runs between whitespace.
+func writeCompact(w io.Writer, b []byte) {
+	inString, escaped, start := false, false, 0
+	for i, c := range b {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+		case c == '"':
+			inString = true
+		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
+			if start < i {
+				_, _ = w.Write(b[start:i])
+			}
+			start = i + 1
+		}
+	}
+	if start < len(b) {
+		_, _ = w.Write(b[start:])
+	}
 }
