@@ -1,16 +1,12 @@
 package webhooks
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
-	"github.com/tidwall/sjson"
 
 	"github.com/switchboard-gw/switchboard/problem"
 )
@@ -37,35 +33,35 @@ func ParseInbound(body []byte) (Inbound, error) {
 	if !gjson.ValidBytes(body) {
 		return Inbound{}, problem.BadRequest("body", "is not valid JSON")
 	}
-	root := gjson.ParseBytes(body)
-	if !root.IsObject() {
+	env := readEnvelope(body)
+	if !env.isObject {
 		return Inbound{}, problem.BadRequest("body", "must be a JSON object")
 	}
 	// Parsers disagree on repeated keys (first wins here, last in most
 	// decoders), so a repeated routing key could verify against one tenant's
 	// secret and route to another: refuse it.
-	if k := repeatedKey(root, "event", "data"); k != "" {
+	if k := env.root.repeated(); k != "" {
 		return Inbound{}, problem.BadRequest(k, "appears more than once")
 	}
-	ev, data := root.Get("event"), root.Get("data")
-	if k := repeatedKey(data, "meetingCode", "sourceId"); k != "" {
+	if k := env.data.repeated(); k != "" {
 		return Inbound{}, problem.BadRequest("data."+k, "appears more than once")
 	}
+	ev, data := env.root.get("event").result(body), env.root.get("data").value
 	switch {
 	case !ev.Exists():
 		return Inbound{}, problem.BadRequest("event", "is missing")
 	case ev.Type != gjson.String || ev.Str == "":
 		return Inbound{}, problem.BadRequest("event", "must be a non-empty string")
-	case !data.Exists():
+	case data.end == 0:
 		return Inbound{}, problem.BadRequest("data", "is missing")
-	case !data.IsObject():
+	case body[data.start] != '{':
 		return Inbound{}, problem.BadRequest("data", "must be an object")
 	}
 	if err := checkText("event", ev.Str); err != nil {
 		return Inbound{}, err
 	}
-	in := Inbound{Event: ev.Str, Body: body}
-	mc := data.Get("meetingCode")
+	in := Inbound{Event: ev.Str, Body: body, Fingerprint: env.fingerprint}
+	mc := env.data.get("meetingCode").result(body)
 	switch {
 	case !mc.Exists() || mc.Type == gjson.Null:
 		return Inbound{}, problem.BadRequest("data.meetingCode", "is missing")
@@ -78,7 +74,7 @@ func ParseInbound(body []byte) (Inbound, error) {
 		return Inbound{}, err
 	}
 	in.MeetingCode = mc.Str
-	switch src := data.Get("sourceId"); src.Type {
+	switch src := env.data.get("sourceId").result(body); src.Type {
 	case gjson.String:
 		if err := checkText("data.sourceId", src.Str); err != nil {
 			return Inbound{}, err
@@ -92,13 +88,8 @@ func ParseInbound(body []byte) (Inbound, error) {
 		}
 	}
 	if in.Event == eventRecording {
-		in.VideoAPIURL, in.VideoURLExpiresAt = recordingFields(data)
+		in.VideoAPIURL, in.VideoURLExpiresAt = recordingFields(gjson.ParseBytes(body[data.start:data.end]))
 	}
-	fp, err := fingerprint(body)
-	if err != nil {
-		return Inbound{}, problem.BadRequest("body", err.Error())
-	}
-	in.Fingerprint = fp
 	return in, nil
 }
 
@@ -115,73 +106,12 @@ func checkText(field, s string) error {
 	return nil
 }
 
-// repeatedKey returns the first of names that obj (an object) holds more
-// than once, or "".
-func repeatedKey(obj gjson.Result, names ...string) string {
-	if !obj.IsObject() {
-		return ""
-	}
-	seen := make([]int, len(names))
-	found := ""
-	obj.ForEach(func(k, _ gjson.Result) bool {
-		for i, n := range names {
-			if k.Str == n {
-				if seen[i]++; seen[i] > 1 {
-					found = n
-					return false
-				}
-			}
-		}
-		return true
-	})
-	return found
-}
-
 // fingerprint hashes the compact body without data.timestamp (and a
 // top-level timestamp, as the pre-envelope format had), so a redelivery
 // that only re-stamps the envelope is a duplicate while a re-run analysis
-// with new content is a new revision.
+// with new content is a new revision. readEnvelope computes it; the error
+// is always nil (the former implementation, sjson deletes on a copy, could
+// fail).
 func fingerprint(body []byte) (string, error) {
-	stripped := body
-	for _, path := range []string{"data.timestamp", "timestamp"} {
-		if gjson.GetBytes(stripped, path).Exists() {
-			var err error
-			if stripped, err = sjson.DeleteBytes(stripped, path); err != nil {
-				return "", fmt.Errorf("fingerprint: %w", err)
-			}
-		}
-	}
-	h := sha256.New()
-	writeCompact(h, stripped)
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-// writeCompact writes valid JSON b to w without insignificant whitespace:
-// the bytes json.Compact produces (ParseInbound has validated b), without
-// its buffer or its validation, in runs between whitespace.
-func writeCompact(w io.Writer, b []byte) {
-	inString, escaped, start := false, false, 0
-	for i, c := range b {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == ' ' || c == '\t' || c == '\n' || c == '\r':
-			if start < i {
-				_, _ = w.Write(b[start:i])
-			}
-			start = i + 1
-		}
-	}
-	if start < len(b) {
-		_, _ = w.Write(b[start:])
-	}
+	return readEnvelope(body).fingerprint, nil
 }

@@ -4,7 +4,11 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
+	"strings"
 	"testing"
+
+	"github.com/tidwall/gjson"
+	"github.com/tidwall/sjson"
 )
 
 // Benchmarks of the per-request hot path of ingest, one sub-benchmark per
@@ -70,5 +74,47 @@ func BenchmarkFingerprintEachSample(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+// longTranscriptRepeats makes longTranscript about 55 KB (544 turns), the size of one
+// body in five under production load.
+const longTranscriptRepeats = 272
+
+// longTranscript is the transcript sample with its entries repeated.
+func longTranscript(tb testing.TB) []byte {
+	tb.Helper()
+	body, err := Sample("interview.transcript")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	entries := gjson.GetBytes(body, "data.transcript").Raw
+	entries = entries[1 : len(entries)-1]
+	long := "[" + entries + strings.Repeat(","+entries, longTranscriptRepeats-1) + "]"
+	if body, err = sjson.SetRawBytes(body, "data.transcript", []byte(long)); err != nil {
+		tb.Fatal(err)
+	}
+	return body
+}
+
+func BenchmarkParseInboundLongTranscript(b *testing.B) {
+	body := longTranscript(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseInbound(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkFingerprintLongTranscript(b *testing.B) {
+	body := longTranscript(b)
+	b.SetBytes(int64(len(body)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := fingerprint(body); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
