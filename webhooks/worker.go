@@ -83,6 +83,7 @@ type Worker struct {
 	links     *RecordingLinks
 	now       func() time.Time
 	loads     *loadBatcher
+	records   attemptRecord // recordInOneStatement's statements, built once
 }
 
 // NewWorker returns the delivery worker.
