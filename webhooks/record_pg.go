@@ -3,21 +3,80 @@ package webhooks
 import (
 	"context"
 	"fmt"
-	"regexp"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/schema"
 )
 
-// placeholder matches PostgreSQL's numbered bind variables ($1, $2, …).
-var placeholder = regexp.MustCompile(`\$(\d+)`)
+// attemptRecord is the SQL of recordInOneStatement. The attempts columns
+// come once from Attempt's GORM schema and each shape of the delivery
+// update (its sorted column names; a handful occur) is written once:
+// building both halves with GORM's dry run on every record was a tenth of
+// the server's CPU under load.
+type attemptRecord struct {
+	once   sync.Once
+	fields []*schema.Field // the attempts columns, in INSERT order
+	insert string          // INSERT … RETURNING id, placeholders $1…$len(fields)
+	err    error
+	shapes sync.Map // "col1,col2,…" → the whole statement
+}
+
+func (r *attemptRecord) build(db *gorm.DB) error {
+	r.once.Do(func() {
+		s, err := schema.Parse(&Attempt{}, &sync.Map{}, db.NamingStrategy)
+		if err != nil {
+			r.err = fmt.Errorf("parse attempt: %w", err)
+			return
+		}
+		var cols, params []string
+		for _, name := range s.DBNames {
+			f := s.FieldsByDBName[name]
+			if f.PrimaryKey {
+				continue // a new attempt: the database numbers it
+			}
+			if f.HasDefaultValue || f.AutoCreateTime > 0 || f.AutoUpdateTime > 0 {
+				// GORM would fill or skip such a column; this statement writes each as it is.
+				r.err = fmt.Errorf("attempt column %s has a default: the one-statement record doesn't apply it", name)
+				return
+			}
+			r.fields = append(r.fields, f)
+			cols = append(cols, `"`+name+`"`)
+			params = append(params, "$"+strconv.Itoa(len(r.fields)))
+		}
+		r.insert = "INSERT INTO attempts (" + strings.Join(cols, ",") + ") VALUES (" + strings.Join(params, ",") + `) RETURNING "id"`
+	})
+	return r.err
+}
+
+// statement is the whole statement for an update of columns (sorted).
+func (r *attemptRecord) statement(columns []string) string {
+	key := strings.Join(columns, ",")
+	if sql, ok := r.shapes.Load(key); ok {
+		return sql.(string)
+	}
+	n := len(r.fields)
+	set := make([]string, len(columns))
+	for i, c := range columns {
+		set[i] = `"` + c + `"=$` + strconv.Itoa(n+i+1)
+	}
+	sql := "WITH a AS (" + r.insert + `) UPDATE deliveries SET ` + strings.Join(set, ",") +
+		` WHERE id = $` + strconv.Itoa(n+len(columns)+1) +
+		` RETURNING (SELECT id FROM a), set_config('synchronous_commit', 'off', true)`
+	r.shapes.Store(key, sql)
+	return sql
+}
 
 // recordInOneStatement stores attempt a and the delivery's new state with
 // one PostgreSQL statement: the INSERT runs as a data-modifying CTE of the
 // UPDATE, so both commit together (a single statement is atomic) in one
-// round trip instead of four (begin, insert, update, commit). GORM builds
-// both halves (column names, JSON serializers) in dry-run mode; the UPDATE's
-// placeholders are renumbered after the INSERT's. It sets a.ID.
+// round trip instead of four (begin, insert, update, commit). updates are
+// column names and values, as for GORM's Updates; JSON columns of a go
+// through GORM's serializers. It sets a.ID.
 //
 // The statement's own commit doesn't wait for the WAL flush
 // (synchronous_commit off for this transaction only): every delivery
@@ -28,34 +87,29 @@ var placeholder = regexp.MustCompile(`\$(\d+)`)
 // again and the endpoint may get the delivery twice, which at-least-once
 // delivery allows already. Ingest commits stay synchronous (an ack means
 // the event is on disk).
-func recordInOneStatement(ctx context.Context, db *gorm.DB, a *Attempt, deliveryID int64, updates map[string]any) error {
-	dry := db.Session(&gorm.Session{DryRun: true, SkipDefaultTransaction: true, NewDB: true})
-	ins := dry.Create(a).Statement
-	up := dry.Model(&Delivery{}).Where("id = ?", deliveryID).Updates(updates).Statement
-	if ins.Error != nil || up.Error != nil {
-		return fmt.Errorf("build attempt record: %w", firstErr(ins.Error, up.Error))
+func recordInOneStatement(ctx context.Context, db *gorm.DB, r *attemptRecord, a *Attempt, deliveryID int64, updates map[string]any) error {
+	if err := r.build(db); err != nil {
+		return err
 	}
-	offset := len(ins.Vars)
-	upSQL := placeholder.ReplaceAllStringFunc(up.SQL.String(), func(p string) string {
-		n, _ := strconv.Atoi(p[1:])
-		return "$" + strconv.Itoa(n+offset)
-	})
-	sql := "WITH a AS (" + ins.SQL.String() + ") " + upSQL +
-		` RETURNING (SELECT id FROM a), set_config('synchronous_commit', 'off', true)`
-	vars := append(append(make([]any, 0, offset+len(up.Vars)), ins.Vars...), up.Vars...)
-	row := db.Statement.ConnPool.QueryRowContext(ctx, sql, vars...)
+	columns := make([]string, 0, len(updates))
+	for c := range updates {
+		columns = append(columns, c)
+	}
+	slices.Sort(columns)
+	vars := make([]any, 0, len(r.fields)+len(columns)+1)
+	av := reflect.ValueOf(a).Elem()
+	for _, f := range r.fields {
+		v, _ := f.ValueOf(ctx, av) // a serializer's value is a driver.Valuer
+		vars = append(vars, v)
+	}
+	for _, c := range columns {
+		vars = append(vars, updates[c])
+	}
+	vars = append(vars, deliveryID)
 	var setting string
-	if err := row.Scan(&a.ID, &setting); err != nil {
+	err := db.Statement.ConnPool.QueryRowContext(ctx, r.statement(columns), vars...).Scan(&a.ID, &setting)
+	if err != nil {
 		return fmt.Errorf("record attempt of delivery %d: %w", deliveryID, err)
-	}
-	return nil
-}
-
-func firstErr(errs ...error) error {
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
 	}
 	return nil
 }

@@ -82,7 +82,8 @@ type Worker struct {
 	busyWait  time.Duration
 	links     *RecordingLinks
 	now       func() time.Time
-	loadQuery targetQuery // the joined SELECT of load, built once
+	loads     *loadBatcher
+	records   attemptRecord // recordInOneStatement's statements, built once
 }
 
 // NewWorker returns the delivery worker.
@@ -100,7 +101,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 		cfg.Metrics = NewMetrics(nil)
 	}
 	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs),
-		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
+		loads: newLoadBatcher(cfg.DB, &targetQuery{}), policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
 		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, links: cfg.Links, now: time.Now}
 }
 
@@ -150,9 +151,10 @@ type target struct {
 
 // load reads the delivery, its event, endpoint, the endpoint's health,
 // the tenant's status and the current mapping version in one query
-// (load.go); it was five before.
+// (load.go), shared with the loads of other workers running at the same
+// moment (load_batch.go).
 func (w *Worker) load(ctx context.Context, id int64) (*target, error) {
-	return loadJoined(ctx, w.db, &w.loadQuery, id)
+	return w.loads.load(ctx, id)
 }
 
 // jitter spreads snoozes of many jobs waiting on the same thing.
