@@ -83,7 +83,7 @@ type Worker struct {
 	links     *RecordingLinks
 	now       func() time.Time
 	loads     *loadBatcher
-	records   attemptRecord // recordInOneStatement's statements, built once
+	records   *recordBatcher // PostgreSQL
 }
 
 // NewWorker returns the delivery worker.
@@ -101,7 +101,8 @@ func NewWorker(cfg WorkerConfig) *Worker {
 		cfg.Metrics = NewMetrics(nil)
 	}
 	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs),
-		loads: newLoadBatcher(cfg.DB, &targetQuery{}), policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
+		loads: newLoadBatcher(cfg.DB, &targetQuery{}), records: newRecordBatcher(cfg.DB, &attemptRecord{}),
+		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
 		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, links: cfg.Links, now: time.Now}
 }
 
