@@ -49,7 +49,7 @@ var targetSources = map[string]string{"d__": "d.", "e__": "e.", "ep__": "ep.", "
 // targetQuery is the joined SELECT and the targetRow field of each of its
 // columns, derived once from targetRow's GORM schema: a column added to one
 // of the structs is read without editing SQL, and no call pays for GORM's
-// statement building or column matching (they were most of a load's CPU).
+// statement building or column matching (a large share of a load's CPU).
 type targetQuery struct {
 	once   sync.Once
 	sql    string          // ends with "WHERE d.id"; the id condition follows
