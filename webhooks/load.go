@@ -30,11 +30,18 @@ type targetRow struct {
 	TenantStatus tenants.Status `gorm:"column:tn__status"`
 	// MappingVersion is the endpoint's current mapping version (nil: none).
 	MappingVersion *int64 `gorm:"column:mv__id"`
+	// RecordingLink is the event's recording link (nil: none or revoked).
+	RecordingLink *int64 `gorm:"column:rl__id"`
 }
 
 func (r *targetRow) target() *target {
-	return &target{delivery: r.D, tenantStatus: r.TenantStatus, event: r.E, endpoint: r.EP, health: r.H, mappingVersion: r.MappingVersion}
+	return &target{delivery: r.D, tenantStatus: r.TenantStatus, event: r.E, endpoint: r.EP, health: r.H, mappingVersion: r.MappingVersion,
+		recordingLink: r.RecordingLink}
 }
+
+// recordingLinkSQL reads the event's recording link id (recording_links
+// has at most one row per event).
+const recordingLinkSQL = "(SELECT rl.id FROM recording_links rl WHERE rl.event_id = e.id AND rl.revoked_at IS NULL LIMIT 1)"
 
 // targetSources maps targetRow's column prefixes to the joined tables.
 var targetSources = map[string]string{"d__": "d.", "e__": "e.", "ep__": "ep.", "h__": "ep.", "tn__": "tn."}
@@ -42,7 +49,7 @@ var targetSources = map[string]string{"d__": "d.", "e__": "e.", "ep__": "ep.", "
 // targetQuery is the joined SELECT and the targetRow field of each of its
 // columns, derived once from targetRow's GORM schema: a column added to one
 // of the structs is read without editing SQL, and no call pays for GORM's
-// statement building or column matching (they were most of a load's CPU).
+// statement building or column matching (a large share of a load's CPU).
 type targetQuery struct {
 	once   sync.Once
 	sql    string          // ends with "WHERE d.id"; the id condition follows
@@ -81,8 +88,11 @@ func (q *targetQuery) build(db *gorm.DB) error {
 
 // targetColumn is the SQL expression of targetRow's column name.
 func targetColumn(name string) (string, error) {
-	if name == "mv__id" {
+	switch name {
+	case "mv__id":
 		return routing.CurrentVersionSQL("ep.id"), nil
+	case "rl__id":
+		return recordingLinkSQL, nil
 	}
 	for prefix, table := range targetSources {
 		if rest, ok := strings.CutPrefix(name, prefix); ok {
@@ -165,8 +175,8 @@ func loadTargets(ctx context.Context, db *gorm.DB, q *targetQuery, ids []int64) 
 
 // loadJoined reads everything one attempt needs in one round trip: the
 // delivery, its event (body included), its endpoint, the endpoint's
-// breaker state and its current mapping version (for
-// routing.Mapper.RenderVersion). A missing delivery is problem.NotFound.
+// breaker state, its current mapping version (for
+// routing.Mapper.RenderVersion) and the event's recording link. A missing delivery is problem.NotFound.
 // The worker reads through a loadBatcher, which answers concurrent loads
 // with one query.
 func loadJoined(ctx context.Context, db *gorm.DB, q *targetQuery, id int64) (*target, error) {

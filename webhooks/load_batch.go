@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 	"gorm.io/gorm"
 
 	"github.com/switchboard-gw/switchboard/problem"
@@ -20,129 +22,61 @@ const loadBatchMax = 32
 // context: one waiter's cancellation must not fail the others.
 const loadBatchTimeout = 30 * time.Second
 
-// loadQueueSize is the room for waiting loads; more than River's workers
-// so a load never waits to enqueue in practice.
-const loadQueueSize = 1024
+// loadBatchSize is on Prometheus' default registry, like the ingest batch size.
+var loadBatchSize = promauto.NewHistogram(prometheus.HistogramOpts{
+	Name:    "switchboard_delivery_load_batch_deliveries",
+	Help:    "Deliveries read together by one batched load.",
+	Buckets: []float64{1, 2, 4, 8, 16, 32},
+})
 
-// loadBatcher answers concurrent loads of deliveries with one query per
-// batch, like the ingest group commit (batch.go), but without goroutines of
-// its own: a waiter that gets a loader slot takes whatever is pending (its
-// own request and others', up to loadBatchMax) without waiting, runs the
-// query and hands each waiter its row. Under light load a batch is the
-// caller's own row and adds no delay. Up to loaders queries run at once,
-// so one slow query doesn't hold every worker.
+// loadBatcher answers the loads of concurrent workers with one query per
+// batch (coalesce.go).
 type loadBatcher struct {
-	db    *gorm.DB
-	q     *targetQuery
-	queue chan *loadRequest
-	slots chan struct{}
+	db *gorm.DB
+	q  *targetQuery
+	c  *coalescer[int64, *target]
 }
 
-type loadRequest struct {
-	ctx  context.Context
-	id   int64
-	done chan loadResult // buffered: a loader never blocks on a waiter
-}
-
-type loadResult struct {
-	t   *target
-	err error
-}
-
-// newLoadBatcher returns a batcher over db: four concurrent queries on
+// newLoadBatcher returns a batcher over db: up to four queries at once on
 // PostgreSQL, one on SQLite (one connection: more would only queue there).
 func newLoadBatcher(db *gorm.DB, q *targetQuery) *loadBatcher {
-	loaders := 4
+	runners := 4
 	if db.Dialector.Name() != "postgres" {
-		loaders = 1
+		runners = 1
 	}
-	return &loadBatcher{db: db, q: q, queue: make(chan *loadRequest, loadQueueSize), slots: make(chan struct{}, loaders)}
+	b := &loadBatcher{db: db, q: q}
+	b.c = newCoalescer(loadBatchMax, runners, b.run)
+	return b
 }
 
 // load is loadJoined through the batcher: the delivery's target, or
 // problem.NotFound, or the query's error.
 func (b *loadBatcher) load(ctx context.Context, id int64) (*target, error) {
-	req := &loadRequest{ctx: ctx, id: id, done: make(chan loadResult, 1)}
-	select {
-	case b.queue <- req:
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
-	for {
-		select {
-		case r := <-req.done:
-			return r.t, r.err
-		default:
-		}
-		select {
-		case r := <-req.done:
-			return r.t, r.err
-		case b.slots <- struct{}{}:
-			batch := b.take()
-			b.run(batch)
-			<-b.slots
-			if len(batch) == 0 {
-				// Another loader took ours and will answer it.
-				select {
-				case r := <-req.done:
-					return r.t, r.err
-				case <-ctx.Done():
-					return nil, ctx.Err()
-				}
-			}
-		case <-ctx.Done():
-			return nil, ctx.Err() // a loader still reads it, then drops the answer
-		}
-	}
-}
-
-// take is whatever is pending, up to loadBatchMax, without waiting.
-func (b *loadBatcher) take() []*loadRequest {
-	var batch []*loadRequest
-	for len(batch) < loadBatchMax {
-		select {
-		case req := <-b.queue:
-			batch = append(batch, req)
-		default:
-			return batch
-		}
-	}
-	return batch
+	return b.c.do(ctx, id)
 }
 
 // run answers every request of batch. When the shared query fails, each
 // is read alone, so one row's trouble never decides another's answer.
-func (b *loadBatcher) run(batch []*loadRequest) {
-	live := batch[:0]
-	for _, req := range batch {
-		if err := req.ctx.Err(); err != nil {
-			req.done <- loadResult{err: err}
-			continue
-		}
-		live = append(live, req)
-	}
-	if len(live) == 0 {
-		return
-	}
+func (b *loadBatcher) run(batch []*coalesced[int64, *target]) {
+	loadBatchSize.Observe(float64(len(batch)))
 	ctx, cancel := context.WithTimeout(context.Background(), loadBatchTimeout)
 	defer cancel()
-	ids := make([]int64, len(live))
-	for i, req := range live {
-		ids[i] = req.id
+	ids := make([]int64, len(batch))
+	for i, w := range batch {
+		ids[i] = w.req
 	}
 	found, err := loadTargets(ctx, b.db, b.q, ids)
-	if err != nil && len(live) == 1 {
-		live[0].done <- loadResult{err: fmt.Errorf("load delivery %d: %w", live[0].id, err)}
+	if err != nil && len(batch) == 1 {
+		batch[0].answer(nil, fmt.Errorf("load delivery %d: %w", batch[0].req, err))
 		return
 	}
-	for _, req := range live {
+	for _, w := range batch {
 		if err != nil {
-			t, err := loadJoined(ctx, b.db, b.q, req.id)
-			req.done <- loadResult{t: t, err: err}
-		} else if r, ok := found[req.id]; ok {
-			req.done <- loadResult{t: r.target()} // a copy per waiter: attempts write to their target
+			w.answer(loadJoined(ctx, b.db, b.q, w.req))
+		} else if r, ok := found[w.req]; ok {
+			w.answer(r.target(), nil) // a copy per waiter: attempts write to their target
 		} else {
-			req.done <- loadResult{err: problem.NotFound("delivery")}
+			w.answer(nil, problem.NotFound("delivery"))
 		}
 	}
 }

@@ -81,8 +81,8 @@ func TestLoadBatcherCancelledWaiter(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		ids := mustCreateDeliveries(t, db, 3)
 		b := newLoadBatcher(db.Gorm, &targetQuery{})
-		for range cap(b.slots) {
-			b.slots <- struct{}{} // hold every loader slot while the requests queue up
+		for range cap(b.c.slots) {
+			b.c.slots <- struct{}{} // hold every loader slot while the requests queue up
 		}
 		cancelled, cancel := context.WithCancel(context.Background())
 		type answer struct {
@@ -101,15 +101,15 @@ func TestLoadBatcherCancelledWaiter(t *testing.T) {
 				answers <- answer{id, tg, err}
 			}()
 		}
-		for len(b.queue) < len(ids) {
+		for len(b.c.queue) < len(ids) {
 			runtime.Gosched()
 		}
 		cancel()
 		if a := <-answers; a.id != ids[1] || !errors.Is(a.err, context.Canceled) {
 			t.Fatalf("first answer: delivery %d, %v; want %d cancelled", a.id, a.err, ids[1])
 		}
-		for range cap(b.slots) {
-			<-b.slots
+		for range cap(b.c.slots) {
+			<-b.c.slots
 		}
 		for range 2 {
 			a := <-answers

@@ -41,7 +41,7 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, t *target, res se
 	var disable string
 	var err error
 	if w.db.Dialector.Name() == "postgres" && healthUnchanged(&t.health, res, out.Kind) {
-		err = recordInOneStatement(ctx, w.db, &w.records, &a, d.ID, updates) // the common case
+		err = w.records.record(ctx, &a, updates) // the common case: one statement, shared with other workers
 	} else {
 		err = w.record(ctx, t, &a, res, out, updates, now, &disable)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"reflect"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -13,7 +12,7 @@ import (
 	"gorm.io/gorm/schema"
 )
 
-// attemptRecord is the SQL of recordInOneStatement. The attempts columns
+// attemptRecord is the SQL of insertUpdate. The attempts columns
 // come once from Attempt's GORM schema and each shape of the delivery
 // update (its sorted column names; a handful occur) is written once:
 // building both halves with GORM's dry run on every record was a tenth of
@@ -71,12 +70,13 @@ func (r *attemptRecord) statement(columns []string) string {
 	return sql
 }
 
-// recordInOneStatement stores attempt a and the delivery's new state with
-// one PostgreSQL statement: the INSERT runs as a data-modifying CTE of the
-// UPDATE, so both commit together (a single statement is atomic) in one
-// round trip instead of four (begin, insert, update, commit). updates are
-// column names and values, as for GORM's Updates; JSON columns of a go
-// through GORM's serializers. It sets a.ID.
+// insertUpdate stores attempt a and its delivery's new state with one
+// PostgreSQL statement and returns the attempt's id: the INSERT runs as a
+// data-modifying CTE of the UPDATE, so both commit together (a single
+// statement is atomic) in one round trip instead of four (begin, insert,
+// update, commit). updates are column names and values, as for GORM's
+// Updates, and columns their names, sorted; JSON columns of a go through
+// GORM's serializers. recordBatcher stores many attempts the same way.
 //
 // The statement's own commit doesn't wait for the WAL flush
 // (synchronous_commit off for this transaction only): every delivery
@@ -87,15 +87,10 @@ func (r *attemptRecord) statement(columns []string) string {
 // again and the endpoint may get the delivery twice, which at-least-once
 // delivery allows already. Ingest commits stay synchronous (an ack means
 // the event is on disk).
-func recordInOneStatement(ctx context.Context, db *gorm.DB, r *attemptRecord, a *Attempt, deliveryID int64, updates map[string]any) error {
+func (r *attemptRecord) insertUpdate(ctx context.Context, db *gorm.DB, a *Attempt, deliveryID int64, columns []string, updates map[string]any) (int64, error) {
 	if err := r.build(db); err != nil {
-		return err
+		return 0, err
 	}
-	columns := make([]string, 0, len(updates))
-	for c := range updates {
-		columns = append(columns, c)
-	}
-	slices.Sort(columns)
 	vars := make([]any, 0, len(r.fields)+len(columns)+1)
 	av := reflect.ValueOf(a).Elem()
 	for _, f := range r.fields {
@@ -106,12 +101,13 @@ func recordInOneStatement(ctx context.Context, db *gorm.DB, r *attemptRecord, a 
 		vars = append(vars, updates[c])
 	}
 	vars = append(vars, deliveryID)
+	var id int64
 	var setting string
-	err := db.Statement.ConnPool.QueryRowContext(ctx, r.statement(columns), vars...).Scan(&a.ID, &setting)
+	err := db.Statement.ConnPool.QueryRowContext(ctx, r.statement(columns), vars...).Scan(&id, &setting)
 	if err != nil {
-		return fmt.Errorf("record attempt of delivery %d: %w", deliveryID, err)
+		return 0, fmt.Errorf("record attempt of delivery %d: %w", deliveryID, err)
 	}
-	return nil
+	return id, nil
 }
 
 // healthUnchanged reports whether recording this outcome leaves the

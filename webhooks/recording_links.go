@@ -110,7 +110,6 @@ func (r *RecordingLinks) parseToken(tok string) (int64, bool) {
 
 // URLFor returns the public link of an event's recording, or "" when the
 // event has none (not a recording, tenant without a Boooply key, revoked).
-// The delivery worker puts it in routing.RenderInput.RecordingLink.
 func (r *RecordingLinks) URLFor(ctx context.Context, eventID int64) (string, error) {
 	var links []RecordingLink
 	if err := r.db.WithContext(ctx).Where("event_id = ? AND revoked_at IS NULL", eventID).Limit(1).Find(&links).Error; err != nil {
@@ -119,7 +118,14 @@ func (r *RecordingLinks) URLFor(ctx context.Context, eventID int64) (string, err
 	if len(links) == 0 {
 		return "", nil
 	}
-	return r.publicURL + "/r/" + r.Token(links[0].ID), nil
+	return r.URLOf(links[0].ID), nil
+}
+
+// URLOf is the public link of recording link id. The delivery worker reads
+// the event's link id with the delivery (load.go) and puts this in
+// routing.RenderInput.RecordingLink.
+func (r *RecordingLinks) URLOf(id int64) string {
+	return r.publicURL + "/r/" + r.Token(id)
 }
 
 // Revoke disables link id for good (problem.NotFound when absent).

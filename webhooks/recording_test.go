@@ -112,6 +112,9 @@ func TestRecordingLink(t *testing.T) {
 		if none, _ := links.URLFor(ctx, r2.EventID); none != "" {
 			t.Fatalf("tenant without a Boooply key got a link %q", none)
 		}
+		if got, none := workerLink(t, db, links, r.EventID), workerLink(t, db, links, r2.EventID); got != link || none != "" {
+			t.Fatalf("the worker's links: %q and %q, want %q and none", got, none, link)
+		}
 		rh := NewRecordingHandler(links, discardLog())
 		app := testApp(nil, func(app *fiber.App) {
 			RecordingRoutes(app, rh)
@@ -148,5 +151,23 @@ func TestRecordingLink(t *testing.T) {
 		if status, _ := get(path); status != 404 {
 			t.Fatalf("revoked link: %d, want 404", status)
 		}
+		if got := workerLink(t, db, links, r.EventID); got != "" {
+			t.Fatalf("the worker's link after revoking: %q, want none", got)
+		}
 	})
+}
+
+// workerLink is the recording link the delivery worker gives the mapping of
+// the event's delivery.
+func workerLink(t *testing.T, db *database.DB, links *RecordingLinks, eventID int64) string {
+	t.Helper()
+	var id int64
+	if err := db.Gorm.Raw("SELECT id FROM deliveries WHERE event_id = ?", eventID).Scan(&id).Error; err != nil || id == 0 {
+		t.Fatalf("delivery of event %d: %d, %v", eventID, id, err)
+	}
+	tg, err := loadJoined(context.Background(), db.Gorm, &targetQuery{}, id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return (&Worker{links: links}).recordingLink(tg)
 }

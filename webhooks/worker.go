@@ -83,7 +83,7 @@ type Worker struct {
 	links     *RecordingLinks
 	now       func() time.Time
 	loads     *loadBatcher
-	records   attemptRecord // recordInOneStatement's statements, built once
+	records   *recordBatcher // PostgreSQL
 }
 
 // NewWorker returns the delivery worker.
@@ -101,7 +101,8 @@ func NewWorker(cfg WorkerConfig) *Worker {
 		cfg.Metrics = NewMetrics(nil)
 	}
 	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs),
-		loads: newLoadBatcher(cfg.DB, &targetQuery{}), policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
+		loads: newLoadBatcher(cfg.DB, &targetQuery{}), records: newRecordBatcher(cfg.DB, &attemptRecord{}),
+		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
 		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, links: cfg.Links, now: time.Now}
 }
 
@@ -147,12 +148,14 @@ type target struct {
 	payload      routing.Rendered // set once rendered
 	// mappingVersion is the endpoint's current mapping version (nil: none).
 	mappingVersion *int64
+	// recordingLink is the event's recording link id (nil: none).
+	recordingLink *int64
 }
 
 // load reads the delivery, its event, endpoint, the endpoint's health,
-// the tenant's status and the current mapping version in one query
-// (load.go), shared with the loads of other workers running at the same
-// moment (load_batch.go).
+// the tenant's status, the current mapping version and the event's
+// recording link in one query (load.go), shared with the loads of other
+// workers running at the same moment (load_batch.go).
 func (w *Worker) load(ctx context.Context, id int64) (*target, error) {
 	return w.loads.load(ctx, id)
 }
@@ -191,7 +194,7 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 	defer release()
 	payload, err := w.mapper.RenderVersion(ctx, t.endpoint, t.mappingVersion, routing.RenderInput{TenantID: t.delivery.TenantID, EndpointID: t.endpoint.ID,
 		EventType: t.event.EventType, MeetingCode: t.event.MeetingCode, Revision: t.event.Revision, Body: t.event.Body,
-		RecordingLink: w.recordingLink(ctx, &t.event)})
+		RecordingLink: w.recordingLink(t)})
 	if routing.IsCorrelationMissing(err) {
 		// The vendor may record the ATS ids after the event arrived: retry on
 		// the endpoint's schedule (bounded by its attempts and max age).
@@ -253,16 +256,10 @@ func (w *Worker) earlierPending(ctx context.Context, t *target) (bool, error) {
 }
 
 // recordingLink is the event's stable recording link, or "" (not a
-// recording, no tenant key, or the lookup failed: the mapping then sees no
-// link rather than the delivery failing).
-func (w *Worker) recordingLink(ctx context.Context, ev *Event) string {
-	if w.links == nil || ev.EventType != eventRecording {
+// recording, no tenant key, revoked). The link id came with the load.
+func (w *Worker) recordingLink(t *target) string {
+	if w.links == nil || t.event.EventType != eventRecording || t.recordingLink == nil {
 		return ""
 	}
-	link, err := w.links.URLFor(ctx, ev.ID)
-	if err != nil {
-		w.log.Warn("Could not read a recording link.", "event_id", ev.ID, "error", err)
-		return ""
-	}
-	return link
+	return w.links.URLOf(*t.recordingLink)
 }
