@@ -26,34 +26,43 @@ const (
 		RETURNING id`
 )
 
-// revisionsAny reads earlier revisions with array parameters: one
-// statement text for every batch size (an IN list's text changes with it).
-const revisionsAny = `SELECT id, meeting_code, event_type, revision, fingerprint FROM events
-	WHERE meeting_code = ANY($1::text[]) AND event_type = ANY($2::text[]) ORDER BY revision`
-
 // findRevisions returns the id, key, revision and fingerprint of every
 // stored event whose meetingCode is in codes and type in types, oldest
-// revision first.
+// revision first. Both IN lists are padded to a power of two (repeating
+// the last value), so PostgreSQL sees a few statement texts it plans once
+// each; an array parameter ("= ANY($1)") got a generic plan that scanned
+// the whole table once it was cached.
 func findRevisions(ctx context.Context, tx *gorm.DB, codes, types []string) ([]Event, error) {
+	codes, types = padded(distinct(codes)), padded(distinct(types))
 	var out []Event
-	if tx.Dialector.Name() != "postgres" {
-		err := tx.Select("id", "meeting_code", "event_type", "revision", "fingerprint").
-			Where("meeting_code IN ? AND event_type IN ?", codes, types).Order("revision").Find(&out).Error
-		return out, err
-	}
-	rows, err := tx.Statement.ConnPool.QueryContext(ctx, revisionsAny, codes, types)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var e Event
-		if err := rows.Scan(&e.ID, &e.MeetingCode, &e.EventType, &e.Revision, &e.Fingerprint); err != nil {
-			return nil, err
+	err := tx.Select("id", "meeting_code", "event_type", "revision", "fingerprint").
+		Where("meeting_code IN ? AND event_type IN ?", codes, types).Order("revision").Find(&out).Error
+	return out, err
+}
+
+func distinct(vals []string) []string {
+	seen := make(map[string]bool, len(vals))
+	out := vals[:0:0]
+	for _, v := range vals {
+		if !seen[v] {
+			seen[v] = true
+			out = append(out, v)
 		}
-		out = append(out, e)
 	}
-	return out, rows.Err()
+	return out
+}
+
+// padded extends vals (not empty) to the next power of two by repeating
+// its last value.
+func padded(vals []string) []string {
+	n := 1
+	for n < len(vals) {
+		n *= 2
+	}
+	for len(vals) < n {
+		vals = append(vals, vals[len(vals)-1])
+	}
+	return vals
 }
 
 // insertEventRows inserts rows and fills in their ids.
