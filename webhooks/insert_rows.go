@@ -35,7 +35,7 @@ const (
 func findRevisions(ctx context.Context, tx *gorm.DB, codes, types []string) ([]Event, error) {
 	codes, types = padded(distinct(codes)), padded(distinct(types))
 	var out []Event
-	err := tx.Select("id", "meeting_code", "event_type", "revision", "fingerprint").
+	err := tx.WithContext(ctx).Select("id", "meeting_code", "event_type", "revision", "fingerprint").
 		Where("meeting_code IN ? AND event_type IN ?", codes, types).Order("revision").Find(&out).Error
 	return out, err
 }
