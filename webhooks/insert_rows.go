@@ -53,8 +53,9 @@ func distinct(vals []string) []string {
 }
 
 // padded extends vals (not empty) to the next power of two by repeating
-// its last value.
-func padded(vals []string) []string {
+// its last value: IN lists of a few lengths, so PostgreSQL sees a few
+// statement texts and plans each once (findRevisions, targetQuery.forIDs).
+func padded[T any](vals []T) []T {
 	n := 1
 	for n < len(vals) {
 		n *= 2

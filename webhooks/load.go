@@ -109,14 +109,11 @@ func targetColumn(name string) (string, error) {
 // join per call. (An array parameter, "= ANY($1)", was planned per call:
 // its generic plan guesses ten rows and may pick sequential scans.)
 func (q *targetQuery) forIDs(ids []int64) (string, []any) {
-	n := 1
-	for n < len(ids) {
-		n *= 2
-	}
-	args := make([]any, n)
+	ids = padded(append([]int64(nil), ids...))
+	args := make([]any, len(ids))
 	var list strings.Builder
-	for i := range n {
-		args[i] = ids[min(i, len(ids)-1)]
+	for i, id := range ids {
+		args[i] = id
 		if i > 0 {
 			list.WriteString(", ")
 		}
