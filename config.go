@@ -277,9 +277,11 @@ func addIngestFlags(fs *flag.FlagSet) ingestFlags {
 }
 
 // defaultIngestWriters is how many group commits run at once on PostgreSQL.
-// Two beat four on the 2-core reference machine in back-to-back runs: fewer,
-// larger commits cost less CPU per event (README, Performance).
-const defaultIngestWriters = 2
+// One: whatever arrives during a commit goes into the next, so commits are
+// as large as the load makes them. Fewer, larger commits cost less CPU per
+// event: two beat four, and one beat two on a 2-core machine where each
+// round trip to the database is expensive (README, Performance).
+const defaultIngestWriters = 1
 
 func (f ingestFlags) apply(cfg *Config) error {
 	mode, err := webhooks.ParseBearerMode(*f.bearer)

@@ -151,12 +151,11 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 	periodic := addRetention(workers, db, cfg, log)
 	periodic = append(periodic, addProbes(workers, db, cfg, policy, log)...)
 	rc := &river.Config{
-		Queues:        map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}},
-		Workers:       workers,
-		RetryPolicy:   policy,
-		MaxAttempts:   policy.MaxAttempts(),
-		Logger:        slog.New(levelFloor{log.Handler(), slog.LevelWarn}),
-		FetchCooldown: 10 * time.Millisecond,
+		Queues:      map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}},
+		Workers:     workers,
+		RetryPolicy: policy,
+		MaxAttempts: policy.MaxAttempts(),
+		Logger:      slog.New(levelFloor{log.Handler(), slog.LevelWarn}),
 		// A job whose process died is handed to another worker after this.
 		RescueStuckJobsAfter:        rescueStuckAfter(cfg),
 		JobTimeout:                  -1, // each worker bounds itself (the delivery worker's Timeout)

@@ -39,7 +39,8 @@ func (db *DB) goose() (*goose.Provider, error) {
 	return p, nil
 }
 
-// Migrate applies every pending migration, ours then River's, and reports
+// Migrate applies every pending migration, River's then ours (ours may
+// tune River's tables, see 00012), and reports
 // what it applied to out (nil to discard).
 func (db *DB) Migrate(ctx context.Context, out io.Writer) error {
 	if out == nil {
@@ -50,17 +51,6 @@ func (db *DB) Migrate(ctx context.Context, out io.Writer) error {
 		return err
 	}
 	defer unlock()
-	p, err := db.goose()
-	if err != nil {
-		return err
-	}
-	results, err := p.Up(ctx)
-	if err != nil {
-		return fmt.Errorf("apply switchboard migrations: %w", err)
-	}
-	for _, r := range results {
-		fmt.Fprintf(out, "applied switchboard migration %d (%s) in %s\n", r.Source.Version, r.Source.Path, r.Duration.Round(1e6))
-	}
 	rm, err := rivermigrate.New(db.RiverDriver(), nil)
 	if err != nil {
 		return fmt.Errorf("river migrator: %w", err)
@@ -71,6 +61,17 @@ func (db *DB) Migrate(ctx context.Context, out io.Writer) error {
 	}
 	for _, v := range res.Versions {
 		fmt.Fprintf(out, "applied river migration %d (%s)\n", v.Version, v.Name)
+	}
+	p, err := db.goose()
+	if err != nil {
+		return err
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply switchboard migrations: %w", err)
+	}
+	for _, r := range results {
+		fmt.Fprintf(out, "applied switchboard migration %d (%s) in %s\n", r.Source.Version, r.Source.Path, r.Duration.Round(1e6))
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"net/netip"
 	"net/url"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -211,9 +212,48 @@ func TestDirectRequestToProxyAddress(t *testing.T) {
 
 func TestTransportSettings(t *testing.T) {
 	tr := (&Guard{}).Transport()
-	if tr.MaxIdleConns != 512 || tr.MaxIdleConnsPerHost != 16 || tr.IdleConnTimeout != 90*time.Second ||
+	if tr.MaxIdleConns != 512 || tr.MaxIdleConnsPerHost != 128 || tr.IdleConnTimeout != 90*time.Second ||
 		tr.TLSHandshakeTimeout != 10*time.Second || !tr.ForceAttemptHTTP2 || tr.ResponseHeaderTimeout != 0 ||
 		tr.DisableKeepAlives || tr.Proxy == nil || tr.DialContext == nil {
 		t.Fatalf("transport settings = %+v, want the documented tuning", tr)
+	}
+}
+
+// TestOneHostKeepsItsConnections: concurrent deliveries to one host (an ATS
+// that serves many tenants) reuse their connections round after round
+// instead of closing all but a few and dialling again.
+func TestOneHostKeepsItsConnections(t *testing.T) {
+	var dials atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(2 * time.Millisecond) // keep the round's requests in flight together
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			dials.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	client := (&Guard{AllowPrivate: true}).Client(5 * time.Second)
+	const workers, rounds = 64, 5
+	for range rounds {
+		var wg sync.WaitGroup
+		for range workers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				resp, err := client.Get(srv.URL)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				io.Copy(io.Discard, resp.Body) //nolint:errcheck // drained for reuse
+				resp.Body.Close()
+			}()
+		}
+		wg.Wait()
+	}
+	if n := dials.Load(); n > workers {
+		t.Fatalf("%d connections for %d concurrent requests over %d rounds: idle connections were closed and re-dialled", n, workers, rounds)
 	}
 }

@@ -1,0 +1,62 @@
+package database_test
+
+import (
+	"bytes"
+	"context"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/testdb"
+)
+
+// indexNames lists the indexes of table.
+func indexNames(t *testing.T, db *database.DB, table string) map[string]bool {
+	t.Helper()
+	query := "SELECT indexname FROM pg_indexes WHERE schemaname = current_schema() AND tablename = ?"
+	if db.Dialect == database.SQLite {
+		query = "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?"
+	}
+	var names []string
+	if err := db.Gorm.Raw(query, table).Scan(&names).Error; err != nil {
+		t.Fatalf("list indexes of %s: %v", table, err)
+	}
+	out := map[string]bool{}
+	for _, n := range names {
+		out[n] = true
+	}
+	return out
+}
+
+// TestMigrateWriteDiet: migration 00012 leaves no duplicate revision index
+// and, on PostgreSQL, none of River's GIN indexes (River's migrations run
+// first, so they exist to be dropped on a new database too); the unique
+// constraint that enforces revisions stays, and migrating again is a no-op.
+func TestMigrateWriteDiet(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		events := indexNames(t, db, "events")
+		if events["events_revisions_idx"] {
+			t.Error("events_revisions_idx still exists")
+		}
+		if db.Dialect == database.Postgres && !events["events_revision_uq"] {
+			t.Errorf("events_revision_uq is gone: %v", events)
+		}
+		if db.Dialect == database.Postgres {
+			jobs := indexNames(t, db, "river_job")
+			for _, gone := range []string{"river_job_args_index", "river_job_metadata_index"} {
+				if jobs[gone] {
+					t.Errorf("%s still exists", gone)
+				}
+			}
+			if !jobs["river_job_prioritized_fetching_index"] {
+				t.Errorf("River's fetch index is missing: %v", jobs)
+			}
+		}
+		var out bytes.Buffer
+		if err := db.Migrate(context.Background(), &out); err != nil {
+			t.Fatalf("migrate again: %v", err)
+		}
+		if out.Len() != 0 {
+			t.Errorf("second migrate applied something: %s", out.String())
+		}
+	})
+}
