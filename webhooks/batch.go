@@ -125,6 +125,32 @@ func (bc *batchTx) plan(ctx context.Context, p *routing.Planner, tx *gorm.DB, ev
 	return plan, err
 }
 
+// revisions is the result of an early revision lookup.
+type revisions struct {
+	known map[eventKey][]*Event
+	err   error
+}
+
+// revisionsAhead starts reading the batch's earlier revisions on a
+// connection of its own while the transaction begins, so the two round
+// trips overlap: a group commit waits for one round trip fewer. Under READ
+// COMMITTED the read sees what the same read inside the transaction would,
+// and an event another replica commits meanwhile still meets the unique
+// constraints (errRaced: each event is retried alone). PostgreSQL only:
+// SQLite has one connection, which the transaction holds. Nil means "read
+// inside the transaction".
+func (b *batcher) revisionsAhead(ctx context.Context, ins []Inbound) <-chan revisions {
+	if b.svc.db.Dialector.Name() != "postgres" {
+		return nil
+	}
+	ch := make(chan revisions, 1) // buffered: nobody waits if BEGIN fails
+	go func() {
+		known, err := loadRevisions(ctx, b.svc.db, ins)
+		ch <- revisions{known: known, err: err}
+	}()
+	return ch
+}
+
 func (b *batcher) loop() {
 	for {
 		select {
@@ -180,10 +206,20 @@ func (b *batcher) commit(items []*batchItem) {
 	for i, it := range live {
 		ins[i] = it.in
 	}
+	ahead := b.revisionsAhead(ctx, ins)
 	var results []IngestResult
 	err := b.svc.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if ahead == nil {
+			var err error
+			results, err = b.svc.ingestTx(ctx, tx, ins, b.svc.now().UTC())
+			return err
+		}
+		r := <-ahead
+		if r.err != nil {
+			return r.err
+		}
 		var err error
-		results, err = b.svc.ingestTx(ctx, tx, ins, b.svc.now().UTC())
+		results, err = b.svc.storeBatch(ctx, tx, ins, r.known, b.svc.now().UTC())
 		return err
 	})
 	if err == nil {

@@ -34,6 +34,11 @@ func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, ins []Inbound, now 
 	if err != nil {
 		return nil, err
 	}
+	return s.storeBatch(ctx, tx, ins, known, now)
+}
+
+// storeBatch is ingestTx once the earlier revisions (known) are read.
+func (s *Service) storeBatch(ctx context.Context, tx *gorm.DB, ins []Inbound, known map[eventKey][]*Event, now time.Time) ([]IngestResult, error) {
 	bc := &batchTx{plans: map[string]routing.Plan{}}
 	entries := make([]batchEntry, len(ins))
 	var fresh []*Event

@@ -234,6 +234,38 @@ func TestBatchMixedEvents(t *testing.T) {
 	})
 }
 
+// TestBatchSeesEarlierCommits: a group commit reads earlier revisions
+// (on PostgreSQL on its own connection while the transaction begins), so a
+// copy of an event committed by an earlier batch is a duplicate of it and
+// new content is the next revision.
+func TestBatchSeesEarlierCommits(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		svc := newTestService(t, db)
+		svc.EnableBatching(8, 1)
+		t.Cleanup(svc.Close)
+		mustCreateTenant(t, db, "org_1", "https://a.example/hook")
+		post := func(summary string) IngestResult {
+			t.Helper()
+			body := `{"event":"interview.evaluation","data":{"meetingCode":"m1","sourceId":"org_1","summary":"` + summary + `"}}`
+			r, err := svc.Ingest(context.Background(), mustParse(t, body))
+			if err != nil {
+				t.Fatalf("ingest %s: %v", summary, err)
+			}
+			return r
+		}
+		first := post("v1")
+		if again := post("v1"); again.Status != Duplicate || again.EventID != first.EventID {
+			t.Errorf("copy: %+v, want a duplicate of event %d", again, first.EventID)
+		}
+		if next := post("v2"); next.Status != Accepted || next.Revision != 2 {
+			t.Errorf("new content: %+v, want revision 2 accepted", next)
+		}
+		if n := count(t, db.Gorm, "SELECT duplicates FROM events WHERE revision = 1"); n != 1 {
+			t.Errorf("duplicates on revision 1 = %d, want 1", n)
+		}
+	})
+}
+
 // TestSkipRevisions: an endpoint that opted out of revisions gets revision 1
 // only; the others get both.
 func TestSkipRevisions(t *testing.T) {
