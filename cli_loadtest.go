@@ -90,6 +90,7 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 		defer stop()
 	} else if f.serverPID > 0 {
 		target.RSS, target.RSSWhat = loadtest.RSSOf(f.serverPID), fmt.Sprintf("server pid %d (VmRSS)", f.serverPID)
+		target.CPU = loadtest.CPUOf(f.serverPID)
 	}
 	if err := f.checkLoopback(target.URL); err != nil {
 		return err

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -44,6 +46,13 @@ func TestLoadtestSpawn(t *testing.T) {
 			if d.Lag.Count != d.Delivered || rep.Storage == nil || rep.Storage.Events != sb.Acked {
 				t.Errorf("lag samples %d of %d delivered; storage %+v", d.Lag.Count, d.Delivered, rep.Storage)
 			}
+			// PostgreSQL's backends run on this machine: their CPU per event is
+			// read from /proc. The in-process server shares its pid with the
+			// load tool, so no server figure is claimed.
+			if wantDB := target.Name == "postgres"; (sb.DBCPUMsPerEvent > 0) != wantDB || sb.ServerCPUMsPerEvent != 0 {
+				t.Errorf("CPU per event: server %.3f ms, PostgreSQL %.3f ms; want PostgreSQL's only on PostgreSQL",
+					sb.ServerCPUMsPerEvent, sb.DBCPUMsPerEvent)
+			}
 		})
 	}
 }
@@ -65,7 +74,9 @@ func TestLoadtestTarget(t *testing.T) {
 	base, _ := startServer(t, target.URL, "--retry-schedule", "20ms,20ms,20ms,20ms,20ms")
 	var out bytes.Buffer
 	args := []string{"loadtest", "--target", base, "--database-url", target.URL, "--webhook-secret", testSecret,
-		"--concurrency", "2", "--duration", "30s", "--max-events", "25", "--tenants", "2", "--fail-rate", "0.2", "--json", "--drain", "20s"}
+		"--concurrency", "2", "--duration", "30s", "--max-events", "25", "--tenants", "2", "--fail-rate", "0.2", "--json", "--drain", "20s",
+		// The server runs in this test process: its CPU reading is this pid's.
+		"--server-pid", strconv.Itoa(os.Getpid())}
 	if err := run(context.Background(), args, &out); err != nil {
 		t.Fatalf("loadtest: %v", err)
 	}
@@ -76,5 +87,8 @@ func TestLoadtestTarget(t *testing.T) {
 	p := rep.Phases[len(rep.Phases)-1]
 	if p.Sent != 25 || p.Acked != 25 || p.Delivery == nil || p.Delivery.Delivered != 25 || p.Delivery.Missing != 0 || p.StoredEvents != 25 {
 		t.Fatalf("got %+v / %+v, want 25 sent, acked, stored and delivered", p, p.Delivery)
+	}
+	if p.ServerCPUMsPerEvent <= 0 || p.RSSMaxMB <= 0 {
+		t.Errorf("server CPU per event %.3f ms, RSS %.0f MB: want both read from --server-pid", p.ServerCPUMsPerEvent, p.RSSMaxMB)
 	}
 }

@@ -55,6 +55,10 @@ var metrics = []metric{
 	{"missing", false, delivery(func(d *DeliveryReport) float64 { return float64(d.Missing) })},
 	{"duplicates", false, delivery(func(d *DeliveryReport) float64 { return float64(d.DuplicatesByKey) })},
 	{"statements/event", false, func(p *PhaseReport) (float64, bool) { return p.StatementsPerEvent, p.StatementsPerEvent > 0 }},
+	{"server CPU ms / stored event", false, func(p *PhaseReport) (float64, bool) {
+		return p.ServerCPUMsPerEvent, p.ServerCPUMsPerEvent > 0
+	}},
+	{"PostgreSQL CPU ms / stored event", false, func(p *PhaseReport) (float64, bool) { return p.DBCPUMsPerEvent, p.DBCPUMsPerEvent > 0 }},
 	{"rss max MB", false, func(p *PhaseReport) (float64, bool) { return p.RSSMaxMB, p.RSSMaxMB > 0 }},
 }
 

@@ -25,6 +25,11 @@ type PhaseReport struct {
 	Delivery     *DeliveryReport `json:"delivery,omitempty"`
 	DB           *DBDelta        `json:"db,omitempty"`
 	RSSMaxMB     float64         `json:"rss_max_mb,omitempty"`
+	// CPU per stored event over send and drain (its ingest and its
+	// deliveries), in milliseconds: the server process (when its pid is
+	// known) and the target database's PostgreSQL backends.
+	ServerCPUMsPerEvent float64 `json:"server_cpu_ms_per_stored_event,omitempty"`
+	DBCPUMsPerEvent     float64 `json:"db_cpu_ms_per_stored_event,omitempty"`
 	// Statements the server ran during the phase (send and drain), most frequent first.
 	Statements         []StatementCount `json:"statements,omitempty"`
 	StatementsPerEvent float64          `json:"statements_per_stored_event,omitempty"`
@@ -68,6 +73,14 @@ func (p *phaseRunner) run(ctx context.Context, name string, target Target, deliv
 	if delivers && target.Statements != nil {
 		stmtsBefore = target.Statements()
 	}
+	var serverCPU0 time.Duration
+	var dbCPU0 map[int]time.Duration
+	if delivers {
+		if target.CPU != nil {
+			serverCPU0 = target.CPU()
+		}
+		dbCPU0, _ = p.probe.backendCPU(ctx)
+	}
 	rss := sampleRSS(target.RSS)
 	start := time.Now()
 	elapsed := s.run(ctx)
@@ -85,6 +98,12 @@ func (p *phaseRunner) run(ctx context.Context, name string, target Target, deliv
 		if p.probe != nil {
 			r.StoredEvents = p.probe.events(ctx) - eventsBefore
 			r.DB = p.probe.delta(ctx, before, r.StoredEvents, p.o.StatsWait)
+		}
+		if target.CPU != nil && serverCPU0 > 0 {
+			r.ServerCPUMsPerEvent = msPerEvent(target.CPU()-serverCPU0, r.StoredEvents)
+		}
+		if after, ok := p.probe.backendCPU(ctx); ok && dbCPU0 != nil {
+			r.DBCPUMsPerEvent = msPerEvent(cpuDelta(dbCPU0, after), r.StoredEvents)
 		}
 		if stmtsBefore != nil {
 			var total int64

@@ -43,6 +43,9 @@ type Target struct {
 	RSS func() int64 // resident memory of the server process in bytes; nil if unknown
 	// RSSWhat says whose memory RSS reads ("server pid 123", "this process (in-process server)").
 	RSSWhat string
+	// CPU reads the server process's CPU time (user + system); nil when the
+	// server's pid is unknown or shared with the load tool.
+	CPU func() time.Duration
 	// Statements, when set, returns the server's statement counts so far (StatementCounter.Snapshot).
 	Statements func() map[string]int64
 }

@@ -73,6 +73,12 @@ var tableRows = []tableRow{
 	{"statements / stored event", func(p *PhaseReport) string {
 		return dash(p.StatementsPerEvent > 0, fmt.Sprintf("%.2f", p.StatementsPerEvent))
 	}},
+	{"server CPU ms / stored event", func(p *PhaseReport) string {
+		return dash(p.ServerCPUMsPerEvent > 0, fmt.Sprintf("%.2f", p.ServerCPUMsPerEvent))
+	}},
+	{"PostgreSQL CPU ms / stored event", func(p *PhaseReport) string {
+		return dash(p.DBCPUMsPerEvent > 0, fmt.Sprintf("%.2f", p.DBCPUMsPerEvent))
+	}},
 	{"rss max MB", func(p *PhaseReport) string { return dash(p.RSSMaxMB > 0, fmt.Sprintf("%.0f", p.RSSMaxMB)) }},
 }
 
