@@ -1,7 +1,8 @@
 #!/bin/sh
 # Runs the load-test scenarios of the README's Performance section, one after
 # the other, on PostgreSQL (a fresh scratch database per run) and SQLite.
-# Tables go to stdout; JSON reports to $OUT (compare two runs with jq or diff).
+# Tables go to stdout; JSON reports to $OUT (compare two runs with
+# `switchboard loadtest compare`).
 #
 #   PG_ADMIN='postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable' scripts/loadtest-suite.sh
 #
@@ -12,8 +13,11 @@ PG_ADMIN=${PG_ADMIN:-postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable
 OUT=${OUT:-./loadtest-results}
 DUR=${DUR:-20s}
 mkdir -p "$OUT"
-CGO_ENABLED=0 go build -o "$OUT/switchboard" .
-SB="$OUT/switchboard"
+# The binary lives outside $OUT, so a results folder holds reports only.
+BIN_DIR=$(mktemp -d)
+trap 'rm -rf "$BIN_DIR"' EXIT
+CGO_ENABLED=0 go build -o "$BIN_DIR/switchboard" .
+SB="$BIN_DIR/switchboard"
 
 # fresh_pg NAME: prints the URL of a new, empty database NAME (dropped first).
 fresh_pg() {
@@ -27,7 +31,7 @@ run() { # run NAME ARGS...: one scenario
 	name=$1; shift
 	if [ -n "$ONLY" ] && ! echo " $ONLY " | grep -q " $name "; then return 0; fi
 	echo "== $name: switchboard loadtest $*"
-	"$SB" loadtest --spawn --spawn-process --drain 60s --json-out "$OUT/$name.json" "$@" | tee "$OUT/$name.txt"
+	"$SB" loadtest --spawn --spawn-process --drain 60s --json-out "$OUT/$name.json" "$@"
 }
 
 run pg-rate500-baseline --database-url "$(fresh_pg sb_lt_a)" --rate 500 --duration "$DUR" --tenants 100 --baseline --count-statements
