@@ -23,9 +23,10 @@ type batchEntry struct {
 }
 
 // ingestTx stores events inside tx (one, or a whole group commit) with a
-// fixed number of statements however many there are: one read of earlier revisions, one
-// insert of the new events, one of their deliveries, one of their River
-// jobs, and one update per original that got duplicates. Dedupe and
+// fixed number of statements however many there are: one read of earlier
+// revisions, one insert of the new events and their deliveries (two on
+// SQLite), one of their River jobs, and one update per original that got
+// duplicates. Dedupe and
 // revision numbering run in memory in arrival order, so copies inside the
 // batch are duplicates and re-runs are revisions; the unique constraints
 // still guard against other replicas (errRaced).
@@ -67,7 +68,11 @@ func (s *Service) storeBatch(ctx context.Context, tx *gorm.DB, ins []Inbound, kn
 		fresh = append(fresh, &ev)
 		entries[i] = batchEntry{ev: &ev, status: Accepted, plan: plan}
 	}
-	if err := insertEvents(ctx, tx, fresh); err != nil {
+	ds, owners, counts, err := s.planDeliveries(ctx, tx, entries, now)
+	if err != nil {
+		return nil, err
+	}
+	if err := insertBatch(ctx, tx, fresh, ds, owners); err != nil {
 		return nil, err
 	}
 	for id, n := range dupes {
@@ -76,7 +81,7 @@ func (s *Service) storeBatch(ctx context.Context, tx *gorm.DB, ins []Inbound, kn
 			return nil, fmt.Errorf("count duplicates of event %d: %w", id, err)
 		}
 	}
-	return s.schedule(ctx, tx, entries, now)
+	return s.schedule(ctx, tx, entries, ds, counts, now)
 }
 
 // loadRevisions reads the earlier revisions of every event in ins, oldest first.
@@ -107,48 +112,74 @@ func findFingerprint(evs []*Event, fp string) *Event {
 	return nil
 }
 
-// insertEvents inserts the batch's new events in one statement and fills
-// in their ids.
-func insertEvents(ctx context.Context, tx *gorm.DB, fresh []*Event) error {
-	if len(fresh) == 0 {
-		return nil
-	}
-	if err := insertEventRows(ctx, tx, fresh); err != nil {
+// insertBatch inserts the batch's new events and their deliveries (one
+// statement on PostgreSQL) and fills in their ids. A unique violation is
+// another replica's copy of an event: errRaced.
+func insertBatch(ctx context.Context, tx *gorm.DB, fresh []*Event, ds []Delivery, owners []*Event) error {
+	if err := insertBatchRows(ctx, tx, fresh, ds, owners); err != nil {
 		if database.IsUniqueViolation(err) {
 			return errRaced
 		}
-		return fmt.Errorf("insert events: %w", err)
+		return fmt.Errorf("insert events and deliveries: %w", err)
 	}
 	return nil
 }
 
-// schedule creates the recording links, deliveries and River jobs of the
-// new events and builds each request's answer: a crash can leave neither an
-// event without its deliveries nor a job without its row.
-func (s *Service) schedule(ctx context.Context, tx *gorm.DB, entries []batchEntry, now time.Time) ([]IngestResult, error) {
-	var all []Delivery
-	counts := make([]int, len(entries))
+// planDeliveries lists the deliveries of the batch's new events (held or
+// pending, after re-checking a held tenant's status) with the event each
+// belongs to, and how many each entry got; ids come with the insert.
+func (s *Service) planDeliveries(ctx context.Context, tx *gorm.DB, entries []batchEntry, now time.Time) (ds []Delivery, owners []*Event, counts []int, err error) {
+	counts = make([]int, len(entries))
 	for i, e := range entries {
+		if e.status != Accepted {
+			continue
+		}
+		plan, err := s.confirmHold(ctx, tx, e.plan)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		before := len(ds)
+		ds = deliveriesFor(ds, *e.ev, plan, now)
+		for range len(ds) - before {
+			owners = append(owners, e.ev)
+		}
+		counts[i] = len(ds) - before
+	}
+	return ds, owners, counts, nil
+}
+
+// scheduleStored is schedule for events already stored (ids known): their
+// deliveries are inserted first.
+func (s *Service) scheduleStored(ctx context.Context, tx *gorm.DB, entries []batchEntry, now time.Time) ([]IngestResult, error) {
+	ds, owners, counts, err := s.planDeliveries(ctx, tx, entries, now)
+	if err != nil {
+		return nil, err
+	}
+	for i := range ds {
+		ds[i].EventID = owners[i].ID
+	}
+	if len(ds) > 0 {
+		if err := insertDeliveryRows(ctx, tx, ds); err != nil {
+			return nil, fmt.Errorf("insert deliveries: %w", err)
+		}
+	}
+	return s.schedule(ctx, tx, entries, ds, counts, now)
+}
+
+// schedule creates the recording links and River jobs of the new events
+// (stored with their deliveries in the same transaction) and builds each
+// request's answer: a crash can leave neither an event without its
+// deliveries nor a job without its row.
+func (s *Service) schedule(ctx context.Context, tx *gorm.DB, entries []batchEntry, ds []Delivery, counts []int, now time.Time) ([]IngestResult, error) {
+	for _, e := range entries {
 		if e.status != Accepted {
 			continue
 		}
 		if err := createRecordingLink(tx, *e.ev, e.plan, now); err != nil {
 			return nil, err
 		}
-		plan, err := s.confirmHold(ctx, tx, e.plan)
-		if err != nil {
-			return nil, err
-		}
-		before := len(all)
-		all = deliveriesFor(all, *e.ev, plan, now)
-		counts[i] = len(all) - before
 	}
-	if len(all) > 0 {
-		if err := insertDeliveryRows(ctx, tx, all); err != nil {
-			return nil, fmt.Errorf("insert deliveries: %w", err)
-		}
-	}
-	if err := s.enqueuePending(ctx, tx, all); err != nil {
+	if err := s.enqueuePending(ctx, tx, ds); err != nil {
 		return nil, err
 	}
 	out := make([]IngestResult, len(entries))

@@ -122,6 +122,6 @@ func (s *Service) attach(ctx context.Context, tx *gorm.DB, tenantID int64, ev Ev
 		return fmt.Errorf("attach event %d: %w", ev.ID, err)
 	}
 	ev.TenantID = &tenantID
-	_, err = s.schedule(ctx, tx, []batchEntry{{ev: &ev, status: Accepted, plan: plan}}, s.now().UTC())
+	_, err = s.scheduleStored(ctx, tx, []batchEntry{{ev: &ev, status: Accepted, plan: plan}}, s.now().UTC())
 	return err
 }

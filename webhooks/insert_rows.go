@@ -24,6 +24,29 @@ const (
 	insertDeliveriesUnnest = `INSERT INTO deliveries (event_id, tenant_id, endpoint_id, status, created_at, updated_at)
 		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::bigint[], $4::text[], $5::timestamptz[], $6::timestamptz[])
 		RETURNING id`
+	// insertBatchUnnest inserts a group commit's events and their
+	// deliveries in one statement (one round trip): each delivery names its
+	// event by meetingCode, type and revision, unique in the batch as in the
+	// table, and takes the id the events' insert returned. Foreign keys are
+	// checked at the end of the statement, when the events exist. Event rows
+	// come back with that key, delivery rows with their event and endpoint.
+	insertBatchUnnest = `WITH ev AS (
+		INSERT INTO events (event_type, meeting_code, source_id, tenant_id, revision,
+		fingerprint, body, duplicates, last_duplicate_at, received_at, video_api_url, video_url_expires_at, candidate_name)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[],
+		$6::text[], $7::bytea[], $8::int[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])
+		RETURNING id, meeting_code, event_type, revision
+	), dl AS (
+		INSERT INTO deliveries (event_id, tenant_id, endpoint_id, status, created_at, updated_at)
+		SELECT ev.id, u.tenant_id, u.endpoint_id, u.status, u.created_at, u.updated_at
+		FROM unnest($14::text[], $15::text[], $16::int[], $17::bigint[], $18::bigint[], $19::text[], $20::timestamptz[], $21::timestamptz[])
+			AS u (meeting_code, event_type, revision, tenant_id, endpoint_id, status, created_at, updated_at)
+		JOIN ev ON ev.meeting_code = u.meeting_code AND ev.event_type = u.event_type AND ev.revision = u.revision
+		RETURNING id, event_id, endpoint_id
+	)
+	SELECT true, id, id, 0::bigint, meeting_code, event_type, revision FROM ev
+	UNION ALL
+	SELECT false, id, event_id, endpoint_id, '', '', 0 FROM dl`
 )
 
 // findRevisions returns the id, key, revision and fingerprint of every
@@ -81,6 +104,12 @@ func insertEventRows(ctx context.Context, tx *gorm.DB, rows []*Event) error {
 		}
 		return nil
 	}
+	return returnIDs(ctx, tx, insertEventsUnnest, len(rows), func(i int, id int64) { rows[i].ID = id }, eventArrays(rows)...)
+}
+
+// eventArrays are the 13 column arrays of insertEventsUnnest and
+// insertBatchUnnest, in their parameter order.
+func eventArrays(rows []*Event) []any {
 	n := len(rows)
 	var (
 		types, codes, fps, names = make([]string, n), make([]string, n), make([]string, n), make([]string, n)
@@ -96,8 +125,89 @@ func insertEventRows(ctx context.Context, tx *gorm.DB, rows []*Event) error {
 		fps[i], bodies[i], dupes[i], lastDupe[i], received[i] = e.Fingerprint, e.Body, int32(e.Duplicates), e.LastDuplicateAt, e.ReceivedAt
 		videoURLs[i], expires[i], names[i] = e.VideoAPIURL, e.VideoURLExpiresAt, e.CandidateName
 	}
-	return returnIDs(ctx, tx, insertEventsUnnest, n, func(i int, id int64) { rows[i].ID = id },
-		types, codes, sources, tenants, revisions, fps, bodies, dupes, lastDupe, received, videoURLs, expires, names)
+	return []any{types, codes, sources, tenants, revisions, fps, bodies, dupes, lastDupe, received, videoURLs, expires, names}
+}
+
+// insertBatchRows inserts a group commit's new events and their new
+// deliveries (ds[i] belongs to owners[i], whose id is not known yet) and
+// fills in every id and each delivery's EventID: one statement on
+// PostgreSQL, two on SQLite.
+func insertBatchRows(ctx context.Context, tx *gorm.DB, events []*Event, ds []Delivery, owners []*Event) error {
+	if len(events) == 0 {
+		return nil
+	}
+	if tx.Dialector.Name() != "postgres" {
+		if err := insertEventRows(ctx, tx, events); err != nil {
+			return err
+		}
+		if len(ds) == 0 {
+			return nil
+		}
+		for i := range ds {
+			ds[i].EventID = owners[i].ID
+		}
+		return insertDeliveryRows(ctx, tx, ds)
+	}
+	n := len(ds)
+	codes, types := make([]string, n), make([]string, n)
+	revisions := make([]int32, n)
+	tenants, endpoints := make([]int64, n), make([]int64, n)
+	statuses := make([]string, n)
+	created, updated := make([]time.Time, n), make([]time.Time, n)
+	for i, d := range ds {
+		codes[i], types[i], revisions[i] = owners[i].MeetingCode, owners[i].EventType, int32(owners[i].Revision)
+		tenants[i], endpoints[i], statuses[i] = d.TenantID, d.EndpointID, string(d.Status)
+		created[i], updated[i] = d.CreatedAt, d.UpdatedAt
+	}
+	args := append(eventArrays(events), codes, types, revisions, tenants, endpoints, statuses, created, updated)
+	rows, err := tx.Statement.ConnPool.QueryContext(ctx, insertBatchUnnest, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	byKey := make(map[eventRevision]*Event, len(events))
+	for _, e := range events {
+		byKey[eventRevision{e.MeetingCode, e.EventType, e.Revision}] = e
+	}
+	type owned struct{ event, endpoint int64 }
+	deliveryIDs := make(map[owned]int64, n)
+	gotEvents := 0
+	for rows.Next() {
+		var isEvent bool
+		var id, eventID, endpointID int64
+		var code, typ string
+		var revision int
+		if err := rows.Scan(&isEvent, &id, &eventID, &endpointID, &code, &typ, &revision); err != nil {
+			return err
+		}
+		if !isEvent {
+			deliveryIDs[owned{eventID, endpointID}] = id
+			continue
+		}
+		e := byKey[eventRevision{code, typ, revision}]
+		if e == nil {
+			return fmt.Errorf("inserted event %s/%s revision %d that the batch does not hold", code, typ, revision)
+		}
+		e.ID = id
+		gotEvents++
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if gotEvents != len(events) || len(deliveryIDs) != n {
+		return fmt.Errorf("inserted %d events and %d deliveries, expected %d and %d", gotEvents, len(deliveryIDs), len(events), n)
+	}
+	for i := range ds {
+		ds[i].EventID = owners[i].ID
+		ds[i].ID = deliveryIDs[owned{ds[i].EventID, ds[i].EndpointID}]
+	}
+	return nil
+}
+
+// eventRevision identifies one revision of an event.
+type eventRevision struct {
+	code, event string
+	revision    int
 }
 
 // insertDeliveryRows inserts ds (new deliveries: pending or held) and

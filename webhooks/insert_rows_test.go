@@ -11,15 +11,17 @@ import (
 	"github.com/switchboard-gw/switchboard/testdb"
 )
 
-// The batch inserts write every column the struct carries, NULLs
-// included, and hand back ids in row order, on both dialects.
+// The batch insert writes every column the struct carries, NULLs
+// included, and hands back every event's and delivery's id, each delivery
+// tied to its own event, on both dialects.
 func TestInsertRowsRoundTrip(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		tn := mustCreateTenant(t, db, "org-rows", "https://ats.example/hook")
-		var epID int64
-		if err := db.Gorm.Raw("SELECT id FROM endpoints WHERE tenant_id = ?", tn.ID).Scan(&epID).Error; err != nil {
-			t.Fatal(err)
+		tn := mustCreateTenant(t, db, "org-rows", "https://ats.example/hook", "https://ats.example/other")
+		var eps []int64
+		if err := db.Gorm.Raw("SELECT id FROM endpoints WHERE tenant_id = ? ORDER BY id", tn.ID).Scan(&eps).Error; err != nil || len(eps) != 2 {
+			t.Fatalf("endpoints %v: %v", eps, err)
 		}
+		epID, epID2 := eps[0], eps[1]
 		now := time.Now().UTC().Truncate(time.Microsecond)
 		later := now.Add(7 * 24 * time.Hour)
 		src, video := "org-rows", "https://api.boooply.example/v/1"
@@ -30,19 +32,27 @@ func TestInsertRowsRoundTrip(t *testing.T) {
 				Duplicates: 3, LastDuplicateAt: &now, ReceivedAt: now},
 			{EventType: "interview.scores", MeetingCode: "m-3", Revision: 1, Fingerprint: "f3", Body: []byte{}, ReceivedAt: now},
 		}
-		var ds []Delivery
+		// Deliveries for the first two events (the third has none): their
+		// event ids are unknown until the events are inserted.
+		ds := []Delivery{
+			{TenantID: tn.ID, EndpointID: epID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now},
+			{TenantID: tn.ID, EndpointID: epID2, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now},
+			{TenantID: tn.ID, EndpointID: epID, Status: DeliveryHeld, CreatedAt: now, UpdatedAt: later},
+		}
+		owners := []*Event{want[0], want[0], want[1]}
 		err := db.Gorm.Transaction(func(tx *gorm.DB) error {
-			if err := insertEventRows(context.Background(), tx, want); err != nil {
-				return err
-			}
-			ds = []Delivery{
-				{EventID: want[0].ID, TenantID: tn.ID, EndpointID: epID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now},
-				{EventID: want[1].ID, TenantID: tn.ID, EndpointID: epID, Status: DeliveryHeld, CreatedAt: now, UpdatedAt: later},
-			}
-			return insertDeliveryRows(context.Background(), tx, ds)
+			return insertBatchRows(context.Background(), tx, want, ds, owners)
 		})
 		if err != nil {
 			t.Fatal(err)
+		}
+		for i, d := range ds {
+			if d.ID == 0 || d.EventID == 0 || d.EventID != owners[i].ID {
+				t.Errorf("delivery %d: id %d, event %d; want ids filled in, event %d", i, d.ID, d.EventID, owners[i].ID)
+			}
+		}
+		if ds[0].ID == ds[1].ID || ds[0].ID == ds[2].ID || ds[1].ID == ds[2].ID {
+			t.Errorf("delivery ids %d, %d, %d: want distinct", ds[0].ID, ds[1].ID, ds[2].ID)
 		}
 		for _, w := range want {
 			var got Event
