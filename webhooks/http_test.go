@@ -185,14 +185,27 @@ func TestConcurrentPostsOverHTTP(t *testing.T) {
 	})
 }
 
+// batchingService is a Service with group commit on (8 events, one
+// writer) and tenant org_1 with one endpoint.
+func batchingService(t *testing.T, db *database.DB) *Service {
+	t.Helper()
+	svc := newTestService(t, db)
+	svc.EnableBatching(8, 1)
+	t.Cleanup(svc.Close)
+	mustCreateTenant(t, db, "org_1", "https://a.example/hook")
+	return svc
+}
+
+// evaluationFor is a minimal evaluation of meeting code for org_1.
+func evaluationFor(code, summary string) string {
+	return `{"event":"interview.evaluation","data":{"meetingCode":"` + code + `","sourceId":"org_1","summary":"` + summary + `"}}`
+}
+
 // TestBatchMixedEvents commits distinct events, copies and revisions that
 // arrive together, and checks each waiter got its own, correct answer.
 func TestBatchMixedEvents(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		svc := newTestService(t, db)
-		svc.EnableBatching(8, 1)
-		t.Cleanup(svc.Close)
-		mustCreateTenant(t, db, "org_1", "https://a.example/hook")
+		svc := batchingService(t, db)
 		var wg sync.WaitGroup
 		results := make([]IngestResult, 30)
 		for i := range 30 {
@@ -204,7 +217,7 @@ func TestBatchMixedEvents(t *testing.T) {
 				if i%3 == 2 {
 					summary = "v2"
 				}
-				body := `{"event":"interview.evaluation","data":{"meetingCode":"m` + string(rune('a'+i/3)) + `","sourceId":"org_1","summary":"` + summary + `"}}`
+				body := evaluationFor("m"+string(rune('a'+i/3)), summary)
 				r, err := svc.Ingest(context.Background(), mustParse(t, body))
 				if err != nil {
 					t.Errorf("ingest %d: %v", i, err)
@@ -240,14 +253,10 @@ func TestBatchMixedEvents(t *testing.T) {
 // new content is the next revision.
 func TestBatchSeesEarlierCommits(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		svc := newTestService(t, db)
-		svc.EnableBatching(8, 1)
-		t.Cleanup(svc.Close)
-		mustCreateTenant(t, db, "org_1", "https://a.example/hook")
+		svc := batchingService(t, db)
 		post := func(summary string) IngestResult {
 			t.Helper()
-			body := `{"event":"interview.evaluation","data":{"meetingCode":"m1","sourceId":"org_1","summary":"` + summary + `"}}`
-			r, err := svc.Ingest(context.Background(), mustParse(t, body))
+			r, err := svc.Ingest(context.Background(), mustParse(t, evaluationFor("m1", summary)))
 			if err != nil {
 				t.Fatalf("ingest %s: %v", summary, err)
 			}
