@@ -39,9 +39,9 @@ func (db *DB) goose() (*goose.Provider, error) {
 	return p, nil
 }
 
-// Migrate applies every pending migration, River's then ours (ours may
-// tune River's tables, see 00012), and reports
-// what it applied to out (nil to discard).
+// Migrate applies every pending migration, River's then ours (ours may tune
+// River's tables, see 00012), and reports what it applied to out (nil to
+// discard).
 func (db *DB) Migrate(ctx context.Context, out io.Writer) error {
 	if out == nil {
 		out = io.Discard

@@ -209,17 +209,18 @@ func (b *batcher) commit(items []*batchItem) {
 	ahead := b.revisionsAhead(ctx, ins)
 	var results []IngestResult
 	err := b.svc.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if ahead == nil {
-			var err error
-			results, err = b.svc.ingestTx(ctx, tx, ins, b.svc.now().UTC())
+		var known map[eventKey][]*Event
+		var err error
+		if ahead != nil {
+			r := <-ahead
+			known, err = r.known, r.err
+		} else {
+			known, err = loadRevisions(ctx, tx, ins)
+		}
+		if err != nil {
 			return err
 		}
-		r := <-ahead
-		if r.err != nil {
-			return r.err
-		}
-		var err error
-		results, err = b.svc.storeBatch(ctx, tx, ins, r.known, b.svc.now().UTC())
+		results, err = b.svc.storeBatch(ctx, tx, ins, known, b.svc.now().UTC())
 		return err
 	})
 	if err == nil {

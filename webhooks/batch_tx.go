@@ -26,10 +26,10 @@ type batchEntry struct {
 // fixed number of statements however many there are: one read of earlier
 // revisions, one insert of the new events and their deliveries (two on
 // SQLite), one of their River jobs, and one update per original that got
-// duplicates. Dedupe and
-// revision numbering run in memory in arrival order, so copies inside the
-// batch are duplicates and re-runs are revisions; the unique constraints
-// still guard against other replicas (errRaced).
+// duplicates. Dedupe and revision numbering run in memory in arrival
+// order, so copies inside the batch are duplicates and re-runs are
+// revisions; the unique constraints still guard against other replicas
+// (errRaced).
 func (s *Service) ingestTx(ctx context.Context, tx *gorm.DB, ins []Inbound, now time.Time) ([]IngestResult, error) {
 	known, err := loadRevisions(ctx, tx, ins)
 	if err != nil {
