@@ -276,12 +276,13 @@ func addIngestFlags(fs *flag.FlagSet) ingestFlags {
 	}
 }
 
-// defaultIngestWriters is how many group commits run at once on PostgreSQL.
-// One: whatever arrives during a commit goes into the next, so commits are
-// as large as the load makes them. Fewer, larger commits cost less CPU per
-// event: two beat four, and one beat two on a 2-core machine where each
-// round trip to the database is expensive (README, Performance).
-const defaultIngestWriters = 1
+// defaultIngestWriters is how many group commits may run at once on
+// PostgreSQL. Two: the second starts only while the first is in flight and
+// a quarter of a batch waits, so under moderate load commits stay one at a
+// time and as large as the load makes them (fewer, larger commits cost less
+// CPU per event), and under overload they overlap: 1,420–1,440 → 1,490–1,690
+// events/s before push-back on a 2-core machine (README, Performance).
+const defaultIngestWriters = 2
 
 func (f ingestFlags) apply(cfg *Config) error {
 	mode, err := webhooks.ParseBearerMode(*f.bearer)

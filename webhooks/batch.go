@@ -14,13 +14,22 @@ import (
 // DefaultBatchMax is how many pending events one group commit takes at most.
 const DefaultBatchMax = 64
 
+// spillShare sets when a second writer overlaps a commit in flight: once
+// max/spillShare events wait (16 of 64).
+const spillShare = 4
+
 // batchCommitTimeout bounds one group commit, so a hung database fails the
 // waiting requests (503) instead of holding them.
 const batchCommitTimeout = 10 * time.Second
 
 // batcher is the group-commit writer: requests enqueue their event, a
 // writer goroutine takes whatever is pending (up to max) and stores it in
-// one transaction, and each waiter gets its own result. Dedupe and revision
+// one transaction, and each waiter gets its own result. With more than
+// one writer, a writer that finds a commit in flight keeps collecting
+// until that commit ends, and commits alongside it only once spillAt
+// events are waiting: under moderate load commits stay one at a time and
+// as large as the load makes them (the cheapest per event), under
+// overload they overlap. Dedupe and revision
 // logic run inside the transaction in arrival order, so two copies in one
 // batch are one event and a duplicate. A unique-constraint race with
 // another replica rolls the batch back and each event is retried in its
@@ -28,7 +37,10 @@ const batchCommitTimeout = 10 * time.Second
 type batcher struct {
 	svc     *Service
 	max     int
+	spillAt int
 	queue   chan *batchItem
+	turn    chan struct{}      // held by the writer whose commit is not overlapping another
+	store   func([]*batchItem) // commit; a test may watch it
 	stop    chan struct{}
 	exited  chan struct{}
 	stopped sync.Once
@@ -46,7 +58,8 @@ type batchResult struct {
 }
 
 // EnableBatching turns group commit on with up to max events per commit and
-// writers concurrent transactions (1 on SQLite, which has one writer).
+// up to writers transactions at once (1 on SQLite, which has one writer);
+// a second overlaps the first only while max/4 events wait (see batcher).
 // Call Close when done.
 func (s *Service) EnableBatching(max, writers int) {
 	if max < 2 {
@@ -55,7 +68,8 @@ func (s *Service) EnableBatching(max, writers int) {
 	if writers < 1 {
 		writers = 1
 	}
-	b := &batcher{svc: s, max: max, queue: make(chan *batchItem, max*writers*4), stop: make(chan struct{}), exited: make(chan struct{})}
+	b := newBatcher(max, writers)
+	b.svc, b.store = s, b.commit
 	var wg sync.WaitGroup
 	for range writers {
 		wg.Add(1)
@@ -63,6 +77,15 @@ func (s *Service) EnableBatching(max, writers int) {
 	}
 	go func() { wg.Wait(); close(b.exited) }()
 	s.batch = b
+}
+
+func newBatcher(max, writers int) *batcher {
+	spillAt := max / spillShare
+	if spillAt < 2 {
+		spillAt = 2
+	}
+	return &batcher{max: max, spillAt: spillAt, queue: make(chan *batchItem, max*writers*4),
+		turn: make(chan struct{}, 1), stop: make(chan struct{}), exited: make(chan struct{})}
 }
 
 // Close stops the group-commit writers after they finish what is queued.
@@ -155,12 +178,12 @@ func (b *batcher) loop() {
 	for {
 		select {
 		case it := <-b.queue:
-			b.commit(b.fill(it))
+			b.take(it)
 		case <-b.stop:
 			for {
 				select {
 				case it := <-b.queue:
-					b.commit(b.fill(it))
+					b.store(b.fill(it))
 				default:
 					return
 				}
@@ -169,10 +192,46 @@ func (b *batcher) loop() {
 	}
 }
 
+// take commits first and what follows it. When no other commit is in
+// flight it takes the turn and commits at once; otherwise it collects
+// until that commit ends (then takes the turn) or spillAt events wait
+// (then commits alongside it).
+func (b *batcher) take(first *batchItem) {
+	items := []*batchItem{first}
+	for {
+		select {
+		case b.turn <- struct{}{}:
+			b.store(b.fillUp(items))
+			<-b.turn
+			return
+		default:
+		}
+		if len(items) >= b.spillAt {
+			b.store(b.fillUp(items))
+			return
+		}
+		select {
+		case b.turn <- struct{}{}:
+			b.store(b.fillUp(items))
+			<-b.turn
+			return
+		case it := <-b.queue:
+			items = append(items, it)
+		case <-b.stop:
+			b.store(b.fillUp(items))
+			return
+		}
+	}
+}
+
 // fill takes first plus whatever else is already pending, up to max,
 // without waiting: under light load a batch is one event and adds no delay.
 func (b *batcher) fill(first *batchItem) []*batchItem {
-	items := []*batchItem{first}
+	return b.fillUp([]*batchItem{first})
+}
+
+// fillUp adds whatever is already pending to items, up to max.
+func (b *batcher) fillUp(items []*batchItem) []*batchItem {
 	for len(items) < b.max {
 		select {
 		case it := <-b.queue:
