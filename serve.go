@@ -38,6 +38,9 @@ func cmdServe(ctx context.Context, args []string, out io.Writer) error {
 // serve runs the gateway until ctx is cancelled, then shuts down in order:
 // stop accepting requests, let in-flight deliveries finish, stop River.
 func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
+	if tuneGC() {
+		log.Debug("Set the garbage collector's target (GOGC unset).", "gogc", defaultGCPercent)
+	}
 	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err
