@@ -280,8 +280,9 @@ func addIngestFlags(fs *flag.FlagSet) ingestFlags {
 // PostgreSQL. Two: the second starts only while the first is in flight and
 // a quarter of a batch waits, so under moderate load commits stay one at a
 // time and as large as the load makes them (fewer, larger commits cost less
-// CPU per event), and under overload they overlap: 1,420–1,440 → 1,490–1,690
-// events/s before push-back on a 2-core machine (README, Performance).
+// CPU per event), and under overload they overlap: fewer events pushed back
+// at 1,500/s on a 2-core machine than with one writer or two plain ones
+// (README, Performance).
 const defaultIngestWriters = 2
 
 func (f ingestFlags) apply(cfg *Config) error {
