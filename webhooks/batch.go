@@ -200,9 +200,8 @@ func (b *batcher) take(first *batchItem) {
 	items := []*batchItem{first}
 	for {
 		select {
-		case b.turn <- struct{}{}:
-			b.store(b.fillUp(items))
-			<-b.turn
+		case b.turn <- struct{}{}: // checked first: no commit in flight wins over collecting
+			b.storeInTurn(items)
 			return
 		default:
 		}
@@ -212,8 +211,7 @@ func (b *batcher) take(first *batchItem) {
 		}
 		select {
 		case b.turn <- struct{}{}:
-			b.store(b.fillUp(items))
-			<-b.turn
+			b.storeInTurn(items)
 			return
 		case it := <-b.queue:
 			items = append(items, it)
@@ -222,6 +220,12 @@ func (b *batcher) take(first *batchItem) {
 			return
 		}
 	}
+}
+
+// storeInTurn commits items and what else is pending, then gives the turn back.
+func (b *batcher) storeInTurn(items []*batchItem) {
+	b.store(b.fillUp(items))
+	<-b.turn
 }
 
 // fill takes first plus whatever else is already pending, up to max,
