@@ -45,6 +45,7 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	fs.DurationVar(&f.opts.SlowDelay, "slow-delay", 2*time.Second, "answer time of the slow endpoint")
 	fs.Float64Var(&f.opts.FailRate, "fail-rate", 0, "share of healthy endpoint answers that are 500 (retried by Switchboard)")
 	fs.BoolVar(&f.opts.Baseline, "baseline", false, "also run the workload against a bare Fiber handler and a one-insert-per-request handler")
+	fs.DurationVar(&f.opts.Warmup, "warmup", 0, "send to Switchboard for this long first, as a phase of its own (switchboard-warmup), so the measured phase starts warm")
 	fs.DurationVar(&f.opts.Drain, "drain", 30*time.Second, "how long to wait for deliveries after sending")
 	fs.DurationVar(&f.opts.StatsWait, "db-stats-wait", loadtest.DefaultStatsWait, "PostgreSQL: wait this long after each phase for commit counters (0 skips them)")
 	fs.BoolVar(&f.asJSON, "json", false, "print the report as JSON (schema_version, git describe, machine)")

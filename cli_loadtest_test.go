@@ -92,3 +92,38 @@ func TestLoadtestTarget(t *testing.T) {
 		t.Errorf("server CPU per event %.3f ms, RSS %.0f MB: want both read from --server-pid", p.ServerCPUMsPerEvent, p.RSSMaxMB)
 	}
 }
+
+// TestLoadtestWarmup: --warmup runs a phase of its own before the measured
+// one; each phase counts only its own events, and every event of both is
+// stored and delivered.
+func TestLoadtestWarmup(t *testing.T) {
+	target := testdb.Targets(t)[0]
+	var out bytes.Buffer
+	args := []string{"loadtest", "--spawn", "--database-url", target.URL, "--rate", "20", "--duration", "1s", "--warmup", "1s",
+		"--tenants", "2", "--json", "--drain", "20s", "--db-stats-wait", "0"}
+	if err := run(context.Background(), args, &out); err != nil {
+		t.Fatalf("loadtest: %v", err)
+	}
+	var rep loadtest.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	if len(rep.Phases) != 2 || rep.Phases[0].Name != "switchboard-warmup" || rep.Phases[1].Name != "switchboard" || rep.Config.WarmupS != 1 {
+		t.Fatalf("phases %+v, warm-up %v s; want switchboard-warmup (1 s) then switchboard", rep.Phases, rep.Config.WarmupS)
+	}
+	var acked int64
+	for _, p := range rep.Phases {
+		d := p.Delivery
+		if p.Sent < 15 || p.Acked != p.Sent || d == nil || d.Expected != int(p.Acked) || d.Delivered != d.Expected || d.Lag.Count != d.Delivered {
+			t.Errorf("%s: sent %d, acked %d, delivery %+v; want its own events only, all delivered", p.Name, p.Sent, p.Acked, d)
+		}
+		acked += p.Acked
+	}
+	if rep.Storage == nil || rep.Storage.Events != acked {
+		t.Errorf("storage %+v, want the %d events of both phases", rep.Storage, acked)
+	}
+	err := run(context.Background(), []string{"loadtest", "--spawn", "--database-url", target.URL, "--rate", "1", "--warmup", "-1s"}, &bytes.Buffer{})
+	if err == nil || !strings.Contains(err.Error(), "warm-up") {
+		t.Errorf("negative warm-up: err = %v, want a refusal naming the warm-up", err)
+	}
+}

@@ -3,6 +3,7 @@ package loadtest
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 )
 
@@ -56,12 +57,36 @@ type phaseRunner struct {
 	recv  *Receiver
 	probe *dbProbe
 	seq   int64
+	// clients keeps one HTTP client per target, so a phase after the
+	// warm-up reuses its open connections.
+	clients map[string]*http.Client
+}
+
+func (p *phaseRunner) clientFor(url string) *http.Client {
+	if c, ok := p.clients[url]; ok {
+		return c
+	}
+	if p.clients == nil {
+		p.clients = map[string]*http.Client{}
+	}
+	c := newClient()
+	p.clients[url] = c
+	return c
 }
 
 func (p *phaseRunner) run(ctx context.Context, name string, target Target, delivers bool) PhaseReport {
-	fmt.Fprintf(p.o.Log, "phase %s: sending for %s\n", name, p.o.Duration)
+	return p.runFor(ctx, name, target, delivers, p.o.Duration, true)
+}
+
+// runFor runs one phase that sends for dur. delivers: wait for the
+// deliveries and measure them. counters: also read PostgreSQL's commit
+// counters (a warm-up skips their wait).
+func (p *phaseRunner) runFor(ctx context.Context, name string, target Target, delivers bool, dur time.Duration, counters bool) PhaseReport {
+	fmt.Fprintf(p.o.Log, "phase %s: sending for %s\n", name, dur)
 	t := &tally{}
-	s := &sender{url: target.URL + "/webhooks/boooply", gen: p.gen, client: newClient(), w: p.o.Workload, t: t, seqOff: p.seq}
+	w := p.o.Workload
+	w.Duration = dur
+	s := &sender{url: target.URL + "/webhooks/boooply", gen: p.gen, client: p.clientFor(target.URL), w: w, t: t, seqOff: p.seq}
 	p.seq += p.o.MaxEvents
 	var before dbCounters
 	var eventsBefore int64
@@ -97,7 +122,9 @@ func (p *phaseRunner) run(ctx context.Context, name string, target Target, deliv
 		r.Delivery.DuplicatesByID = idsAfter - idsBefore
 		if p.probe != nil {
 			r.StoredEvents = p.probe.events(ctx) - eventsBefore
-			r.DB = p.probe.delta(ctx, before, r.StoredEvents, p.o.StatsWait)
+			if counters {
+				r.DB = p.probe.delta(ctx, before, r.StoredEvents, p.o.StatsWait)
+			}
 		}
 		if target.CPU != nil && serverCPU0 > 0 {
 			r.ServerCPUMsPerEvent = msPerEvent(target.CPU()-serverCPU0, r.StoredEvents)

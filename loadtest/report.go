@@ -34,6 +34,7 @@ type RunConfig struct {
 	Rate        float64 `json:"rate,omitempty"`
 	Concurrency int     `json:"concurrency,omitempty"`
 	DurationS   float64 `json:"duration_seconds"`
+	WarmupS     float64 `json:"warmup_seconds,omitempty"`
 	Tenants     int     `json:"tenants"`
 	SlowShare   float64 `json:"slow_share,omitempty"`
 	Hang        bool    `json:"hang,omitempty"`
@@ -62,7 +63,7 @@ func newReport(o Options, t Target) *Report {
 		dialect = "sqlite"
 	}
 	return &Report{SchemaVersion: SchemaVersion, GitDescribe: o.Version, StartedAt: time.Now().UTC(), Machine: ReadMachine(), RSSWhat: t.RSSWhat,
-		Config: RunConfig{Dialect: dialect, Rate: o.Rate, Concurrency: o.Concurrency, DurationS: o.Duration.Seconds(),
+		Config: RunConfig{Dialect: dialect, Rate: o.Rate, Concurrency: o.Concurrency, DurationS: o.Duration.Seconds(), WarmupS: o.Warmup.Seconds(),
 			Tenants: o.Tenants, SlowShare: o.SlowShare, Hang: o.Hang, FailRate: o.FailRate, RunID: o.RunID}}
 }
 

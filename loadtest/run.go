@@ -28,13 +28,18 @@ type Options struct {
 	Secret      string // inbound HMAC secret the target verifies with
 	DatabaseURL string // the target's database: tenants, counters, the insert baseline
 	Drain       time.Duration
-	Hang        bool          // the slow tenant never answers (else it answers after SlowDelay)
-	SlowDelay   time.Duration // answer time of a Slow endpoint
-	FailRate    float64       // share of healthy receiver answers that are 500
-	Baseline    bool          // also run the same workload against the two baselines
-	StatsWait   time.Duration // PostgreSQL: wait before reading commit counters; 0 skips them
-	Log         io.Writer     // progress lines (never the report)
-	Version     string        // git describe of the code under test
+	// Warmup, when set, sends the same workload to Switchboard for this long
+	// first, as its own phase ("switchboard-warmup", reported like any
+	// other): the measured phase then starts on open connections, warm
+	// caches and a grown heap, as a sustained stream would.
+	Warmup    time.Duration
+	Hang      bool          // the slow tenant never answers (else it answers after SlowDelay)
+	SlowDelay time.Duration // answer time of a Slow endpoint
+	FailRate  float64       // share of healthy receiver answers that are 500
+	Baseline  bool          // also run the same workload against the two baselines
+	StatsWait time.Duration // PostgreSQL: wait before reading commit counters; 0 skips them
+	Log       io.Writer     // progress lines (never the report)
+	Version   string        // git describe of the code under test
 }
 
 // Target is the Switchboard server under test.
@@ -55,6 +60,8 @@ func (o *Options) Validate() error {
 	switch {
 	case o.Duration <= 0 || o.Duration > MaxDuration:
 		return fmt.Errorf("duration must be between 0 and %s", MaxDuration)
+	case o.Warmup < 0 || o.Warmup > MaxDuration:
+		return fmt.Errorf("warm-up must be between 0 and %s", MaxDuration)
 	case o.Rate <= 0 && o.Concurrency <= 0:
 		return errors.New("give --rate (open loop) or --concurrency (closed loop)")
 	case o.Rate > 50_000:
@@ -120,6 +127,9 @@ func Run(ctx context.Context, o Options, target Target) (*Report, error) {
 		if err := p.baselines(ctx, rep); err != nil {
 			return nil, err
 		}
+	}
+	if o.Warmup > 0 {
+		rep.add(p.runFor(ctx, "switchboard-warmup", target, true, o.Warmup, false))
 	}
 	if o.SlowTenant >= 0 {
 		rep.add(p.run(ctx, "switchboard-control", target, true))
