@@ -40,9 +40,11 @@ run pg-conc64-baseline --database-url "$(fresh_pg sb_lt_b)" --concurrency 64 --d
 # durable ingest without delivery competing for the CPU (the deliveries left
 # after the short drain are sent later; "missing after drain" is expected).
 (export SWITCHBOARD_MAX_DELIVERY_BACKLOG=0; run pg-conc64-ingest-only --database-url "$(fresh_pg sb_lt_g)" --concurrency 64 --duration "$DUR" --tenants 100 --baseline --delivery-workers 1 --drain 2s)
-run pg-rate1000 --database-url "$(fresh_pg sb_lt_c)" --rate 1000 --duration "$DUR" --tenants 100
+# The sustained rates start warm: a 5 s warm-up phase (reported in its own
+# column) opens the connections and grows the heap before the measured phase.
+run pg-rate1000 --database-url "$(fresh_pg sb_lt_c)" --rate 1000 --warmup 5s --duration "$DUR" --tenants 100
 # Sustained end to end: 1,500 events/s offered, open loop.
-run pg-rate1500 --database-url "$(fresh_pg sb_lt_h)" --rate 1500 --duration "$DUR" --tenants 100
+run pg-rate1500 --database-url "$(fresh_pg sb_lt_h)" --rate 1500 --warmup 5s --duration "$DUR" --tenants 100
 run pg-idle --database-url "$(fresh_pg sb_lt_d)" --rate 2 --duration "$DUR" --tenants 10
 run pg-10k-tenants --database-url "$(fresh_pg sb_lt_e)" --rate 200 --duration "$DUR" --tenants 10000
 run pg-hang --database-url "$(fresh_pg sb_lt_f)" --rate 200 --duration "$DUR" --tenants 20 --slow-share 0.1 --hang
