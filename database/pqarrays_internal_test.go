@@ -30,7 +30,7 @@ func pqArrayCases() []struct {
 	}{
 		{"jsonb args", pgtype.JSONBArrayOID, pq.Array([]string{`{"delivery_id":42}`, `{"s":"a,b \"c\" \\ {}"}`, "{}"})},
 		{"text with quotes and unicode", pgtype.TextArrayOID, pq.Array([]string{"NULL", "", `"`, "a,b", "ünï 💡", `\`})},
-		{"timestamptz", pgtype.TimestamptzArrayOID, pq.Array([]time.Time{at, at.UTC().Add(time.Hour)})},
+		{"timestamptz (and River's zero-time sentinel)", pgtype.TimestamptzArrayOID, pq.Array([]time.Time{at, at.UTC().Add(time.Hour), {}})},
 		{"smallint", pgtype.Int2ArrayOID, pq.Array([]int16{25, -3, 0})},
 		{"smallint into bigint", pgtype.Int8ArrayOID, pq.Array([]int16{7})},
 		{"integer", pgtype.Int4ArrayOID, pq.Array([]int32{0, 1 << 20})},
