@@ -118,6 +118,13 @@ func TestLoadtestWarmup(t *testing.T) {
 			t.Errorf("%s: sent %d, acked %d, delivery %+v; want its own events only, all delivered", p.Name, p.Sent, p.Acked, d)
 		}
 		acked += p.Acked
+		counted := 0
+		for _, w := range p.AckBySecond {
+			counted += w.Count
+		}
+		if len(p.AckBySecond) == 0 || counted != p.AckLatency.Count {
+			t.Errorf("%s: %d ack latencies by second in %d windows, want all %d", p.Name, counted, len(p.AckBySecond), p.AckLatency.Count)
+		}
 	}
 	if rep.Storage == nil || rep.Storage.Events != acked {
 		t.Errorf("storage %+v, want the %d events of both phases", rep.Storage, acked)

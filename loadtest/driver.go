@@ -43,6 +43,7 @@ type tally struct {
 	sent, acked, duplicate, rejected, errors, skipped atomic.Int64
 	bodyBytes                                         atomic.Int64
 	latency                                           Samples
+	timeline                                          Timeline
 	mu                                                sync.Mutex
 	byStatus                                          map[int]int64
 	acks                                              []ack
@@ -92,6 +93,7 @@ func splitmix(x uint64) uint64 {
 // run sends for the workload's duration and waits for every answer.
 func (s *sender) run(ctx context.Context) time.Duration {
 	start := time.Now()
+	s.t.timeline.Start(start)
 	if s.w.Rate > 0 {
 		s.openLoop(ctx, start)
 	} else {
@@ -172,6 +174,7 @@ func (s *sender) post(ctx context.Context, seq int64, intended time.Time) {
 	resp.Body.Close()
 	at := time.Now()
 	s.t.latency.Add(at.Sub(intended))
+	s.t.timeline.Add(intended, at.Sub(intended))
 	s.t.mu.Lock()
 	defer s.t.mu.Unlock()
 	if s.t.byStatus == nil {

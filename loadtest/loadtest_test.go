@@ -80,3 +80,23 @@ func TestSlowTenantShare(t *testing.T) {
 		}
 	}
 }
+
+// TestTimelineBySecond: each latency lands in the second its request was
+// due, seconds come out in order, and an empty second is left out.
+func TestTimelineBySecond(t *testing.T) {
+	var tl Timeline
+	start := time.Unix(1_000, 0)
+	tl.Start(start)
+	for i := 1; i <= 100; i++ { // second 0: 1..100 ms
+		tl.Add(start.Add(time.Duration(i)*time.Millisecond), time.Duration(i)*time.Millisecond)
+	}
+	tl.Add(start.Add(2500*time.Millisecond), 7*time.Millisecond) // second 2; second 1 is empty
+	tl.Add(start.Add(-time.Millisecond), 3*time.Millisecond)     // due just before the start: second 0
+	got := tl.BySecond()
+	if len(got) != 2 || got[0].Second != 0 || got[1].Second != 2 {
+		t.Fatalf("windows %+v, want seconds 0 and 2", got)
+	}
+	if got[0].Count != 101 || got[0].P99 != 99 || got[0].Max != 100 || got[1].Count != 1 || got[1].P50 != 7 {
+		t.Errorf("windows %+v, want 101 samples (p99 99 ms, max 100 ms) then one of 7 ms", got)
+	}
+}

@@ -21,6 +21,8 @@ type PhaseReport struct {
 	AckedPerSec  float64          `json:"acked_per_sec"`
 	AvgBodyBytes float64          `json:"avg_body_bytes"`
 	AckLatency   Summary          `json:"ack_latency"`
+	// AckBySecond is the ack latency of the requests due in each second.
+	AckBySecond []Window `json:"ack_by_second,omitempty"`
 	// StoredEvents is how many events the phase added to the database.
 	StoredEvents int64           `json:"stored_events,omitempty"`
 	Delivery     *DeliveryReport `json:"delivery,omitempty"`
@@ -111,7 +113,7 @@ func (p *phaseRunner) runFor(ctx context.Context, name string, target Target, de
 	elapsed := s.run(ctx)
 	r := PhaseReport{Name: name, SendSeconds: elapsed.Seconds(), Sent: t.sent.Load(), Acked: t.acked.Load(),
 		Duplicate: t.duplicate.Load(), Rejected: t.rejected.Load(), Errors: t.errors.Load(), Skipped: t.skipped.Load(),
-		ByStatus: t.statusCounts(), AckLatency: t.latency.Summarize()}
+		ByStatus: t.statusCounts(), AckLatency: t.latency.Summarize(), AckBySecond: t.timeline.BySecond()}
 	r.AckedPerSec = float64(r.Acked+r.Duplicate) / elapsed.Seconds()
 	if r.Sent > 0 {
 		r.AvgBodyBytes = float64(t.bodyBytes.Load()) / float64(r.Sent)

@@ -154,10 +154,24 @@ func (r *Report) writeFooter(w io.Writer) {
 	if r.RSSWhat != "" {
 		fmt.Fprintf(w, "rss: %s\n", r.RSSWhat)
 	}
+	for _, p := range r.Phases {
+		if strings.HasPrefix(p.Name, "switchboard") && len(p.AckBySecond) > 1 {
+			fmt.Fprintf(w, "ack p99 by second, %s (ms):%s\n", p.Name, windowP99s(p.AckBySecond))
+		}
+	}
 	if sb := r.phase("switchboard"); sb != nil && len(sb.Statements) > 0 {
 		fmt.Fprintln(w, "\nstatements of the switchboard phase (per stored event, most frequent first):")
 		for _, st := range sb.Statements[:min(len(sb.Statements), 15)] {
 			fmt.Fprintf(w, "  %8.3f  %s\n", st.PerEvent, st.SQL)
 		}
 	}
+}
+
+// windowP99s renders each window's p99 rounded to a millisecond, for one line.
+func windowP99s(ws []Window) string {
+	var b strings.Builder
+	for _, x := range ws {
+		fmt.Fprintf(&b, " %.0f", x.P99)
+	}
+	return b.String()
 }

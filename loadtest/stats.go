@@ -62,3 +62,56 @@ func rank(sorted []time.Duration, q float64) time.Duration {
 func ms(d time.Duration) float64 {
 	return float64(d.Microseconds()) / 1000
 }
+
+// Timeline keeps each latency with when its request was due, to show how
+// a phase's latency moved over time (a cold start, a climb, a stall)
+// where one percentile over the whole phase cannot.
+type Timeline struct {
+	mu      sync.Mutex
+	start   time.Time
+	offsets []time.Duration
+	d       []time.Duration
+}
+
+// Start sets the phase's start; Add's times count from it.
+func (t *Timeline) Start(at time.Time) {
+	t.mu.Lock()
+	t.start = at
+	t.mu.Unlock()
+}
+
+// Add records latency d of a request due at due; safe for concurrent use.
+func (t *Timeline) Add(due time.Time, d time.Duration) {
+	t.mu.Lock()
+	t.offsets = append(t.offsets, due.Sub(t.start))
+	t.d = append(t.d, d)
+	t.mu.Unlock()
+}
+
+// Window is the latency of the requests due in one second of a phase.
+type Window struct {
+	Second int     `json:"second"` // from the phase's start
+	Count  int     `json:"count"`
+	P50    float64 `json:"p50_ms"`
+	P99    float64 `json:"p99_ms"`
+	Max    float64 `json:"max_ms"`
+}
+
+// BySecond summarizes the latencies of each second, in order; a second
+// in which no request was due is left out.
+func (t *Timeline) BySecond() []Window {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	buckets := map[int][]time.Duration{}
+	for i, off := range t.offsets {
+		sec := int(max(0, off) / time.Second)
+		buckets[sec] = append(buckets[sec], t.d[i])
+	}
+	out := make([]Window, 0, len(buckets))
+	for sec, d := range buckets {
+		s := summarize(d)
+		out = append(out, Window{Second: sec, Count: s.Count, P50: s.P50, P99: s.P99, Max: s.Max})
+	}
+	slices.SortFunc(out, func(a, b Window) int { return a.Second - b.Second })
+	return out
+}
