@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"reflect"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -111,19 +110,10 @@ func targetColumn(name string) (string, error) {
 func (q *targetQuery) forIDs(ids []int64) (string, []any) {
 	ids = padded(append([]int64(nil), ids...))
 	args := make([]any, len(ids))
-	var list strings.Builder
 	for i, id := range ids {
 		args[i] = id
-		if i > 0 {
-			list.WriteString(", ")
-		}
-		if q.pg {
-			list.WriteString("$" + strconv.Itoa(i+1))
-		} else {
-			list.WriteString("?")
-		}
 	}
-	return q.sql + " IN (" + list.String() + ")", args
+	return q.sql + " IN (" + placeholders(q.pg, 0, len(ids)) + ")", args
 }
 
 // scan reads the current row into r the way GORM's Scan does (its scan
