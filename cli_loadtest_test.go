@@ -71,7 +71,11 @@ func TestLoadtestRefusesRemote(t *testing.T) {
 // receiver answers that Switchboard retries: every acked event still arrives.
 func TestLoadtestTarget(t *testing.T) {
 	target := testdb.Targets(t)[0]
-	base, _ := startServer(t, target.URL, "--retry-schedule", "20ms,20ms,20ms,20ms,20ms")
+	// A 20 % failure rate gives some endpoint five failures in a row about
+	// once in a hundred runs, which would open its circuit for a minute
+	// (longer than the drain); the breaker has tests of its own. Nine
+	// attempts make a delivery that fails every one about 1 in 2 million.
+	base, _ := startServer(t, target.URL, "--retry-schedule", "20ms,20ms,20ms,20ms,20ms,20ms,20ms,20ms", "--breaker-threshold", "1000")
 	var out bytes.Buffer
 	args := []string{"loadtest", "--target", base, "--database-url", target.URL, "--webhook-secret", testSecret,
 		"--concurrency", "2", "--duration", "30s", "--max-events", "25", "--tenants", "2", "--fail-rate", "0.2", "--json", "--drain", "20s",
