@@ -42,8 +42,7 @@ type ack struct {
 type tally struct {
 	sent, acked, duplicate, rejected, errors, skipped atomic.Int64
 	bodyBytes                                         atomic.Int64
-	latency                                           Samples
-	timeline                                          Timeline
+	latency                                           Timeline // ack latency, by when each request was due
 	mu                                                sync.Mutex
 	byStatus                                          map[int]int64
 	acks                                              []ack
@@ -93,7 +92,7 @@ func splitmix(x uint64) uint64 {
 // run sends for the workload's duration and waits for every answer.
 func (s *sender) run(ctx context.Context) time.Duration {
 	start := time.Now()
-	s.t.timeline.Start(start)
+	s.t.latency.Start(start)
 	if s.w.Rate > 0 {
 		s.openLoop(ctx, start)
 	} else {
@@ -173,8 +172,7 @@ func (s *sender) post(ctx context.Context, seq int64, intended time.Time) {
 	answer, _ := io.ReadAll(io.LimitReader(resp.Body, 4096))
 	resp.Body.Close()
 	at := time.Now()
-	s.t.latency.Add(at.Sub(intended))
-	s.t.timeline.Add(intended, at.Sub(intended))
+	s.t.latency.Add(intended, at.Sub(intended))
 	s.t.mu.Lock()
 	defer s.t.mu.Unlock()
 	if s.t.byStatus == nil {

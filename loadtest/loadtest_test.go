@@ -99,4 +99,7 @@ func TestTimelineBySecond(t *testing.T) {
 	if got[0].Count != 101 || got[0].P99 != 99 || got[0].Max != 100 || got[1].Count != 1 || got[1].P50 != 7 {
 		t.Errorf("windows %+v, want 101 samples (p99 99 ms, max 100 ms) then one of 7 ms", got)
 	}
+	if all := tl.Summarize(); all.Count != 102 || all.Max != 100 || all.P50 != 49 { // 1…100 plus 3 and 7: the 51st is 49
+		t.Errorf("whole phase %+v, want 102 samples, p50 49 ms, max 100 ms", all)
+	}
 }

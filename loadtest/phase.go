@@ -113,7 +113,7 @@ func (p *phaseRunner) runFor(ctx context.Context, name string, target Target, de
 	elapsed := s.run(ctx)
 	r := PhaseReport{Name: name, SendSeconds: elapsed.Seconds(), Sent: t.sent.Load(), Acked: t.acked.Load(),
 		Duplicate: t.duplicate.Load(), Rejected: t.rejected.Load(), Errors: t.errors.Load(), Skipped: t.skipped.Load(),
-		ByStatus: t.statusCounts(), AckLatency: t.latency.Summarize(), AckBySecond: t.timeline.BySecond()}
+		ByStatus: t.statusCounts(), AckLatency: t.latency.Summarize(), AckBySecond: t.latency.BySecond()}
 	r.AckedPerSec = float64(r.Acked+r.Duplicate) / elapsed.Seconds()
 	if r.Sent > 0 {
 		r.AvgBodyBytes = float64(t.bodyBytes.Load()) / float64(r.Sent)

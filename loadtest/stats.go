@@ -97,6 +97,14 @@ type Window struct {
 	Max    float64 `json:"max_ms"`
 }
 
+// Summarize is the distribution of every latency added.
+func (t *Timeline) Summarize() Summary {
+	t.mu.Lock()
+	d := slices.Clone(t.d)
+	t.mu.Unlock()
+	return summarize(d)
+}
+
 // BySecond summarizes the latencies of each second, in order; a second
 // in which no request was due is left out.
 func (t *Timeline) BySecond() []Window {
