@@ -31,11 +31,14 @@ type Summary struct {
 
 // Summarize sorts a copy of the samples and returns their percentiles
 // (nearest rank). An empty set summarizes to zeros.
-func (s *Samples) Summarize() Summary {
-	s.mu.Lock()
-	d := slices.Clone(s.d)
-	s.mu.Unlock()
-	return summarize(d)
+func (s *Samples) Summarize() Summary { return summarizeCopy(&s.mu, &s.d) }
+
+// summarizeCopy summarizes a copy of *d taken while holding mu.
+func summarizeCopy(mu *sync.Mutex, d *[]time.Duration) Summary {
+	mu.Lock()
+	c := slices.Clone(*d)
+	mu.Unlock()
+	return summarize(c)
 }
 
 func summarize(d []time.Duration) Summary {
@@ -98,12 +101,7 @@ type Window struct {
 }
 
 // Summarize is the distribution of every latency added.
-func (t *Timeline) Summarize() Summary {
-	t.mu.Lock()
-	d := slices.Clone(t.d)
-	t.mu.Unlock()
-	return summarize(d)
-}
+func (t *Timeline) Summarize() Summary { return summarizeCopy(&t.mu, &t.d) }
 
 // BySecond summarizes the latencies of each second, in order; a second
 // in which no request was due is left out.
