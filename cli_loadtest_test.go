@@ -43,6 +43,13 @@ func TestLoadtestSpawn(t *testing.T) {
 			if sb.Name != "switchboard" || d == nil || d.Expected != int(sb.Acked) || d.Delivered != d.Expected || d.Missing != 0 || d.DuplicatesByKey != 0 {
 				t.Fatalf("switchboard delivery = %+v, want every acked event delivered once", d)
 			}
+			// The server's own account comes from its /metrics; the baselines have none.
+			if a := sb.ServerAck; a == nil || a.AckMeanMs <= 0 || a.CommitMeanMs <= 0 || a.EventsPerCommit < 1 {
+				t.Errorf("switchboard server_ack = %+v, want its ack and commit means and ≥ 1 event per commit", a)
+			}
+			if rep.Phases[0].ServerAck != nil || rep.Phases[1].ServerAck != nil {
+				t.Errorf("a baseline has a server_ack: %+v / %+v", rep.Phases[0].ServerAck, rep.Phases[1].ServerAck)
+			}
 			if d.Lag.Count != d.Delivered || rep.Storage == nil || rep.Storage.Events != sb.Acked {
 				t.Errorf("lag samples %d of %d delivered; storage %+v", d.Lag.Count, d.Delivered, rep.Storage)
 			}

@@ -44,10 +44,21 @@ func delivery(f func(d *DeliveryReport) float64) func(p *PhaseReport) (float64, 
 	}
 }
 
+// serverFigure is a figure of the server's own account, when the report has one.
+func serverFigure(p *PhaseReport, f func(s *ServerAck) float64) (float64, bool) {
+	if p.ServerAck == nil {
+		return 0, false
+	}
+	return f(p.ServerAck), true
+}
+
 var metrics = []metric{
 	{"acked/s", true, always(func(p *PhaseReport) float64 { return p.AckedPerSec })},
 	{"ack p50 ms", false, always(func(p *PhaseReport) float64 { return p.AckLatency.P50 })},
 	{"ack p99 ms", false, always(func(p *PhaseReport) float64 { return p.AckLatency.P99 })},
+	{"server: commit mean ms", false, func(p *PhaseReport) (float64, bool) {
+		return serverFigure(p, func(s *ServerAck) float64 { return s.CommitMeanMs })
+	}},
 	{"rejected + errors", false, always(func(p *PhaseReport) float64 { return float64(p.Rejected + p.Errors) })},
 	{"deliveries/s", true, delivery(func(d *DeliveryReport) float64 { return d.DeliveriesPerSec })},
 	{"lag p50 ms", false, delivery(func(d *DeliveryReport) float64 { return d.Lag.P50 })},

@@ -43,13 +43,13 @@ func TestGeneratorEvents(t *testing.T) {
 
 func TestSummarize(t *testing.T) {
 	for _, tc := range []struct {
-		name          string
-		n             int
-		p50, p99, max float64
+		name                string
+		n                   int
+		p50, p99, max, mean float64
 	}{
 		{name: "empty", n: 0},
-		{name: "one", n: 1, p50: 1, p99: 1, max: 1},
-		{name: "hundred", n: 100, p50: 50, p99: 99, max: 100},
+		{name: "one", n: 1, p50: 1, p99: 1, max: 1, mean: 1},
+		{name: "hundred", n: 100, p50: 50, p99: 99, max: 100, mean: 50.5},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var s Samples
@@ -57,8 +57,8 @@ func TestSummarize(t *testing.T) {
 				s.Add(time.Duration(i) * time.Millisecond)
 			}
 			got := s.Summarize()
-			if got.Count != tc.n || got.P50 != tc.p50 || got.P99 != tc.p99 || got.Max != tc.max {
-				t.Fatalf("got %+v, want count %d p50 %v p99 %v max %v", got, tc.n, tc.p50, tc.p99, tc.max)
+			if got.Count != tc.n || got.P50 != tc.p50 || got.P99 != tc.p99 || got.Max != tc.max || got.Mean != tc.mean {
+				t.Fatalf("got %+v, want count %d p50 %v p99 %v max %v mean %v", got, tc.n, tc.p50, tc.p99, tc.max, tc.mean)
 			}
 		})
 	}

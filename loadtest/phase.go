@@ -36,6 +36,9 @@ type PhaseReport struct {
 	// Statements the server ran during the phase (send and drain), most frequent first.
 	Statements         []StatementCount `json:"statements,omitempty"`
 	StatementsPerEvent float64          `json:"statements_per_stored_event,omitempty"`
+	// ServerAck is the server's account of the acks (its /metrics); nil
+	// for a baseline or when /metrics could not be read.
+	ServerAck *ServerAck `json:"server_ack,omitempty"`
 }
 
 // DeliveryReport is what the receivers saw of a phase's acked events.
@@ -108,12 +111,22 @@ func (p *phaseRunner) runFor(ctx context.Context, name string, target Target, de
 		}
 		dbCPU0, _ = p.probe.backendCPU(ctx)
 	}
+	var metrics0 map[string]histTotal
+	if delivers {
+		metrics0, _ = scrapeIngest(ctx, target.URL) // nil: no server figures
+	}
 	rss := sampleRSS(target.RSS)
 	start := time.Now()
 	elapsed := s.run(ctx)
+	var serverAck *ServerAck
+	if metrics0 != nil {
+		if metrics1, err := scrapeIngest(ctx, target.URL); err == nil {
+			serverAck = serverAckDelta(metrics0, metrics1)
+		}
+	}
 	r := PhaseReport{Name: name, SendSeconds: elapsed.Seconds(), Sent: t.sent.Load(), Acked: t.acked.Load(),
 		Duplicate: t.duplicate.Load(), Rejected: t.rejected.Load(), Errors: t.errors.Load(), Skipped: t.skipped.Load(),
-		ByStatus: t.statusCounts(), AckLatency: t.latency.Summarize(), AckBySecond: t.latency.BySecond()}
+		ByStatus: t.statusCounts(), AckLatency: t.latency.Summarize(), AckBySecond: t.latency.BySecond(), ServerAck: serverAck}
 	r.AckedPerSec = float64(r.Acked+r.Duplicate) / elapsed.Seconds()
 	if r.Sent > 0 {
 		r.AvgBodyBytes = float64(t.bodyBytes.Load()) / float64(r.Sent)

@@ -27,6 +27,7 @@ type Summary struct {
 	P90   float64 `json:"p90_ms"`
 	P99   float64 `json:"p99_ms"`
 	Max   float64 `json:"max_ms"`
+	Mean  float64 `json:"mean_ms"`
 }
 
 // Summarize sorts a copy of the samples and returns their percentiles
@@ -46,12 +47,17 @@ func summarize(d []time.Duration) Summary {
 		return Summary{}
 	}
 	slices.Sort(d)
+	var total time.Duration
+	for _, v := range d {
+		total += v
+	}
 	return Summary{
 		Count: len(d),
 		P50:   ms(rank(d, 0.50)),
 		P90:   ms(rank(d, 0.90)),
 		P99:   ms(rank(d, 0.99)),
 		Max:   ms(d[len(d)-1]),
+		Mean:  ms(total / time.Duration(len(d))),
 	}
 }
 

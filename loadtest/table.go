@@ -34,6 +34,16 @@ func safe(d *DeliveryReport, f func(d *DeliveryReport) string) string {
 	return f(d)
 }
 
+// serverCell renders a figure of the server's own account, or "-".
+func serverCell(f func(s *ServerAck) float64) func(p *PhaseReport) string {
+	return func(p *PhaseReport) string {
+		if p.ServerAck == nil {
+			return "-"
+		}
+		return msf(f(p.ServerAck))
+	}
+}
+
 func dbCell(f func(d *DBDelta) string) func(p *PhaseReport) string {
 	return func(p *PhaseReport) string {
 		if p.DB == nil {
@@ -56,6 +66,11 @@ var tableRows = []tableRow{
 	{"ack p90 ms", func(p *PhaseReport) string { return msf(p.AckLatency.P90) }},
 	{"ack p99 ms", func(p *PhaseReport) string { return msf(p.AckLatency.P99) }},
 	{"ack max ms", func(p *PhaseReport) string { return msf(p.AckLatency.Max) }},
+	{"ack mean ms", func(p *PhaseReport) string { return msf(p.AckLatency.Mean) }},
+	{"server: ack mean ms", serverCell(func(s *ServerAck) float64 { return s.AckMeanMs })},
+	{"server: commit wait mean ms", serverCell(func(s *ServerAck) float64 { return s.CommitWaitMeanMs })},
+	{"server: commit mean ms", serverCell(func(s *ServerAck) float64 { return s.CommitMeanMs })},
+	{"server: events / commit", serverCell(func(s *ServerAck) float64 { return s.EventsPerCommit })},
 	{"delivered / expected", deliveryCell(func(d *DeliveryReport) string { return fmt.Sprintf("%d/%d", d.Delivered, d.Expected) })},
 	{"missing after drain", deliveryCell(func(d *DeliveryReport) string { return fmt.Sprint(d.Missing) })},
 	{"held by hanging endpoint", deliveryCell(func(d *DeliveryReport) string { return fmt.Sprint(d.HeldByHang) })},

@@ -50,6 +50,8 @@ type batchItem struct {
 	ctx  context.Context
 	in   Inbound
 	done chan batchResult // buffered: the writer never blocks on a waiter
+	// queued is when the request handed the event over (commit-wait metric).
+	queued time.Time
 }
 
 type batchResult struct {
@@ -100,7 +102,7 @@ func (s *Service) Close() {
 // submit enqueues in and waits for its result. ok is false when the writer
 // has stopped and the caller must store the event itself.
 func (b *batcher) submit(ctx context.Context, in Inbound) (IngestResult, error, bool) {
-	it := &batchItem{ctx: ctx, in: in, done: make(chan batchResult, 1)}
+	it := &batchItem{ctx: ctx, in: in, done: make(chan batchResult, 1), queued: time.Now()}
 	select {
 	case b.queue <- it:
 	case <-b.exited:
@@ -263,6 +265,10 @@ func (b *batcher) commit(items []*batchItem) {
 		return
 	}
 	ingestBatchSize.Observe(float64(len(live)))
+	started := time.Now()
+	for _, it := range live {
+		ingestCommitWait.Observe(started.Sub(it.queued).Seconds())
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), batchCommitTimeout)
 	defer cancel()
 	ins := make([]Inbound, len(live))
@@ -286,6 +292,7 @@ func (b *batcher) commit(items []*batchItem) {
 		results, err = b.svc.storeBatch(ctx, tx, ins, known, b.svc.now().UTC())
 		return err
 	})
+	observeCommit(started)
 	if err == nil {
 		for i, it := range live {
 			it.done <- batchResult{res: results[i]}

@@ -73,11 +73,13 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (IngestResult, error) 
 func (s *Service) ingestSingle(ctx context.Context, in Inbound) (IngestResult, error) {
 	for try := 0; ; try++ {
 		var res []IngestResult
+		started := time.Now()
 		err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 			var err error
 			res, err = s.ingestTx(ctx, tx, []Inbound{in}, s.now().UTC())
 			return err
 		})
+		observeCommit(started)
 		if errors.Is(err, errRaced) && try < maxRaceRetries {
 			continue
 		}

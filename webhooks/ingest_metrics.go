@@ -26,7 +26,24 @@ var (
 		Help:    "Events committed together by the group-commit writer.",
 		Buckets: []float64{1, 2, 4, 8, 16, 32, 64, 128},
 	})
+	// The two parts of an ack's time that the database decides: waiting for
+	// a group commit to take the event, and that commit. What is left of
+	// switchboard_ingest_duration_seconds is reading, verifying, answering
+	// and waiting for a CPU.
+	ingestCommitWait = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "switchboard_ingest_commit_wait_seconds",
+		Help:    "Time an event waited for its group commit to start.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+	})
+	ingestCommit = promauto.NewHistogram(prometheus.HistogramOpts{
+		Name:    "switchboard_ingest_commit_seconds",
+		Help:    "Time of one ingest transaction (a group commit, or an event stored alone), from BEGIN to COMMIT's answer.",
+		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+	})
 )
+
+// observeCommit records one ingest transaction's time.
+func observeCommit(started time.Time) { ingestCommit.Observe(time.Since(started).Seconds()) }
 
 // Outcome labels of switchboard_ingest_requests_total.
 const (
