@@ -42,7 +42,8 @@ run pg-conc64-baseline --database-url "$(fresh_pg sb_lt_b)" --concurrency 64 --d
 (export SWITCHBOARD_MAX_DELIVERY_BACKLOG=0; run pg-conc64-ingest-only --database-url "$(fresh_pg sb_lt_g)" --concurrency 64 --duration "$DUR" --tenants 100 --baseline --delivery-workers 1 --drain 2s)
 # The sustained rates start warm: a 5 s warm-up phase (reported in its own
 # column) opens the connections and grows the heap before the measured phase.
-run pg-rate1000 --database-url "$(fresh_pg sb_lt_c)" --rate 1000 --warmup 5s --duration "$DUR" --tenants 100
+# At 1,000/s the baselines run too, at the same rate: the ack target's yardstick.
+run pg-rate1000 --database-url "$(fresh_pg sb_lt_c)" --rate 1000 --warmup 5s --duration "$DUR" --tenants 100 --baseline
 # Sustained end to end: 1,500 events/s offered, open loop.
 run pg-rate1500 --database-url "$(fresh_pg sb_lt_h)" --rate 1500 --warmup 5s --duration "$DUR" --tenants 100
 run pg-idle --database-url "$(fresh_pg sb_lt_d)" --rate 2 --duration "$DUR" --tenants 10
@@ -50,4 +51,19 @@ run pg-10k-tenants --database-url "$(fresh_pg sb_lt_e)" --rate 200 --duration "$
 run pg-hang --database-url "$(fresh_pg sb_lt_f)" --rate 200 --duration "$DUR" --tenants 20 --slow-share 0.1 --hang
 run sqlite-rate200-baseline --rate 200 --duration "$DUR" --tenants 100 --baseline
 run sqlite-conc16-baseline --concurrency 16 --duration "$DUR" --tenants 100 --baseline
-for db in a b c d e f g h; do psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS sb_lt_$db WITH (FORCE)" >/dev/null 2>&1; done
+# The database's own floor, without Switchboard: pgbench's simple-update
+# transaction (five statements, one commit) at 1,000/s from 4 clients,
+# latency percentiles from its per-transaction log. Skipped without pgbench.
+pgbench_floor() {
+	if ! command -v pgbench >/dev/null 2>&1; then echo "== pgbench-floor: no pgbench, skipped"; return 0; fi
+	url=$(fresh_pg sb_lt_p)
+	dir=$(mktemp -d)
+	pgbench -i -q "$url" >/dev/null 2>&1
+	(cd "$dir" && pgbench -n -N -c 4 -j 2 -T "${DUR%s}" --rate 1000 -l "$url" >/dev/null 2>&1)
+	cat "$dir"/pgbench_log.* | awk '{print $3/1000}' | sort -n |
+		awk '{a[NR]=$1} END {printf "pgbench simple-update, 1000 tx/s, 4 clients: %d transactions, latency ms p50 %.2f p99 %.2f max %.2f\n", NR, a[int(NR*0.5)], a[int(NR*0.99)], a[NR]}' |
+		tee "$OUT/pgbench-floor.txt"
+	rm -rf "$dir"
+}
+if [ -z "$ONLY" ] || echo " $ONLY " | grep -q " pgbench-floor "; then echo "== pgbench-floor"; pgbench_floor; fi
+for db in a b c d e f g h p; do psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS sb_lt_$db WITH (FORCE)" >/dev/null 2>&1; done
