@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"errors"
+	"slices"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -9,6 +10,9 @@ import (
 
 	"github.com/switchboard-gw/switchboard/problem"
 )
+
+// latencyBuckets are the ack-latency histograms' buckets, in seconds.
+var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
 
 // Ingest metrics, registered on Prometheus' default registry (served at /metrics).
 var (
@@ -19,7 +23,7 @@ var (
 	ingestDuration = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name:    "switchboard_ingest_duration_seconds",
 		Help:    "Time from reading an inbound webhook to answering it.",
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		Buckets: latencyBuckets,
 	})
 	ingestBatchSize = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name:    "switchboard_ingest_batch_events",
@@ -33,12 +37,12 @@ var (
 	ingestCommitWait = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name:    "switchboard_ingest_commit_wait_seconds",
 		Help:    "Time an event waited for its group commit to start.",
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5},
+		Buckets: latencyBuckets,
 	})
 	ingestCommit = promauto.NewHistogram(prometheus.HistogramOpts{
 		Name:    "switchboard_ingest_commit_seconds",
 		Help:    "Time of one ingest transaction (a group commit, or an event stored alone), from BEGIN to COMMIT's answer.",
-		Buckets: []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10},
+		Buckets: append(slices.Clone(latencyBuckets), 5, 10), // up to batchCommitTimeout
 	})
 )
 

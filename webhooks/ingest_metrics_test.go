@@ -23,16 +23,15 @@ func histogramCount(t *testing.T, h prometheus.Histogram) (uint64, float64) {
 	return m.GetHistogram().GetSampleCount(), m.GetHistogram().GetSampleSum()
 }
 
-// ingestConcurrently stores n distinct events from n goroutines at once.
-func ingestConcurrently(t *testing.T, svc *Service, n int) {
+// ingestConcurrently ingests every one of ins at once, one goroutine each.
+func ingestConcurrently(t *testing.T, svc *Service, ins []Inbound) {
 	t.Helper()
 	var wg sync.WaitGroup
-	errs := make(chan error, n)
-	for i := range n {
+	errs := make(chan error, len(ins))
+	for _, in := range ins {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			in := mustParse(t, fmt.Sprintf(`{"event":"interview.scores","data":{"meetingCode":"m-%d","sourceId":"org_1"}}`, i))
 			if _, err := svc.Ingest(context.Background(), in); err != nil {
 				errs <- err
 			}
@@ -43,6 +42,16 @@ func ingestConcurrently(t *testing.T, svc *Service, n int) {
 	for err := range errs {
 		t.Fatalf("ingest: %v", err)
 	}
+}
+
+// distinctEvents returns n events of org_1 with different meetingCodes.
+func distinctEvents(t *testing.T, n int) []Inbound {
+	t.Helper()
+	ins := make([]Inbound, n)
+	for i := range ins {
+		ins[i] = mustParse(t, fmt.Sprintf(`{"event":"interview.scores","data":{"meetingCode":"m-%d","sourceId":"org_1"}}`, i))
+	}
+	return ins
 }
 
 // TestIngestCommitMetrics: with group commit, every event observes its
@@ -58,7 +67,7 @@ func TestIngestCommitMetrics(t *testing.T) {
 		batched.EnableBatching(8, 1)
 		waits0, _ := histogramCount(t, ingestCommitWait)
 		commits0, sum0 := histogramCount(t, ingestCommit)
-		ingestConcurrently(t, batched, n)
+		ingestConcurrently(t, batched, distinctEvents(t, n))
 		batched.Close()
 		waits1, _ := histogramCount(t, ingestCommitWait)
 		commits1, sum1 := histogramCount(t, ingestCommit)
@@ -79,7 +88,7 @@ func TestIngestCommitMetrics(t *testing.T) {
 		if err := db.Gorm.Exec("DELETE FROM events").Error; err != nil {
 			t.Fatal(err)
 		}
-		ingestConcurrently(t, single, n)
+		ingestConcurrently(t, single, distinctEvents(t, n))
 		waits2, _ := histogramCount(t, ingestCommitWait)
 		commits2, _ := histogramCount(t, ingestCommit)
 		if waits2 != waits1 {

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -161,22 +161,7 @@ func TestIngestConcurrentDuplicates(t *testing.T) {
 		svc := newTestService(t, db)
 		mustCreateTenant(t, db, "org_1", "https://a.example/hook", "https://b.example/hook")
 		in := mustParse(t, `{"event":"interview.scores","data":{"meetingCode":"race","sourceId":"org_1"}}`)
-		var wg sync.WaitGroup
-		errs := make(chan error, 50)
-		for range 50 {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				if _, err := svc.Ingest(context.Background(), in); err != nil {
-					errs <- err
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Fatalf("ingest: %v", err)
-		}
+		ingestConcurrently(t, svc, slices.Repeat([]Inbound{in}, 50))
 		if n := count(t, db.Gorm, "SELECT COUNT(*) FROM events"); n != 1 {
 			t.Errorf("events = %d, want 1", n)
 		}
