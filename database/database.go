@@ -102,7 +102,7 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		return nil, fmt.Errorf("parse postgres url: %w", err)
 	}
 	sqlDB := stdlib.OpenDB(*connCfg, stdlib.OptionAfterConnect(func(_ context.Context, c *pgx.Conn) error {
-		addPQArrayEncoding(c.TypeMap())
+		addEncodeHooks(c.TypeMap())
 		return nil
 	}))
 	sqlDB.SetMaxOpenConns(40)

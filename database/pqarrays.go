@@ -17,9 +17,10 @@ import (
 // encode from the slice (an enum array, whose type pgx does not know)
 // still goes through the text form.
 
-// addPQArrayEncoding puts the hook first among m's encode wrappers.
-func addPQArrayEncoding(m *pgtype.Map) {
-	m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{tryWrapPQArray}, m.TryWrapEncodePlanFuncs...)
+// addEncodeHooks puts the hooks first among m's encode wrappers: this
+// one and the pre-sized ByteaArray (bytea_array.go).
+func addEncodeHooks(m *pgtype.Map) {
+	m.TryWrapEncodePlanFuncs = append([]pgtype.TryWrapEncodePlanFunc{tryWrapPQArray, tryWrapByteaArray}, m.TryWrapEncodePlanFuncs...)
 }
 
 // tryWrapPQArray offers the slice inside a lib/pq array for pgx to plan.

@@ -49,7 +49,7 @@ func pqArrayCases() []struct {
 // encodes to the same bytes as pgx's own path through lib/pq's text form.
 func TestPQArrayEncodingMatchesTextForm(t *testing.T) {
 	plain, hooked := pgtype.NewMap(), pgtype.NewMap()
-	addPQArrayEncoding(hooked)
+	addEncodeHooks(hooked)
 	for _, tc := range pqArrayCases() {
 		t.Run(tc.name, func(t *testing.T) {
 			want, err := plain.Encode(tc.oid, pgtype.BinaryFormatCode, tc.value, nil)
@@ -72,7 +72,7 @@ func TestPQArrayEncodingMatchesTextForm(t *testing.T) {
 // its own, so the test above really compares two paths.
 func TestPQArrayEncodingUsesSlice(t *testing.T) {
 	m := pgtype.NewMap()
-	addPQArrayEncoding(m)
+	addEncodeHooks(m)
 	for _, tc := range pqArrayCases() {
 		_, hooked := m.PlanEncode(tc.oid, pgtype.BinaryFormatCode, tc.value).(*pqArrayPlan)
 		if !hooked {
@@ -86,7 +86,7 @@ func TestPQArrayEncodingUsesSlice(t *testing.T) {
 // planned is refused with an error, never a panic or a wrong encoding.
 func TestPQArrayEncodingOtherSliceType(t *testing.T) {
 	m := pgtype.NewMap()
-	addPQArrayEncoding(m)
+	addEncodeHooks(m)
 	if _, err := m.Encode(pgtype.Int8ArrayOID, pgtype.BinaryFormatCode, pq.GenericArray{A: []int16{1}}, nil); err != nil {
 		t.Fatalf("first encode: %v", err)
 	}
@@ -117,7 +117,7 @@ func BenchmarkPQArrayEncoding(b *testing.B) {
 		b.Run(name, func(b *testing.B) {
 			m := pgtype.NewMap()
 			if hook {
-				addPQArrayEncoding(m)
+				addEncodeHooks(m)
 			}
 			buf := make([]byte, 0, 1024)
 			b.ReportAllocs()
@@ -156,6 +156,9 @@ func TestPostgresConnectionsUseSliceEncoding(t *testing.T) {
 		m := driverConn.(*stdlib.Conn).Conn().TypeMap()
 		if _, ok := m.PlanEncode(pgtype.TextArrayOID, pgtype.BinaryFormatCode, pq.Array([]string{"a"})).(*pqArrayPlan); !ok {
 			t.Error("a pool connection encodes lib/pq arrays through their text form")
+		}
+		if _, ok := m.PlanEncode(pgtype.ByteaArrayOID, pgtype.BinaryFormatCode, ByteaArray{{1}}).(*byteaArrayPlan); !ok {
+			t.Error("a pool connection does not size ByteaArray parameters")
 		}
 		return nil
 	})

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/database"
 )
 
 // On PostgreSQL a group commit's events and deliveries are inserted with
@@ -167,7 +169,8 @@ func eventArrays(rows []*Event) []any {
 		fps[i], bodies[i], dupes[i], lastDupe[i], received[i] = e.Fingerprint, e.Body, int32(e.Duplicates), e.LastDuplicateAt, e.ReceivedAt
 		videoURLs[i], expires[i], names[i] = e.VideoAPIURL, e.VideoURLExpiresAt, e.CandidateName
 	}
-	return []any{types, codes, sources, tenants, revisions, fps, bodies, dupes, lastDupe, received, videoURLs, expires, names}
+	// The bodies are most of the statement's bytes: database.ByteaArray sizes their buffer once.
+	return []any{types, codes, sources, tenants, revisions, fps, database.ByteaArray(bodies), dupes, lastDupe, received, videoURLs, expires, names}
 }
 
 // insertBatchRows inserts a group commit's new events and their new
