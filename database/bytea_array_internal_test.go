@@ -3,7 +3,6 @@ package database
 import (
 	"bytes"
 	"context"
-	"os"
 	"testing"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -71,16 +70,8 @@ func TestByteaArrayEncodingGrowsOnce(t *testing.T) {
 // TestPostgresStoresByteaArray: through a pool connection, a ByteaArray
 // parameter arrives as the bytes sent (NULL stays NULL).
 func TestPostgresStoresByteaArray(t *testing.T) {
-	url := os.Getenv("SWITCHBOARD_TEST_POSTGRES_URL")
-	if url == "" {
-		t.Skip("SWITCHBOARD_TEST_POSTGRES_URL is not set (SQLite has no arrays)")
-	}
 	ctx := context.Background()
-	db, err := Open(ctx, url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
+	db := openTestPostgres(t)
 	sent := append(byteaBodies(3, 20_000), nil, []byte{})
 	rows, err := db.SQL.QueryContext(ctx, `SELECT b FROM unnest($1::bytea[]) WITH ORDINALITY AS u(b, i) ORDER BY i`, ByteaArray(sent))
 	if err != nil {

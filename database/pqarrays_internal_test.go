@@ -133,20 +133,28 @@ func BenchmarkPQArrayEncoding(b *testing.B) {
 	}
 }
 
-// TestPostgresConnectionsUseSliceEncoding: every connection of the pool
-// GORM and River share has the hook, and River's own statement shape
-// (unnest of each array parameter) stores what was sent.
-func TestPostgresConnectionsUseSliceEncoding(t *testing.T) {
+// openTestPostgres opens the test server's database (closed when t ends),
+// or skips t without one: the array encodings are PostgreSQL's alone.
+func openTestPostgres(t *testing.T) *DB {
+	t.Helper()
 	url := os.Getenv("SWITCHBOARD_TEST_POSTGRES_URL")
 	if url == "" {
 		t.Skip("SWITCHBOARD_TEST_POSTGRES_URL is not set (SQLite has no arrays)")
 	}
-	ctx := context.Background()
-	db, err := Open(ctx, url)
+	db, err := Open(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer db.Close()
+	t.Cleanup(func() { db.Close() })
+	return db
+}
+
+// TestPostgresConnectionsUseSliceEncoding: every connection of the pool
+// GORM and River share has the hook, and River's own statement shape
+// (unnest of each array parameter) stores what was sent.
+func TestPostgresConnectionsUseSliceEncoding(t *testing.T) {
+	ctx := context.Background()
+	db := openTestPostgres(t)
 	conn, err := db.SQL.Conn(ctx)
 	if err != nil {
 		t.Fatal(err)
