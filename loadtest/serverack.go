@@ -78,29 +78,23 @@ func parseIngestMetrics(r io.Reader) (map[string]histTotal, error) {
 // serverAckDelta turns two scrapes into the phase's means; nil when the
 // target has no ingest histograms (a baseline) or saw no request.
 func serverAckDelta(before, after map[string]histTotal) *ServerAck {
+	// mean is the phase's mean of one histogram, times scale, rounded to
+	// hundredths (div, as the report's ratios are).
 	mean := func(name string, scale float64) (float64, bool) {
 		a, okA := after[name]
 		b, okB := before[name]
 		if !okA || !okB || a.count <= b.count {
 			return 0, false
 		}
-		return (a.sum - b.sum) / float64(a.count-b.count) * scale, true
+		return div((a.sum-b.sum)*scale, float64(a.count-b.count)), true
 	}
 	ack, ok := mean(histAck, 1000)
 	if !ok {
 		return nil
 	}
-	s := &ServerAck{AckMeanMs: round2(ack)}
-	if v, ok := mean(histCommitWait, 1000); ok {
-		s.CommitWaitMeanMs = round2(v)
-	}
-	if v, ok := mean(histCommit, 1000); ok {
-		s.CommitMeanMs = round2(v)
-	}
-	if v, ok := mean(histBatch, 1); ok {
-		s.EventsPerCommit = round2(v)
-	}
+	s := &ServerAck{AckMeanMs: ack}
+	s.CommitWaitMeanMs, _ = mean(histCommitWait, 1000)
+	s.CommitMeanMs, _ = mean(histCommit, 1000)
+	s.EventsPerCommit, _ = mean(histBatch, 1)
 	return s
 }
-
-func round2(v float64) float64 { return float64(int64(v*100+0.5)) / 100 }

@@ -37,10 +37,8 @@ func safe(d *DeliveryReport, f func(d *DeliveryReport) string) string {
 // serverCell renders a figure of the server's own account, or "-".
 func serverCell(f func(s *ServerAck) float64) func(p *PhaseReport) string {
 	return func(p *PhaseReport) string {
-		if p.ServerAck == nil {
-			return "-"
-		}
-		return msf(f(p.ServerAck))
+		v, ok := serverFigure(p, f)
+		return dash(ok, msf(v))
 	}
 }
 
