@@ -87,6 +87,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	cache, stopCache := startTenantCache(ctx, db, log)
 	defer stopCache()
+	stopStatistics := startStatistics(db, log)
+	defer stopStatistics()
 	svc := webhooks.NewService(db.Gorm, routing.NewCachedPlanner(cache, cfg.DefaultTenant), queue, policy, log)
 	defer svc.Close()
 
@@ -266,4 +268,21 @@ func (h levelFloor) WithAttrs(a []slog.Attr) slog.Handler {
 
 func (h levelFloor) WithGroup(name string) slog.Handler {
 	return levelFloor{h.Handler.WithGroup(name), h.min}
+}
+
+// hotTables are the tables that grow with every event: their planner
+// statistics are refreshed whenever one doubles in size (database/statistics.go).
+var hotTables = []string{"events", "deliveries", "attempts", "river_job"}
+
+// statisticsInterval is how often the hot tables' sizes are checked: one
+// catalog query, cheap enough to run on every replica.
+const statisticsInterval = 5 * time.Second
+
+// startStatistics keeps the hot tables' planner statistics fresh until stop
+// is called (PostgreSQL only).
+func startStatistics(db *database.DB, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); db.KeepStatistics(ctx, statisticsInterval, log, hotTables...) }()
+	return func() { cancel(); <-done }
 }
