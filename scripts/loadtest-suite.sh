@@ -44,6 +44,9 @@ run pg-conc64-baseline --database-url "$(fresh_pg sb_lt_b)" --concurrency 64 --d
 # column) opens the connections and grows the heap before the measured phase.
 # At 1,000/s the baselines run too, at the same rate: the ack target's yardstick.
 run pg-rate1000 --database-url "$(fresh_pg sb_lt_c)" --rate 1000 --warmup 5s --duration "$DUR" --tenants 100 --baseline
+# The ack target's rate with ingest alone (as pg-conc64-ingest-only): what
+# the acks cost when delivery does not share the two cores.
+(export SWITCHBOARD_MAX_DELIVERY_BACKLOG=0; run pg-rate1000-ingest-only --database-url "$(fresh_pg sb_lt_i)" --rate 1000 --warmup 5s --duration "$DUR" --tenants 100 --delivery-workers 1 --drain 2s)
 # Sustained end to end: 1,500 events/s offered, open loop.
 run pg-rate1500 --database-url "$(fresh_pg sb_lt_h)" --rate 1500 --warmup 5s --duration "$DUR" --tenants 100
 run pg-idle --database-url "$(fresh_pg sb_lt_d)" --rate 2 --duration "$DUR" --tenants 10
@@ -66,4 +69,4 @@ pgbench_floor() {
 	rm -rf "$dir"
 }
 if [ -z "$ONLY" ] || echo " $ONLY " | grep -q " pgbench-floor "; then echo "== pgbench-floor"; pgbench_floor; fi
-for db in a b c d e f g h p; do psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS sb_lt_$db WITH (FORCE)" >/dev/null 2>&1; done
+for db in a b c d e f g h i p; do psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS sb_lt_$db WITH (FORCE)" >/dev/null 2>&1; done
