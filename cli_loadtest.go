@@ -55,7 +55,7 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	fs.BoolVar(&f.child, "spawn-process", false, "with --spawn: run the server as a child process, so RSS is the server's alone")
 	fs.BoolVar(&f.countStatements, "count-statements", false, "with --spawn on PostgreSQL: count the server's statements through a loopback protocol proxy")
 	fs.BoolVar(&f.keep, "keep", false, "keep the spawned server's SQLite folder")
-	fs.IntVar(&f.workers, "delivery-workers", 0, "--spawn: the server's delivery workers (0: its default)")
+	fs.IntVar(&f.workers, "delivery-workers", -1, "--spawn: the server's delivery workers (-1: its default; 0: it only ingests, PostgreSQL)")
 	fs.StringVar(&f.retrySchedule, "retry-schedule", "200ms,1s,2s", "--spawn: the server's retry schedule")
 	fs.StringVar(&f.deliveryTimeout, "delivery-timeout", "", "--spawn: the server's delivery timeout (empty: its default)")
 	if err := fs.Parse(args); err != nil {

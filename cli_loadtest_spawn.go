@@ -46,7 +46,7 @@ func (f *loadtestFlags) spawnServer(ctx context.Context, target *loadtest.Target
 	args := []string{"--listen", addr, "--database-url", serverDB, "--webhook-secret", f.opts.Secret,
 		"--secret-key", base64.StdEncoding.EncodeToString(key), "--allow-private-endpoints", "--log-level", "warn",
 		"--retry-schedule", f.retrySchedule}
-	if f.workers > 0 {
+	if f.workers >= 0 {
 		args = append(args, "--delivery-workers", fmt.Sprint(f.workers))
 	}
 	if f.deliveryTimeout != "" {

@@ -106,7 +106,7 @@ func parseServeConfig(args []string) (Config, error) {
 	maxBody := fs.Int("max-body-bytes", envInt("SWITCHBOARD_MAX_BODY_BYTES", defaultMaxBodyBytes), "largest accepted webhook body (SWITCHBOARD_MAX_BODY_BYTES)")
 	timeout := fs.Duration("delivery-timeout", envDuration("SWITCHBOARD_DELIVERY_TIMEOUT", webhooks.DefaultDeliveryTimeout), "time limit of one delivery attempt (SWITCHBOARD_DELIVERY_TIMEOUT)")
 	schedule := fs.String("retry-schedule", os.Getenv("SWITCHBOARD_RETRY_SCHEDULE"), "comma-separated waits between attempts, e.g. 5s,30s,2m (SWITCHBOARD_RETRY_SCHEDULE)")
-	workers := fs.Int("delivery-workers", envInt("SWITCHBOARD_DELIVERY_WORKERS", defaultDeliveryWorkers), "concurrent delivery attempts per process (SWITCHBOARD_DELIVERY_WORKERS)")
+	workers := fs.Int("delivery-workers", envInt("SWITCHBOARD_DELIVERY_WORKERS", defaultDeliveryWorkers), "concurrent delivery attempts per process; 0: this replica only ingests (SWITCHBOARD_DELIVERY_WORKERS)")
 	noMigrate := fs.Bool("no-migrate", envBool("SWITCHBOARD_NO_MIGRATE"), "do not apply migrations on start (SWITCHBOARD_NO_MIGRATE)")
 	level := fs.String("log-level", env("SWITCHBOARD_LOG_LEVEL", "info"), "debug, info, warn or error (SWITCHBOARD_LOG_LEVEL)")
 	readTimeout := fs.Duration("read-timeout", envDuration("SWITCHBOARD_READ_TIMEOUT", defaultReadTimeout), "time a request's headers and body may take to arrive (SWITCHBOARD_READ_TIMEOUT)")
@@ -158,8 +158,10 @@ func (c Config) validate() error {
 		return errors.New("max body bytes must be at least 1024")
 	case c.DeliveryTimeout < 100*time.Millisecond:
 		return errors.New("delivery timeout must be at least 100ms")
-	case c.DeliveryWorkers < 1:
-		return errors.New("delivery workers must be at least 1")
+	case c.DeliveryWorkers < 0:
+		return errors.New("delivery workers must be 0 (ingest only) or more")
+	case c.DeliveryWorkers == 0 && !strings.HasPrefix(c.DatabaseURL, "postgres"):
+		return errors.New("delivery workers 0 (ingest only) needs PostgreSQL and another replica that delivers: the embedded SQLite store is one node")
 	case c.ReadTimeout < time.Second:
 		return errors.New("read timeout must be at least 1s")
 	case c.DBMaxConns < 4:

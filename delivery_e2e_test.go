@@ -275,3 +275,62 @@ func TestDeliveriesCLIAndMetrics(t *testing.T) {
 		})
 	}
 }
+
+// TestIngestOnlyReplica: a replica started with --delivery-workers 0 acks
+// and stores events but never delivers; a replica that delivers, on the
+// same database, delivers what it stored, each once. SQLite refuses the
+// setting: nothing else would deliver.
+func TestIngestOnlyReplica(t *testing.T) {
+	targets := testdb.Targets(t)
+	for _, bad := range []struct{ url, workers, want string }{
+		{targets[0].URL, "0", "needs PostgreSQL"},
+		{targets[0].URL, "-1", "must be 0 (ingest only) or more"},
+	} {
+		err := run(context.Background(), []string{"serve", "--listen", "127.0.0.1:0", "--database-url", bad.url,
+			"--secret-key", testKey, "--delivery-workers", bad.workers}, &syncBuffer{})
+		if err == nil || !strings.Contains(err.Error(), bad.want) {
+			t.Errorf("--delivery-workers %s on %s: %v, want an error saying %q", bad.workers, bad.url, err, bad.want)
+		}
+	}
+	if len(targets) < 2 {
+		t.Skip("needs PostgreSQL (set " + testdb.PostgresEnv + "); SQLite is one node by design")
+	}
+	url := targets[1].URL
+	recv := newIDCounter(t)
+	ingest, _ := startReplica(t, url, "--delivery-workers", "0")
+	runCLI(t, "tenants", "create", "--database-url", url, "--secret-key", testKey, "--allow-private-endpoints",
+		"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/hook")
+	db := testdb.Open(t, url)
+	postTo := func(base string, from, to int) {
+		for i := from; i < to; i++ {
+			body := meetingEvent(t, i)
+			if status, ans := post(t, base, body, hmacHex(body)); status != 200 || ans["deliveries"] != 1.0 {
+				t.Fatalf("event %d: %d %v", i, status, ans)
+			}
+		}
+	}
+	postTo(ingest, 0, 5)
+	// A replica that delivers would have fetched these within its 50 ms poll.
+	time.Sleep(time.Second)
+	if n := len(recv.snapshot()); n != 0 {
+		t.Fatalf("the ingest-only replica delivered %d events", n)
+	}
+	if n := countRows(t, db, "SELECT COUNT(*) FROM river_job WHERE state = 'available'"); n != 5 {
+		t.Fatalf("%d delivery jobs waiting, want 5", n)
+	}
+
+	startReplica(t, url)
+	postTo(ingest, 5, 10)
+	waitFor(t, "10 deliveries", func() bool {
+		return countRows(t, db, "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") == 10
+	})
+	seen := recv.snapshot()
+	if len(seen) != 10 {
+		t.Fatalf("receiver saw %d distinct deliveries, want 10", len(seen))
+	}
+	for id, n := range seen {
+		if n != 1 {
+			t.Errorf("%s was received %d times, want once", id, n)
+		}
+	}
+}

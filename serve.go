@@ -121,8 +121,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer stopPprof()
 	// Not ctx: cancelling River's start context cancels running jobs at once;
 	// shutdown stops River itself (stopQueue) so in-flight attempts finish.
-	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
-		return fmt.Errorf("start delivery queue: %w", err)
+	if cfg.DeliveryWorkers > 0 {
+		if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+			return fmt.Errorf("start delivery queue: %w", err)
+		}
+	} else {
+		log.Warn("This replica only ingests (SWITCHBOARD_DELIVERY_WORKERS=0): run at least one replica that delivers on the same database.")
 	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
@@ -155,8 +159,14 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 	river.AddWorker(workers, worker)
 	periodic := addRetention(workers, db, cfg, log)
 	periodic = append(periodic, addProbes(workers, db, cfg, policy, log)...)
+	queues := map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}}
+	if cfg.DeliveryWorkers == 0 {
+		// An ingest-only replica: River inserts (and notifies) but never
+		// fetches; the replicas that deliver also run the periodic jobs.
+		queues, periodic = nil, nil
+	}
 	rc := &river.Config{
-		Queues:      map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}},
+		Queues:      queues,
 		Workers:     workers,
 		RetryPolicy: policy,
 		MaxAttempts: policy.MaxAttempts(),

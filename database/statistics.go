@@ -18,7 +18,7 @@ import (
 // by a sequential scan, and keep doing so as the table grows, until
 // autovacuum first analyzes it (it visits each database once a minute by
 // default). On a fresh database at 1,000 events/s that read ten million
-// rows in twelve seconds. Analyzing a table that has doubled since its
+// rows in the first 17 seconds. Analyzing a table that has doubled since its
 // statistics were taken replans those statements; a table that grows
 // slowly, or any large one, is left to autovacuum.
 
