@@ -277,9 +277,10 @@ func TestDeliveriesCLIAndMetrics(t *testing.T) {
 }
 
 // TestIngestOnlyReplica: a replica started with --delivery-workers 0 acks
-// and stores events but never delivers; a replica that delivers, on the
-// same database, delivers what it stored, each once. SQLite refuses the
-// setting: nothing else would deliver.
+// and stores events but never delivers, and pushes back once the backlog
+// bound is reached; a replica that delivers, on the same database,
+// delivers what it stored, each once. SQLite refuses the setting: nothing
+// else would deliver.
 func TestIngestOnlyReplica(t *testing.T) {
 	targets := testdb.Targets(t)
 	for _, bad := range []struct{ url, workers, want string }{
@@ -297,7 +298,7 @@ func TestIngestOnlyReplica(t *testing.T) {
 	}
 	url := targets[1].URL
 	recv := newIDCounter(t)
-	ingest, _ := startReplica(t, url, "--delivery-workers", "0")
+	ingest, _ := startReplica(t, url, "--delivery-workers", "0", "--max-delivery-backlog", "5")
 	runCLI(t, "tenants", "create", "--database-url", url, "--secret-key", testKey, "--allow-private-endpoints",
 		"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/hook")
 	db := testdb.Open(t, url)
@@ -318,9 +319,18 @@ func TestIngestOnlyReplica(t *testing.T) {
 	if n := countRows(t, db, "SELECT COUNT(*) FROM river_job WHERE state = 'available'"); n != 5 {
 		t.Fatalf("%d delivery jobs waiting, want 5", n)
 	}
+	// Five waiting is the bound: the ingest-only replica pushes back.
+	body := meetingEvent(t, 5)
+	if status, ans := post(t, ingest, body, hmacHex(body)); status != http.StatusServiceUnavailable {
+		t.Fatalf("past the backlog bound: %d %v, want 503", status, ans)
+	}
 
 	startReplica(t, url)
-	postTo(ingest, 5, 10)
+	waitFor(t, "the ingest-only replica admitting again", func() bool {
+		status, _ := post(t, ingest, body, hmacHex(body))
+		return status == http.StatusOK
+	})
+	postTo(ingest, 6, 10)
 	waitFor(t, "10 deliveries", func() bool {
 		return countRows(t, db, "SELECT COUNT(*) FROM deliveries WHERE status = 'delivered'") == 10
 	})
