@@ -31,15 +31,18 @@ const StatisticsMinPages = 64
 // analyze; the others skip that round.
 const statisticsLockID int64 = 0x5357_5354_4154 // "SWSTAT"
 
-// grownTablesSQL names the tables among $1 that exist, have at least $2
-// pages and at least twice the pages their planner statistics describe
-// (pg_class.relpages, set by ANALYZE and VACUUM; 0 before either ran), each
-// with the first column of its primary key (NULL without one).
+// grownTablesSQL names the tables among $1 that exist, that the current
+// user may analyze (owner or superuser: PostgreSQL would skip another's
+// table with a warning, every round), have at least $2 pages and at least
+// twice the pages their planner statistics describe (pg_class.relpages,
+// set by ANALYZE and VACUUM; 0 before either ran), each with the first
+// column of its primary key (NULL without one).
 const grownTablesSQL = `SELECT c.relname, a.attname FROM unnest($1::text[]) AS t(name)
 	JOIN pg_class c ON c.oid = to_regclass(t.name)
 	LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
 	LEFT JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum = i.indkey[0]
-	WHERE pg_relation_size(c.oid) / current_setting('block_size')::bigint >= greatest($2::bigint, 2 * c.relpages::bigint)
+	WHERE pg_has_role(current_user, c.relowner, 'USAGE')
+	AND pg_relation_size(c.oid) / current_setting('block_size')::bigint >= greatest($2::bigint, 2 * c.relpages::bigint)
 	ORDER BY c.relname`
 
 // analyzeSQL analyzes a grown table's primary-key column only. That is

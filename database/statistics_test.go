@@ -127,3 +127,28 @@ func mustExec(t *testing.T, db execer, query string) {
 		t.Fatalf("%s: %v", query, err)
 	}
 }
+
+// TestRefreshStatisticsSkipsOthersTables: a user that may not analyze a
+// grown table (not its owner) leaves it alone instead of trying, and
+// failing with a warning, every round.
+func TestRefreshStatisticsSkipsOthersTables(t *testing.T) {
+	if os.Getenv(testdb.PostgresEnv) == "" {
+		t.Skip(testdb.PostgresEnv + " is not set (SQLite has nothing to analyze)")
+	}
+	url := testdb.NewPostgresURL(t)
+	owner := testdb.Open(t, url)
+	mustExec(t, owner.SQL, `CREATE TABLE probe (id bigint PRIMARY KEY) WITH (autovacuum_enabled = off)`)
+	mustExec(t, owner.SQL, `INSERT INTO probe SELECT generate_series(1, 50000)`)
+	// The same server, as a built-in role that owns nothing.
+	other, err := database.Open(context.Background(), url+"&options=-c%20role%3Dpg_monitor")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer other.Close()
+	if got, err := other.RefreshStatistics(context.Background(), "probe"); err != nil || len(got) != 0 {
+		t.Fatalf("not the owner: analyzed %v, %v; want nothing", got, err)
+	}
+	if got, err := owner.RefreshStatistics(context.Background(), "probe"); err != nil || len(got) != 1 {
+		t.Fatalf("the owner: analyzed %v, %v; want [probe]", got, err)
+	}
+}
