@@ -7,6 +7,7 @@ package uitest
 
 import (
 	"context"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,11 +148,29 @@ func (b *Browser) WaitFor(t testing.TB, what, cond string) {
 }
 
 // Screenshot saves a full-page PNG as artifacts/ui/<name>.png and returns its path.
+// It waits for the page to finish loading: a test often goes on as soon as
+// the element it waits for is parsed, and a page still loading can have no
+// layout yet ("Cannot take screenshot with 0 width").
 func (b *Browser) Screenshot(t testing.TB, name string) string {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
-	defer cancel()
-	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	deadline := time.Now().Add(15 * time.Second)
+	var png []byte
+	var err error
+	for {
+		ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
+		var loaded bool
+		loaded, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && document.documentElement.scrollWidth > 0`))
+		if err == nil && loaded {
+			png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
+		} else if err == nil {
+			err = errors.New("page still loading")
+		}
+		cancel()
+		if err == nil || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
