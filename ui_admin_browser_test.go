@@ -38,7 +38,7 @@ func uiServer(t *testing.T) string {
 func openPage(t *testing.T, b *uitest.Browser, url string) {
 	t.Helper()
 	b.Do(t, "open "+url, chromedp.Navigate(url))
-	waitNav(t, b, "app.js and htmx on "+url, `document.documentElement.dataset.js === "on" && typeof htmx === "object"`)
+	b.WaitNav(t, "app.js and htmx on "+url, `document.documentElement.dataset.js === "on" && typeof htmx === "object"`)
 }
 
 // signIn opens next, which sends the browser to the sign-in page, and signs in.
@@ -48,24 +48,7 @@ func signIn(t *testing.T, b *uitest.Browser, base, next, email string) {
 	b.WaitFor(t, "sign-in form", `!!document.querySelector('[data-testid=sign-in]')`)
 	b.Do(t, "sign in", chromedp.SendKeys("#email", email), chromedp.SendKeys("#password", uiPassword),
 		chromedp.Click(`[data-testid=sign-in-submit]`))
-	waitNav(t, b, "signed in", `location.pathname === "`+next+`" && !!document.querySelector('[data-testid=current-user]')`)
-}
-
-// waitNav polls cond across page navigations (a form post replaces the
-// page, which ends a single poll) until it is true or 15 s pass.
-func waitNav(t *testing.T, b *uitest.Browser, what, cond string) {
-	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for time.Now().Before(deadline) {
-		ctx, cancel := context.WithTimeout(b.Ctx, 2*time.Second)
-		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
-		cancel()
-		if err == nil && ok {
-			return
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("waiting for %s (%s): not true after 15 s; page: %s", what, cond, uitest.Eval[string](t, b, "location.href"))
+	b.WaitNav(t, "signed in", `location.pathname === "`+next+`" && !!document.querySelector('[data-testid=current-user]')`)
 }
 
 // fetchStatus runs a fetch in the page and returns the response status.
@@ -105,18 +88,18 @@ func TestBrowserAdminOnboarding(t *testing.T) {
 		t.Errorf("header role = %q, want admin", role)
 	}
 	b.Do(t, "new tenant", chromedp.Click(`[data-testid=new-tenant]`))
-	waitNav(t, b, "tenant form", `!!document.querySelector('#tenant-name')`)
+	b.WaitNav(t, "tenant form", `!!document.querySelector('#tenant-name')`)
 	b.Do(t, "fill tenant", chromedp.SendKeys("#tenant-name", `Acme <b>Corp</b>`), chromedp.SendKeys("#tenant-source-id", "org-acme"),
 		chromedp.Click(`[data-testid=tenant-save]`))
-	waitNav(t, b, "tenant page", `!!document.querySelector('[data-testid=tenant-source-id]')`)
+	b.WaitNav(t, "tenant page", `!!document.querySelector('[data-testid=tenant-source-id]')`)
 	if h1 := uitest.Eval[string](t, b, `document.querySelector('h1').textContent`); h1 != "Acme <b>Corp</b>" {
 		t.Errorf("tenant heading %q: the name must show as text", h1)
 	}
 	tenantPath := uitest.Eval[string](t, b, `location.pathname`)
 	b.Do(t, "add endpoint", chromedp.Click(`[data-testid=new-endpoint]`))
-	waitNav(t, b, "endpoint form", `!!document.querySelector('#endpoint-url')`)
+	b.WaitNav(t, "endpoint form", `!!document.querySelector('#endpoint-url')`)
 	b.Do(t, "fill endpoint", chromedp.SendKeys("#endpoint-url", recv.URL+"/hooks"), chromedp.Click(`[data-testid=endpoint-save]`))
-	waitNav(t, b, "signing secret shown once", `!!document.querySelector('[data-testid=secret-value]')`)
+	b.WaitNav(t, "signing secret shown once", `!!document.querySelector('[data-testid=secret-value]')`)
 	secret := uitest.Eval[string](t, b, `document.querySelector('[data-testid=secret-value]').textContent`)
 	if len(secret) < 20 {
 		t.Errorf("signing secret %q looks wrong", secret)
@@ -166,7 +149,7 @@ func TestBrowserAdminOnboarding(t *testing.T) {
 func editMapping(t *testing.T, b *uitest.Browser) {
 	t.Helper()
 	b.Do(t, "open the mapping editor", chromedp.Click(`[data-testid=endpoint-mapping]`))
-	waitNav(t, b, "mapping editor", `!!document.querySelector('[data-testid=rule-add]') && typeof htmx === "object"`)
+	b.WaitNav(t, "mapping editor", `!!document.querySelector('[data-testid=rule-add]') && typeof htmx === "object"`)
 	b.Do(t, "add a rule", chromedp.Click(`[data-testid=rule-add]`))
 	b.Do(t, "type the rule", chromedp.SendKeys(`tbody tr:last-child input[name=rule_target]`, "who"),
 		chromedp.SendKeys(`tbody tr:last-child input[name=rule_source]`, "data.candidateName"))
@@ -191,7 +174,7 @@ func editMapping(t *testing.T, b *uitest.Browser) {
 	}
 	b.Screenshot(t, "mapping-editor")
 	b.Do(t, "save", chromedp.Click(`[data-testid=mapping-save]`))
-	waitNav(t, b, "saved version", `!!document.querySelector('[data-testid=version-table]')`)
+	b.WaitNav(t, "saved version", `!!document.querySelector('[data-testid=version-table]')`)
 	jsonMode(t, b)
 }
 
@@ -207,13 +190,13 @@ func jsonMode(t *testing.T, b *uitest.Browser) {
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('#mapping-json').dispatchEvent(new Event('input', {bubbles: true}))`))
 	b.WaitFor(t, "preview of the JSON", `(document.querySelector('[data-testid=preview-output]')||{}).textContent?.includes('"shout"')`)
 	b.Do(t, "save JSON", chromedp.Click(`[data-testid=mapping-save]`))
-	waitNav(t, b, "reopened as JSON", `!!document.querySelector('[data-testid=mapping-note]')`)
+	b.WaitNav(t, "reopened as JSON", `!!document.querySelector('[data-testid=mapping-note]')`)
 	if !uitest.Eval[bool](t, b, `document.querySelector('#mapping-json').value.includes('by_event')`) {
 		t.Error("the saved by_event mapping is not in the JSON view")
 	}
 	b.Screenshot(t, "mapping-json")
 	b.Do(t, "load a preset", chromedp.SetValue(`#preset`, "kombo-assessment-result"), chromedp.Click(`[data-testid=preset-picker] button`))
-	waitNav(t, b, "preset note", `!!document.querySelector('[data-testid=preset-note]')`)
+	b.WaitNav(t, "preset note", `!!document.querySelector('[data-testid=preset-note]')`)
 	b.Screenshot(t, "mapping-preset")
 }
 

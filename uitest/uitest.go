@@ -7,7 +7,6 @@ package uitest
 
 import (
 	"context"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -147,30 +146,33 @@ func (b *Browser) WaitFor(t testing.TB, what, cond string) {
 	}
 }
 
+// WaitNav polls cond across page navigations (a form post replaces the
+// page, which ends a single WaitFor poll) until it is true or 15 s pass.
+func (b *Browser) WaitNav(t testing.TB, what, cond string) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		ctx, cancel := context.WithTimeout(b.Ctx, 2*time.Second)
+		ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](cond))
+		cancel()
+		if err == nil && ok {
+			return
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Fatalf("waiting for %s (%s): not true after 15 s; page: %s", what, cond, Eval[string](t, b, "location.href"))
+}
+
 // Screenshot saves a full-page PNG as artifacts/ui/<name>.png and returns its path.
 // It waits for the page to finish loading: a test often goes on as soon as
 // the element it waits for is parsed, and a page still loading can have no
 // layout yet ("Cannot take screenshot with 0 width").
 func (b *Browser) Screenshot(t testing.TB, name string) string {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	var png []byte
-	var err error
-	for {
-		ctx, cancel := context.WithTimeout(b.Ctx, 5*time.Second)
-		var loaded bool
-		loaded, err = chromedp.Run(ctx, chromedp.Evaluate[bool](`document.readyState === "complete" && document.documentElement.scrollWidth > 0`))
-		if err == nil && loaded {
-			png, err = chromedp.Run(ctx, chromedp.FullScreenshot(100))
-		} else if err == nil {
-			err = errors.New("page still loading")
-		}
-		cancel()
-		if err == nil || time.Now().After(deadline) {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
+	b.WaitNav(t, "page loaded for screenshot "+name, `document.readyState === "complete" && document.documentElement.scrollWidth > 0`)
+	ctx, cancel := context.WithTimeout(b.Ctx, 30*time.Second)
+	defer cancel()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Fatalf("screenshot %s: %v", name, err)
 	}
