@@ -44,8 +44,9 @@ func TestLoadtestSpawn(t *testing.T) {
 				t.Fatalf("switchboard delivery = %+v, want every acked event delivered once", d)
 			}
 			// The server's own account comes from its /metrics; the baselines have none.
-			if a := sb.ServerAck; a == nil || a.AckMeanMs <= 0 || a.CommitMeanMs <= 0 || a.EventsPerCommit < 1 {
-				t.Errorf("switchboard server_ack = %+v, want its ack and commit means and ≥ 1 event per commit", a)
+			if a := sb.ServerAck; a == nil || a.AckMeanMs <= 0 || a.CommitMeanMs <= 0 || a.EventsPerCommit < 1 ||
+				a.AckP50Ms <= 0 || a.AckP99Ms < a.AckP50Ms || a.AckWithin10msShare <= 0 || a.AckWithin10msShare > 1 {
+				t.Errorf("switchboard server_ack = %+v, want its ack and commit means, ≥ 1 event per commit, percentiles and a share within 10 ms", a)
 			}
 			if rep.Phases[0].ServerAck != nil || rep.Phases[1].ServerAck != nil {
 				t.Errorf("a baseline has a server_ack: %+v / %+v", rep.Phases[0].ServerAck, rep.Phases[1].ServerAck)

@@ -56,6 +56,10 @@ var metrics = []metric{
 	{"acked/s", true, always(func(p *PhaseReport) float64 { return p.AckedPerSec })},
 	{"ack p50 ms", false, always(func(p *PhaseReport) float64 { return p.AckLatency.P50 })},
 	{"ack p99 ms", false, always(func(p *PhaseReport) float64 { return p.AckLatency.P99 })},
+	{"server: ack p99 ms (buckets)", false, func(p *PhaseReport) (float64, bool) {
+		v, ok := serverFigure(p, func(s *ServerAck) float64 { return s.AckP99Ms })
+		return v, ok && v > 0 // reports before these percentiles have none
+	}},
 	{"server: commit mean ms", false, func(p *PhaseReport) (float64, bool) {
 		return serverFigure(p, func(s *ServerAck) float64 { return s.CommitMeanMs })
 	}},

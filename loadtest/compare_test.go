@@ -76,3 +76,31 @@ func TestCompareReports(t *testing.T) {
 		t.Error("reading a missing report succeeded")
 	}
 }
+
+// TestCompareServerPercentiles compares the server's ack p99 only when both
+// reports have it: a report from before the percentiles is not "worse".
+func TestCompareServerPercentiles(t *testing.T) {
+	report := func(p99 float64) *Report {
+		return &Report{SchemaVersion: SchemaVersion, Phases: []PhaseReport{{Name: "switchboard",
+			ServerAck: &ServerAck{AckMeanMs: 4, AckP99Ms: p99, CommitMeanMs: 2}}}}
+	}
+	row := func(old, cur *Report) string {
+		t.Helper()
+		var out bytes.Buffer
+		if err := Compare(&out, old, cur); err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(out.String(), "\n") {
+			if strings.Contains(line, "server: ack p99") {
+				return strings.Join(strings.Fields(line), " ")
+			}
+		}
+		return ""
+	}
+	if got, want := row(report(10), report(15)), "switchboard server: ack p99 ms (buckets) 10.0 15.0 +50% worse"; got != want {
+		t.Errorf("row = %q, want %q", got, want)
+	}
+	if got := row(report(0), report(15)); got != "" {
+		t.Errorf("an old report without percentiles gave %q, want no row", got)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"time"
 
@@ -15,12 +16,21 @@ import (
 // histograms on its /metrics (means over the phase's sending). Beside the
 // load tool's ack latency it says where the time went: waiting for a
 // group commit, the commit, and the rest (reading, verifying, answering,
-// waiting for a CPU on either side).
+// waiting for a CPU on either side). Its percentiles and the share within
+// 10 ms say how much of the tail the tool sees is inside the handler and
+// how much outside it (the kernel's sockets, either side waiting for a CPU).
 type ServerAck struct {
-	AckMeanMs        float64 `json:"ack_mean_ms"`         // switchboard_ingest_duration_seconds
-	CommitWaitMeanMs float64 `json:"commit_wait_mean_ms"` // switchboard_ingest_commit_wait_seconds
-	CommitMeanMs     float64 `json:"commit_mean_ms"`      // switchboard_ingest_commit_seconds
-	EventsPerCommit  float64 `json:"events_per_commit"`   // switchboard_ingest_batch_events
+	AckMeanMs float64 `json:"ack_mean_ms"` // switchboard_ingest_duration_seconds
+	// AckP50Ms and AckP99Ms are estimated from the histogram's buckets, by
+	// linear interpolation inside the bucket (as Prometheus'
+	// histogram_quantile): good to about a bucket's width.
+	AckP50Ms float64 `json:"ack_p50_ms"`
+	AckP99Ms float64 `json:"ack_p99_ms"`
+	// AckWithin10msShare is exact: 10 ms is a bucket bound (the ack target).
+	AckWithin10msShare float64 `json:"ack_within_10ms_share"`
+	CommitWaitMeanMs   float64 `json:"commit_wait_mean_ms"` // switchboard_ingest_commit_wait_seconds
+	CommitMeanMs       float64 `json:"commit_mean_ms"`      // switchboard_ingest_commit_seconds
+	EventsPerCommit    float64 `json:"events_per_commit"`   // switchboard_ingest_batch_events
 }
 
 // The histograms ServerAck reads, by what they become.
@@ -31,9 +41,20 @@ const (
 	histBatch      = "switchboard_ingest_batch_events"
 )
 
-// histTotal is a histogram's running sum and count.
+// ackTargetSeconds is the ack-latency target (issue 8), a bucket bound of
+// the server's ack histogram.
+const ackTargetSeconds = 0.01
+
+// histTotal is a histogram's running sum, count and cumulative buckets.
 type histTotal struct {
-	sum   float64
+	sum     float64
+	count   uint64
+	buckets []bucket // by upper bound, ascending, without +Inf
+}
+
+// bucket is one cumulative histogram bucket: how many observations were ≤ le.
+type bucket struct {
+	le    float64
 	count uint64
 }
 
@@ -70,7 +91,13 @@ func parseIngestMetrics(r io.Reader) (map[string]histTotal, error) {
 			continue
 		}
 		h := f.GetMetric()[0].GetHistogram()
-		out[name] = histTotal{sum: h.GetSampleSum(), count: h.GetSampleCount()}
+		t := histTotal{sum: h.GetSampleSum(), count: h.GetSampleCount()}
+		for _, b := range h.GetBucket() {
+			if !math.IsInf(b.GetUpperBound(), 1) {
+				t.buckets = append(t.buckets, bucket{le: b.GetUpperBound(), count: b.GetCumulativeCount()})
+			}
+		}
+		out[name] = t
 	}
 	return out, nil
 }
@@ -93,8 +120,54 @@ func serverAckDelta(before, after map[string]histTotal) *ServerAck {
 		return nil
 	}
 	s := &ServerAck{AckMeanMs: ack}
+	if delta, n := bucketDelta(before[histAck], after[histAck]); n > 0 {
+		s.AckP50Ms = round2(quantile(delta, n, 0.50) * 1000)
+		s.AckP99Ms = round2(quantile(delta, n, 0.99) * 1000)
+		for _, b := range delta {
+			if b.le == ackTargetSeconds {
+				s.AckWithin10msShare = round4(float64(b.count) / float64(n))
+			}
+		}
+	}
 	s.CommitWaitMeanMs, _ = mean(histCommitWait, 1000)
 	s.CommitMeanMs, _ = mean(histCommit, 1000)
 	s.EventsPerCommit, _ = mean(histBatch, 1)
 	return s
 }
+
+// bucketDelta is what was observed between two scrapes of one histogram:
+// its cumulative buckets and count. n is 0 when the bounds differ.
+func bucketDelta(before, after histTotal) ([]bucket, uint64) {
+	if len(before.buckets) != len(after.buckets) || after.count <= before.count {
+		return nil, 0
+	}
+	out := make([]bucket, len(after.buckets))
+	for i, b := range after.buckets {
+		if before.buckets[i].le != b.le {
+			return nil, 0
+		}
+		out[i] = bucket{le: b.le, count: b.count - before.buckets[i].count}
+	}
+	return out, after.count - before.count
+}
+
+// quantile estimates the q-quantile of n observations from their cumulative
+// buckets, interpolating linearly inside the bucket it falls in (from 0 for
+// the first); past the last bound it is that bound, as histogram_quantile.
+func quantile(buckets []bucket, n uint64, q float64) float64 {
+	rank := q * float64(n)
+	lower, below := 0.0, uint64(0)
+	for _, b := range buckets {
+		if float64(b.count) >= rank {
+			if b.count == below {
+				return b.le
+			}
+			return lower + (b.le-lower)*(rank-float64(below))/float64(b.count-below)
+		}
+		lower, below = b.le, b.count
+	}
+	return lower
+}
+
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+func round4(v float64) float64 { return math.Round(v*10000) / 10000 }

@@ -40,3 +40,43 @@ func TestServerAckDelta(t *testing.T) {
 		t.Error("garbage parsed without an error")
 	}
 }
+
+// TestServerAckPercentiles estimates the server's ack percentiles from the
+// histogram's buckets (what changed between two scrapes) and reads the
+// share within 10 ms exactly off that bound.
+func TestServerAckPercentiles(t *testing.T) {
+	hist := func(le5, le10, le25, count int) string {
+		return "# TYPE " + histAck + " histogram\n" +
+			histAck + `_bucket{le="0.005"} ` + strconv.Itoa(le5) + "\n" +
+			histAck + `_bucket{le="0.01"} ` + strconv.Itoa(le10) + "\n" +
+			histAck + `_bucket{le="0.025"} ` + strconv.Itoa(le25) + "\n" +
+			histAck + `_bucket{le="+Inf"} ` + strconv.Itoa(count) + "\n" +
+			histAck + "_sum 1\n" + histAck + "_count " + strconv.Itoa(count) + "\n"
+	}
+	before, err := parseIngestMetrics(strings.NewReader(hist(10, 20, 20, 20)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	// 100 acks in between: 50 within 5 ms, 45 more within 10 ms, 5 within 25 ms.
+	after, err := parseIngestMetrics(strings.NewReader(hist(60, 115, 120, 120)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := serverAckDelta(before, after)
+	if got == nil {
+		t.Fatal("no server account")
+	}
+	// p50: rank 50 ends the first bucket (0–5 ms); p99: rank 99 is the 4th
+	// of the 5 between 10 and 25 ms, 10 + 15·4/5 = 22 ms.
+	if got.AckP50Ms != 5 || got.AckP99Ms != 22 || got.AckWithin10msShare != 0.95 {
+		t.Errorf("p50 %v, p99 %v, within 10 ms %v; want 5, 22, 0.95", got.AckP50Ms, got.AckP99Ms, got.AckWithin10msShare)
+	}
+	// Past the last finite bound the estimate is that bound.
+	beyond, err := parseIngestMetrics(strings.NewReader(hist(60, 115, 120, 220)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := serverAckDelta(before, beyond); got == nil || got.AckP99Ms != 25 || got.AckWithin10msShare != 0.475 {
+		t.Errorf("tail past the buckets: %+v, want p99 25 and 47.5 %% within 10 ms", got)
+	}
+}

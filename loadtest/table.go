@@ -66,6 +66,12 @@ var tableRows = []tableRow{
 	{"ack max ms", func(p *PhaseReport) string { return msf(p.AckLatency.Max) }},
 	{"ack mean ms", func(p *PhaseReport) string { return msf(p.AckLatency.Mean) }},
 	{"server: ack mean ms", serverCell(func(s *ServerAck) float64 { return s.AckMeanMs })},
+	{"server: ack p50 ms (buckets)", serverCell(func(s *ServerAck) float64 { return s.AckP50Ms })},
+	{"server: ack p99 ms (buckets)", serverCell(func(s *ServerAck) float64 { return s.AckP99Ms })},
+	{"server: acks within 10 ms", func(p *PhaseReport) string {
+		v, ok := serverFigure(p, func(s *ServerAck) float64 { return s.AckWithin10msShare })
+		return dash(ok, fmt.Sprintf("%.2f %%", v*100))
+	}},
 	{"server: commit wait mean ms", serverCell(func(s *ServerAck) float64 { return s.CommitWaitMeanMs })},
 	{"server: commit mean ms", serverCell(func(s *ServerAck) float64 { return s.CommitMeanMs })},
 	{"server: events / commit", serverCell(func(s *ServerAck) float64 { return s.EventsPerCommit })},

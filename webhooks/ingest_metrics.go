@@ -11,8 +11,11 @@ import (
 	"github.com/switchboard-gw/switchboard/problem"
 )
 
-// latencyBuckets are the ack-latency histograms' buckets, in seconds.
-var latencyBuckets = []float64{.0005, .001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5}
+// latencyBuckets are the ack-latency histograms' buckets, in seconds: fine
+// up to 25 ms, where the ack target (10 ms) and its tail are, so
+// histogram_quantile (and the load tool's server-side percentiles) lands
+// within a millisecond or two there.
+var latencyBuckets = []float64{.0005, .001, .002, .003, .004, .005, .0075, .01, .0125, .015, .02, .025, .05, .1, .25, .5, 1, 2.5}
 
 // Ingest metrics, registered on Prometheus' default registry (served at /metrics).
 var (
