@@ -92,6 +92,7 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 	} else if f.serverPID > 0 {
 		target.RSS, target.RSSWhat = loadtest.RSSOf(f.serverPID), fmt.Sprintf("server pid %d (VmRSS)", f.serverPID)
 		target.CPU = loadtest.CPUOf(f.serverPID)
+		target.OwnProcess = f.serverPID != os.Getpid()
 	}
 	if err := f.checkLoopback(target.URL); err != nil {
 		return err

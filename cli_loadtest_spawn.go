@@ -115,7 +115,7 @@ func (f *loadtestFlags) spawnChild(ctx context.Context, dir string, args []strin
 	target.URL = "http://" + args[1]
 	pid := cmd.Process.Pid
 	target.RSS, target.RSSWhat = loadtest.RSSOf(pid), fmt.Sprintf("server child process pid %d (VmRSS)", pid)
-	target.CPU = loadtest.CPUOf(pid)
+	target.CPU, target.OwnProcess = loadtest.CPUOf(pid), true
 	if err := waitHealthy(ctx, target.URL, exited); err != nil {
 		stop()
 		return nil, fmt.Errorf("spawned server process (log %s): %w", logFile.Name(), err)

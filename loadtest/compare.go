@@ -74,6 +74,9 @@ var metrics = []metric{
 		return p.ServerCPUMsPerEvent, p.ServerCPUMsPerEvent > 0
 	}},
 	{"PostgreSQL CPU ms / stored event", false, func(p *PhaseReport) (float64, bool) { return p.DBCPUMsPerEvent, p.DBCPUMsPerEvent > 0 }},
+	{"load tool CPU ms / stored event", false, func(p *PhaseReport) (float64, bool) {
+		return p.ToolCPUMsPerEvent, p.ToolCPUMsPerEvent > 0
+	}},
 	{"rss max MB", false, func(p *PhaseReport) (float64, bool) { return p.RSSMaxMB, p.RSSMaxMB > 0 }},
 }
 

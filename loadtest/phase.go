@@ -33,6 +33,11 @@ type PhaseReport struct {
 	// known) and the target database's PostgreSQL backends.
 	ServerCPUMsPerEvent float64 `json:"server_cpu_ms_per_stored_event,omitempty"`
 	DBCPUMsPerEvent     float64 `json:"db_cpu_ms_per_stored_event,omitempty"`
+	// ToolCPUMsPerEvent is the load tool's own CPU (sending, receiving the
+	// deliveries, bookkeeping) when the server is another process: the
+	// share of the machine that, in production, the sender and the ATSs
+	// would use elsewhere.
+	ToolCPUMsPerEvent float64 `json:"tool_cpu_ms_per_stored_event,omitempty"`
 	// Statements the server ran during the phase (send and drain), most frequent first.
 	Statements         []StatementCount `json:"statements,omitempty"`
 	StatementsPerEvent float64          `json:"statements_per_stored_event,omitempty"`
@@ -103,11 +108,15 @@ func (p *phaseRunner) runFor(ctx context.Context, name string, target Target, de
 	if delivers && target.Statements != nil {
 		stmtsBefore = target.Statements()
 	}
-	var serverCPU0 time.Duration
+	var serverCPU0, toolCPU0 time.Duration
 	var dbCPU0 map[int]time.Duration
+	toolCPU := CPUOf(0)
 	if delivers {
 		if target.CPU != nil {
 			serverCPU0 = target.CPU()
+		}
+		if target.OwnProcess {
+			toolCPU0 = toolCPU()
 		}
 		dbCPU0, _ = p.probe.backendCPU(ctx)
 	}
@@ -143,6 +152,9 @@ func (p *phaseRunner) runFor(ctx context.Context, name string, target Target, de
 		}
 		if target.CPU != nil && serverCPU0 > 0 {
 			r.ServerCPUMsPerEvent = msPerEvent(target.CPU()-serverCPU0, r.StoredEvents)
+		}
+		if toolCPU0 > 0 {
+			r.ToolCPUMsPerEvent = msPerEvent(toolCPU()-toolCPU0, r.StoredEvents)
 		}
 		if after, ok := p.probe.backendCPU(ctx); ok && dbCPU0 != nil {
 			r.DBCPUMsPerEvent = msPerEvent(cpuDelta(dbCPU0, after), r.StoredEvents)

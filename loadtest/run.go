@@ -51,6 +51,10 @@ type Target struct {
 	// CPU reads the server process's CPU time (user + system); nil when the
 	// server's pid is unknown or shared with the load tool.
 	CPU func() time.Duration
+	// OwnProcess is true when the server runs in a process of its own (a
+	// child, or --server-pid of another process): then the load tool's own
+	// CPU is reported beside it.
+	OwnProcess bool
 	// Statements, when set, returns the server's statement counts so far (StatementCounter.Snapshot).
 	Statements func() map[string]int64
 }

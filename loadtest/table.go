@@ -98,6 +98,9 @@ var tableRows = []tableRow{
 	{"PostgreSQL CPU ms / stored event", func(p *PhaseReport) string {
 		return dash(p.DBCPUMsPerEvent > 0, fmt.Sprintf("%.2f", p.DBCPUMsPerEvent))
 	}},
+	{"load tool CPU ms / stored event", func(p *PhaseReport) string {
+		return dash(p.ToolCPUMsPerEvent > 0, fmt.Sprintf("%.2f", p.ToolCPUMsPerEvent))
+	}},
 	{"rss max MB", func(p *PhaseReport) string { return dash(p.RSSMaxMB > 0, fmt.Sprintf("%.0f", p.RSSMaxMB)) }},
 }
 
