@@ -88,19 +88,9 @@ func TestLoadtestTarget(t *testing.T) {
 	// (longer than the drain); the breaker has tests of its own. Nine
 	// attempts make a delivery that fails every one about 1 in 2 million.
 	base, _ := startServer(t, target.URL, "--retry-schedule", "20ms,20ms,20ms,20ms,20ms,20ms,20ms,20ms", "--breaker-threshold", "1000")
-	var out bytes.Buffer
-	args := []string{"loadtest", "--target", base, "--database-url", target.URL, "--webhook-secret", testSecret,
-		"--concurrency", "2", "--duration", "30s", "--max-events", "25", "--tenants", "2", "--fail-rate", "0.2", "--json", "--drain", "20s",
+	p := loadtestTarget(t, base, target.URL, "--max-events", "25", "--fail-rate", "0.2",
 		// The server runs in this test process: its CPU reading is this pid's.
-		"--server-pid", strconv.Itoa(os.Getpid())}
-	if err := run(context.Background(), args, &out); err != nil {
-		t.Fatalf("loadtest: %v", err)
-	}
-	var rep loadtest.Report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("report is not JSON: %v", err)
-	}
-	p := rep.Phases[len(rep.Phases)-1]
+		"--server-pid", strconv.Itoa(os.Getpid()))
 	if p.Sent != 25 || p.Acked != 25 || p.Delivery == nil || p.Delivery.Delivered != 25 || p.Delivery.Missing != 0 || p.StoredEvents != 25 {
 		t.Fatalf("got %+v / %+v, want 25 sent, acked, stored and delivered", p, p.Delivery)
 	}
@@ -125,18 +115,7 @@ func TestLoadtestToolCPU(t *testing.T) {
 		t.Fatalf("start a process to name: %v", err)
 	}
 	t.Cleanup(func() { other.Process.Kill(); other.Wait() })
-	var out bytes.Buffer
-	args := []string{"loadtest", "--target", base, "--database-url", target.URL, "--webhook-secret", testSecret,
-		"--concurrency", "2", "--duration", "30s", "--max-events", "20", "--tenants", "2", "--json", "--drain", "20s",
-		"--server-pid", strconv.Itoa(other.Process.Pid)}
-	if err := run(context.Background(), args, &out); err != nil {
-		t.Fatalf("loadtest: %v", err)
-	}
-	var rep loadtest.Report
-	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
-		t.Fatalf("report is not JSON: %v", err)
-	}
-	p := rep.Phases[len(rep.Phases)-1]
+	p := loadtestTarget(t, base, target.URL, "--max-events", "20", "--server-pid", strconv.Itoa(other.Process.Pid))
 	if p.StoredEvents != 20 || p.ToolCPUMsPerEvent <= 0 || p.ServerCPUMsPerEvent != 0 {
 		t.Errorf("stored %d, tool CPU %.3f ms, server CPU %.3f ms per event: want 20, a positive tool figure and none for the idle process",
 			p.StoredEvents, p.ToolCPUMsPerEvent, p.ServerCPUMsPerEvent)
@@ -183,4 +162,21 @@ func TestLoadtestWarmup(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "warm-up") {
 		t.Errorf("negative warm-up: err = %v, want a refusal naming the warm-up", err)
 	}
+}
+
+// loadtestTarget runs the load tool against the server at base (two
+// tenants, two senders, JSON) with extra flags, and returns its last phase.
+func loadtestTarget(t *testing.T, base, dbURL string, extra ...string) loadtest.PhaseReport {
+	t.Helper()
+	var out bytes.Buffer
+	args := append([]string{"loadtest", "--target", base, "--database-url", dbURL, "--webhook-secret", testSecret,
+		"--concurrency", "2", "--duration", "30s", "--tenants", "2", "--json", "--drain", "20s"}, extra...)
+	if err := run(context.Background(), args, &out); err != nil {
+		t.Fatalf("loadtest: %v", err)
+	}
+	var rep loadtest.Report
+	if err := json.Unmarshal(out.Bytes(), &rep); err != nil {
+		t.Fatalf("report is not JSON: %v", err)
+	}
+	return rep.Phases[len(rep.Phases)-1]
 }
