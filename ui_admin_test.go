@@ -167,6 +167,9 @@ func adminFlow(t *testing.T, pc *pageClient, recvURL string) (tenantPath, endpoi
 	endpointPath = tenantPath + "/endpoints/1"
 	st, body, _ = pc.do(http.MethodGet, endpointPath, nil)
 	wantPage(t, "endpoint page", st, body, 200, []string{"stored — leave empty"}, []string{secret, "outbound-token-123"})
+	// No mapping yet: the empty rule table says it forwards events unchanged, and the preview shows that.
+	st, body, _ = pc.do(http.MethodGet, endpointPath+"/mapping", nil)
+	wantPage(t, "new endpoint's mapping editor", st, body, 200, []string{"rules-empty-hint", "forwards each event unchanged", "&#34;meetingCode&#34;"}, []string{"version-table"})
 	st, body, _ = pc.post(endpointPath+"/mapping/preview", url.Values{"mode": {"rules"}, "rule_target": {"who"},
 		"rule_source": {"data.candidateName"}, "rule_op": {"upper"}, "rule_args": {""}, "sample": {"evaluation"}})
 	wantPage(t, "mapping preview", st, body, 200, []string{"preview-output", "&#34;who&#34;"}, []string{"<header"})

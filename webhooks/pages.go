@@ -113,10 +113,19 @@ func formatLatency(d time.Duration, ok bool) string {
 	case !ok:
 		return ""
 	case d < time.Second:
-		return strconv.FormatInt(d.Milliseconds(), 10) + " ms"
+		return formatMillis(d.Milliseconds())
 	default:
 		return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s"
 	}
+}
+
+// formatMillis shows whole milliseconds; a loopback answer often takes
+// less than one, which "0 ms" would misstate.
+func formatMillis(ms int64) string {
+	if ms < 1 {
+		return "<1 ms"
+	}
+	return strconv.FormatInt(ms, 10) + " ms"
 }
 
 func sortedOptions(m map[int64]string, current string) []views.Option {

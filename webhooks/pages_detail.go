@@ -85,7 +85,7 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 }
 
 func attemptProps(a Attempt) views.Attempt {
-	out := views.Attempt{Number: a.Number, Time: formatTime(a.StartedAt), Duration: strconv.Itoa(a.DurationMS) + " ms",
+	out := views.Attempt{Number: a.Number, Time: formatTime(a.StartedAt), Duration: formatMillis(int64(a.DurationMS)),
 		Outcome: "failed", Error: a.Error, RequestHeaders: headerList(a.RequestHeaders),
 		ResponseHeaders: headerList(a.ResponseHeaders), ResponseBody: a.ResponseBody}
 	if a.StatusCode != nil {

@@ -180,3 +180,29 @@ func doPage(t *testing.T, app *fiber.App, method, path, role, scope string) (int
 	body, _ := io.ReadAll(resp.Body)
 	return resp.StatusCode, string(body), resp.Header
 }
+
+// TestFormatDurations: support pages show sub-millisecond times as "<1 ms",
+// not "0 ms", and a missing figure as nothing.
+func TestFormatDurations(t *testing.T) {
+	for _, tc := range []struct {
+		d    time.Duration
+		ok   bool
+		want string
+	}{
+		{0, true, "<1 ms"},
+		{800 * time.Microsecond, true, "<1 ms"},
+		{12 * time.Millisecond, true, "12 ms"},
+		{2040 * time.Millisecond, true, "2.0 s"},
+		{time.Second, false, ""},
+	} {
+		if got := formatLatency(tc.d, tc.ok); got != tc.want {
+			t.Errorf("formatLatency(%v, %v) = %q, want %q", tc.d, tc.ok, got, tc.want)
+		}
+	}
+	if got := attemptProps(Attempt{DurationMS: 0}).Duration; got != "<1 ms" {
+		t.Errorf("an attempt of 0 ms shows %q, want <1 ms", got)
+	}
+	if got := attemptProps(Attempt{DurationMS: 230}).Duration; got != "230 ms" {
+		t.Errorf("an attempt of 230 ms shows %q", got)
+	}
+}
