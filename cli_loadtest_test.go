@@ -46,7 +46,7 @@ func TestLoadtestSpawn(t *testing.T) {
 			}
 			// The server's own account comes from its /metrics; the baselines have none.
 			if a := sb.ServerAck; a == nil || a.AckMeanMs <= 0 || a.CommitMeanMs <= 0 || a.EventsPerCommit < 1 ||
-				a.AckP50Ms <= 0 || a.AckP99Ms < a.AckP50Ms || a.AckWithin10msShare < 0 || a.AckWithin10msShare > 1 ||
+				a.AckP50Ms <= 0 || a.AckP99Ms < a.AckP50Ms || a.AckWithin10msShare < 0 || a.AckWithin10msShare > 1 || a.CommitP99Ms <= 0 ||
 				// 10 ms is a bucket bound, so the two agree about the median
 				// (a p50 of exactly 10.00 is rounding, either way).
 				(a.AckWithin10msShare >= 0.5 && a.AckP50Ms > 10) || (a.AckWithin10msShare < 0.5 && a.AckP50Ms < 10) {

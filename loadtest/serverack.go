@@ -30,7 +30,11 @@ type ServerAck struct {
 	AckWithin10msShare float64 `json:"ack_within_10ms_share"`
 	CommitWaitMeanMs   float64 `json:"commit_wait_mean_ms"` // switchboard_ingest_commit_wait_seconds
 	CommitMeanMs       float64 `json:"commit_mean_ms"`      // switchboard_ingest_commit_seconds
-	EventsPerCommit    float64 `json:"events_per_commit"`   // switchboard_ingest_batch_events
+	// CommitWaitP99Ms and CommitP99Ms (buckets, as AckP99Ms) say which part
+	// of the ack's tail is waiting for a group commit and which the commit.
+	CommitWaitP99Ms float64 `json:"commit_wait_p99_ms"`
+	CommitP99Ms     float64 `json:"commit_p99_ms"`
+	EventsPerCommit float64 `json:"events_per_commit"` // switchboard_ingest_batch_events
 }
 
 // The histograms ServerAck reads, by what they become.
@@ -131,6 +135,13 @@ func serverAckDelta(before, after map[string]histTotal) *ServerAck {
 	}
 	s.CommitWaitMeanMs, _ = mean(histCommitWait, 1000)
 	s.CommitMeanMs, _ = mean(histCommit, 1000)
+	p99 := func(name string) float64 {
+		if delta, n := bucketDelta(before[name], after[name]); n > 0 {
+			return round2(quantile(delta, n, 0.99) * 1000)
+		}
+		return 0
+	}
+	s.CommitWaitP99Ms, s.CommitP99Ms = p99(histCommitWait), p99(histCommit)
 	s.EventsPerCommit, _ = mean(histBatch, 1)
 	return s
 }

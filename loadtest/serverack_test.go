@@ -45,20 +45,25 @@ func TestServerAckDelta(t *testing.T) {
 // histogram's buckets (what changed between two scrapes) and reads the
 // share within 10 ms exactly off that bound.
 func TestServerAckPercentiles(t *testing.T) {
-	hist := func(le5, le10, le25, count int) string {
-		return "# TYPE " + histAck + " histogram\n" +
-			histAck + `_bucket{le="0.005"} ` + strconv.Itoa(le5) + "\n" +
-			histAck + `_bucket{le="0.01"} ` + strconv.Itoa(le10) + "\n" +
-			histAck + `_bucket{le="0.025"} ` + strconv.Itoa(le25) + "\n" +
-			histAck + `_bucket{le="+Inf"} ` + strconv.Itoa(count) + "\n" +
-			histAck + "_sum 1\n" + histAck + "_count " + strconv.Itoa(count) + "\n"
+	histOf := func(name string, le5, le10, le25, count int) string {
+		return "# TYPE " + name + " histogram\n" +
+			name + `_bucket{le="0.005"} ` + strconv.Itoa(le5) + "\n" +
+			name + `_bucket{le="0.01"} ` + strconv.Itoa(le10) + "\n" +
+			name + `_bucket{le="0.025"} ` + strconv.Itoa(le25) + "\n" +
+			name + `_bucket{le="+Inf"} ` + strconv.Itoa(count) + "\n" +
+			name + "_sum 1\n" + name + "_count " + strconv.Itoa(count) + "\n"
 	}
-	before, err := parseIngestMetrics(strings.NewReader(hist(10, 20, 20, 20)))
+	hist := func(le5, le10, le25, count int) string { return histOf(histAck, le5, le10, le25, count) }
+	// The commit wait and the commit: 100 each in between, every one within
+	// 5 ms (p99 4.95 ms), and every one between 10 and 25 ms (p99 24.85 ms).
+	commits := histOf(histCommitWait, 0, 0, 0, 0) + histOf(histCommit, 0, 0, 0, 0)
+	commitsAfter := histOf(histCommitWait, 100, 100, 100, 100) + histOf(histCommit, 0, 0, 100, 100)
+	before, err := parseIngestMetrics(strings.NewReader(hist(10, 20, 20, 20) + commits))
 	if err != nil {
 		t.Fatal(err)
 	}
 	// 100 acks in between: 50 within 5 ms, 45 more within 10 ms, 5 within 25 ms.
-	after, err := parseIngestMetrics(strings.NewReader(hist(60, 115, 120, 120)))
+	after, err := parseIngestMetrics(strings.NewReader(hist(60, 115, 120, 120) + commitsAfter))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,6 +75,9 @@ func TestServerAckPercentiles(t *testing.T) {
 	// of the 5 between 10 and 25 ms, 10 + 15·4/5 = 22 ms.
 	if got.AckP50Ms != 5 || got.AckP99Ms != 22 || got.AckWithin10msShare != 0.95 {
 		t.Errorf("p50 %v, p99 %v, within 10 ms %v; want 5, 22, 0.95", got.AckP50Ms, got.AckP99Ms, got.AckWithin10msShare)
+	}
+	if got.CommitWaitP99Ms != 4.95 || got.CommitP99Ms != 24.85 {
+		t.Errorf("commit wait p99 %v, commit p99 %v; want 4.95 and 24.85", got.CommitWaitP99Ms, got.CommitP99Ms)
 	}
 	// Past the last finite bound the estimate is that bound.
 	beyond, err := parseIngestMetrics(strings.NewReader(hist(60, 115, 120, 220)))

@@ -74,6 +74,8 @@ var tableRows = []tableRow{
 	}},
 	{"server: commit wait mean ms", serverCell(func(s *ServerAck) float64 { return s.CommitWaitMeanMs })},
 	{"server: commit mean ms", serverCell(func(s *ServerAck) float64 { return s.CommitMeanMs })},
+	{"server: commit wait p99 ms (buckets)", serverCell(func(s *ServerAck) float64 { return s.CommitWaitP99Ms })},
+	{"server: commit p99 ms (buckets)", serverCell(func(s *ServerAck) float64 { return s.CommitP99Ms })},
 	{"server: events / commit", serverCell(func(s *ServerAck) float64 { return s.EventsPerCommit })},
 	{"delivered / expected", deliveryCell(func(d *DeliveryReport) string { return fmt.Sprintf("%d/%d", d.Delivered, d.Expected) })},
 	{"missing after drain", deliveryCell(func(d *DeliveryReport) string { return fmt.Sprint(d.Missing) })},
