@@ -123,10 +123,15 @@ func serverAckDelta(before, after map[string]histTotal) *ServerAck {
 	if !ok {
 		return nil
 	}
-	s := &ServerAck{AckMeanMs: ack}
+	// pct is the phase's q-quantile of one latency histogram in ms (0 without buckets).
+	pct := func(name string, q float64) float64 {
+		if delta, n := bucketDelta(before[name], after[name]); n > 0 {
+			return round2(quantile(delta, n, q) * 1000)
+		}
+		return 0
+	}
+	s := &ServerAck{AckMeanMs: ack, AckP50Ms: pct(histAck, 0.50), AckP99Ms: pct(histAck, 0.99)}
 	if delta, n := bucketDelta(before[histAck], after[histAck]); n > 0 {
-		s.AckP50Ms = round2(quantile(delta, n, 0.50) * 1000)
-		s.AckP99Ms = round2(quantile(delta, n, 0.99) * 1000)
 		for _, b := range delta {
 			if b.le == ackTargetSeconds {
 				s.AckWithin10msShare = round4(float64(b.count) / float64(n))
@@ -135,13 +140,7 @@ func serverAckDelta(before, after map[string]histTotal) *ServerAck {
 	}
 	s.CommitWaitMeanMs, _ = mean(histCommitWait, 1000)
 	s.CommitMeanMs, _ = mean(histCommit, 1000)
-	p99 := func(name string) float64 {
-		if delta, n := bucketDelta(before[name], after[name]); n > 0 {
-			return round2(quantile(delta, n, 0.99) * 1000)
-		}
-		return 0
-	}
-	s.CommitWaitP99Ms, s.CommitP99Ms = p99(histCommitWait), p99(histCommit)
+	s.CommitWaitP99Ms, s.CommitP99Ms = pct(histCommitWait, 0.99), pct(histCommit, 0.99)
 	s.EventsPerCommit, _ = mean(histBatch, 1)
 	return s
 }
