@@ -126,15 +126,32 @@ func (f *loadtestFlags) checkLoopback(target string) error {
 		if err != nil {
 			return fmt.Errorf("loadtest: %q is not a URL", raw)
 		}
-		host := u.Hostname()
-		if host == "localhost" {
-			continue
-		}
-		if ip := net.ParseIP(host); ip == nil || !ip.IsLoopback() {
-			return fmt.Errorf("loadtest: %s is not on loopback; pass --allow-remote if you mean it", host)
+		for _, host := range urlHosts(u) {
+			if !isLocalHost(host) {
+				return fmt.Errorf("loadtest: %s is not on loopback; pass --allow-remote if you mean it", host)
+			}
 		}
 	}
 	return nil
+}
+
+// urlHosts lists the hosts a URL connects to. A PostgreSQL URL's host query
+// parameter (a list, as libpq reads it) overrides the authority's host.
+func urlHosts(u *url.URL) []string {
+	if h := u.Query().Get("host"); h != "" && strings.HasPrefix(u.Scheme, "postgres") {
+		return strings.Split(h, ",")
+	}
+	return []string{u.Hostname()}
+}
+
+// isLocalHost: a loopback address, localhost, or (for PostgreSQL) a Unix
+// socket, named by its directory or left to the driver's default.
+func isLocalHost(host string) bool {
+	if host == "" || host == "localhost" || strings.HasPrefix(host, "/") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // loadtestCompare is `switchboard loadtest compare OLD.json NEW.json`.

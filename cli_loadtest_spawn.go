@@ -133,6 +133,10 @@ func (f *loadtestFlags) serverDatabaseURL(target *loadtest.Target) (string, erro
 	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
 		return "", errors.New("loadtest: --count-statements needs a postgres:// --database-url")
 	}
+	if hosts := urlHosts(u); len(hosts) != 1 || hosts[0] == "" || strings.HasPrefix(hosts[0], "/") {
+		// The counter is a TCP proxy: a socket or a host list would bypass it.
+		return "", errors.New("loadtest: --count-statements needs a --database-url with one TCP host (not a Unix socket)")
+	}
 	host := u.Host
 	if u.Port() == "" {
 		host = net.JoinHostPort(u.Hostname(), "5432")

@@ -78,6 +78,28 @@ func TestLoadtestRefusesRemote(t *testing.T) {
 	}
 }
 
+// TestLoadtestLocalDatabases: loopback addresses, localhost and PostgreSQL's
+// Unix socket count as this machine; anything else needs --allow-remote.
+func TestLoadtestLocalDatabases(t *testing.T) {
+	for url, local := range map[string]bool{
+		"postgres://postgres@127.0.0.1:5432/x":            true,
+		"postgres://postgres@[::1]:5432/x":                true,
+		"postgres://postgres@localhost/x":                 true,
+		"postgres://postgres@/x?host=/var/run/postgresql": true,
+		"postgres:///x": true,
+		"postgres://postgres@/x?host=/tmp,127.0.0.1":          true,
+		"postgres://postgres@db.example.com/x":                false,
+		"postgres://postgres@127.0.0.1/x?host=db.example.com": false,
+		"postgres://postgres@/x?host=/tmp,db.example.com":     false,
+		"http://198.51.100.1:8080":                            false,
+	} {
+		err := (&loadtestFlags{opts: loadtest.Options{DatabaseURL: url}}).checkLoopback("")
+		if (err == nil) != local {
+			t.Errorf("%s: err = %v, want local = %v", url, err, local)
+		}
+	}
+}
+
 // TestLoadtestTarget drives an already running server (--target) whose
 // tenants are created through its database URL, with a failing share of
 // receiver answers that Switchboard retries: every acked event still arrives.
