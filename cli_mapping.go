@@ -139,6 +139,14 @@ func mappingShow(ctx context.Context, args []string, out io.Writer) error {
 		v, err = store.FindVersion(ctx, *ef.tenant, *ef.endpoint, *version)
 	} else {
 		v, err = store.CurrentVersion(ctx, *ef.tenant, *ef.endpoint)
+		if errors.Is(err, routing.ErrNoMapping) {
+			// As the API answers: no version yet forwards events unchanged.
+			spec, err := json.Marshal(routing.Mapping{Mode: routing.ModePassthrough})
+			if err != nil {
+				return err
+			}
+			return writeIndented(out, spec)
+		}
 	}
 	if err != nil {
 		return err

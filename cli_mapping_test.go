@@ -30,6 +30,10 @@ func TestMappingEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 			// The endpoint id: the first endpoint of the first tenant is 1 on a fresh database.
+			// Before any version is saved the endpoint forwards events unchanged.
+			if out := runCLI(t, "mapping", "show", "--database-url", target.URL, "--tenant", tenantID, "--endpoint", "1"); !strings.Contains(out, `"mode": "passthrough"`) {
+				t.Fatalf("mapping show before any version: %s", out)
+			}
 			if out := runCLI(t, "mapping", "set", "--database-url", target.URL, "--tenant", tenantID, "--endpoint", "1", "--file", spec, "--comment", "first"); !strings.Contains(out, "saved version 1") {
 				t.Fatalf("mapping set: %s", out)
 			}

@@ -62,7 +62,7 @@ Commands:
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
   demo                     run with two demo tenants, a built-in receiver and replayed samples
-  loadtest [querybench]    measure ingest and delivery against baselines, or delivery-log queries
+  loadtest [compare|querybench]  measure ingest and delivery against baselines, compare two reports, or time delivery-log queries
 
 Run "switchboard COMMAND -h" for a command's flags.
 `
