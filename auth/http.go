@@ -1,9 +1,6 @@
 package auth
 
 import (
-	"bytes"
-	"encoding/json"
-	"errors"
 	"strings"
 	"time"
 
@@ -175,28 +172,7 @@ func bindForm(c *fiber.Ctx, v any) error {
 
 // bindJSON decodes a JSON body strictly (unknown fields are a 400).
 func bindJSON(c *fiber.Ctx, v any) error {
-	ct := c.Get(fiber.HeaderContentType)
-	if ct != "" && !strings.HasPrefix(ct, fiber.MIMEApplicationJSON) {
-		return problem.UnsupportedType(ct)
-	}
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem.BadRequest("body", "is not valid JSON for this request: "+jsonReason(err))
-	}
-	return nil
-}
-
-// jsonReason names what was wrong without echoing the input (which may hold a password).
-func jsonReason(err error) string {
-	var ute *json.UnmarshalTypeError
-	if errors.As(err, &ute) {
-		return "field " + ute.Field + " has the wrong type"
-	}
-	if strings.HasPrefix(err.Error(), "json: unknown field ") {
-		return strings.TrimPrefix(err.Error(), "json: ")
-	}
-	return "malformed JSON"
+	return problem.DecodeJSON(c.Get(fiber.HeaderContentType), c.Body(), v)
 }
 
 // SetupRoutes mounts the first-run endpoints outside /api/v1: GET

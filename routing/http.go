@@ -1,11 +1,9 @@
 package routing
 
 import (
-	"bytes"
 	"encoding/json"
 	"errors"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -128,12 +126,7 @@ func author(c *fiber.Ctx) string {
 
 // decodeBody reads a JSON body strictly; malformed input is a 400.
 func decodeBody(c *fiber.Ctx, v any) error {
-	dec := json.NewDecoder(bytes.NewReader(c.Body()))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return problem.BadRequest("body", "is not the expected JSON: "+strings.TrimPrefix(err.Error(), "json: "))
-	}
-	return nil
+	return problem.DecodeJSON(c.Get(fiber.HeaderContentType), c.Body(), v)
 }
 
 func (h *Handler) handleVersionIndex(c *fiber.Ctx) error {

@@ -1,6 +1,8 @@
 package routing
 
 import (
+	"net/url"
+
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
@@ -68,7 +70,13 @@ func correlationParams(c *fiber.Ctx, perm auth.Permission) (int64, string, error
 	if _, err := auth.Require(c, perm); err != nil {
 		return 0, "", err
 	}
-	return tenantID, c.Params("meetingCode"), nil
+	// Fiber leaves path parameters escaped; a meetingCode imported in bulk as
+	// "x y" is addressed as …/correlations/x%20y.
+	code, err := url.PathUnescape(c.Params("meetingCode"))
+	if err != nil {
+		return 0, "", problem.BadRequest("meetingCode", "is not a valid escaped path segment")
+	}
+	return tenantID, code, nil
 }
 
 func (h *Handler) handleCorrelationShow(c *fiber.Ctx) error {

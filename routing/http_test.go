@@ -236,6 +236,13 @@ func TestCorrelationAPI(t *testing.T) {
 			{"viewer cannot bulk import", auth.RoleViewer, nil, "POST", fmt.Sprintf("/api/v1/tenants/%d/correlations", b), `{"records":{"x":{"a":"1"}}}`, 403, nil, nil},
 			{"admin deletes", auth.RoleAdmin, nil, "DELETE", pa, "", 204, nil, nil},
 			{"gone", auth.RoleAdmin, nil, "GET", pa, "", 404, nil, nil},
+			// Path parameters are unescaped: a meetingCode with a space or a
+			// slash, imported in bulk, is read and deleted by its escaped form.
+			{"bulk import of odd codes", auth.RoleAdmin, nil, "POST", fmt.Sprintf("/api/v1/tenants/%d/correlations", b),
+				`{"records":{"x y":{"order_id":"sp"},"a/b":{"order_id":"sl"}}}`, 200, []string{`"saved":2`}, nil},
+			{"escaped space", auth.RoleViewer, nil, "GET", fmt.Sprintf("/api/v1/tenants/%d/correlations/x%%20y", b), "", 200, []string{`"order_id":"sp"`}, nil},
+			{"escaped slash", auth.RoleViewer, nil, "GET", fmt.Sprintf("/api/v1/tenants/%d/correlations/a%%2Fb", b), "", 200, []string{`"order_id":"sl"`}, nil},
+			{"delete escaped", auth.RoleAdmin, nil, "DELETE", fmt.Sprintf("/api/v1/tenants/%d/correlations/x%%20y", b), "", 204, nil, nil},
 		})
 	})
 }

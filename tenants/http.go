@@ -1,8 +1,6 @@
 package tenants
 
 import (
-	"bytes"
-	"encoding/json"
 	"strconv"
 	"time"
 
@@ -273,16 +271,7 @@ func editTenant(c *fiber.Ctx) (int64, error) {
 
 // decode reads a JSON body strictly: unknown fields are a 400, so a typo isn't silently ignored.
 func decode(c *fiber.Ctx, v any) error {
-	body := bytes.Clone(c.Body())
-	if len(bytes.TrimSpace(body)) == 0 {
-		body = []byte("{}")
-	}
-	d := json.NewDecoder(bytes.NewReader(body))
-	d.DisallowUnknownFields()
-	if err := d.Decode(v); err != nil {
-		return problem.BadRequest("body", "is not the expected JSON: "+err.Error())
-	}
-	return nil
+	return problem.DecodeJSON(c.Get(fiber.HeaderContentType), c.Body(), v)
 }
 
 func endpointViews(eps []Endpoint) []EndpointView {

@@ -1,7 +1,6 @@
 package webhooks
 
 import (
-	"bytes"
 	"encoding/json"
 	"strconv"
 	"time"
@@ -225,16 +224,9 @@ func idParam(c *fiber.Ctx, name, what string) (int64, error) {
 	return id, nil
 }
 
-// decodeBody reads a JSON body; an empty body leaves v as it is.
+// decodeBody reads a JSON body strictly; an empty body leaves v as it is.
 func decodeBody(c *fiber.Ctx, v any) error {
-	body := bytes.TrimSpace(c.Body())
-	if len(body) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(body, v); err != nil {
-		return problem.BadRequest("body", "is not valid JSON for this request: "+err.Error())
-	}
-	return nil
+	return problem.DecodeJSON(c.Get(fiber.HeaderContentType), c.Body(), v)
 }
 
 // bodyJSON embeds a JSON body as JSON and anything else as a string.

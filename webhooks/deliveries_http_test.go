@@ -81,7 +81,7 @@ func TestDeliveriesAPI(t *testing.T) {
 			{"bulk retry by tenant", "admin", "", "POST", "/api/v1/deliveries/bulk-retry", `{"tenant_id":` + a + `}`, 202, `"retried":1`, ""},
 			{"replay needs an endpoint", "admin", "", "POST", fmt.Sprintf("/api/v1/events/%d/replay", evA), `{}`, 422, "endpoint_id", ""},
 			{"replay to another tenant's endpoint", "admin", "", "POST", fmt.Sprintf("/api/v1/events/%d/replay", evB), fmt.Sprintf(`{"endpoint_id":%d}`, epA.ID), 404, "endpoint", ""},
-			{"test event with unknown type", "admin", "", "POST", "/api/v1/deliveries/test", fmt.Sprintf(`{"tenant_id":%s,"endpoint_id":%d,"event_type":"nope"}`, a, epA.ID), 422, "event_type", ""},
+			{"test event with unknown type", "admin", "", "POST", "/api/v1/deliveries/test", fmt.Sprintf(`{"tenant_id":%s,"endpoint_id":%d,"event_type":"nope"}`, a, epA.ID), 422, "interview.interviewer_evaluation", ""},
 			{"test event", "support", a, "POST", "/api/v1/deliveries/test", fmt.Sprintf(`{"tenant_id":%s,"endpoint_id":%d}`, a, epA.ID), 202, "delivery_id", ""},
 			{"test event outside scope", "support", b, "POST", "/api/v1/deliveries/test", fmt.Sprintf(`{"tenant_id":%s,"endpoint_id":%d}`, a, epA.ID), 404, "not_found", ""},
 			{"support may not enable endpoints", "support", "", "POST", fmt.Sprintf("/api/v1/endpoints/%d/enable", epA.ID), `{}`, 403, "forbidden", ""},

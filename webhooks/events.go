@@ -70,6 +70,17 @@ func forwardByDefault(name string) bool {
 	return ok && et.ForwardByDefault
 }
 
+// SampleTypes names the event types Sample has a body for, in display order.
+func SampleTypes() []string {
+	var names []string
+	for _, et := range eventTypes {
+		if et.Sample != "" {
+			names = append(names, et.Name)
+		}
+	}
+	return names
+}
+
 // Sample returns the embedded example body of a known event type.
 func Sample(name string) ([]byte, error) {
 	et, ok := LookupEventType(name)

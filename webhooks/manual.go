@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/switchboard-gw/switchboard/tenants"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
+
+	"github.com/switchboard-gw/switchboard/tenants"
 
 	"github.com/riverqueue/river"
 	"github.com/tidwall/sjson"
@@ -161,7 +163,7 @@ func (s *Service) SendTest(ctx context.Context, scope []int64, tenantID, endpoin
 	}
 	sample, err := Sample(eventType)
 	if err != nil {
-		return 0, problem.Invalid("event_type", "has no sample (known: interview.transcript, interview.evaluation, interview.scores, interview.recording)")
+		return 0, problem.Invalid("event_type", "has no sample (known: "+strings.Join(SampleTypes(), ", ")+")")
 	}
 	var ep EndpointHealth
 	if err := s.db.WithContext(ctx).Where("id = ? AND tenant_id = ?", endpointID, tenantID).First(&ep).Error; err != nil {
