@@ -71,6 +71,22 @@ func TestIngestHTTP(t *testing.T) {
 				"Authorization": "Bearer " + testSecret}); status != 200 || !strings.Contains(ans, "accepted") {
 				t.Fatalf("two-hour transcript: %d %s", status, ans)
 			}
+			// Text the columns beside the body can't hold (a NUL, invalid
+			// UTF-8) in a genuine event's candidate name or recording link is
+			// left out of those columns; the event is stored as sent, never a
+			// 503 that Boooply would retry for ever.
+			db := testdb.Open(t, target.URL)
+			for i, odd := range []string{`"candidateName":"Ja\u0000ne"`, "\"candidateName\":\"Zo\xffë\"", `"videoApiUrl":"https://api.boooply.com/v\u0000"`} {
+				code := fmt.Sprintf("Boooply-odd-%d", i)
+				body := []byte(`{"event":"interview.recording","data":{"meetingCode":"` + code + `","sourceId":"org_x",` + odd + `}}`)
+				if status, ans := postRaw(t, base+"/webhooks/boooply", body, map[string]string{"X-Boooply-Signature": hmacHex(body)}); status != 200 || !strings.Contains(ans, "accepted") {
+					t.Fatalf("%s: %d %s, want it accepted", odd, status, ans)
+				}
+				var stored []byte
+				if err := db.Gorm.Raw("SELECT body FROM events WHERE meeting_code = ?", code).Row().Scan(&stored); err != nil || !bytes.Equal(stored, body) {
+					t.Fatalf("%s: stored %q (%v), want the body byte for byte", odd, stored, err)
+				}
+			}
 			if status, ans := postOversized(t, base, defaultMaxBodyBytes+1); status != 413 || !strings.Contains(ans, "payload_too_large") {
 				t.Fatalf("over the limit: %d %s, want a JSON 413", status, ans)
 			}

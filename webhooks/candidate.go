@@ -16,9 +16,12 @@ func CandidateName(body []byte) string {
 	}
 	name := v.String()
 	if len(name) > 200 { // a name, not a document: keep the column small
-		name = strings.ToValidUTF8(name[:200], "")
+		name = name[:200]
 	}
-	return name
+	// The column is text: a NUL or invalid UTF-8 would fail the whole
+	// commit on PostgreSQL (a 503 Boooply retries for ever). The body keeps
+	// the name as sent.
+	return strings.ReplaceAll(strings.ToValidUTF8(name, ""), "\x00", "")
 }
 
 // likeContains turns s into a LIKE pattern matching any text that contains

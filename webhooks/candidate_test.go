@@ -15,6 +15,8 @@ import (
 func TestCandidateName(t *testing.T) {
 	cases := []struct{ body, want string }{
 		{`{"data":{"candidateName":"Jane Doe"}}`, "Jane Doe"},
+		{`{"data":{"candidateName":"Ja\u0000ne"}}`, "Jane"},
+		{"{\"data\":{\"candidateName\":\"Zo\xffë\"}}", "Zoë"},
 		{`{"data":{"candidateName":42}}`, ""},
 		{`{"data":{}}`, ""},
 		{`not json`, ""},

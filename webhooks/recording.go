@@ -20,7 +20,9 @@ const presignedLifetime = 7 * 24 * time.Hour
 // receipt).
 func recordingFields(data gjson.Result) (*string, *time.Time) {
 	var apiURL *string
-	if v := data.Get("videoApiUrl"); v.Type == gjson.String && v.Str != "" {
+	// A link with a NUL or invalid UTF-8 is no link, and would not fit the
+	// text column: the body keeps it as sent.
+	if v := data.Get("videoApiUrl"); v.Type == gjson.String && v.Str != "" && checkText("", v.Str) == nil {
 		s := v.Str
 		apiURL = &s
 	}
