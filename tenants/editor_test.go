@@ -152,6 +152,8 @@ func TestEndpointValidation(t *testing.T) {
 		{name: "timeout too small", in: EndpointInput{URL: ptr("https://a/"), TimeoutMS: ptr(5)}, wantField: "timeout_ms"},
 		{name: "negative attempts", in: EndpointInput{URL: ptr("https://a/"), MaxAttempts: ptr(-1)}, wantField: "max_attempts"},
 		{name: "rate NaN-ish", in: EndpointInput{URL: ptr("https://a/"), RateLimitPerSecond: ptr(-1.0)}, wantField: "rate_limit_per_second"},
+		{name: "one header in two cases", in: EndpointInput{URL: ptr("https://a/"), Headers: &map[string]string{"x-a": "1", "X-A": "2"}}, wantField: "headers"},
+		{name: "two headers", in: EndpointInput{URL: ptr("https://a/"), Headers: &map[string]string{"x-a": "1", "X-B": "2"}}},
 		{name: "cert not PEM", in: EndpointInput{URL: ptr("https://a/"), ClientCertPEM: ptr("hello")}, wantField: "client_cert_pem"},
 		{name: "key without cert", in: EndpointInput{URL: ptr("https://a/"), ClientKeyPEM: &key}, wantField: "client_key_pem"},
 		{name: "key of another cert", in: EndpointInput{URL: ptr("https://a/"), ClientCertPEM: &cert, ClientKeyPEM: &otherKey}, wantField: "client_key_pem"},

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net/textproto"
 	"slices"
 	"strings"
@@ -127,11 +128,20 @@ func (e *Endpoint) validateHeaders() error {
 		return problem.Invalid("headers", "has more than 50 headers")
 	}
 	clean := make(map[string]string, len(e.Headers))
-	for k, v := range e.Headers {
+	given := make(map[string]string, len(e.Headers)) // canonical name → the name as sent
+	// Sorted, so the error names the same pair every time.
+	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
+		v := e.Headers[k]
 		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
 		if err := checkHeaderName(name); err != nil {
 			return problem.Invalid("headers", fmt.Sprintf("%q: %v", k, err))
 		}
+		// Header names ignore case: keeping one of two values would pick it
+		// by map order, so the sender must choose.
+		if prev, dup := given[name]; dup {
+			return problem.Invalid("headers", fmt.Sprintf("%q and %q are the same header %s (names ignore case): keep one", prev, k, name))
+		}
+		given[name] = k
 		if strings.ContainsAny(v, "\r\n\x00") || len(v) > 4096 {
 			return problem.Invalid("headers", fmt.Sprintf("%q: value must be one line of at most 4096 bytes", k))
 		}
