@@ -32,6 +32,13 @@ const (
 	maxRatePerSecond   = 10_000
 )
 
+// MinRatePerSecond is the slowest rate limit an endpoint may set: one
+// attempt per hour (0 still means unlimited). A webhook held back longer is
+// stale for its receiver, and a tiny rate (1e-300) makes the limiter's wait
+// overflow time.Duration. The delivery limiter runs any slower value stored
+// before this check at this rate.
+const MinRatePerSecond = 1.0 / 3600
+
 // Validate checks the endpoint's fields and asks urls whether its URL may be
 // called. Errors are problem.Invalid naming the field.
 func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
@@ -213,8 +220,8 @@ func (e *Endpoint) validateLimits() error {
 		return problem.Invalid("max_age_seconds", "must be between 0 (server default) and 2592000 (30 days)")
 	case e.MaxConcurrency < 0 || e.MaxConcurrency > maxConcurrency:
 		return problem.Invalid("max_concurrency", "must be between 0 (server default) and 1000")
-	case !(e.RateLimitPerSecond >= 0 && e.RateLimitPerSecond <= maxRatePerSecond):
-		return problem.Invalid("rate_limit_per_second", "must be between 0 (unlimited) and 10000")
+	case !(e.RateLimitPerSecond == 0 || e.RateLimitPerSecond >= MinRatePerSecond && e.RateLimitPerSecond <= maxRatePerSecond):
+		return problem.Invalid("rate_limit_per_second", "must be 0 (unlimited) or between 0.000278 (one per hour) and 10000")
 	}
 	return nil
 }
