@@ -62,7 +62,7 @@ func addEndpointFlags(fs *flag.FlagSet) *endpointFlags {
 	f.retry4xx = fs.Bool("retry-4xx", false, "retry 4xx answers other than 408/429")
 	f.skipRevisions = fs.Bool("skip-revisions", false, "don't forward re-fired revisions")
 	f.maxConcurrency = fs.Int("max-concurrency", 0, "attempts in flight at once (0: server default)")
-	f.rate = fs.Float64("rate-limit", 0, "attempts per second (0: unlimited)")
+	f.rate = fs.Float64("rate-limit", 0, "attempts per second (0: unlimited; otherwise 0.000278, one per hour, to 10000)")
 	f.ordered = fs.Bool("ordered", false, "deliver events of one meeting in arrival order")
 	f.certFile = fs.String("client-cert", "", "PEM file with the mutual-TLS client certificate")
 	f.keyFile = fs.String("client-key", "", "PEM file with the mutual-TLS private key")

@@ -30,9 +30,13 @@ func cmdSources(ctx context.Context, args []string, out io.Writer) error {
 	name := fs.String("name", "", "source name (create)")
 	platform := fs.String("platform", "", "X-Boooply-Platform value that selects this source (create; empty: tried for every request)")
 	secret := fs.String("secret", "", "the secret Boooply signs with (create, rotate; empty: generate one)")
-	overlap := fs.Duration("overlap", webhooks.DefaultRotationOverlap, "how long the previous secrets stay valid (rotate)")
+	overlap := fs.Duration("overlap", webhooks.DefaultRotationOverlap, "how long the previous secrets stay valid (rotate; at most 720h)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
+	}
+	// The store refuses it too, but naming overlap_seconds; say --overlap here.
+	if *overlap < 0 || *overlap > webhooks.MaxRotationOverlap {
+		return fmt.Errorf("sources %s: --overlap must be between 0 and %dh (30 days)", args[0], int(webhooks.MaxRotationOverlap.Hours()))
 	}
 	db, err := openMigratedDB(ctx, *dbf.url)
 	if err != nil {

@@ -15,6 +15,12 @@ import (
 // DefaultSigningOverlap is how long a rotated-out signing secret keeps signing.
 const DefaultSigningOverlap = 24 * time.Hour
 
+// MaxSigningOverlap is the longest a rotated-out secret may stay valid: a
+// month is ample to switch a receiver (or Boooply) over, and a bound keeps a
+// huge overlap from overflowing time arithmetic into an instant expiry.
+// Source secret rotation uses the same cap.
+const MaxSigningOverlap = 30 * 24 * time.Hour
+
 // Editor changes tenants and endpoints with validation and sealed secrets.
 // It embeds the Store for reads.
 type Editor struct {
@@ -161,7 +167,7 @@ func (ed *Editor) RemoveEndpoint(ctx context.Context, tenantID, id int64) error 
 // keeps signing alongside it for overlap (DefaultSigningOverlap when 0). The
 // view carries the new secret (shown once).
 func (ed *Editor) RotateSigningSecret(ctx context.Context, tenantID, id int64, overlap time.Duration) (EndpointView, error) {
-	if overlap < 0 || overlap > 30*24*time.Hour {
+	if overlap < 0 || overlap > MaxSigningOverlap {
 		return EndpointView{}, problem.Invalid("overlap", "must be between 0 and 720h")
 	}
 	if overlap == 0 {

@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"maps"
 	"net/textproto"
 	"slices"
 	"strings"
@@ -30,6 +31,13 @@ const (
 	maxConcurrency     = 1000
 	maxRatePerSecond   = 10_000
 )
+
+// MinRatePerSecond is the slowest rate limit an endpoint may set: one
+// attempt per hour (0 still means unlimited). A webhook held back longer is
+// stale for its receiver, and a tiny rate (1e-300) makes the limiter's wait
+// overflow time.Duration. The delivery limiter runs any slower value stored
+// before this check at this rate.
+const MinRatePerSecond = 1.0 / 3600
 
 // Validate checks the endpoint's fields and asks urls whether its URL may be
 // called. Errors are problem.Invalid naming the field.
@@ -127,11 +135,20 @@ func (e *Endpoint) validateHeaders() error {
 		return problem.Invalid("headers", "has more than 50 headers")
 	}
 	clean := make(map[string]string, len(e.Headers))
-	for k, v := range e.Headers {
+	given := make(map[string]string, len(e.Headers)) // canonical name → the name as sent
+	// Sorted, so the error names the same pair every time.
+	for _, k := range slices.Sorted(maps.Keys(e.Headers)) {
+		v := e.Headers[k]
 		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(k))
 		if err := checkHeaderName(name); err != nil {
 			return problem.Invalid("headers", fmt.Sprintf("%q: %v", k, err))
 		}
+		// Header names ignore case: keeping one of two values would pick it
+		// by map order, so the sender must choose.
+		if prev, dup := given[name]; dup {
+			return problem.Invalid("headers", fmt.Sprintf("%q and %q are the same header %s (names ignore case): keep one", prev, k, name))
+		}
+		given[name] = k
 		if strings.ContainsAny(v, "\r\n\x00") || len(v) > 4096 {
 			return problem.Invalid("headers", fmt.Sprintf("%q: value must be one line of at most 4096 bytes", k))
 		}
@@ -203,8 +220,8 @@ func (e *Endpoint) validateLimits() error {
 		return problem.Invalid("max_age_seconds", "must be between 0 (server default) and 2592000 (30 days)")
 	case e.MaxConcurrency < 0 || e.MaxConcurrency > maxConcurrency:
 		return problem.Invalid("max_concurrency", "must be between 0 (server default) and 1000")
-	case !(e.RateLimitPerSecond >= 0 && e.RateLimitPerSecond <= maxRatePerSecond):
-		return problem.Invalid("rate_limit_per_second", "must be between 0 (unlimited) and 10000")
+	case !(e.RateLimitPerSecond == 0 || e.RateLimitPerSecond >= MinRatePerSecond && e.RateLimitPerSecond <= maxRatePerSecond):
+		return problem.Invalid("rate_limit_per_second", "must be 0 (unlimited) or between 0.000278 (one per hour) and 10000")
 	}
 	return nil
 }

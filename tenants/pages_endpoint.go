@@ -148,7 +148,7 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 		MaxAttempts:       fld("max_attempts", "Max attempts", num(e.MaxAttempts), "Empty: server default."),
 		MaxAge:            fld("max_age_seconds", "Give up after (seconds)", num(e.MaxAgeSeconds), ""),
 		Concurrency:       fld("max_concurrency", "Max in flight", num(e.MaxConcurrency), ""),
-		RateLimit:         fld("rate_limit_per_second", "Rate limit (per second)", strings.TrimSuffix(strconv.FormatFloat(e.RateLimitPerSecond, 'f', -1, 64), "0"), "Empty: unlimited."),
+		RateLimit:         fld("rate_limit_per_second", "Rate limit (per second)", strings.TrimSuffix(strconv.FormatFloat(e.RateLimitPerSecond, 'f', -1, 64), "0"), "Empty: unlimited. Otherwise 0.000278 (one per hour) to 10000."),
 		RetryClientErrors: e.RetryClientErrors, SkipRevisions: e.SkipRevisions, Ordered: e.Ordered, Error: msg,
 		CanEdit: auth.Can(c, auth.PermEditConfig)}
 	p.AuthSecret.Name = "auth_secret"

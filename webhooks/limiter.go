@@ -52,7 +52,7 @@ func NewLimiter(defaultCap int, busyWait time.Duration) *Limiter {
 
 // Acquire takes a slot for an attempt to ep. It returns a release func and
 // 0, or nil and how long to wait before asking again: longer the more jobs
-// were refused since the endpoint last had room.
+// were refused since the endpoint last had room, never over maxWaitSnooze.
 func (l *Limiter) Acquire(ep *tenants.Endpoint, now time.Time) (func(), time.Duration) {
 	el := l.forEndpoint(ep)
 	select {
@@ -69,7 +69,9 @@ func (l *Limiter) Acquire(ep *tenants.Endpoint, now time.Time) (func(), time.Dur
 		if d := r.DelayFrom(now); d > 0 {
 			r.CancelAt(now)
 			release()
-			return nil, d
+			// rate's "never" is InfDuration: a capped wait lets the job
+			// ask again instead of overflowing the snooze.
+			return nil, min(d, maxWaitSnooze)
 		}
 	}
 	return release, 0
@@ -91,8 +93,11 @@ func (l *Limiter) forEndpoint(ep *tenants.Endpoint) *endpointLimit {
 	// release into the old channel, which is then dropped.
 	el = &endpointLimit{slots: make(chan struct{}, capacity), rate: ep.RateLimitPerSecond}
 	if ep.RateLimitPerSecond > 0 {
-		burst := int(math.Max(1, math.Ceil(ep.RateLimitPerSecond)))
-		el.limit = rate.NewLimiter(rate.Limit(ep.RateLimitPerSecond), burst)
+		// Validation refuses slower rates; one stored before it did runs
+		// at the slowest allowed, so its deliveries still go out.
+		perSecond := max(ep.RateLimitPerSecond, tenants.MinRatePerSecond)
+		burst := int(math.Max(1, math.Ceil(perSecond)))
+		el.limit = rate.NewLimiter(rate.Limit(perSecond), burst)
 	}
 	l.endpoints[ep.ID] = el
 	return el

@@ -12,6 +12,7 @@ import (
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/secrets"
+	"github.com/switchboard-gw/switchboard/tenants"
 )
 
 // Source is one Boooply platform account whose secrets sign inbound
@@ -42,6 +43,24 @@ type SourceSecret struct {
 
 // DefaultRotationOverlap is how long a replaced secret still verifies.
 const DefaultRotationOverlap = 24 * time.Hour
+
+// MaxRotationOverlap caps how long a replaced secret still verifies: the
+// same month as endpoint signing secrets.
+const MaxRotationOverlap = tenants.MaxSigningOverlap
+
+// overlapFromSeconds turns overlap_seconds into a duration, checking the
+// range first: multiplying first would overflow a huge value into a tiny or
+// negative overlap.
+func overlapFromSeconds(seconds int64) (time.Duration, error) {
+	if seconds < 0 || seconds > int64(MaxRotationOverlap/time.Second) {
+		return 0, overlapOutOfRange()
+	}
+	return time.Duration(seconds) * time.Second, nil
+}
+
+func overlapOutOfRange() error {
+	return problem.Invalid("overlap_seconds", fmt.Sprintf("must be between 0 and %d (30 days)", int64(MaxRotationOverlap/time.Second)))
+}
 
 const (
 	maxSourceName     = 200
@@ -131,14 +150,15 @@ func (st *SourceStore) addSecret(tx *gorm.DB, sourceID int64, n int, plain strin
 
 // RotateSecret adds a new secret (generated when empty) and lets every
 // older unexpired one verify until overlap has passed, so Boooply's switch
-// to the new secret rejects nothing. It returns the new plaintext, once.
+// to the new secret rejects nothing. It returns the new plaintext, once; an
+// overlap outside 0..MaxRotationOverlap is a problem.Invalid.
 func (st *SourceStore) RotateSecret(ctx context.Context, id int64, secret string, overlap time.Duration) (string, error) {
 	plain, err := newSecret(secret)
 	if err != nil {
 		return "", err
 	}
-	if overlap < 0 {
-		return "", problem.Invalid("overlap_seconds", "must not be negative")
+	if overlap < 0 || overlap > MaxRotationOverlap {
+		return "", overlapOutOfRange()
 	}
 	now := st.now().UTC()
 	err = st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

@@ -151,7 +151,9 @@ func (h *SourcesHandler) handleSourceSecretRotate(c *fiber.Ctx) error {
 	}
 	overlap := DefaultRotationOverlap
 	if in.OverlapSeconds != nil {
-		overlap = time.Duration(*in.OverlapSeconds) * time.Second
+		if overlap, err = overlapFromSeconds(*in.OverlapSeconds); err != nil {
+			return err
+		}
 	}
 	plain, err := h.store.RotateSecret(c.UserContext(), id, in.Secret, overlap)
 	if err != nil {

@@ -208,7 +208,13 @@ func TestSourcesAPI(t *testing.T) {
 			{"not json", auth.RoleAdmin, "POST", "/api/v1/sources", `{`, 400, "bad_request"},
 			{"unknown id", auth.RoleAdmin, "GET", "/api/v1/sources/999", "", 404, "not_found"},
 			{"rename", auth.RoleAdmin, "PATCH", id, `{"name":"Renamed"}`, 200, `"name":"Renamed"`},
-			{"rotate", auth.RoleAdmin, "POST", id + "/secrets", `{"overlap_seconds":60}`, 201, `"number":2`},
+			// Overlaps that overflowed time.Duration into an instant expiry or a "negative" one.
+			{"overlap past a Duration", auth.RoleAdmin, "POST", id + "/secrets", `{"overlap_seconds":18446744074}`, 422, `"reason":"must be between 0 and 2592000 (30 days)"`},
+			{"overlap of max int64", auth.RoleAdmin, "POST", id + "/secrets", `{"overlap_seconds":9223372036854775807}`, 422, `"field":"overlap_seconds"`},
+			{"overlap a second past the cap", auth.RoleAdmin, "POST", id + "/secrets", `{"overlap_seconds":2592001}`, 422, `"field":"overlap_seconds"`},
+			{"negative overlap", auth.RoleAdmin, "POST", id + "/secrets", `{"overlap_seconds":-1}`, 422, `"field":"overlap_seconds"`},
+			{"rotate", auth.RoleAdmin, "POST", id + "/secrets", `{"overlap_seconds":60}`, 201, `"number":2`}, // refused rotations added nothing
+			{"rotate at the cap", auth.RoleAdmin, "POST", id + "/secrets", `{"overlap_seconds":2592000}`, 201, `"number":3`},
 			{"delete unknown secret", auth.RoleAdmin, "DELETE", id + "/secrets/9", "", 404, "not_found"},
 		}
 		for _, tc := range cases {
@@ -219,6 +225,10 @@ func TestSourcesAPI(t *testing.T) {
 			if tc.method == "GET" && strings.Contains(body, created.Secret) {
 				t.Errorf("%s: a read shows the secret again", tc.name)
 			}
+		}
+		got, err := sh.store.FindSource(context.Background(), created.Source.ID)
+		if err != nil || len(got.Secrets) != 3 || got.Secrets[1].ExpiresAt == nil || time.Until(*got.Secrets[1].ExpiresAt) < MaxRotationOverlap-time.Minute {
+			t.Fatalf("after a rotation at the cap: %+v, %v; want secret 2 valid for about 30 days", got, err)
 		}
 		if status, _ := do(auth.RoleAdmin, "DELETE", id, ""); status != 204 {
 			t.Fatalf("delete: %d", status)

@@ -40,6 +40,13 @@ const maxResponseBody = 64 << 10
 // concurrency cap or an earlier event of the same meeting is still pending.
 const DefaultBusyWait = time.Second
 
+// maxWaitSnooze caps a wait that is not a retry (the rate limiter, an open
+// breaker, a busy endpoint) before jitter: the job asks again after it, which
+// costs one load, while a larger wait risks overflowing time.Duration. The
+// slowest allowed rate limit (tenants.MinRatePerSecond, one per hour) never
+// needs longer.
+const maxWaitSnooze = time.Hour
+
 // WorkerConfig is what the delivery worker needs. DB, Mapper, Guard and
 // Keyring are required; zero values elsewhere mean the defaults.
 type WorkerConfig struct {
@@ -119,12 +126,17 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	switch {
 	case st.err != nil:
 		return st.err
+	case st.wait < 0:
+		// No path should produce one, but ending the job here would leave
+		// its delivery pending with no job to deliver it: ask again soon.
+		w.log.Error("Negative wait; snoozing instead.", "delivery_id", job.Args.DeliveryID, "wait_ms", st.wait.Milliseconds())
+		return river.JobSnooze(w.busyWait)
 	case st.wait > 0 || st.again:
 		return river.JobSnooze(st.wait)
 	case st.cancel != nil:
 		return river.JobCancel(st.cancel)
 	}
-	return nil
+	return nil // the delivery is settled (or held): nothing left to do
 }
 
 // step is what the worker tells River: an error to retry on River's
@@ -160,8 +172,11 @@ func (w *Worker) load(ctx context.Context, id int64) (*target, error) {
 	return w.loads.load(ctx, id)
 }
 
-// jitter spreads snoozes of many jobs waiting on the same thing.
+// jitter spreads snoozes of many jobs waiting on the same thing: d plus up
+// to a fifth, with d first clamped to 0..maxWaitSnooze so the sum can
+// neither overflow into a negative wait nor panic rand on one.
 func jitter(d time.Duration) time.Duration {
+	d = min(max(d, 0), maxWaitSnooze)
 	return d + time.Duration(rand.Int64N(int64(d)/5+1))
 }
 
