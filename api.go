@@ -100,15 +100,17 @@ var openAPIDoc []byte
 // in front of /api/v1 and the UI prefix /admin, serves the OpenAPI document
 // and the first-run setup endpoints, and returns the /api/v1 group for
 // mountAPI. Every /api/v1 route is authenticated: there is no
-// unauthenticated mode.
+// unauthenticated mode. textGuard refuses NUL characters and invalid UTF-8
+// on /api/v1, /login and /setup (mountAdminPages adds it to /admin).
 func mountGate(app *fiber.App, gate *auth.Service) fiber.Router {
 	app.Get("/api/v1/openapi.json", func(c *fiber.Ctx) error {
 		c.Set(fiber.HeaderContentType, fiber.MIMEApplicationJSONCharsetUTF8)
 		return c.Send(openAPIDoc)
 	})
+	app.Use([]string{auth.LoginPath, "/setup"}, pageTextGuard)
 	auth.SetupRoutes(app, gate)
 	app.Use("/admin", gate.Middleware())
-	return app.Group("/api/v1", gate.Middleware())
+	return app.Group("/api/v1", textGuard, gate.Middleware())
 }
 
 // newGate builds the auth service and prepares the first account: the

@@ -224,6 +224,12 @@ func errorHandler(log *slog.Logger, maxBody int) fiber.ErrorHandler {
 	return func(c *fiber.Ctx, err error) error {
 		p, ok := problem.As(err)
 		if !ok {
+			p, ok = pgTextError(err)
+			if ok {
+				log.Warn("PostgreSQL refused a request's text; answered 400.", "method", c.Method(), "path", c.Path(), "error", err)
+			}
+		}
+		if !ok {
 			var fe *fiber.Error
 			switch {
 			case errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge:

@@ -17,9 +17,10 @@ import (
 // mountAdminPages mounts the admin's pages: sign-in and sign-out (auth),
 // tenants, endpoints, mappings and sources. They live under /admin, behind the gate that
 // mountGate put there, plus auth's PageGate (sign-in redirect, security
-// headers, HTML error pages). It returns the /admin group for the other pages.
+// headers, HTML error pages) and textGuard (a 400 error page for a NUL
+// character or invalid UTF-8). It returns the /admin group for the other pages.
 func mountAdminPages(app *fiber.App, d apiDeps) fiber.Router {
-	admin := app.Group("/admin", d.gate.PageGate())
+	admin := app.Group("/admin", d.gate.PageGate(), textGuard)
 	d.gate.SetTenantNames(tenantNames(d.db.Gorm))
 	auth.PageRoutes(app, admin, d.gate)
 	editor := routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm))

@@ -94,7 +94,7 @@ func crossSite(c *fiber.Ctx) bool { return c.Get("Sec-Fetch-Site") == "cross-sit
 func (s *Service) handleSignInPost(c *fiber.Ctx) error {
 	SecurityHeaders(c)
 	if crossSite(c) {
-		return errorPage(c, problem.Forbidden())
+		return ErrorPage(c, problem.Forbidden())
 	}
 	email, next := c.FormValue("email"), SafeNext(c.FormValue("next"))
 	_, _, err := s.SignIn(c, email, c.FormValue("password"))
@@ -139,7 +139,7 @@ func (s *Service) handleSetupPage(c *fiber.Ctx) error {
 func (s *Service) handleSetupForm(c *fiber.Ctx) error {
 	SecurityHeaders(c)
 	if crossSite(c) {
-		return errorPage(c, problem.Forbidden())
+		return ErrorPage(c, problem.Forbidden())
 	}
 	token := c.Query("token")
 	if token == "" {

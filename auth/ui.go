@@ -38,7 +38,7 @@ func (s *Service) PageGate() fiber.Handler {
 		if err == nil {
 			return nil
 		}
-		return errorPage(c, err)
+		return ErrorPage(c, err)
 	}
 }
 
@@ -49,9 +49,9 @@ func SecurityHeaders(c *fiber.Ctx) {
 	}
 }
 
-// errorPage renders a problem as an error page; other errors go on to
-// main's error handler (logged, 500).
-func errorPage(c *fiber.Ctx, err error) error {
+// ErrorPage renders a problem as an error page (htmx requests get the
+// fragment); other errors go on to main's error handler (logged, 500).
+func ErrorPage(c *fiber.Ctx, err error) error {
 	p, ok := problem.As(err)
 	if !ok {
 		var fe *fiber.Error
@@ -61,7 +61,7 @@ func errorPage(c *fiber.Ctx, err error) error {
 		p = problem.NotFound("page")
 	}
 	status := problem.Status(p.Code)
-	titles := map[int]string{401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Check the input", 429: "Too many attempts"}
+	titles := map[int]string{400: "Check the input", 401: "Sign in first", 403: "Not allowed", 404: "Not found", 409: "Conflict", 422: "Check the input", 429: "Too many attempts"}
 	title := titles[status]
 	if title == "" {
 		title = "Something went wrong"
