@@ -79,8 +79,8 @@ var roleRows = []roleRow{
 	{"GET", "/deliveries", "", [5]int{401, 200, 200, 200, 200}},
 	{"GET", "/deliveries/{D}", "", [5]int{401, 200, 200, 404, 200}},
 	{"POST", "/deliveries/{D}/retry", "", [5]int{401, 403, 409, 404, 409}}, // 409: pending, not failed
-	// Out of scope, bulk-retry selects nothing: 202 {"retried":0}, as for a tenant that doesn't exist.
-	{"POST", "/deliveries/bulk-retry", `{"tenant_id":{T}}`, [5]int{401, 403, 202, 202, 202}},
+	// Out of scope, bulk-retry answers 404, as for a tenant that doesn't exist.
+	{"POST", "/deliveries/bulk-retry", `{"tenant_id":{T}}`, [5]int{401, 403, 202, 404, 202}},
 	{"POST", "/events/{EV}/replay", `{"endpoint_id":{E}}`, [5]int{401, 403, 409, 404, 409}}, // 409: its delivery is still pending
 	{"POST", "/deliveries/test", `{"tenant_id":{T},"endpoint_id":{E}}`, [5]int{401, 403, 202, 404, 202}},
 	{"POST", "/endpoints/{E}/enable", `{}`, [5]int{401, 403, 403, 403, 200}},

@@ -38,12 +38,13 @@ func cmdDeliveries(ctx context.Context, args []string, out io.Writer) error {
 
 // filterFlags are the list and bulk-retry filters, spelled like the API's query.
 func filterFlags(fs *flag.FlagSet) map[string]*string {
-	names := map[string]string{"tenant_id": "tenant", "endpoint_id": "endpoint", "event_type": "event-type", "status": "status",
+	names := map[string]string{"tenant_id": "tenant", "endpoint_id": "endpoint", "event_type": "event-type",
 		"meeting_code": "meeting-code", "candidate_name": "candidate-name", "since": "since", "until": "until", "after": "after", "limit": "limit"}
 	out := map[string]*string{}
 	for key, flagName := range names {
 		out[key] = fs.String(flagName, "", "filter: "+key+" (times in RFC 3339)")
 	}
+	out["status"] = fs.String("status", "", "filter: status ("+webhooks.DeliveryStatusNames()+")")
 	return out
 }
 

@@ -152,7 +152,8 @@ func usersSetRole(ctx context.Context, args []string, out io.Writer) error {
 	})
 }
 
-// updateUserCLI finds a user by --email, applies change and audits it.
+// updateUserCLI finds a user by --email, applies change and audits it. The
+// store decides whether the user is signed out (only a real change does).
 func updateUserCLI(ctx context.Context, name string, args []string, out io.Writer, flags func(*flag.FlagSet), change func(*auth.UserUpdate) error) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	dbf := addDBFlags(fs)
@@ -184,7 +185,11 @@ func updateUserCLI(ctx context.Context, name string, args []string, out io.Write
 	if err := auditCLI(ctx, store, "user.update", u.ID, before, after); err != nil {
 		return err
 	}
-	_, err = fmt.Fprintf(out, "User %d (%s): role %s, disabled %t.\n", after.ID, after.Email, after.Role, after.Disabled)
+	signedOut := ""
+	if after.TokenVersion != before.TokenVersion {
+		signedOut = " Signed out everywhere."
+	}
+	_, err = fmt.Fprintf(out, "User %d (%s): role %s, disabled %t.%s\n", after.ID, after.Email, after.Role, after.Disabled, signedOut)
 	return err
 }
 

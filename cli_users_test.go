@@ -32,7 +32,12 @@ func TestUsersCLI(t *testing.T) {
 			if m == nil || len(m[1]) < auth.MinPasswordLen {
 				t.Fatalf("create with a generated password: %q", out)
 			}
-			runCLI(t, "users", "set-role", db, "--email", "DESK@example.com", "--role", "viewer")
+			if out := runCLI(t, "users", "set-role", db, "--email", "DESK@example.com", "--role", "viewer"); !strings.Contains(out, "role viewer, disabled false. Signed out everywhere.") {
+				t.Fatalf("set-role to a new role: %q, want the user signed out", out)
+			}
+			if out := runCLI(t, "users", "set-role", db, "--email", "desk@example.com", "--role", "viewer"); strings.Contains(out, "Signed out") {
+				t.Fatalf("set-role to the same role: %q, want the user left signed in", out)
+			}
 			runCLI(t, "users", "disable", db, "--email", "desk@example.com")
 			list := runCLI(t, "users", "list", db)
 			if !regexp.MustCompile(`desk@example.com\s+viewer\s+2,5\s+disabled`).MatchString(list) || !strings.Contains(list, "ops@example.com") {

@@ -60,11 +60,9 @@ func auditFilter(c *fiber.Ctx) (AuditFilter, error) {
 	if f.Cursor, err = queryInt(c, "cursor"); err != nil {
 		return f, err
 	}
-	limit, err := queryInt(c, "limit")
-	if err != nil || limit > MaxAuditLimit {
-		return f, problem.Invalid("limit", "must be between 1 and 500")
+	if f.Limit, err = ParseLimit(c.Query("limit"), MaxAuditLimit); err != nil {
+		return f, err
 	}
-	f.Limit = int(limit)
 	if f.Since, err = queryTime(c, "since"); err != nil {
 		return f, err
 	}

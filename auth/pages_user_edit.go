@@ -81,7 +81,7 @@ func (s *Service) renderUserEdit(c *fiber.Ctx, status int, u *User, role string,
 }
 
 // handleUserUpdatePage changes a user's role and tenant scope (like
-// `users set-role`); the store signs them out everywhere.
+// `users set-role`); the store signs them out everywhere when either changes.
 func (s *Service) handleUserUpdatePage(c *fiber.Ctx) error {
 	if _, err := Require(c, PermManageUsers); err != nil {
 		return err
@@ -96,17 +96,12 @@ func (s *Service) handleUserUpdatePage(c *fiber.Ctx) error {
 	}
 	role := Role(c.FormValue("role"))
 	ids, err := formTenantIDs(c)
-	if err == nil && role == RoleAdmin && len(ids) > 0 {
-		// The store would widen the scope silently; the form says so instead.
-		err = problem.Invalid("tenant_ids", "an admin cannot be limited to tenants: untick them, or choose support or viewer")
-	}
 	if err == nil {
+		// The store decides, as for PATCH /api/v1/users/:id and the CLI: an
+		// admin with ticked tenants is refused, and only a real change of
+		// role or scope signs the user out.
 		var before, after *User
-		up := UserUpdate{Role: &role}
-		if !slices.Equal(ids, u.TenantIDs) || (ids == nil) != (u.TenantIDs == nil) {
-			up.TenantIDs = &ids // only a real change signs the user out
-		}
-		before, after, err = s.store.UpdateUser(c.UserContext(), id, up)
+		before, after, err = s.store.UpdateUser(c.UserContext(), id, UserUpdate{Role: &role, TenantIDs: &ids})
 		if err == nil {
 			if err := Audit(c, "user.update", 0, "user:"+itoa(id), before, after); err != nil {
 				return err

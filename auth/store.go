@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -79,7 +80,8 @@ func (s *Store) ListUsers(ctx context.Context) ([]User, error) {
 }
 
 // UserUpdate names the fields to change; nil means "leave as is". A
-// TenantIDs pointing at a nil slice lifts the tenant limit.
+// TenantIDs pointing at a nil slice lifts the tenant limit; for an admin
+// (after the update) that is the only list accepted.
 type UserUpdate struct {
 	Name         *string
 	Role         *Role
@@ -89,9 +91,11 @@ type UserUpdate struct {
 }
 
 // UpdateUser applies up to user id and returns the user before and after.
-// Changing role, scope, password or the disabled flag bumps the token
-// version, which signs the user out everywhere at once. Leaving no enabled
-// admin is a problem.Conflict.
+// Really changing role, tenant scope or the disabled flag, or setting a
+// password, bumps the token version, which signs the user out everywhere at
+// once; sending the values the user already has signs no one out. A tenant
+// list for an admin is a problem.Invalid; leaving no enabled admin is a
+// problem.Conflict.
 func (s *Store) UpdateUser(ctx context.Context, id int64, up UserUpdate) (before, after *User, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var u User
@@ -121,25 +125,50 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, up UserUpdate) (before
 	return before, after, err
 }
 
-// applyUserUpdate changes u and reports whether its sessions must end.
+// applyUserUpdate changes u and reports whether its sessions must end: only
+// when its role, tenant scope or disabled flag really changes, or a new
+// password is set. A tenant list sent for an admin is kept, so Validate
+// refuses it; an admin's old list (from before a promotion) is dropped.
 func applyUserUpdate(u *User, up UserUpdate) (revoke bool) {
+	before := *u
 	if up.Name != nil {
 		u.Name = *up.Name
 	}
-	if up.Role != nil && *up.Role != u.Role {
-		u.Role, revoke = *up.Role, true
+	if up.Role != nil {
+		u.Role = *up.Role
 	}
 	if up.TenantIDs != nil {
-		u.TenantIDs, revoke = *up.TenantIDs, true
+		u.TenantIDs = *up.TenantIDs
+	} else {
+		u.TenantIDs = scopeOf(u.Role, u.TenantIDs)
 	}
-	u.TenantIDs = scopeOf(u.Role, u.TenantIDs)
-	if up.Disabled != nil && *up.Disabled != u.Disabled {
-		u.Disabled, revoke = *up.Disabled, true
+	if up.Disabled != nil {
+		u.Disabled = *up.Disabled
 	}
 	if up.PasswordHash != nil {
-		u.PasswordHash, revoke = *up.PasswordHash, true
+		u.PasswordHash = *up.PasswordHash
 	}
-	return revoke
+	return u.Role != before.Role || !sameScope(scopeOf(u.Role, u.TenantIDs), scopeOf(before.Role, before.TenantIDs)) ||
+		u.Disabled != before.Disabled || up.PasswordHash != nil
+}
+
+// sameScope reports whether two tenant lists allow the same tenants (nil:
+// every tenant), whatever their order or repeats.
+func sameScope(a, b []int64) bool {
+	if (a == nil) != (b == nil) {
+		return false
+	}
+	for _, id := range a {
+		if !slices.Contains(b, id) {
+			return false
+		}
+	}
+	for _, id := range b {
+		if !slices.Contains(a, id) {
+			return false
+		}
+	}
+	return true
 }
 
 func keepOneAdmin(tx *gorm.DB, before, after *User) error {

@@ -50,6 +50,56 @@ func TestUserAPI(t *testing.T) {
 	})
 }
 
+// TestUserPatchScope: PATCH /users/:id refuses a tenant list for an admin
+// (422, as create does) and signs the user out only when role, scope or the
+// disabled flag really change. Cases run in order on the same accounts.
+func TestUserPatchScope(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		f := newFixture(t, db)
+		tok := f.scriptToken(t, f.mustUser(t, "admin@example.com", RoleAdmin).Email)
+		users := map[string]*User{
+			"other": f.mustUser(t, "other@example.com", RoleAdmin),
+			"sup":   f.mustUser(t, "sup@example.com", RoleSupport, 3),
+			"view":  f.mustUser(t, "view@example.com", RoleViewer),
+		}
+		cases := []struct {
+			name, user, body string
+			want             int
+			wantContains     string
+			wantSignedOut    bool
+		}{
+			{name: "admin limited to a tenant", user: "other", body: `{"tenant_ids":[1]}`, want: 422, wantContains: "an admin cannot be limited to tenants"},
+			{name: "admin given an empty list", user: "other", body: `{"tenant_ids":[]}`, want: 422, wantContains: `"field":"tenant_ids"`},
+			{name: "promotion with a tenant list", user: "sup", body: `{"role":"admin","tenant_ids":[3]}`, want: 422, wantContains: "an admin cannot be limited to tenants"},
+			{name: "admin's null scope again", user: "other", body: `{"tenant_ids":null}`, want: 200, wantContains: `"tenant_ids":null`},
+			{name: "unscoped user's null scope again", user: "view", body: `{"tenant_ids":null}`, want: 200, wantContains: `"tenant_ids":null`},
+			{name: "same role", user: "sup", body: `{"role":"support"}`, want: 200, wantContains: `"tenant_ids":[3]`},
+			{name: "same scope", user: "sup", body: `{"tenant_ids":[3,3]}`, want: 200, wantContains: `"role":"support"`},
+			{name: "name only", user: "sup", body: `{"name":"Sue"}`, want: 200, wantContains: `"name":"Sue"`},
+			{name: "wider scope", user: "sup", body: `{"tenant_ids":[3,4]}`, want: 200, wantContains: `"tenant_ids":[3,4]`, wantSignedOut: true},
+			{name: "scope lifted", user: "sup", body: `{"tenant_ids":null}`, want: 200, wantContains: `"tenant_ids":null`, wantSignedOut: true},
+			{name: "unscoped user limited", user: "view", body: `{"tenant_ids":[2]}`, want: 200, wantContains: `"tenant_ids":[2]`, wantSignedOut: true},
+			{name: "scoped user promoted drops the list", user: "view", body: `{"role":"admin"}`, want: 200, wantContains: `"tenant_ids":null`, wantSignedOut: true},
+			{name: "admin demoted and limited", user: "other", body: `{"role":"viewer","tenant_ids":[5]}`, want: 200, wantContains: `"tenant_ids":[5]`, wantSignedOut: true},
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				u := users[tc.user]
+				userTok := f.scriptToken(t, u.Email)
+				path := "/api/v1/users/" + itoa(u.ID)
+				r := f.do(t, req{method: "PATCH", path: path, body: tc.body, bearer: tok})
+				if r.status != tc.want || !strings.Contains(r.body, tc.wantContains) {
+					t.Fatalf("PATCH %s %s = %d %s, want %d containing %q", path, tc.body, r.status, r.body, tc.want, tc.wantContains)
+				}
+				wantMe := map[bool]int{false: 200, true: 401}[tc.wantSignedOut]
+				if me := f.do(t, req{method: "GET", path: "/api/v1/me", bearer: userTok}); me.status != wantMe {
+					t.Fatalf("the user's token after the PATCH: GET /me = %d, want %d", me.status, wantMe)
+				}
+			})
+		}
+	})
+}
+
 // TestRoleMatrixAuthRoutes: every accounts route for each role and for no
 // credentials. The whole-API matrix (all packages' routes) is in package main.
 func TestRoleMatrixAuthRoutes(t *testing.T) {
@@ -120,8 +170,13 @@ func TestAuditTrail(t *testing.T) {
 		if err != nil || csvResp.status != 200 || len(rows) < 5 || rows[0][6] != "action" || !strings.HasPrefix(csvResp.header.Get("Content-Type"), "text/csv") {
 			t.Fatalf("csv = %d, %d rows (err %v): %s", csvResp.status, len(rows), err, csvResp.body)
 		}
-		if r := f.do(t, req{method: "GET", path: "/api/v1/audit?since=yesterday", bearer: tok}); r.status != 422 {
-			t.Fatalf("bad since = %d, want 422", r.status)
+		for _, q := range []string{"since=yesterday", "limit=0", "limit=-1", "limit=abc", "limit=501"} {
+			if r := f.do(t, req{method: "GET", path: "/api/v1/audit?" + q, bearer: tok}); r.status != 422 {
+				t.Fatalf("GET /audit?%s = %d %s, want 422", q, r.status, r.body)
+			}
+		}
+		if r := f.do(t, req{method: "GET", path: "/api/v1/audit?limit=1", bearer: tok}); r.status != 200 || strings.Count(r.body, `"action":`) != 1 {
+			t.Fatalf("GET /audit?limit=1 = %d %s, want one entry", r.status, r.body)
 		}
 		everything := csvResp.body + list.body + f.logs.String() + f.do(t, req{method: "GET", path: "/api/v1/tokens", bearer: tok}).body
 		for _, secret := range []string{secretPW, tk.Token, tok, "argon2id"} {

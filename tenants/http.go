@@ -1,7 +1,6 @@
 package tenants
 
 import (
-	"strconv"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -68,7 +67,10 @@ func (h *Handler) handleTenantIndex(c *fiber.Ctx) error {
 	if _, err := auth.Require(c, auth.PermRead); err != nil {
 		return err
 	}
-	limit, _ := strconv.Atoi(c.Query("limit"))
+	limit, err := auth.ParseLimit(c.Query("limit"), MaxPageSize)
+	if err != nil {
+		return err
+	}
 	f := TenantFilter{TenantIDs: auth.Scope(c), Search: c.Query("q"), Status: Status(c.Query("status")),
 		Sort: c.Query("sort"), After: c.Query("after"), Limit: limit}
 	ts, next, err := h.ed.ListTenants(c.UserContext(), f)
@@ -245,11 +247,14 @@ func (h *Handler) handleUnroutedIndex(c *fiber.Ctx) error {
 	if _, err := auth.Require(c, auth.PermRead); err != nil {
 		return err
 	}
+	limit, err := auth.ParseLimit(c.Query("limit"), MaxPageSize)
+	if err != nil {
+		return err
+	}
 	// Unrouted events belong to no tenant: only unscoped callers see them.
 	if auth.Scope(c) != nil {
 		return c.JSON(fiber.Map{"items": []UnroutedGroup{}})
 	}
-	limit, _ := strconv.Atoi(c.Query("limit"))
 	groups, err := h.ed.ListUnrouted(c.UserContext(), limit)
 	if err != nil {
 		return err

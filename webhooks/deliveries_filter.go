@@ -4,6 +4,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/problem"
 )
 
@@ -25,12 +26,9 @@ func ParseDeliveryFilter(get func(key string, def ...string) string) (DeliveryFi
 			*p.dst = n
 		}
 	}
-	if v := get("limit"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 1 || n > 500 {
-			return f, problem.Invalid("limit", "must be between 1 and 500")
-		}
-		f.Limit = n
+	var err error
+	if f.Limit, err = auth.ParseLimit(get("limit"), maxDeliveryLimit); err != nil {
+		return f, err
 	}
 	times := []struct {
 		name string
@@ -46,11 +44,8 @@ func ParseDeliveryFilter(get func(key string, def ...string) string) (DeliveryFi
 		}
 	}
 	f.EventType, f.MeetingCode, f.Candidate = get("event_type"), get("meeting_code"), get("candidate_name")
-	switch s := DeliveryStatus(get("status")); s {
-	case "", DeliveryPending, DeliveryDelivered, DeliveryFailed:
-		f.Status = s
-	default:
-		return f, problem.Invalid("status", "must be pending, delivered or failed")
+	if f.Status = DeliveryStatus(get("status")); f.Status != "" && !f.Status.Valid() {
+		return f, problem.Invalid("status", "must be "+DeliveryStatusNames())
 	}
 	return f, nil
 }

@@ -90,12 +90,18 @@ func (s *Store) deliveryRows(ctx context.Context) *gorm.DB {
 		Joins("JOIN endpoints ON endpoints.id = deliveries.endpoint_id")
 }
 
+// Delivery list page sizes.
+const (
+	defaultDeliveryLimit = 100
+	maxDeliveryLimit     = 500
+)
+
 // ListDeliveryRows returns deliveries newest first and the cursor of the
 // next page (0 when this is the last).
 func (s *Store) ListDeliveryRows(ctx context.Context, f DeliveryFilter) ([]DeliveryRow, int64, error) {
 	limit := f.Limit
-	if limit <= 0 || limit > 500 {
-		limit = 100
+	if limit <= 0 || limit > maxDeliveryLimit {
+		limit = defaultDeliveryLimit
 	}
 	var out []DeliveryRow
 	if err := f.apply(s.deliveryRows(ctx)).Order("deliveries.id DESC").Limit(limit + 1).Scan(&out).Error; err != nil {

@@ -20,7 +20,7 @@ func FuzzDeliveryFilter(f *testing.F) {
 	for _, seed := range []string{
 		"", "tenant_id=1&status=failed&limit=20", "meeting_code=Boooply-AI-1&event_type=interview.scores",
 		"candidate_name=Jane%25' OR 1=1 --", "since=2026-01-01T00:00:00Z&until=2026-02-01T00:00:00Z",
-		"after=9223372036854775807", "limit=0", "limit=501", "tenant_id=-1", "status=unknown",
+		"after=9223372036854775807", "limit=0", "limit=501", "limit=abc", "tenant_id=-1", "status=unknown", "status=held",
 		"meeting_code=%00", "candidate_name=%FF%FE", "since=yesterday", "event_type=' UNION SELECT * FROM users --",
 	} {
 		f.Add(seed)

@@ -47,8 +47,14 @@ func (s *Service) RetryDelivery(ctx context.Context, scope []int64, id int64) er
 }
 
 // BulkRetry retries the failed deliveries f selects (its Status is
-// ignored), at most maxBulkRetry per call, and returns how many.
+// ignored), at most maxBulkRetry per call, and returns how many. A negative
+// TenantID or EndpointID is a problem.Invalid; a tenant or endpoint that
+// does not exist, lies outside f.Scope or (an endpoint) belongs to another
+// tenant than f.TenantID is a problem.NotFound, so nothing is retried.
 func (s *Service) BulkRetry(ctx context.Context, f DeliveryFilter) (int, error) {
+	if err := s.checkBulkTarget(ctx, f); err != nil {
+		return 0, err
+	}
 	f.Status, f.After, f.Limit = DeliveryFailed, 0, 0
 	var ids []int64
 	q := f.apply(s.db.WithContext(ctx).Table("deliveries").Joins("JOIN events ON events.id = deliveries.event_id"))
@@ -64,6 +70,37 @@ func (s *Service) BulkRetry(ctx context.Context, f DeliveryFilter) (int, error) 
 		}
 	}
 	return total, nil
+}
+
+// checkBulkTarget checks the tenant and endpoint a bulk retry names (zero:
+// not named), the way a single retry checks its delivery.
+func (s *Service) checkBulkTarget(ctx context.Context, f DeliveryFilter) error {
+	if f.TenantID < 0 {
+		return problem.Invalid("tenant_id", "must be a positive tenant id")
+	}
+	if f.EndpointID < 0 {
+		return problem.Invalid("endpoint_id", "must be a positive endpoint id")
+	}
+	db := s.db.WithContext(ctx)
+	if f.TenantID > 0 {
+		var ids []int64
+		if err := db.Table("tenants").Where("id = ?", f.TenantID).Limit(1).Pluck("id", &ids).Error; err != nil {
+			return fmt.Errorf("find tenant %d: %w", f.TenantID, err)
+		}
+		if len(ids) == 0 || !inScope(f.Scope, f.TenantID) {
+			return problem.NotFound("tenant")
+		}
+	}
+	if f.EndpointID > 0 {
+		var owners []int64
+		if err := db.Table("endpoints").Where("id = ?", f.EndpointID).Limit(1).Pluck("tenant_id", &owners).Error; err != nil {
+			return fmt.Errorf("find endpoint %d: %w", f.EndpointID, err)
+		}
+		if len(owners) == 0 || !inScope(f.Scope, owners[0]) || (f.TenantID > 0 && owners[0] != f.TenantID) {
+			return problem.NotFound("endpoint")
+		}
+	}
+	return nil
 }
 
 // restart sets the deliveries that are still in state from back to

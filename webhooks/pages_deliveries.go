@@ -61,10 +61,9 @@ func deliveryPageFilter(c *fiber.Ctx) (DeliveryFilter, views.DeliveryFilter, []v
 		}
 		*p.dst = t
 	}
-	switch s := DeliveryStatus(v.Status); s {
-	case "", DeliveryPending, DeliveryDelivered, DeliveryFailed:
+	if s := DeliveryStatus(v.Status); s == "" || s.Valid() {
 		f.Status = s
-	default:
+	} else {
 		complain("Status")
 		v.Status = ""
 	}
@@ -91,13 +90,22 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 	canRetry := auth.Can(c, auth.PermRetry)
 	props := views.DeliveryList{Meta: p.pageMeta(c, "Deliveries", views.NavDeliveries), ListURL: "/admin/deliveries", Filter: vf,
 		Tenants: sortedOptions(names, vf.Tenant), Endpoints: endpoints, EventTypes: eventTypeOptions(), CanRetry: canRetry,
-		Statuses: []views.Option{{Value: "pending", Label: "Pending"}, {Value: "delivered", Label: "Delivered"}, {Value: "failed", Label: "Failed"}}}
+		Statuses: statusOptions()}
 	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
 	for _, r := range rows {
 		props.Rows = append(props.Rows, deliveryRowProps(r, names, canRetry))
 	}
 	props.Pager = listPager(c, "/admin/deliveries", "delivery-table", len(rows), f.After, next)
 	return RenderPage(c, fiber.StatusOK, views.DeliveriesPage(props))
+}
+
+// statusOptions is the status picker: every state a delivery can be in.
+func statusOptions() []views.Option {
+	out := make([]views.Option, len(deliveryStatuses))
+	for i, s := range deliveryStatuses {
+		out[i] = views.Option{Value: string(s), Label: strings.ToUpper(string(s[:1])) + string(s[1:])}
+	}
+	return out
 }
 
 func deliveryRowProps(r DeliveryRow, names map[int64]string, canRetry bool) views.DeliveryRow {

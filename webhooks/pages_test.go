@@ -102,6 +102,7 @@ func TestPages(t *testing.T) {
 			{"deliveries by meeting code", "viewer", "", "GET", "/admin/deliveries?meeting_code=m-pg-b", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
 			{"deliveries by candidate name", "viewer", "", "GET", "/admin/deliveries?candidate=SCRIPT", 200, []string{"m-pg-a", "&lt;script&gt;"}, []string{"m-pg-b"}},
 			{"deliveries by status and tenant", "viewer", "", "GET", "/admin/deliveries?status=failed&tenant=" + b, 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
+			{"deliveries held status is a filter", "viewer", "", "GET", "/admin/deliveries?status=held", 200, []string{`<option value="held" selected`, "No deliveries match"}, []string{"Status was ignored", "m-pg-a"}},
 			{"deliveries bad filter is ignored with a message", "viewer", "", "GET", "/admin/deliveries?from=yesterday&status=lost", 200, []string{"From was ignored", "Status was ignored", "m-pg-a"}, nil},
 			{"deliveries time range excludes", "viewer", "", "GET", "/admin/deliveries?to=2000-01-01T00:00", 200, []string{"No deliveries match"}, []string{"m-pg-a"}},
 			{"detail for admin", "admin", "", "GET", detA, 200, []string{"Attempt 1", "HTTP 500", `data-testid="delivery-retry"`, `data-testid="delivery-replay"`, "&lt;/pre&gt;&lt;script&gt;"}, []string{"<script>alert"}},

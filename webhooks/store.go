@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -36,8 +38,9 @@ type Event struct {
 }
 
 // DeliveryStatus is a delivery's state: pending (waiting for its first or
-// next attempt), then delivered or failed (retries exhausted or a permanent
-// error). A failed delivery can be retried by hand.
+// next attempt), or held (DeliveryHeld: its tenant is paused) until the
+// tenant resumes, then delivered or failed (retries exhausted or a
+// permanent error). A failed delivery can be retried by hand.
 type DeliveryStatus string
 
 // The delivery states.
@@ -46,6 +49,23 @@ const (
 	DeliveryDelivered DeliveryStatus = "delivered"
 	DeliveryFailed    DeliveryStatus = "failed"
 )
+
+// deliveryStatuses is every state a delivery can be in, in lifecycle order:
+// the API's and the CLI's status filter and the deliveries page accept these.
+var deliveryStatuses = []DeliveryStatus{DeliveryPending, DeliveryHeld, DeliveryDelivered, DeliveryFailed}
+
+// Valid reports whether s is a state a delivery can be in.
+func (s DeliveryStatus) Valid() bool { return slices.Contains(deliveryStatuses, s) }
+
+// DeliveryStatusNames lists the delivery states for messages and help
+// ("pending, held, delivered or failed").
+func DeliveryStatusNames() string {
+	names := make([]string, len(deliveryStatuses))
+	for i, s := range deliveryStatuses {
+		names[i] = string(s)
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
+}
 
 // Delivery is one event on its way to one endpoint. The deliveries and
 // attempts tables are the record support reads; River only schedules.
