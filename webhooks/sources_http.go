@@ -64,8 +64,8 @@ func (h *SourcesHandler) handleSourceCreate(c *fiber.Ctx) error {
 		Platform string `json:"platform"`
 		Secret   string `json:"secret"`
 	}
-	if err := c.BodyParser(&in); err != nil {
-		return problem.BadRequest("body", "is not a JSON object with name, platform, secret")
+	if err := decodeBody(c, &in); err != nil {
+		return err
 	}
 	s := &Source{Name: in.Name, Platform: in.Platform}
 	plain, err := h.store.CreateSource(c.UserContext(), s, in.Secret)
@@ -98,8 +98,8 @@ func (h *SourcesHandler) handleSourceUpdate(c *fiber.Ctx) error {
 		return err
 	}
 	var u SourceUpdate
-	if err := c.BodyParser(&u); err != nil {
-		return problem.BadRequest("body", "is not a JSON object with name, platform, enabled")
+	if err := decodeBody(c, &u); err != nil {
+		return err
 	}
 	before, err := h.store.FindSource(c.UserContext(), id)
 	if err != nil {
@@ -144,10 +144,8 @@ func (h *SourcesHandler) handleSourceSecretRotate(c *fiber.Ctx) error {
 		Secret         string `json:"secret"`
 		OverlapSeconds *int64 `json:"overlap_seconds"`
 	}{}
-	if len(c.Body()) > 0 {
-		if err := c.BodyParser(&in); err != nil {
-			return problem.BadRequest("body", "is not a JSON object with secret, overlap_seconds")
-		}
+	if err := decodeBody(c, &in); err != nil {
+		return err
 	}
 	overlap := DefaultRotationOverlap
 	if in.OverlapSeconds != nil {
