@@ -158,6 +158,9 @@ func parseHeaders(list []string) (map[string]string, error) {
 		if !ok {
 			return nil, fmt.Errorf("--header %q: want Name=value", kv)
 		}
+		if _, dup := h[k]; dup {
+			return nil, fmt.Errorf("--header %s is given twice: keep one", k)
+		}
 		h[k] = v
 	}
 	return h, nil

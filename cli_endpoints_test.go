@@ -87,3 +87,14 @@ func TestTenantAndEndpointCLI(t *testing.T) {
 		})
 	}
 }
+
+// TestParseHeaderFlags: --header Name=value, repeatable; the same name twice
+// is refused rather than keeping the last value.
+func TestParseHeaderFlags(t *testing.T) {
+	if h, err := parseHeaders([]string{"X-A=1", "X-B=x=y"}); err != nil || h["X-A"] != "1" || h["X-B"] != "x=y" {
+		t.Fatalf("parseHeaders = %v, %v", h, err)
+	}
+	if _, err := parseHeaders([]string{"X-A=1", "X-A=2"}); err == nil || !strings.Contains(err.Error(), "given twice") {
+		t.Fatalf("a repeated name: err = %v", err)
+	}
+}

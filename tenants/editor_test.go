@@ -218,3 +218,21 @@ func selfSigned(t testing.TB) (certPEM, keyPEM string) {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der})),
 		string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
 }
+
+// TestParseHeaderLines: the endpoint form's header box takes "Name: value"
+// lines; a name given twice is refused rather than keeping the last value.
+func TestParseHeaderLines(t *testing.T) {
+	got, err := parseHeaders("X-Customer: 42\n\n  X-Region:eu  \n")
+	if err != nil || len(got) != 2 || got["X-Customer"] != "42" || got["X-Region"] != "eu" {
+		t.Fatalf("parseHeaders = %v, %v", got, err)
+	}
+	for text, want := range map[string]string{
+		"X-A: 1\nX-A: 2": "line 2: X-A is already set above",
+		"no colon":       "line 1: write Name: value",
+		": value":        "line 1: write Name: value",
+	} {
+		if _, err := parseHeaders(text); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("parseHeaders(%q) = %v, want %q", text, err, want)
+		}
+	}
+}

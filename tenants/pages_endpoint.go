@@ -103,10 +103,14 @@ func parseHeaders(text string) (map[string]string, error) {
 			continue
 		}
 		k, v, ok := strings.Cut(line, ":")
-		if !ok || strings.TrimSpace(k) == "" {
+		k = strings.TrimSpace(k)
+		if !ok || k == "" {
 			return nil, fmt.Errorf("line %d: write Name: value", i+1)
 		}
-		out[strings.TrimSpace(k)] = strings.TrimSpace(v)
+		if _, dup := out[k]; dup {
+			return nil, fmt.Errorf("line %d: %s is already set above: keep one", i+1, k)
+		}
+		out[k] = strings.TrimSpace(v)
 	}
 	return out, nil
 }
