@@ -259,6 +259,9 @@ func readOnlyFlow(t *testing.T, pc *pageClient, email, tenantPath, endpointPath 
 		st, body, _ := pc.post(path, url.Values{"name": {"x"}, "source_id": {"y"}, "url": {"https://example.com"}})
 		wantPage(t, email+" POST "+path, st, body, http.StatusForbidden, nil, []string{"whsec_"})
 	}
+	// Every role has its own account page, linked from the header.
+	st, body, _ = pc.do(http.MethodGet, "/admin/account", nil)
+	wantPage(t, email+" account", st, body, 200, []string{"password-form", email, "account-link"}, nil)
 }
 
 // TestSetupPage: the one-time link from the log shows the first-admin form

@@ -77,6 +77,7 @@ func PageRoutes(app fiber.Router, admin fiber.Router, s *Service) {
 	app.Post(LoginPath, s.handleSignInPost)
 	admin.Post("/logout", s.handleSignOut)
 	UserPageRoutes(admin, s)
+	AccountPageRoutes(admin, s)
 }
 
 func (s *Service) handleSignInPage(c *fiber.Ctx) error {

@@ -153,7 +153,7 @@ func (s *Service) handleUserCreatePage(c *fiber.Ctx) error {
 	}
 	return s.renderUsers(c, fiber.StatusCreated, usersForm{role: string(RoleSupport), tokenRole: string(RoleViewer),
 		secret: &views.Secret{ID: "new-password", Label: "Password for " + u.Email, Value: pw,
-			Note: "Give it to them over a safe channel; it is shown only now and they can change it."}})
+			Note: "Give it to them over a safe channel; it is shown only now, and they can change it on their Account page."}})
 }
 
 func (s *Service) handleUserDisabledPage(disabled bool) fiber.Handler {

@@ -83,7 +83,8 @@ var doneText = map[string]string{
 	"endpoint-deleted": "Endpoint deleted.", "mapping-saved": "Mapping saved as a new version.", "mapping-restored": "Version restored as the current mapping.",
 	"source-revoked": "Secret revoked.", "user-disabled": "User disabled and signed out everywhere.", "user-enabled": "User enabled.",
 	"token-revoked": "API token revoked.", "tenant-credentials-saved": "Credentials saved. They are stored sealed and never shown again.",
-	"tenant-deleted": "Tenant deleted.", "user-saved": "User saved; they were signed out everywhere.",
+	"tenant-deleted": "Tenant deleted.", "user-saved": "User saved. A changed role or tenant scope signed them out everywhere.",
+	"password-changed": "Password changed. You were signed out everywhere: sign in with the new one.",
 }
 
 // Done returns path with the confirmation key for the next page's flash.

@@ -108,7 +108,7 @@ func SourcesView(p Sources) templ.Component {
 			}
 		}
 		if len(p.Rows) == 0 {
-			templ_7745c5c3_Err = EmptyState(Empty{Title: "No sources", Body: "Without a source every webhook is refused with 401."}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = EmptyState(Empty{Title: "No sources", Body: "Webhooks are verified with BOOOPLY_WEBHOOK_SECRET when it is set, and with tenants' own inbound secrets; add a source for each further Boooply platform account. With none of these, every webhook is refused with 401."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -102,7 +102,7 @@ func UnroutedView(p Unrouted) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if len(p.Groups) == 0 {
-			templ_7745c5c3_Err = EmptyState(Empty{Title: "Nothing held", Body: "Every event so far belonged to a tenant."}).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = EmptyState(Empty{Title: "Nothing held", Body: "No event is waiting for a tenant: every event received so far is attached to one."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

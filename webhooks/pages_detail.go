@@ -57,9 +57,18 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 		Received: formatTime(ev.ReceivedAt), RawEvent: string(ev.Body), PrettyEvent: prettyJSON(ev.Body),
 		Tenant:   views.Link{Label: tenant, URL: tenantURL(d.TenantID)},
 		CanRetry: canRetry, MappingVersion: "passthrough (no mapping)"}
-	if len(mapped) > 0 {
+	switch {
+	case len(mapped) > 0:
 		p.MappedPayload = prettyJSON(mapped)
-	} else {
+	case version == nil && mappingFailed(d.Attempts):
+		// No mapped body because the mapping step failed, not because the
+		// endpoint has no mapping: nothing was sent.
+		p.MappingVersion = "not applied: the mapping step failed (see the attempts)"
+		p.MappedPayload = "(nothing was sent: the mapping step failed)"
+	case version == nil && d.Status == DeliveryPending && len(d.Attempts) == 0:
+		p.MappingVersion = "applied when the first attempt starts"
+		p.MappedPayload = "(nothing sent yet)"
+	default:
 		p.MappedPayload = prettyJSON(ev.Body)
 	}
 	if d.PayloadPurgedAt != nil {
@@ -82,6 +91,16 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 		p.Attempts = append(p.Attempts, attemptProps(a))
 	}
 	return p
+}
+
+// mappingFailed: the last attempt stopped at the mapping step, before any
+// request was made.
+func mappingFailed(attempts []Attempt) bool {
+	if len(attempts) == 0 {
+		return false
+	}
+	class := attempts[len(attempts)-1].ErrorClass
+	return class == "mapping" || class == "correlation-missing"
 }
 
 func attemptProps(a Attempt) views.Attempt {

@@ -207,3 +207,34 @@ func TestFormatDurations(t *testing.T) {
 		t.Errorf("an attempt of 230 ms shows %q", got)
 	}
 }
+
+// TestDetailMappingState: the delivery page says what was mapped and sent,
+// and does not call a delivery whose mapping step failed "passthrough".
+func TestDetailMappingState(t *testing.T) {
+	ev := &Event{Body: []byte(`{"event":"interview.evaluation"}`)}
+	v2 := 2
+	for _, tc := range []struct {
+		name          string
+		status        DeliveryStatus
+		attempts      []Attempt
+		mapped        []byte
+		version       *int
+		wantVersion   string
+		wantPayloadIn string
+	}{
+		{"mapped", DeliveryDelivered, []Attempt{{ErrorClass: ""}}, []byte(`{"score":4}`), &v2, "v2", `"score": 4`},
+		{"passthrough", DeliveryDelivered, []Attempt{{ErrorClass: ""}}, nil, nil, "passthrough (no mapping)", `"event": "interview.evaluation"`},
+		{"mapping failed", DeliveryFailed, []Attempt{{ErrorClass: "mapping"}}, nil, nil, "not applied: the mapping step failed", "nothing was sent"},
+		{"waiting for a correlation", DeliveryPending, []Attempt{{ErrorClass: "correlation-missing"}}, nil, nil, "not applied", "nothing was sent"},
+		{"not tried yet", DeliveryPending, nil, nil, nil, "applied when the first attempt starts", "nothing sent yet"},
+		{"sent after a mapping failure was fixed", DeliveryDelivered, []Attempt{{ErrorClass: "mapping"}, {ErrorClass: ""}}, nil, nil, "passthrough", `"event"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			d := &DeliveryDetail{DeliveryRow: DeliveryRow{Delivery: Delivery{ID: 1, Status: tc.status}}, Attempts: tc.attempts}
+			p := detailProps(d, ev, tc.mapped, tc.version, "Acme", false)
+			if !strings.Contains(p.MappingVersion, tc.wantVersion) || !strings.Contains(p.MappedPayload, tc.wantPayloadIn) {
+				t.Fatalf("mapping %q, payload %q; want %q and %q", p.MappingVersion, p.MappedPayload, tc.wantVersion, tc.wantPayloadIn)
+			}
+		})
+	}
+}
