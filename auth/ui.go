@@ -85,6 +85,7 @@ var doneText = map[string]string{
 	"token-revoked": "API token revoked.", "tenant-credentials-saved": "Credentials saved. They are stored sealed and never shown again.",
 	"tenant-deleted": "Tenant deleted.", "user-saved": "User saved. A changed role or tenant scope signed them out everywhere.",
 	"password-changed": "Password changed. You were signed out everywhere: sign in with the new one.",
+	"delivery-retried": "Delivery queued for another attempt.",
 }
 
 // Done returns path with the confirmation key for the next page's flash.

@@ -93,7 +93,7 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 		Statuses: statusOptions()}
 	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
 	for _, r := range rows {
-		props.Rows = append(props.Rows, deliveryRowProps(r, names, canRetry))
+		props.Rows = append(props.Rows, deliveryRowProps(r, names, canRetry, c.OriginalURL()))
 	}
 	props.Pager = listPager(c, "/admin/deliveries", "delivery-table", len(rows), f.After, next)
 	return RenderPage(c, fiber.StatusOK, views.DeliveriesPage(props))
@@ -108,13 +108,15 @@ func statusOptions() []views.Option {
 	return out
 }
 
-func deliveryRowProps(r DeliveryRow, names map[int64]string, canRetry bool) views.DeliveryRow {
+// deliveryRowProps is one row of the list at back (path and query), where a
+// retry from the row returns.
+func deliveryRowProps(r DeliveryRow, names map[int64]string, canRetry bool, back string) views.DeliveryRow {
 	id := strconv.FormatInt(r.ID, 10)
 	row := views.DeliveryRow{URL: "/admin/deliveries/" + id, ID: id, Time: formatTime(r.CreatedAt),
 		Tenant: tenantLabel(names, r.TenantID), Endpoint: r.EndpointURL, EventType: r.EventType, MeetingCode: r.MeetingCode,
 		Candidate: r.Candidate, Status: string(r.Status), Attempts: r.Attempts, LastResult: lastResult(r.Delivery)}
 	if canRetry && r.Status == DeliveryFailed {
-		row.RetryURL = row.URL + "/retry"
+		row.RetryURL = row.URL + "/retry?back=" + url.QueryEscape(back)
 	}
 	return row
 }
@@ -150,19 +152,22 @@ func listPager(c *fiber.Ctx, path, target string, shown int, after, next int64) 
 // endpointOptions lists the endpoints in scope (of one tenant when chosen).
 func (p *Pages) endpointOptions(c *fiber.Ctx, scope []int64, tenantID int64) ([]views.Option, error) {
 	var rows []struct {
-		ID  int64
-		URL string
+		ID     int64
+		URL    string
+		Tenant string
 	}
-	q := p.store.db.WithContext(c.UserContext()).Table("endpoints").Select("id, url").Order("url").Limit(500)
+	// Named by tenant too: many tenants' endpoints share their ATS's host.
+	q := p.store.db.WithContext(c.UserContext()).Table("endpoints").Select("endpoints.id, endpoints.url, tenants.name AS tenant").
+		Joins("JOIN tenants ON tenants.id = endpoints.tenant_id").Order("tenants.name, endpoints.url").Limit(500)
 	if tenantID > 0 {
-		q = q.Where("tenant_id = ?", tenantID)
+		q = q.Where("endpoints.tenant_id = ?", tenantID)
 	}
-	if err := scoped(q, "tenant_id", scope).Scan(&rows).Error; err != nil {
+	if err := scoped(q, "endpoints.tenant_id", scope).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]views.Option, len(rows))
 	for i, r := range rows {
-		out[i] = views.Option{Value: strconv.FormatInt(r.ID, 10), Label: "#" + strconv.FormatInt(r.ID, 10) + " " + r.URL}
+		out[i] = views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Tenant + " · #" + strconv.FormatInt(r.ID, 10) + " " + r.URL}
 	}
 	return out, nil
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -146,6 +147,11 @@ func (p *Pages) handleRetry(c *fiber.Ctx) error {
 	err = p.svc.RetryDelivery(c.UserContext(), auth.Scope(c), id)
 	if err == nil {
 		err = auditAction(c, "delivery.retry", tenantOf(c.UserContext(), p.store.db, "deliveries", id), "delivery", id, nil)
+	}
+	// A retry from the list goes back to the same filtered page, so support
+	// can work through the failures without losing their search.
+	if back := c.Query("back"); err == nil && strings.HasPrefix(back, "/admin/deliveries") && auth.SafeNext(back) == back {
+		return c.Redirect(auth.Done(back, "delivery-retried"), fiber.StatusSeeOther)
 	}
 	return afterAction(c, id, "retried", err)
 }

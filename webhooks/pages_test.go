@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strconv"
 	"strings"
 	"testing"
@@ -160,6 +161,24 @@ func TestPages(t *testing.T) {
 		status, body, _ := doPage(t, app, "GET", detA+"?notice=replayed", "admin", "")
 		if status != 200 || !strings.Contains(body, "Replay queued") {
 			t.Errorf("detail after replay: %d, no notice", status)
+		}
+
+		// A retry from a filtered list returns to that list; a "back" that
+		// leaves the deliveries pages is ignored (no open redirect).
+		waitUntil(t, "the deliveries to settle", func() bool {
+			return count(t, db.Gorm, "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'") == 0
+		})
+		list := "/admin/deliveries?status=failed"
+		if _, body, _ := doPage(t, app, "GET", list, "admin", ""); !strings.Contains(body, detA+"/retry?back="+url.QueryEscape(list)) {
+			t.Fatalf("the list's retry does not carry the list's address")
+		}
+		status, _, hdr = doPage(t, app, "POST", detA+"/retry?back="+url.QueryEscape(list), "admin", "")
+		if status != 303 || hdr.Get("Location") != list+"&done=delivery-retried" {
+			t.Fatalf("retry from the list: %d %q, want back to %s", status, hdr.Get("Location"), list)
+		}
+		status, _, hdr = doPage(t, app, "POST", detA+"/retry?back="+url.QueryEscape("//evil.example/admin/deliveries"), "admin", "")
+		if status != 303 || !strings.HasPrefix(hdr.Get("Location"), detA+"?notice=") {
+			t.Fatalf("retry with a foreign back: %d %q, want the delivery page", status, hdr.Get("Location"))
 		}
 	})
 }
