@@ -83,7 +83,7 @@ func dashboardProps(st *Stats, names map[int64]string, w dashWindow) views.Dashb
 }
 
 func statRow(label, link string, c Counts) views.StatRow {
-	r := views.StatRow{Label: label, URL: link, Received: c.Received, Delivered: c.Delivered, Failed: c.Failed, Pending: c.Pending,
+	r := views.StatRow{Label: label, URL: link, Received: c.Received, Delivered: c.Delivered, Failed: c.Failed, Pending: c.Pending, Held: c.Held,
 		P50: formatLatency(c.P50, c.HasLatency()), P95: formatLatency(c.P95, c.HasLatency())}
 	if rate, ok := c.SuccessRate(); ok {
 		r.SuccessRate = strconv.FormatFloat(rate*100, 'f', 1, 64) + " %"

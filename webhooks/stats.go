@@ -12,8 +12,8 @@ import (
 // deliveries by status, and delivery latency (first received to delivered)
 // over the delivered ones.
 type Counts struct {
-	Received, Delivered, Failed, Pending int
-	P50, P95                             time.Duration
+	Received, Delivered, Failed, Pending, Held int
+	P50, P95                                   time.Duration
 	latencies                            []time.Duration
 }
 
@@ -156,6 +156,8 @@ func (s *Store) statsStatuses(ctx context.Context, q StatsQuery, st *Stats) erro
 				c.Delivered += r.N
 			case DeliveryFailed:
 				c.Failed += r.N
+			case DeliveryHeld:
+				c.Held += r.N // its tenant is paused: not waiting for a worker
 			default:
 				c.Pending += r.N
 			}

@@ -51,6 +51,7 @@ func TestStats(t *testing.T) {
 		seedDelivery(t, db, 20, "interview.transcript", b, eb, DeliveryFailed, now.Add(-2*time.Hour), 0)
 		seedDelivery(t, db, 21, "interview.transcript", b, eb, DeliveryFailed, now.Add(-3*time.Hour), 0)
 		seedDelivery(t, db, 22, "interview.transcript", b, eb, DeliveryPending, now.Add(-time.Minute), 0)
+		seedDelivery(t, db, 25, "interview.transcript", b, eb, DeliveryHeld, now.Add(-time.Minute), 0) // tenant paused
 		seedDelivery(t, db, 23, "interview.scores", nil, nil, "", now.Add(-time.Minute), 0)                      // unrouted
 		seedDelivery(t, db, 24, "interview.scores", a, ea, DeliveryDelivered, now.Add(-48*time.Hour), time.Hour) // outside the window
 
@@ -58,8 +59,8 @@ func TestStats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := st.Totals; got.Received != 14 || got.Delivered != 10 || got.Failed != 2 || got.Pending != 1 {
-			t.Errorf("totals %+v, want received 14, delivered 10, failed 2, pending 1", got)
+		if got := st.Totals; got.Received != 15 || got.Delivered != 10 || got.Failed != 2 || got.Pending != 1 || got.Held != 1 {
+			t.Errorf("totals %+v, want received 15, delivered 10, failed 2, pending 1, held 1", got)
 		}
 		if rate, ok := st.Totals.SuccessRate(); !ok || rate < 0.83 || rate > 0.84 {
 			t.Errorf("success rate %v %v, want 10/12", rate, ok)
@@ -67,7 +68,7 @@ func TestStats(t *testing.T) {
 		if c := st.ByTenant[ta.ID]; c == nil || c.P50 != 500*time.Millisecond || c.P95 != time.Second {
 			t.Errorf("tenant A latency %+v, want p50 500ms p95 1s", c)
 		}
-		if c := st.ByType["interview.transcript"]; c == nil || c.Failed != 2 || c.Pending != 1 || c.Received != 3 {
+		if c := st.ByType["interview.transcript"]; c == nil || c.Failed != 2 || c.Pending != 1 || c.Held != 1 || c.Received != 4 {
 			t.Errorf("transcript row %+v", c)
 		}
 		if c := st.ByType["interview.scores"]; c == nil || c.Received != 1 {
@@ -91,7 +92,7 @@ func TestStats(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if scopedSt.Totals.Received != 3 || scopedSt.ByTenant[ta.ID] != nil || scopedSt.Unrouted != 0 || len(scopedSt.Trouble) != 1 {
+		if scopedSt.Totals.Received != 4 || scopedSt.ByTenant[ta.ID] != nil || scopedSt.Unrouted != 0 || len(scopedSt.Trouble) != 1 {
 			t.Errorf("scoped to B: %+v", scopedSt)
 		}
 	})
