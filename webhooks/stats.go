@@ -14,7 +14,7 @@ import (
 type Counts struct {
 	Received, Delivered, Failed, Pending, Held int
 	P50, P95                                   time.Duration
-	latencies                            []time.Duration
+	latencies                                  []time.Duration
 }
 
 // SuccessRate is delivered / (delivered + failed); ok is false when nothing finished.

@@ -51,7 +51,7 @@ func TestStats(t *testing.T) {
 		seedDelivery(t, db, 20, "interview.transcript", b, eb, DeliveryFailed, now.Add(-2*time.Hour), 0)
 		seedDelivery(t, db, 21, "interview.transcript", b, eb, DeliveryFailed, now.Add(-3*time.Hour), 0)
 		seedDelivery(t, db, 22, "interview.transcript", b, eb, DeliveryPending, now.Add(-time.Minute), 0)
-		seedDelivery(t, db, 25, "interview.transcript", b, eb, DeliveryHeld, now.Add(-time.Minute), 0) // tenant paused
+		seedDelivery(t, db, 25, "interview.transcript", b, eb, DeliveryHeld, now.Add(-time.Minute), 0)           // tenant paused
 		seedDelivery(t, db, 23, "interview.scores", nil, nil, "", now.Add(-time.Minute), 0)                      // unrouted
 		seedDelivery(t, db, 24, "interview.scores", a, ea, DeliveryDelivered, now.Add(-48*time.Hour), time.Hour) // outside the window
 
