@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -46,6 +47,14 @@ func (p *Pages) handleDelivery(c *fiber.Ctx) error {
 		return err
 	}
 	props := detailProps(d, ev, extra.MappedBody, extra.Number, extra.TenantName, auth.Can(c, auth.PermRetry))
+	if d.Status == DeliveryFailed {
+		var lim endpointLimits
+		if err := p.store.db.WithContext(ctx).Table("endpoints").Select("max_attempts, max_age_seconds, retry_client_errors").
+			Where("id = ?", d.EndpointID).Scan(&lim).Error; err != nil {
+			return err
+		}
+		props.GaveUp = gaveUpReason(d, lim, p.svc.policy.MaxAttempts())
+	}
 	props.Meta = p.pageMeta(c, "Delivery #"+props.ID, views.NavDeliveries)
 	return RenderPage(c, fiber.StatusOK, views.DeliveryPage(props))
 }
@@ -92,6 +101,45 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 		p.Attempts = append(p.Attempts, attemptProps(a))
 	}
 	return p
+}
+
+// endpointLimits are the endpoint settings that end a round of retries.
+type endpointLimits struct {
+	MaxAttempts       int
+	MaxAgeSeconds     int
+	RetryClientErrors bool
+}
+
+// gaveUpReason says why a failed delivery gets no more attempts, the way the
+// worker decided it (Classify, then the attempt limit and max age of the
+// current round); "" when the record doesn't tell.
+func gaveUpReason(d *DeliveryDetail, lim endpointLimits, defaultAttempts int) string {
+	if len(d.Attempts) == 0 {
+		return "" // failed without a request: last error says why (e.g. tenant disabled)
+	}
+	last := d.Attempts[len(d.Attempts)-1]
+	switch last.ErrorClass {
+	case "mapping", "config", "endpoint-disabled", "ssrf-blocked":
+		return "This failure is not retried: it can't succeed until the configuration changes. Fix it, then retry."
+	}
+	if last.StatusCode != nil {
+		if out := Classify(*last.StatusCode, nil, lim.RetryClientErrors); out.Kind == Gone {
+			return "The endpoint answered 410 Gone, which means: stop sending. Switchboard disabled it."
+		} else if out.Kind == Permanent {
+			return "HTTP " + strconv.Itoa(*last.StatusCode) + " is not retried: the endpoint's \"retry 4xx\" setting is off."
+		}
+	}
+	maxAttempts := lim.MaxAttempts
+	if maxAttempts <= 0 {
+		maxAttempts = defaultAttempts
+	}
+	if d.Delivery.Attempts-d.RoundStartAttempts >= maxAttempts {
+		return "All " + strconv.Itoa(maxAttempts) + " attempts the endpoint allows were used."
+	}
+	if lim.MaxAgeSeconds > 0 {
+		return "The event grew older than the endpoint's max age (" + (time.Duration(lim.MaxAgeSeconds) * time.Second).String() + ") before it was delivered."
+	}
+	return ""
 }
 
 // mappingFailed: the last attempt stopped at the mapping step, before any

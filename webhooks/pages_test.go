@@ -106,7 +106,7 @@ func TestPages(t *testing.T) {
 			{"deliveries held status is a filter", "viewer", "", "GET", "/admin/deliveries?status=held", 200, []string{`<option value="held" selected`, "No deliveries match"}, []string{"Status was ignored", "m-pg-a"}},
 			{"deliveries bad filter is ignored with a message", "viewer", "", "GET", "/admin/deliveries?from=yesterday&status=lost", 200, []string{"From was ignored", "Status was ignored", "m-pg-a"}, nil},
 			{"deliveries time range excludes", "viewer", "", "GET", "/admin/deliveries?to=2000-01-01T00:00", 200, []string{"No deliveries match"}, []string{"m-pg-a"}},
-			{"detail for admin", "admin", "", "GET", detA, 200, []string{"Attempt 1", "HTTP 500", `data-testid="delivery-retry"`, `data-testid="delivery-replay"`, "&lt;/pre&gt;&lt;script&gt;"}, []string{"<script>alert"}},
+			{"detail for admin", "admin", "", "GET", detA, 200, []string{"Attempt 1", "HTTP 500", `data-testid="delivery-retry"`, `data-testid="delivery-replay"`, "&lt;/pre&gt;&lt;script&gt;", `data-testid="gave-up"`, "All 2 attempts"}, []string{"<script>alert"}},
 			{"detail for viewer", "viewer", "", "GET", detA, 200, []string{"Attempt 1", "m-pg-a"}, []string{`data-testid="delivery-retry"`, `data-testid="delivery-replay"`}},
 			{"detail outside scope", "viewer", b, "GET", detA, 404, nil, []string{"m-pg-a"}},
 			{"detail bad id", "admin", "", "GET", "/admin/deliveries/x", 404, nil, nil},
@@ -253,6 +253,42 @@ func TestDetailMappingState(t *testing.T) {
 			p := detailProps(d, ev, tc.mapped, tc.version, "Acme", false)
 			if !strings.Contains(p.MappingVersion, tc.wantVersion) || !strings.Contains(p.MappedPayload, tc.wantPayloadIn) {
 				t.Fatalf("mapping %q, payload %q; want %q and %q", p.MappingVersion, p.MappedPayload, tc.wantVersion, tc.wantPayloadIn)
+			}
+		})
+	}
+}
+
+// TestGaveUpReason: a failed delivery's page says why no more attempts come,
+// as the worker decided it.
+func TestGaveUpReason(t *testing.T) {
+	code := func(c int) *int { return &c }
+	failed := func(attempts, roundStart int, last Attempt) *DeliveryDetail {
+		d := &DeliveryDetail{DeliveryRow: DeliveryRow{Delivery: Delivery{Status: DeliveryFailed, Attempts: attempts, RoundStartAttempts: roundStart}}}
+		for range attempts - 1 {
+			d.Attempts = append(d.Attempts, Attempt{StatusCode: code(500)})
+		}
+		d.Attempts = append(d.Attempts, last)
+		return d
+	}
+	for _, tc := range []struct {
+		name string
+		d    *DeliveryDetail
+		lim  endpointLimits
+		want string
+	}{
+		{"attempts used", failed(6, 0, Attempt{StatusCode: code(503)}), endpointLimits{}, "All 6 attempts"},
+		{"the endpoint's own limit", failed(3, 0, Attempt{ErrorClass: "timeout"}), endpointLimits{MaxAttempts: 3}, "All 3 attempts"},
+		{"a manual retry's round", failed(5, 2, Attempt{StatusCode: code(500)}), endpointLimits{MaxAttempts: 3}, "All 3 attempts"},
+		{"4xx not retried", failed(1, 0, Attempt{StatusCode: code(422)}), endpointLimits{}, `HTTP 422 is not retried`},
+		{"410 gone", failed(1, 0, Attempt{StatusCode: code(410)}), endpointLimits{}, "410 Gone"},
+		{"mapping error", failed(1, 0, Attempt{ErrorClass: "mapping"}), endpointLimits{}, "configuration changes"},
+		{"max age", failed(2, 0, Attempt{StatusCode: code(500)}), endpointLimits{MaxAgeSeconds: 3600}, "max age (1h0m0s)"},
+		{"no attempt at all", &DeliveryDetail{DeliveryRow: DeliveryRow{Delivery: Delivery{Status: DeliveryFailed}}}, endpointLimits{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := gaveUpReason(tc.d, tc.lim, 6)
+			if (tc.want == "") != (got == "") || !strings.Contains(got, tc.want) {
+				t.Fatalf("gaveUpReason = %q, want %q", got, tc.want)
 			}
 		})
 	}
