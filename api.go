@@ -51,13 +51,37 @@ func newEditor(db *database.DB, ring *secrets.Keyring, guard *egress.Guard, cach
 		store.OnChange(cache.Changed)
 	}
 	return tenants.NewEditor(store, ring, guard, eventTypeNames()).
-		CheckURLTemplates(tenants.URLTemplateFunc(routing.CheckURLTemplate))
+		CheckURLTemplates(mustURLTemplates()).
+		DefaultEventTypes(defaultEventTypeNames())
+}
+
+// mustURLTemplates checks endpoint URL placeholders against the embedded
+// Boooply samples. It panics only on a broken build: the samples are
+// embedded and TestEventTypes decodes each one.
+func mustURLTemplates() *routing.URLTemplates {
+	t, err := routing.NewURLTemplates(webhooks.Sample, webhooks.SampleTypes())
+	if err != nil {
+		panic(err)
+	}
+	return t
 }
 
 func eventTypeNames() []string {
 	var out []string
 	for _, et := range webhooks.EventTypes() {
 		out = append(out, et.Name)
+	}
+	return out
+}
+
+// defaultEventTypeNames are the event types an endpoint without
+// subscriptions receives.
+func defaultEventTypeNames() []string {
+	var out []string
+	for _, et := range webhooks.EventTypes() {
+		if et.ForwardByDefault {
+			out = append(out, et.Name)
+		}
 	}
 	return out
 }

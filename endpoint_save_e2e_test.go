@@ -9,7 +9,8 @@ import (
 )
 
 // endpointSaveCases are endpoints saved through the API: URL templates are
-// validated (routing.CheckURLTemplate, wired into the tenants editor) and
+// validated (routing.URLTemplates, wired into the tenants editor: syntax,
+// and each placeholder against Boooply's samples) and
 // the method is one of POST, PUT, PATCH.
 var endpointSaveCases = []struct {
 	name       string
@@ -27,6 +28,8 @@ var endpointSaveCases = []struct {
 	{name: "unclosed placeholder", body: `{"url":"http://127.0.0.1:9/v1/{{correlation.x"}`, wantStatus: 422, wantField: "url",
 		wantReason: "unclosed"},
 	{name: "empty placeholder", body: `{"url":"http://127.0.0.1:9/v1/{{ }}/x"}`, wantStatus: 422, wantField: "url", wantReason: "placeholder"},
+	{name: "placeholder no event fills", body: `{"url":"http://127.0.0.1:9/v1/{{meetingCode}}"}`, wantStatus: 422, wantField: "url",
+		wantReason: "{{meetingCode}} is not a field of Boooply events; did you mean {{data.meetingCode}}?"},
 	{name: "method GET refused", body: `{"url":"http://127.0.0.1:9/v1/x","method":"GET"}`, wantStatus: 422, wantField: "method"},
 }
 

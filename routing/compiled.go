@@ -110,7 +110,8 @@ func (e *CorrelationMissingError) Error() string {
 // HasURLTemplate reports whether raw holds placeholders.
 func HasURLTemplate(raw string) bool { return strings.Contains(raw, "{{") }
 
-// CheckURLTemplate validates an endpoint URL template when it is saved.
+// CheckURLTemplate validates an endpoint URL template's syntax and where its
+// placeholders sit; URLTemplates adds what they name, when an endpoint is saved.
 func CheckURLTemplate(raw string) error {
 	parts, err := parseTemplate(raw)
 	if err != nil {

@@ -16,6 +16,15 @@
     }
   });
 
+  // A secret shown once answers a form post at the post's address. Put the
+  // resource's own page in the address bar instead (data-replace-url), so a
+  // reload is a harmless GET: it neither posts the form again (a second
+  // endpoint, another rotation) nor shows the secret.
+  var once = document.querySelector("[data-replace-url]");
+  if (once && window.history && history.replaceState) {
+    history.replaceState(null, "", once.getAttribute("data-replace-url"));
+  }
+
   // Copy buttons: <button data-copy="element-id">.
   document.addEventListener("click", function (e) {
     var btn = e.target.closest("[data-copy]");

@@ -29,6 +29,7 @@ type Editor struct {
 	urls       URLChecker
 	eventTypes []string
 	templates  URLTemplateChecker // nil: placeholders aren't validated (see CheckURLTemplates)
+	defaults   []string           // event types an endpoint without subscriptions receives (see DefaultEventTypes)
 }
 
 // NewEditor returns an editor over store. urls is the SSRF guard,
@@ -37,6 +38,14 @@ type Editor struct {
 // every change that stores a secret.
 func NewEditor(store *Store, ring *secrets.Keyring, urls URLChecker, eventTypes []string) *Editor {
 	return &Editor{Store: store, ring: ring, urls: urls, eventTypes: eventTypes}
+}
+
+// DefaultEventTypes names the event types an endpoint that subscribes to
+// none receives, for the endpoint form to say so (webhooks owns the list;
+// main wires it). It returns ed.
+func (ed *Editor) DefaultEventTypes(names []string) *Editor {
+	ed.defaults = names
+	return ed
 }
 
 // CreateTenant validates and inserts t with its endpoints in one

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/views"
 )
@@ -39,6 +40,7 @@ func PageRoutes(admin fiber.Router, h *Pages) {
 	admin.Post("/tenants/:tenant/rotate-secret", h.handleTenantRotatePage)
 	endpointPageRoutes(admin, h)
 	tenantMoreRoutes(admin, h)
+	postOnlyRoutes(admin)
 }
 
 func tenantURL(id int64) string { return "/admin/tenants/" + strconv.FormatInt(id, 10) }
@@ -219,11 +221,15 @@ func (h *Pages) renderTenantWith(c *fiber.Ctx, status int, t, form *Tenant, errs
 	base := tenantURL(t.ID)
 	p := views.TenantDetail{Meta: auth.Meta(c, t.Name, views.NavTenants), Name: t.Name, SourceID: t.SourceID, Status: string(t.Status),
 		Created: t.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"), Notes: t.Notes, NewEndpointURL: base + "/endpoints/new",
-		DeliveriesURL: "/admin/deliveries?tenant=" + strconv.FormatInt(t.ID, 10), RotateSecretURL: base + "/rotate-secret",
-		Form: tenantForm(base, "Save tenant", form, errs, msg, false), NewSecret: secret, CanEdit: auth.Can(c, auth.PermEditConfig),
-		Credentials: credentialsForm(t, nil, ""), DeleteURL: base + "/delete"}
+		DeliveriesURL: "/admin/deliveries?tenant=" + strconv.FormatInt(t.ID, 10), Form: tenantForm(base, "Save tenant", form, errs, msg, false),
+		NewSecret: secret, CanEdit: auth.Can(c, auth.PermEditConfig), Credentials: credentialsForm(t, nil, ""), DeleteURL: base + "/delete"}
 	if creds != nil {
 		p.Credentials = *creds
+	}
+	if t.InboundSecretSealed != "" {
+		// Without an own secret the tenant's webhooks are verified with the
+		// platform's: "rotating" would create one Boooply doesn't sign with.
+		p.RotateSecretURL = base + "/rotate-secret"
 	}
 	switch t.Status {
 	case StatusActive:
@@ -299,8 +305,10 @@ func (h *Pages) handleTenantResumePage(c *fiber.Ctx) error {
 	return c.Redirect(auth.Done(tenantURL(id), "tenant-resumed"), fiber.StatusSeeOther)
 }
 
-// handleTenantRotatePage sets a fresh inbound secret for the tenant and
-// shows it once (this response only; it is stored sealed).
+// handleTenantRotatePage replaces the tenant's own inbound secret with a
+// fresh one and shows it once (this response only; it is stored sealed). A
+// tenant without an own secret is refused (409): its webhooks are signed
+// with the platform's secret, and a new own secret would refuse them all.
 func (h *Pages) handleTenantRotatePage(c *fiber.Ctx) error {
 	id, err := editTenant(c)
 	if err != nil {
@@ -308,6 +316,14 @@ func (h *Pages) handleTenantRotatePage(c *fiber.Ctx) error {
 	}
 	if _, err := auth.Require(c, auth.PermRevealSecrets); err != nil {
 		return err
+	}
+	before, err := h.ed.FindTenant(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if before.InboundSecretSealed == "" {
+		return problem.Conflict("this tenant has no inbound secret of its own to rotate: Boooply signs its webhooks with the " +
+			"platform's secret (Sources). Set an own secret under Boooply credentials only once Boooply signs this organization's webhooks with it.")
 	}
 	secret, err := secrets.NewToken("whsec_", 32)
 	if err != nil {
@@ -321,6 +337,7 @@ func (h *Pages) handleTenantRotatePage(c *fiber.Ctx) error {
 		return err
 	}
 	return h.renderTenant(c, fiber.StatusOK, t, t, nil, "", &views.Secret{ID: "tenant-inbound-secret",
-		Label: "New inbound webhook secret", Value: secret,
-		Note: "Give it to Boooply for this organization's webhooks. It is shown only once."})
+		Label: "New inbound webhook secret", Value: secret, PageURL: tenantURL(id),
+		Note: "Webhooks signed with the previous secret are refused from now on: Boooply must sign this organization's " +
+			"webhooks with this one. It is shown only once."})
 }

@@ -128,6 +128,21 @@ func formatHeaders(hs map[string]string) string {
 	return b.String()
 }
 
+// urlHint says which URLs the SSRF guard (egress.CheckURL) takes and shows
+// placeholders that work: paths of the event (data.*, meta.*) or of the
+// tenant's correlation record.
+const urlHint = "The receiver's http:// or https:// address. Use https: http sends events unencrypted and suits only " +
+	"tests and private networks (those need SWITCHBOARD_ALLOW_PRIVATE_ENDPOINTS). Placeholders after the host are filled " +
+	"per event, e.g. …/candidates/{{correlation.candidate_id}}/notes or …?interview={{data.meetingCode}}."
+
+// defaultsHint names the event types an endpoint with none checked receives.
+func (h *Pages) defaultsHint() string {
+	if len(h.ed.defaults) == 0 {
+		return "None checked: the default event types."
+	}
+	return "None checked: " + strings.Join(h.ed.defaults, ", ") + " (the defaults)."
+}
+
 // endpointForm fills the form props from e (the values shown) and errs.
 func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[string]string, msg string) views.EndpointForm {
 	base := tenantURL(t.ID)
@@ -142,9 +157,9 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 	}
 	p := views.EndpointForm{Meta: auth.Meta(c, "Endpoint", views.NavTenants), Title: "New endpoint", Action: base + "/endpoints",
 		Crumbs: []views.Link{{Label: "Tenants", URL: "/admin/tenants"}, {Label: t.Name, URL: base}}, CheckURL: base + "/endpoints/check-url",
-		URL:         fld("url", "URL", e.URL, "HTTPS URL of the receiver; {{meetingCode}} style placeholders are filled per event."),
+		URL:         fld("url", "URL", e.URL, urlHint),
 		Description: fld("description", "Description", e.Description, ""), Enabled: e.Enabled,
-		Events:   fld("subscriptions", "Event types", "", "None checked: the default event types."),
+		Events:   fld("subscriptions", "Event types", "", h.defaultsHint()),
 		AuthType: fld("auth_type", "Type", "", ""), AuthHeader: fld("auth_header_name", "Header name (type header)", e.AuthHeaderName, ""),
 		AuthSecret: fld("auth_secret", "Secret (token, user:password or header value)", "", ""), HasAuthSecret: e.AuthSecretSealed != "",
 		Headers:           fld("headers", "Extra headers", formatHeaders(e.Headers), "One Name: value per line (not secret)."),
@@ -170,6 +185,8 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 	if e.ID != 0 {
 		u := endpointURL(t.ID, e.ID)
 		p.Title, p.Action, p.RotateSigningURL, p.DeleteURL = "Endpoint "+e.URL, u, u+"/rotate-secret", u+"/delete"
+		row := endpointRow(t.ID, e)
+		p.DeliveriesURL, p.MappingURL = row.DeliveriesURL, row.MappingURL
 	}
 	return p
 }
@@ -271,7 +288,7 @@ func (h *Pages) showWithSecret(c *fiber.Ctx, t *Tenant, v EndpointView, status i
 	}
 	p := h.endpointForm(c, t, e, nil, "")
 	if v.NewSigningSecret != "" {
-		p.NewSecret = &views.Secret{ID: "endpoint-signing-secret", Label: label, Value: v.NewSigningSecret,
+		p.NewSecret = &views.Secret{ID: "endpoint-signing-secret", Label: label, Value: v.NewSigningSecret, PageURL: endpointURL(t.ID, v.ID),
 			Note: "The receiver verifies each delivery's webhook-signature with it. Copy it now: it is shown only once."}
 	}
 	return auth.Render(c, status, views.EndpointFormPage(p))
@@ -363,12 +380,18 @@ func (h *Pages) handleEndpointCheckURL(c *fiber.Ctx) error {
 	}
 	e := &Endpoint{URL: strings.TrimSpace(c.FormValue("url")), Enabled: true}
 	res := views.URLCheck{OK: true, Message: "can be called"}
-	if err := e.Validate(c.UserContext(), h.ed.urls); err != nil {
+	if err := e.Validate(c.UserContext(), h.ed.endpointURLs()); err != nil {
 		p, ok := problem.As(err)
 		if !ok {
 			return err
 		}
 		res = views.URLCheck{Message: p.Message}
+		if len(p.Details) > 0 && p.Details[0].Field == "url" { // the field is beside the message
+			res.Message = p.Details[0].Reason
+		}
+	} else if names := correlationPlaceholders(e.URL); len(names) > 0 {
+		res.Note = strings.Join(names, ", ") + " come from this tenant's correlation records, written per interview by the vendor: " +
+			"not checked here. A delivery whose record lacks the value waits and retries."
 	}
 	return auth.Render(c, fiber.StatusOK, views.URLCheckResult(res))
 }

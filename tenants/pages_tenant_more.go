@@ -15,12 +15,49 @@ func tenantMoreRoutes(admin fiber.Router, h *Pages) {
 	admin.Post("/tenants/:tenant/delete", h.handleTenantDeletePage)
 }
 
+// postOnlyRoutes answers a GET on the addresses that only take a form post
+// (a reloaded result page, a copied address) with a 303 to the page of the
+// resource the form acts on, instead of a JSON 405. Posting again is never
+// implied: the user sees the page and chooses.
+func postOnlyRoutes(admin fiber.Router) {
+	toTenant := func(c *fiber.Ctx) error {
+		id, err := auth.TenantParam(c, "tenant")
+		if err != nil {
+			return err
+		}
+		return c.Redirect(tenantURL(id), fiber.StatusSeeOther)
+	}
+	toEndpoint := func(c *fiber.Ctx) error {
+		tenantID, err := auth.TenantParam(c, "tenant")
+		if err != nil {
+			return err
+		}
+		id, err := endpointParam(c)
+		if err != nil {
+			return err
+		}
+		return c.Redirect(endpointURL(tenantID, id), fiber.StatusSeeOther)
+	}
+	for _, action := range []string{"/endpoints", "/rotate-secret", "/credentials", "/pause", "/disable", "/resume", "/delete"} {
+		admin.Get("/tenants/:tenant"+action, toTenant)
+	}
+	for _, action := range []string{"/rotate-secret", "/delete"} {
+		admin.Get("/tenants/:tenant/endpoints/:endpoint"+action, toEndpoint)
+	}
+}
+
+// inboundHint warns before an own inbound secret is set: webhooks naming
+// the tenant's sourceId are then verified with it alone (webhooks.Keys).
+const inboundHint = "Only if Boooply signs this organization's webhooks with a secret of their own. Once set, its webhooks " +
+	"are verified with this secret alone and the platform secrets (Sources) no longer work for them: " +
+	"webhooks Boooply still signs the old way are refused (401)."
+
 // credentialsForm is the write-only form of the tenant's own Boooply secrets.
 func credentialsForm(t *Tenant, errs map[string]string, msg string) views.TenantCredentials {
 	return views.TenantCredentials{Action: tenantURL(t.ID) + "/credentials", Error: msg,
 		HasInboundSecret: t.InboundSecretSealed != "", HasBoooplyKey: t.BoooplyAPIKeySealed != "",
 		InboundSecret: views.Field{ID: "tenant-inbound-secret-input", Name: "inbound_secret", Label: "Set the inbound webhook secret",
-			Error: errs["inbound_secret"], Hint: "The secret Boooply signs this organization's webhooks with, when it has its own."},
+			Error: errs["inbound_secret"], Hint: inboundHint},
 		BoooplyKey: views.Field{ID: "tenant-boooply-key", Name: "boooply_api_key", Label: "Set the Boooply organization API key",
 			Error: errs["boooply_api_key"], Hint: "Used to fetch recordings and transcripts on this organization's behalf."},
 	}

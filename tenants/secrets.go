@@ -13,7 +13,7 @@ import (
 // prepare applies in to e and validates the result, secrets included, before anything is written.
 func (ed *Editor) prepare(ctx context.Context, e *Endpoint, in EndpointInput) error {
 	in.apply(e)
-	if err := e.Validate(ctx, templatedURLs{urls: ed.urls, templates: ed.templates}); err != nil {
+	if err := e.Validate(ctx, ed.endpointURLs()); err != nil {
 		return err
 	}
 	if err := e.ValidateSubscriptions(ed.eventTypes); err != nil {

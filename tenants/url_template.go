@@ -7,9 +7,10 @@ import (
 )
 
 // URLTemplateChecker validates the {{path}} placeholders of an endpoint URL
-// when it is saved (where they may appear, what they may name). This
-// package can't import routing, which owns the template syntax; main wires
-// URLTemplateFunc(routing.CheckURLTemplate).
+// when it is saved and in the form's live check (where they may appear,
+// what they may name). This package can't import routing, which owns the
+// template syntax and renders it; main wires *routing.URLTemplates, which
+// also checks each placeholder against Boooply's sample events.
 type URLTemplateChecker interface {
 	CheckURLTemplate(raw string) error
 }
@@ -26,6 +27,25 @@ func (f URLTemplateFunc) CheckURLTemplate(raw string) error { return f(raw) }
 func (ed *Editor) CheckURLTemplates(c URLTemplateChecker) *Editor {
 	ed.templates = c
 	return ed
+}
+
+// endpointURLs is how an endpoint URL is checked when saved and by the
+// form's live check: its template first, then the SSRF guard.
+func (ed *Editor) endpointURLs() URLChecker {
+	return templatedURLs{urls: ed.urls, templates: ed.templates}
+}
+
+// correlationPlaceholders lists raw's {{correlation.…}} placeholders: their
+// values come from correlation records written per interview, so no sample
+// event can check them.
+func correlationPlaceholders(raw string) []string {
+	var out []string
+	for _, m := range placeholder.FindAllString(raw, -1) {
+		if strings.HasPrefix(strings.TrimSpace(strings.Trim(m, "{}")), "correlation.") {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // placeholder matches one {{…}} of a URL template.

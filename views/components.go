@@ -61,6 +61,10 @@ type Secret struct {
 	Label string
 	Value string
 	Note  string
+	// PageURL is the GET page of the resource when the secret answers a
+	// form post: app.js puts it in the address bar, so a reload neither
+	// posts the form again nor shows the secret.
+	PageURL string
 }
 
 // Empty describes an empty state: what is missing and what to do.
