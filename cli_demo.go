@@ -78,6 +78,10 @@ func cmdDemo(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	password, err := demoCreateAdmin(ctx, dbURL)
+	if err != nil {
+		return err
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	serveDone := make(chan error, 1)
@@ -96,12 +100,6 @@ func cmdDemo(ctx context.Context, args []string, out io.Writer) error {
 			<-serveDone
 			return fmt.Errorf("demo: create tenant %s: %w", t.name, err)
 		}
-	}
-	password, err := demoCreateAdmin(ctx, dbURL)
-	if err != nil {
-		cancel()
-		<-serveDone
-		return err
 	}
 	fmt.Fprintf(out, "Switchboard demo is running.\n  admin UI:   %s/admin\n  sign in:    %s / %s (shown once)\n  ingest:     %s/webhooks/boooply (secret %s)\n  database:   %s\n  events:     switchboard events list --database-url %s\nReplaying the four Boooply samples every %s; Ctrl-C stops.\n",
 		base, demoAdminEmail, password, base, secret, dbURL, dbURL, *interval)

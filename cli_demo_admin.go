@@ -5,16 +5,16 @@ import (
 	"fmt"
 
 	"github.com/switchboard-gw/switchboard/auth"
-	"github.com/switchboard-gw/switchboard/database"
 )
 
 // demoAdminEmail is the demo's admin account; its password is random per run.
 const demoAdminEmail = "admin@demo.switchboard.local"
 
-// demoCreateAdmin creates the demo's admin in the demo database and returns
+// demoCreateAdmin migrates the demo database and creates the demo's admin
+// before the server starts (so it logs no first-run setup link), and returns
 // the password, which the demo prints once so a newcomer can sign in.
 func demoCreateAdmin(ctx context.Context, dbURL string) (string, error) {
-	db, err := database.Open(ctx, dbURL)
+	db, err := openMigratedDB(ctx, dbURL)
 	if err != nil {
 		return "", fmt.Errorf("demo: open database: %w", err)
 	}

@@ -37,6 +37,10 @@ func TestDemo(t *testing.T) {
 	if !strings.Contains(out.String(), "admin UI:   http://127.0.0.1:") {
 		t.Fatalf("no admin URL printed:\n%s", out)
 	}
+	// The demo's admin exists before the server starts: no first-run link.
+	if strings.Contains(out.String(), "setup?token=") {
+		t.Errorf("the demo printed a setup link although it creates its admin:\n%s", out)
+	}
 	waitFor(t, "deliveries to both demo tenants and a simulated outage", func() bool {
 		s := out.String()
 		return strings.Contains(s, "/acme → 204") && strings.Contains(s, "/globex → 204") && strings.Contains(s, "/globex → 503")
