@@ -207,17 +207,33 @@ func mappingGapsFlow(t *testing.T, pc *pageClient) {
 	_, page, _ := pc.do(http.MethodGet, tenantPath, nil)
 	ed := regexp.MustCompile(`/admin/tenants/\d+/endpoints/\d+/mapping`).FindString(page)
 	rule := url.Values{"mode": {"rules"}, "rule_target": {"who"}, "rule_source": {"data.candidateName"}, "rule_op": {"upper"},
-		"rule_args": {""}, "rule_more": {"truncate(6, …) | default(n/a)"}, "sample": {"evaluation"}}
+		"rule_args": {""}, "rule_more": {"truncate 6 … | default n/a"}, "sample": {"evaluation"}}
 	st, body, _ := pc.post(ed+"/preview", rule)
 	wantPage(t, "preview with two more operations", st, body, 200, []string{"&#34;who&#34;: &#34;JANE …&#34;"}, []string{"preview-errors"})
 	if st, _, loc := pc.post(ed, rule); st != http.StatusSeeOther {
 		t.Fatalf("save rule with ops: %d → %q", st, loc)
 	}
 	st, body, _ = pc.do(http.MethodGet, ed, nil)
-	wantPage(t, "ops list shown", st, body, 200, []string{`name="rule_more" value="truncate(6, …) | default(n/a)"`}, []string{"mapping-note"})
+	wantPage(t, "ops list shown", st, body, 200, []string{`name="rule_more" value="truncate 6 … | default n/a"`}, []string{"mapping-note"})
 	bad := url.Values{"mode": {"rules"}, "rule_target": {"x"}, "rule_source": {"data.a"}, "rule_op": {""}, "rule_more": {"upper | nosuchop"}}
 	st, body, _ = pc.post(ed, bad)
 	wantPage(t, "unknown op in the list", st, body, http.StatusUnprocessableEntity, []string{"form-error", "nosuchop"}, nil)
+	// Arguments are read as the usage shows them; a refused row is named and
+	// marked as shown (row 2 here: the blank row 1 counts).
+	scale := url.Values{"mode": {"rules"}, "rule_target": {"", "rating", "decision"}, "rule_source": {"", "data.overallRating", "data.recommendation"},
+		"rule_op": {"", "scale", "map"}, "rule_args": {"", "1,5,0,100", "PASS=hire *=reject"}, "rule_more": {"", "", ""}, "sample": {"evaluation"}}
+	st, body, _ = pc.post(ed, scale)
+	wantPage(t, "comma-separated scale", st, body, http.StatusUnprocessableEntity, []string{
+		"rule 2, operation 1: scale takes 4 arguments, got 1 (1,5,0,100); usage: scale A B C D.",
+		`<tr data-testid="rule-row" class="rule-invalid">`, `aria-invalid="true" aria-describedby="rule-2-error"`,
+		`<li id="preview-error-1" data-rule="2" data-rule-part="args">`}, []string{"rules[0]", "rules[1]"})
+	scale["rule_args"] = []string{"", "1 5 0 100", "PASS=hire *=reject"}
+	st, body, _ = pc.post(ed+"/preview", scale)
+	wantPage(t, "scale and map as their usage reads", st, body, 200, []string{"&#34;rating&#34;: 50", "&#34;decision&#34;: &#34;hire&#34;"},
+		[]string{"preview-errors"})
+	st, body, _ = pc.post(ed+"/preset", url.Values{"preset": {"flat-scorecard"}})
+	wantPage(t, "flat scorecard in the rule table", st, body, 200, []string{`value="rules" checked`, `value="&#34;; &#34;"`,
+		`name="rule_more" value="omit_if_empty"`}, []string{"mapping-note"})
 
 	byEvent := `{"mode":"rules","by_event":{"interview.evaluation":{"rules":[{"target":"a","from":"data.candidateName","ops":["trim","upper"]}]},"*":{"keep_unmapped":true}}}`
 	st, body, _ = pc.post(ed+"/preview", url.Values{"mode": {"json"}, "mapping_json": {byEvent}, "sample": {"evaluation"}})

@@ -37,12 +37,12 @@ func Diff(a, b string) string {
 		case i < len(la) && j < len(lb) && la[i] == lb[j]:
 			out.WriteString("  " + la[i] + "\n")
 			i, j = i+1, j+1
-		case j < len(lb) && (i == len(la) || lcs[i][j+1] >= lcs[i+1][j]):
+		case i < len(la) && (j == len(lb) || lcs[i+1][j] >= lcs[i][j+1]):
+			out.WriteString("- " + la[i] + "\n") // a removed line comes before the line that replaces it
+			i++
+		default:
 			out.WriteString("+ " + lb[j] + "\n")
 			j++
-		default:
-			out.WriteString("- " + la[i] + "\n")
-			i++
 		}
 	}
 	return out.String()

@@ -144,7 +144,7 @@ func TestRenderErrorsNameTheRule(t *testing.T) {
 func TestInvalidMappingsAreRefusedWithDetails(t *testing.T) {
 	cases := []struct{ name, spec, field, reason string }{
 		{"unknown op", `{"mode":"rules","rules":[{"target":"a","from":"x"},{"target":"b","from":"y","ops":["uper"]}]}`, "rules[1].ops[0]", `unknown operation "uper"`},
-		{"wrong arg count", `{"mode":"rules","rules":[{"target":"a","from":"x","ops":[{"op":"scale","args":["1"]}]}]}`, "rules[0].ops[0]", "takes 4 argument(s), got 1"},
+		{"wrong arg count", `{"mode":"rules","rules":[{"target":"a","from":"x","ops":[{"op":"scale","args":["1"]}]}]}`, "rules[0].ops[0]", "takes 4 arguments, got 1 (1); usage: scale A B C D"},
 		{"bad path", `{"mode":"rules","rules":[{"target":"a","from":"data..x"}]}`, "rules[0].from", "empty key"},
 		{"bad index", `{"mode":"rules","rules":[{"target":"a","from":"data.t[x]"}]}`, "rules[0].from", `index "x"`},
 		{"wildcard target", `{"mode":"rules","rules":[{"target":"a[*]","value":1}]}`, "rules[0].target", "[*] is not allowed"},

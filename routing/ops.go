@@ -65,7 +65,11 @@ func checkOp(name string, args []string) error {
 		return fmt.Errorf("unknown operation %q (see GET /api/v1/mapping/ops)", name)
 	}
 	if len(args) < o.minArgs || (o.maxArgs >= 0 && len(args) > o.maxArgs) {
-		return fmt.Errorf("%s takes %s, got %d (usage: %s)", name, argCount(o), len(args), o.usage)
+		got := "none"
+		if len(args) > 0 {
+			got = fmt.Sprintf("%d (%s)", len(args), formatArgs(args))
+		}
+		return fmt.Errorf("%s takes %s, got %s; usage: %s", name, argCount(o), got, o.usage)
 	}
 	if o.check != nil {
 		return o.check(args)
@@ -73,12 +77,23 @@ func checkOp(name string, args []string) error {
 	return nil
 }
 
+// argCount says how many arguments o takes: "4 arguments", "1 to 2 arguments".
 func argCount(o op) string {
+	plural := func(n int) string {
+		if n == 1 {
+			return "1 argument"
+		}
+		return fmt.Sprintf("%d arguments", n)
+	}
 	switch {
 	case o.maxArgs < 0:
-		return fmt.Sprintf("at least %d argument(s)", o.minArgs)
+		return "at least " + plural(o.minArgs)
+	case o.maxArgs == 0:
+		return "no arguments"
 	case o.minArgs == o.maxArgs:
-		return fmt.Sprintf("%d argument(s)", o.minArgs)
+		return plural(o.minArgs)
+	case o.minArgs == 0:
+		return "at most " + plural(o.maxArgs)
 	}
 	return fmt.Sprintf("%d to %d arguments", o.minArgs, o.maxArgs)
 }

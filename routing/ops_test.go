@@ -110,8 +110,12 @@ func TestCheckOpRefusesMisuse(t *testing.T) {
 		wantErr  string
 	}{
 		{"unknown", "uper", nil, `unknown operation "uper"`},
-		{"too few", "scale", []string{"1", "5"}, "takes 4 argument(s), got 2"},
-		{"too many", "upper", []string{"x"}, "takes 0 argument(s), got 1"},
+		{"too few", "scale", []string{"1", "5"}, "scale takes 4 arguments, got 2 (1 5); usage: scale A B C D"},
+		{"commas are one argument", "scale", []string{"1,5,0,100"}, "scale takes 4 arguments, got 1 (1,5,0,100); usage: scale A B C D"},
+		{"none", "default", nil, "default takes 1 argument, got none; usage: default VALUE"},
+		{"too many", "upper", []string{"x"}, "upper takes no arguments, got 1 (x); usage: upper"},
+		{"too many optional", "join", []string{"; ", "x"}, `join takes at most 1 argument, got 2 ("; " x); usage: join [SEP]`},
+		{"range", "date", []string{"a", "b", "c"}, "date takes 1 to 2 arguments, got 3 (a b c); usage: date OUT [IN]"},
 		{"bad convert", "convert", []string{"date"}, "want string, number, int or bool"},
 		{"scale not numbers", "scale", []string{"a", "5", "0", "100"}, "argument 1"},
 		{"scale empty range", "scale", []string{"1", "1", "0", "100"}, "must differ"},

@@ -73,19 +73,24 @@ func at(s []string, i int) string {
 }
 
 // mapping turns the draft into a Mapping. A rule's source is a path, a
-// {{template}}, or =JSON for a constant; arguments are comma-separated.
-func (d draft) mapping() *Mapping {
+// {{template}}, or =JSON for a constant; operations are written as their
+// usage reads (notation.go). Text the table can't read (an unclosed quote,
+// arguments without an operation) is an invalid error naming the field as
+// Compile would (rules[2].ops[1]); the mapping then holds the rest.
+func (d draft) mapping() (*Mapping, error) {
 	switch d.Mode {
 	case "expression":
-		return &Mapping{Mode: ModeJQ, Program: d.Expression}
+		return &Mapping{Mode: ModeJQ, Program: d.Expression}, nil
 	case "passthrough":
-		return &Mapping{Mode: ModePassthrough}
+		return &Mapping{Mode: ModePassthrough}, nil
 	}
+	var v invalid
 	m := &Mapping{Mode: ModeRules, RuleSet: RuleSet{KeepUnmapped: d.KeepUnmapped}}
 	for _, r := range d.Rules {
-		if r.Target == "" && r.Source == "" {
+		if blank(r) {
 			continue
 		}
+		field := fmt.Sprintf("rules[%d]", len(m.Rules))
 		rule := Rule{Target: r.Target}
 		switch {
 		case strings.HasPrefix(r.Source, "="):
@@ -100,40 +105,48 @@ func (d draft) mapping() *Mapping {
 			rule.From = r.Source
 		}
 		if r.Op != "" {
-			call := OpCall{Op: r.Op}
-			for _, a := range strings.Split(r.Args, ",") {
-				if a = strings.TrimSpace(a); a != "" {
-					call.Args = append(call.Args, a)
-				}
+			args, err := splitArgs(r.Args)
+			if err != nil {
+				v.add(field+".ops[0]", "%s", err)
 			}
-			rule.Ops = []OpCall{call}
+			rule.Ops = []OpCall{{Op: r.Op, Args: args}}
+		} else if r.Args != "" {
+			v.add(field+".args", "copy takes no arguments: pick the operation they are for")
 		}
-		rule.Ops = append(rule.Ops, parseOps(r.More)...)
+		more, err := parseOps(r.More)
+		if err != nil {
+			v.add(fmt.Sprintf("%s.ops[%d]", field, len(rule.Ops)+opIndex(err)), "%s", err)
+		}
+		rule.Ops = append(rule.Ops, more...)
 		m.Rules = append(m.Rules, rule)
 	}
-	return m
+	return m, v.err()
 }
 
-// preview renders the draft against the chosen sample.
+// preview renders the draft against the chosen sample; its errors name
+// the rule table's rows as shown.
 func (h *Handler) preview(c *fiber.Ctx, d draft) views.MappingPreview {
 	out := views.MappingPreview{Source: "the " + d.Sample + " sample"}
 	req := previewRequest(d.Sample)
 	if req.EventID != 0 {
 		out.Source = "stored event #" + strings.TrimPrefix(d.Sample, "event:")
 	}
-	req.Mapping = d.spec()
+	spec, err := d.spec()
+	if err != nil {
+		out.Errors, _ = d.explain(err)
+		return out
+	}
+	req.Mapping = spec
 	res, err := Preview(c.UserContext(), req, h.samples, h.events, h.store.correlationOf, auth.Scope(c))
 	if err != nil {
 		if p, ok := problem.As(err); ok {
-			out.Errors = []string{p.Message}
+			out.Errors = []views.MappingError{{Reason: p.Message}}
 			return out
 		}
-		out.Errors = []string{"the preview failed"}
+		out.Errors = []views.MappingError{{Reason: "the preview failed"}}
 		return out
 	}
-	for _, e := range res.Errors {
-		out.Errors = append(out.Errors, e.Field+": "+e.Reason)
-	}
+	out.Errors = d.name(res.Errors)
 	if res.OK {
 		var pretty json.RawMessage = res.Output
 		if b, err := json.MarshalIndent(pretty, "", "  "); err == nil {

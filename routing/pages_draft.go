@@ -10,12 +10,14 @@ import (
 )
 
 // spec is the mapping JSON the draft stands for: the JSON text as typed in
-// json mode (ParseMapping reports its errors), else the form's mapping.
-func (d draft) spec() []byte {
+// json mode (ParseMapping reports its errors), else the form's mapping;
+// the error is mapping's (rule table text it can't read).
+func (d draft) spec() ([]byte, error) {
 	if d.Mode == "json" {
-		return []byte(d.JSON)
+		return []byte(d.JSON), nil
 	}
-	return d.mapping().JSON()
+	m, err := d.mapping()
+	return m.JSON(), err
 }
 
 // prettyJSON indents a mapping for the JSON textarea.
@@ -29,8 +31,8 @@ func prettyJSON(b []byte) string {
 
 // draftOf shows a saved mapping in the editor. The rule table shows the
 // top-level rules, each with its operations; a mapping the table can't hold
-// without loss (per-event-type rule sets, required rules, arguments with
-// the table's separators) opens as JSON, so saving never drops anything.
+// without loss (per-event-type rule sets, required rules) opens as JSON,
+// so saving never drops anything.
 func draftOf(m *Mapping) draft {
 	d := draft{Sample: "evaluation", JSON: prettyJSON(m.JSON())}
 	switch m.Mode {
@@ -55,7 +57,7 @@ func draftOf(m *Mapping) draft {
 			v.Source = r.Template
 		}
 		if len(r.Ops) > 0 {
-			v.Op, v.Args = r.Ops[0].Op, strings.Join(r.Ops[0].Args, ", ")
+			v.Op, v.Args = r.Ops[0].Op, formatArgs(r.Ops[0].Args)
 			v.More = formatOps(r.Ops[1:])
 		}
 		d.Rules = append(d.Rules, v)
@@ -75,56 +77,11 @@ func tableCantShow(m *Mapping) string {
 		if len(r.Value) > 0 && r.Template != "" || r.From != "" && (len(r.Value) > 0 || r.Template != "") {
 			return fmt.Sprintf("has a rule with two sources (#%d)", i+1)
 		}
-		for _, op := range r.Ops {
-			for _, a := range op.Args {
-				if strings.ContainsAny(a, ",|()") || a != strings.TrimSpace(a) || a == "" {
-					return fmt.Sprintf("has operation arguments with , | ( ) or spaces at the ends (rule #%d)", i+1)
-				}
-			}
+		if strings.HasPrefix(r.Template, "=") {
+			return fmt.Sprintf("has a template starting with = (#%d), which the table reads as a constant", i+1)
 		}
 	}
 	return ""
-}
-
-// formatOps writes operations as the table's "More operations" text:
-// "trim | default(n/a) | truncate(40, …)".
-func formatOps(ops []OpCall) string {
-	parts := make([]string, len(ops))
-	for i, o := range ops {
-		parts[i] = o.Op
-		if len(o.Args) > 0 {
-			parts[i] += "(" + strings.Join(o.Args, ", ") + ")"
-		}
-	}
-	return strings.Join(parts, " | ")
-}
-
-// parseOps reads formatOps' text. Anything malformed becomes an op name
-// that Compile rejects, so the admin sees the error instead of a silent drop.
-func parseOps(text string) []OpCall {
-	var out []OpCall
-	for _, part := range strings.Split(text, "|") {
-		part = strings.TrimSpace(part)
-		if part == "" {
-			continue
-		}
-		name, rest, hasArgs := strings.Cut(part, "(")
-		call := OpCall{Op: strings.TrimSpace(name)}
-		if hasArgs {
-			inner, ok := strings.CutSuffix(strings.TrimSpace(rest), ")")
-			if !ok {
-				out = append(out, OpCall{Op: part})
-				continue
-			}
-			for _, a := range strings.Split(inner, ",") {
-				if a = strings.TrimSpace(a); a != "" {
-					call.Args = append(call.Args, a)
-				}
-			}
-		}
-		out = append(out, call)
-	}
-	return out
 }
 
 // presetNotes lists what a preset expects of the endpoint beyond its mapping.

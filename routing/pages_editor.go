@@ -12,11 +12,13 @@ import (
 	"github.com/switchboard-gw/switchboard/views"
 )
 
-// editor builds the editor props for the draft.
-func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errMsg string) (views.MappingEditor, error) {
+// editor builds the editor props for the draft; failed are the errors of a
+// save (nil for none). The rows at fault, in failed or in the preview, are marked.
+func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, failed []views.MappingError) (views.MappingEditor, error) {
 	base := editorURL(tenantID, endpointID)
 	if d.Mode != "json" {
-		d.JSON = prettyJSON(d.mapping().JSON()) // the JSON view follows the form
+		m, _ := d.mapping()           // its errors are in failed and the preview
+		d.JSON = prettyJSON(m.JSON()) // the JSON view follows the form
 	}
 	ts := tenants.NewStore(h.store.db)
 	t, err := ts.FindTenant(c.UserContext(), tenantID)
@@ -30,15 +32,21 @@ func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, errM
 	p := views.MappingEditor{Meta: auth.Meta(c, "Mapping · "+t.Name, views.NavTenants), Title: "Mapping for " + e.URL,
 		Crumbs: []views.Link{{Label: "Tenants", URL: "/admin/tenants"}, {Label: t.Name, URL: fmt.Sprintf("/admin/tenants/%d", tenantID)},
 			{Label: "Endpoint", URL: fmt.Sprintf("/admin/tenants/%d/endpoints/%d", tenantID, endpointID)}},
-		Action: base, PreviewURL: base + "/preview", PresetURL: base + "/preset", Mode: d.Mode, Rules: d.Rules, KeepUnmapped: d.KeepUnmapped,
+		Action: base, PreviewURL: base + "/preview", PresetURL: base + "/preset", Mode: d.Mode, KeepUnmapped: d.KeepUnmapped,
 		Expression: views.Field{ID: "mapping-expression", Name: "expression", Label: "jq program", Value: d.Expression,
 			Hint: "Its single output must be a JSON object."},
 		JSON: views.Field{ID: "mapping-json", Name: "mapping_json", Label: "Mapping (JSON)", Value: d.JSON,
 			Hint: "The whole mapping as stored, incl. per-event-type rule sets (by_event) and every rule's operations."},
 		Note: d.Note, PresetNote: d.PresetNote,
-		Preview: h.preview(c, d), Error: errMsg, CanEdit: auth.Can(c, auth.PermEditConfig)}
+		Preview: h.preview(c, d), CanEdit: auth.Can(c, auth.PermEditConfig)}
+	var msgs []string
+	for _, e := range failed {
+		msgs = append(msgs, e.String()+".")
+	}
+	p.Error = strings.Join(msgs, " ")
+	p.Rules = markRows(d.Rules, append(append([]views.MappingError(nil), failed...), p.Preview.Errors...))
 	for _, o := range Ops() {
-		p.Ops = append(p.Ops, views.Option{Value: o.Name, Label: o.Name, Help: o.Usage + ": " + o.Help})
+		p.Ops = append(p.Ops, views.RuleOp{Name: o.Name, Usage: o.Usage, Help: o.Help})
 	}
 	for _, pr := range Presets() {
 		p.Presets = append(p.Presets, views.Option{Value: pr.Name, Label: pr.Title, Help: pr.Description})
@@ -77,8 +85,8 @@ func (h *Handler) versionRows(c *fiber.Ctx, tenantID, endpointID int64) ([]views
 	return out, nil
 }
 
-func (h *Handler) renderEditor(c *fiber.Ctx, status int, tenantID, endpointID int64, d draft, errMsg string) error {
-	p, err := h.editor(c, tenantID, endpointID, d, errMsg)
+func (h *Handler) renderEditor(c *fiber.Ctx, status int, tenantID, endpointID int64, d draft, failed []views.MappingError) error {
+	p, err := h.editor(c, tenantID, endpointID, d, failed)
 	if err != nil {
 		return err
 	}
@@ -93,7 +101,7 @@ func (h *Handler) handleEditorPage(c *fiber.Ctx) error {
 	if err := checkEndpoint(c.UserContext(), h.store.db, tenantID, endpointID); err != nil {
 		return err
 	}
-	return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, h.currentDraft(c, tenantID, endpointID), "")
+	return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, h.currentDraft(c, tenantID, endpointID), nil)
 }
 
 // handleEditorSave saves the form as a new version. Without JavaScript the
@@ -111,21 +119,22 @@ func (h *Handler) handleEditorSave(c *fiber.Ctx) error {
 	}
 	if act := c.FormValue("rule_action"); act != "" {
 		d.Rules = editRules(d.Rules, act)
-		return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, d, "")
+		return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, d, nil)
 	}
-	m, err := ParseMapping(d.spec())
+	var m *Mapping
+	spec, err := d.spec()
+	if err == nil {
+		m, err = ParseMapping(spec)
+	}
 	if err == nil {
 		_, err = h.store.CreateVersion(c.UserContext(), tenantID, endpointID, m, author(c), "saved in the editor")
 	}
 	if err != nil {
-		fields, msg, ok := auth.FormErrors(err)
+		failed, ok := d.explain(err)
 		if !ok {
 			return err
 		}
-		for f, reason := range fields {
-			msg = strings.TrimSpace(msg + " " + f + ": " + reason + ".")
-		}
-		return h.renderEditor(c, fiber.StatusUnprocessableEntity, tenantID, endpointID, d, msg)
+		return h.renderEditor(c, fiber.StatusUnprocessableEntity, tenantID, endpointID, d, failed)
 	}
 	if err := auth.Audit(c, "mapping.save", tenantID, fmt.Sprintf("endpoint:%d", endpointID), nil, m); err != nil {
 		return err
@@ -167,7 +176,8 @@ func (h *Handler) handleEditorPreset(c *fiber.Ctx) error {
 	}
 	pr, ok := FindPreset(c.FormValue("preset"))
 	if !ok {
-		return h.renderEditor(c, fiber.StatusUnprocessableEntity, tenantID, endpointID, draft{Mode: "rules", Sample: "evaluation"}, "unknown preset")
+		return h.renderEditor(c, fiber.StatusUnprocessableEntity, tenantID, endpointID, draft{Mode: "rules", Sample: "evaluation"},
+			[]views.MappingError{{Reason: "unknown preset"}})
 	}
 	m, err := ParseMapping(pr.Mapping)
 	if err != nil {
@@ -175,7 +185,7 @@ func (h *Handler) handleEditorPreset(c *fiber.Ctx) error {
 	}
 	d := draftOf(m)
 	d.PresetNote = presetNotes(pr)
-	return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, d, "")
+	return h.renderEditor(c, fiber.StatusOK, tenantID, endpointID, d, nil)
 }
 
 func (h *Handler) handleEditorRestore(c *fiber.Ctx) error {

@@ -94,7 +94,7 @@ func (h *Handler) handleEditorDiff(c *fiber.Ctx) error {
 	if c.Get("HX-Request") == "true" {
 		return auth.Render(c, fiber.StatusOK, views.MappingDiffView(d))
 	}
-	p, err := h.editor(c, tenantID, endpointID, h.currentDraft(c, tenantID, endpointID), "")
+	p, err := h.editor(c, tenantID, endpointID, h.currentDraft(c, tenantID, endpointID), nil)
 	if err != nil {
 		return err
 	}

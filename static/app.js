@@ -88,18 +88,82 @@
         if (row) row.remove();
         break;
     }
-    renumber(body);
+    renumber(table);
     var moved = btn.isConnected ? btn : body.querySelector("input, select");
     if (moved) moved.focus();
     var form = table.closest("form");
     if (form) form.dispatchEvent(new Event("change", { bubbles: true }));
   });
 
-  function renumber(body) {
-    var rows = body.querySelectorAll("tr");
+  // renumber numbers the rows of a rule table as shown, names each row's
+  // controls after its number (data-rule-label "Move rule {n} up" becomes
+  // the aria-label "Move rule 3 up"), points the no-JavaScript button values
+  // at the row, and shows the empty-table hint only without rows.
+  function renumber(table) {
+    var rows = table.querySelectorAll("tbody tr");
     for (var i = 0; i < rows.length; i++) {
-      var n = rows[i].querySelector("[data-rule-number]");
-      if (n) n.textContent = String(i + 1);
+      var n = String(i + 1);
+      var num = rows[i].querySelector("[data-rule-number]");
+      if (num) num.textContent = n;
+      var named = rows[i].querySelectorAll("[data-rule-label]");
+      for (var j = 0; j < named.length; j++) {
+        named[j].setAttribute("aria-label", named[j].getAttribute("data-rule-label").replace("{n}", n));
+      }
+      var buttons = rows[i].querySelectorAll("button[data-rule-action]");
+      for (var k = 0; k < buttons.length; k++) {
+        buttons[k].value = buttons[k].getAttribute("data-rule-action") + ":" + i;
+      }
+    }
+    var empty = table.querySelector("[data-rules-empty]");
+    if (empty) empty.hidden = rows.length > 0;
+  }
+
+  // A rule's arguments field shows the chosen operation's usage
+  // (<option data-args="A B C D">) as its placeholder.
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches('select[name="rule_op"]')) return;
+    var opt = e.target.options[e.target.selectedIndex];
+    var args = e.target.parentElement.querySelector('[name="rule_args"]');
+    if (opt && args) args.placeholder = opt.getAttribute("data-args") || "arguments";
+  });
+
+  // When the live preview reports errors of rule rows (<li data-rule="3"
+  // data-rule-part="args">), the rows are marked as the server marks them
+  // after a failed save: .rule-invalid on the row, aria-invalid on the
+  // control at fault, described by the preview's message.
+  var ruleControls = { target: "rule_target", source: "rule_source", args: "rule_args", more: "rule_more" };
+  document.addEventListener("htmx:afterSettle", function (e) {
+    if (e.target.id !== "mapping-preview") return;
+    var body = document.querySelector("[data-rules] tbody");
+    if (body) markRules(body, e.target);
+  });
+
+  function markRules(body, pane) {
+    var rows = body.querySelectorAll("tr");
+    var i, j;
+    for (i = 0; i < rows.length; i++) {
+      rows[i].classList.remove("rule-invalid");
+      var old = rows[i].querySelectorAll("[data-rule-error], [aria-invalid]");
+      for (j = 0; j < old.length; j++) {
+        if (old[j].hasAttribute("data-rule-error")) {
+          old[j].remove();
+        } else {
+          old[j].removeAttribute("aria-invalid");
+          old[j].removeAttribute("aria-describedby");
+        }
+      }
+    }
+    var errs = pane.querySelectorAll("[data-rule]");
+    for (i = 0; i < errs.length; i++) {
+      var row = rows[Number(errs[i].getAttribute("data-rule")) - 1];
+      if (!row || row.classList.contains("rule-invalid")) continue;
+      row.classList.add("rule-invalid");
+      var name = ruleControls[errs[i].getAttribute("data-rule-part")] || "rule_target";
+      var control = row.querySelector('[name="' + name + '"]');
+      if (control) {
+        control.setAttribute("aria-invalid", "true");
+        control.setAttribute("aria-describedby", errs[i].id);
+      }
     }
   }
 

@@ -2,6 +2,7 @@ package uitest
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 
@@ -61,8 +62,9 @@ func servePreview(w http.ResponseWriter, r *http.Request) {
 }
 
 // serveMappingPreview answers the editor's htmx post with the payload the
-// rules as typed would build (target ← source, no operations): enough to
-// show htmx, CSRF header and swap working under the CSP.
+// rules as typed would build (target ← source, no operations), and an
+// error for each row with a source but no target: enough to show htmx, CSRF
+// header, swap and the marking of rows at fault working under the CSP.
 func serveMappingPreview(w http.ResponseWriter, r *http.Request) {
 	if r.Header.Get(views.CSRFHeader) != "csrf-token-fixture" {
 		http.Error(w, "missing CSRF header", http.StatusForbidden)
@@ -75,15 +77,19 @@ func serveMappingPreview(w http.ResponseWriter, r *http.Request) {
 	out := map[string]string{}
 	targets, sources := r.PostForm["rule_target"], r.PostForm["rule_source"]
 	var order []string
+	var errs []views.MappingError
 	for i, t := range targets {
 		if t = strings.TrimSpace(t); t != "" && i < len(sources) {
 			out[t] = "value of " + sources[i]
 			order = append(order, t)
+		} else if i < len(sources) && strings.TrimSpace(sources[i]) != "" {
+			errs = append(errs, views.MappingError{Field: fmt.Sprintf("rule %d, target field", i+1), Reason: "is empty", Rule: i + 1, Part: "target"})
 		}
 	}
 	body, _ := json.MarshalIndent(out, "", "  ")
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	_ = views.MappingPreviewPane(views.MappingPreview{Source: r.PostForm.Get("sample") + " · rules " + strings.Join(order, ","), Output: string(body)}).Render(r.Context(), w)
+	_ = views.MappingPreviewPane(views.MappingPreview{Source: r.PostForm.Get("sample") + " · rules " + strings.Join(order, ","), Output: string(body),
+		Errors: errs}).Render(r.Context(), w)
 }
 
 // serveDeliveries renders the fixture deliveries filtered by the URL's

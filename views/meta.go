@@ -9,7 +9,10 @@
 // templ.Raw, so text from a webhook can never become markup.
 package views
 
-import "strconv"
+import (
+	"strconv"
+	"strings"
+)
 
 // Meta is what every page needs besides its own content: the title, who is
 // signed in, which nav entry is current, the CSRF token, flash messages and
@@ -169,11 +172,38 @@ func ruleNumber(i int) string {
 	return itoa(i + 1)
 }
 
-// ruleLabel is the accessible name of a rule row's control ("Target field,
-// rule 2"); rows added by app.js use the template's generic label.
-func ruleLabel(field string, i int) string {
-	if i < 0 {
-		return field + ", new rule"
+// ruleLabel is the accessible name of a rule row's control: pattern with
+// {n} replaced by the row's number ("Move rule {n} up" → "Move rule 2 up").
+// app.js renumbers the same patterns (data-rule-label) after every add,
+// move and remove; the template row says "new" until then.
+func ruleLabel(pattern string, i int) string {
+	return strings.ReplaceAll(pattern, "{n}", ruleNumber(i))
+}
+
+// ruleInvalid says whether part ("target", "source", "args", "more") of
+// the row is the control at fault; an error of the whole row marks its target.
+func ruleInvalid(r Rule, part string) bool {
+	return r.Error != "" && (r.ErrorPart == part || r.ErrorPart == "" && part == "target")
+}
+
+// ruleErrorID is the id of a row's error message.
+func ruleErrorID(i int) string { return "rule-" + ruleNumber(i) + "-error" }
+
+// ruleRowClass marks a row with an error.
+func ruleRowClass(r Rule) string {
+	if r.Error != "" {
+		return "rule-invalid"
 	}
-	return field + ", rule " + itoa(i+1)
+	return ""
+}
+
+// argsHint is the arguments placeholder for operation name: its usage
+// without the name ("A B C D"), "no arguments", or "arguments" (copy).
+func argsHint(ops []RuleOp, name string) string {
+	for _, o := range ops {
+		if o.Name == name {
+			return o.ArgsHint()
+		}
+	}
+	return "arguments"
 }
