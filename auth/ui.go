@@ -86,6 +86,7 @@ var doneText = map[string]string{
 	"tenant-deleted": "Tenant deleted.", "user-saved": "User saved. A changed role or tenant scope signed them out everywhere.",
 	"password-changed": "Password changed. You were signed out everywhere: sign in with the new one.",
 	"delivery-retried": "Delivery queued for another attempt.",
+	"held-delivered":   "The held events are attached to this tenant and queued for delivery.",
 }
 
 // Done returns path with the confirmation key for the next page's flash.

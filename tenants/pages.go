@@ -226,6 +226,14 @@ func (h *Pages) renderTenantWith(c *fiber.Ctx, status int, t, form *Tenant, errs
 	if creds != nil {
 		p.Credentials = *creds
 	}
+	held, err := h.ed.CountHeld(c.UserContext(), t)
+	if err != nil {
+		return err
+	}
+	p.UnroutedEvents, p.HeldDeliveries = held.UnroutedEvents, held.HeldDeliveries
+	if held.UnroutedEvents > 0 && auth.Can(c, auth.PermRetry) {
+		p.DeliverHeldURL = "/admin/unrouted/" + strconv.FormatInt(t.ID, 10) + "/deliver?back=tenant"
+	}
 	if t.InboundSecretSealed != "" {
 		// Without an own secret the tenant's webhooks are verified with the
 		// platform's: "rotating" would create one Boooply doesn't sign with.

@@ -88,3 +88,25 @@ func (s *Store) unroutedDetails(ctx context.Context, ids []int64, sources []stri
 	}
 	return seen, owners, nil
 }
+
+// HeldCounts are what waits for a tenant: events of its sourceId that
+// arrived before it existed (still unrouted), and its deliveries held while
+// it is paused.
+type HeldCounts struct {
+	UnroutedEvents int64
+	HeldDeliveries int64
+}
+
+// CountHeld reads t's HeldCounts (both queries use an index: the partial
+// unrouted-events index and the deliveries' tenant-and-status index).
+func (s *Store) CountHeld(ctx context.Context, t *Tenant) (HeldCounts, error) {
+	var hc HeldCounts
+	db := s.db.WithContext(ctx)
+	if err := db.Table("events").Where("tenant_id IS NULL AND source_id = ?", t.SourceID).Count(&hc.UnroutedEvents).Error; err != nil {
+		return hc, fmt.Errorf("count unrouted events of %s: %w", t.SourceID, err)
+	}
+	if err := db.Table("deliveries").Where("tenant_id = ? AND status = ?", t.ID, "held").Count(&hc.HeldDeliveries).Error; err != nil {
+		return hc, fmt.Errorf("count held deliveries of tenant %d: %w", t.ID, err)
+	}
+	return hc, nil
+}

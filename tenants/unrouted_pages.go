@@ -148,6 +148,9 @@ func (p *UnroutedPages) handleDeliver(c *fiber.Ctx) error {
 	if err := auditTenant(c, "unrouted.deliver_held", id, nil, fiber.Map{"events": n}); err != nil {
 		return err
 	}
+	if c.Query("back") == "tenant" { // the button on the tenant's own page
+		return c.Redirect(auth.Done(tenantURL(id), "held-delivered"), fiber.StatusSeeOther)
+	}
 	return c.Redirect("/admin/unrouted?delivered="+strconv.Itoa(n), fiber.StatusSeeOther)
 }
 

@@ -127,6 +127,8 @@ func orDefault(s, def string) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
+func i64toa(n int64) string { return strconv.FormatInt(n, 10) }
+
 // ariaCurrent is the aria-current value of a nav link.
 func ariaCurrent(active, key string) string {
 	if active == key {
@@ -206,4 +208,19 @@ func argsHint(ops []RuleOp, name string) string {
 		}
 	}
 	return "arguments"
+}
+
+// count says n things: "1 event", "3 events".
+func count(n int64, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return i64toa(n) + " " + many
+}
+
+func isAre(n int64) string {
+	if n == 1 {
+		return "is"
+	}
+	return "are"
 }

@@ -1,0 +1,52 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/testdb"
+	"github.com/switchboard-gw/switchboard/webhooks"
+)
+
+// TestTenantPageHeldEvents: a tenant created after its organization's events
+// arrived says so on its page, and "Deliver them" attaches and queues them
+// and comes back to the tenant, on the real server and both databases.
+func TestTenantPageHeldEvents(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", uiPassword)
+			recv := newReceiver(t, nil)
+			base, _ := startServer(t, target.URL, "--admin-email", "admin@example.com")
+			body, _ := webhooks.Sample("interview.evaluation")
+			if status, ans := post(t, base, body, hmacHex(body)); status != http.StatusOK {
+				t.Fatalf("post: %d %v", status, ans)
+			}
+			tenantID := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
+				"--name", "Late Co", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/late"))
+			pc := newPageClient(t, base)
+			pc.signIn("admin@example.com")
+			tenantPath := "/admin/tenants/" + tenantID
+			st, page, _ := pc.do(http.MethodGet, tenantPath, nil)
+			wantPage(t, "tenant page with a held event", st, page, 200,
+				[]string{`data-testid="tenant-unrouted"`, "1 event with this sourceId arrived before the tenant existed and is held", `data-testid="tenant-deliver-held"`}, nil)
+			st, _, loc := pc.post("/admin/unrouted/"+tenantID+"/deliver?back=tenant", url.Values{})
+			if st != http.StatusSeeOther || loc != tenantPath+"?done=held-delivered" {
+				t.Fatalf("deliver from the tenant page: %d → %q", st, loc)
+			}
+			waitFor(t, "the held event delivered", func() bool { return len(recv.bodies("/late")) == 1 })
+			st, page, _ = pc.do(http.MethodGet, tenantPath+"?done=held-delivered", nil)
+			wantPage(t, "tenant page after delivering", st, page, 200, []string{"queued for delivery"}, []string{`data-testid="tenant-unrouted"`})
+
+			// Paused, its new events' deliveries are held: the page says how many.
+			runCLI(t, "tenants", "pause", "--database-url", target.URL, "--tenant", tenantID)
+			scores, _ := webhooks.Sample("interview.scores")
+			if status, ans := post(t, base, scores, hmacHex(scores)); status != http.StatusOK {
+				t.Fatalf("post while paused: %d %v", status, ans)
+			}
+			st, page, _ = pc.do(http.MethodGet, tenantPath, nil)
+			wantPage(t, "paused tenant page", st, page, 200, []string{`data-testid="tenant-held-deliveries"`, "1 delivery is held"}, nil)
+		})
+	}
+}
