@@ -29,10 +29,7 @@ import (
 func TestAdminPagesGaps(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
-			t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", uiPassword)
-			base, _ := startServer(t, target.URL, "--admin-email", "admin@example.com")
-			pc := newPageClient(t, base)
-			pc.signIn("admin@example.com")
+			_, pc := adminSignedIn(t, target.URL)
 			tenantGapsFlow(t, pc)
 			endpointGapsFlow(t, pc)
 			usersGapsFlow(t, pc)

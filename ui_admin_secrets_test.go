@@ -22,10 +22,7 @@ func TestAdminPagesEndpointReview(t *testing.T) {
 	t.Cleanup(recv.Close)
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
-			t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", uiPassword)
-			base, _ := startServer(t, target.URL, "--admin-email", "admin@example.com")
-			pc := newPageClient(t, base)
-			pc.signIn("admin@example.com")
+			base, pc := adminSignedIn(t, target.URL)
 			tenantPath := createTenantPage(t, pc, "Review Co", "org_review")
 			endpointPath := endpointFormFlow(t, pc, tenantPath, recv.URL)
 			postOnlyFlow(t, pc, tenantPath, endpointPath)

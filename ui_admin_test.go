@@ -84,6 +84,17 @@ func (pc *pageClient) signIn(email string) {
 	pc.do(http.MethodGet, "/admin/tenants", nil)
 }
 
+// adminSignedIn starts a server on dbURL whose first admin is
+// admin@example.com, and returns its URL and a page client signed in as it.
+func adminSignedIn(t *testing.T, dbURL string) (string, *pageClient) {
+	t.Helper()
+	t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", uiPassword)
+	base, _ := startServer(t, dbURL, "--admin-email", "admin@example.com")
+	pc := newPageClient(t, base)
+	pc.signIn("admin@example.com")
+	return base, pc
+}
+
 func wantPage(t *testing.T, what string, st int, body string, wantStatus int, has, hasNot []string) {
 	t.Helper()
 	if st != wantStatus {

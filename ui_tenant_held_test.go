@@ -16,17 +16,14 @@ import (
 func TestTenantPageHeldEvents(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
-			t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", uiPassword)
 			recv := newReceiver(t, nil)
-			base, _ := startServer(t, target.URL, "--admin-email", "admin@example.com")
+			base, pc := adminSignedIn(t, target.URL)
 			body, _ := webhooks.Sample("interview.evaluation")
 			if status, ans := post(t, base, body, hmacHex(body)); status != http.StatusOK {
 				t.Fatalf("post: %d %v", status, ans)
 			}
 			tenantID := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
 				"--name", "Late Co", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/late"))
-			pc := newPageClient(t, base)
-			pc.signIn("admin@example.com")
 			tenantPath := "/admin/tenants/" + tenantID
 			st, page, _ := pc.do(http.MethodGet, tenantPath, nil)
 			wantPage(t, "tenant page with a held event", st, page, 200,

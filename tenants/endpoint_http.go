@@ -45,11 +45,7 @@ func (h *Handler) handleEndpointCreate(c *fiber.Ctx) error {
 }
 
 func (h *Handler) handleEndpointShow(c *fiber.Ctx) error {
-	tenantID, err := auth.TenantParam(c, "tenant")
-	if err != nil {
-		return err
-	}
-	id, err := endpointParam(c)
+	tenantID, id, err := tenantEndpointParams(c)
 	if err != nil {
 		return err
 	}
@@ -141,6 +137,15 @@ func (h *Handler) handleEndpointRotate(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(v)
+}
+
+// tenantEndpointParams reads :tenant (in the caller's scope) and :endpoint.
+func tenantEndpointParams(c *fiber.Ctx) (tenantID, endpointID int64, err error) {
+	if tenantID, err = auth.TenantParam(c, "tenant"); err != nil {
+		return 0, 0, err
+	}
+	endpointID, err = endpointParam(c)
+	return tenantID, endpointID, err
 }
 
 func endpointParam(c *fiber.Ctx) (int64, error) {

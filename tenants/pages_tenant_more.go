@@ -28,11 +28,7 @@ func postOnlyRoutes(admin fiber.Router) {
 		return c.Redirect(tenantURL(id), fiber.StatusSeeOther)
 	}
 	toEndpoint := func(c *fiber.Ctx) error {
-		tenantID, err := auth.TenantParam(c, "tenant")
-		if err != nil {
-			return err
-		}
-		id, err := endpointParam(c)
+		tenantID, id, err := tenantEndpointParams(c)
 		if err != nil {
 			return err
 		}
