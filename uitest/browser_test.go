@@ -127,9 +127,12 @@ func TestBrowserMappingLivePreview(t *testing.T) {
 	if n := Eval[int](t, b, `document.querySelectorAll('#mapping-form tbody tr').length`); n != 3 {
 		t.Fatalf("rules before add = %d, want 3", n)
 	}
+	// Clicked through the DOM: the preview pane may still be growing from
+	// the last keystroke's answer, and a click by coordinates would land
+	// where the button was a moment ago.
 	b.Do(t, "add a rule and move the first one down",
-		chromedp.Click(chromedp.CSS(`[data-rule-action="add"]`)),
-		chromedp.Click(chromedp.CSS(`#mapping-form tbody tr:first-child [data-rule-action="down"]`)))
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-rule-action="add"]').click()`),
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#mapping-form tbody tr:first-child [data-rule-action="down"]').click()`))
 	if n := Eval[int](t, b, `document.querySelectorAll('#mapping-form tbody tr').length`); n != 4 {
 		t.Errorf("rules after add = %d, want 4", n)
 	}
