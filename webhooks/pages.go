@@ -43,6 +43,7 @@ func PageRoutes(admin fiber.Router, p *Pages) {
 	admin.Post("/deliveries/:id/retry", p.handleRetry)
 	admin.Post("/deliveries/:id/replay", p.handleReplay)
 	admin.Get("/events", p.handleEvents)
+	admin.Get("/events/:id", p.handleEvent)
 }
 
 // RenderPage writes an HTML page with the admin UI's security headers (the

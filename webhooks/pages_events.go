@@ -10,6 +10,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/views"
 )
 
@@ -89,4 +90,46 @@ func (p *Pages) latestRevisions(ctx context.Context, evs []Event) (map[string]in
 		out[r.MeetingCode+"\x00"+r.EventType] = r.Latest
 	}
 	return out, nil
+}
+
+// handleEvent shows one inbound event. Scoped users see only their tenants'
+// events; an unrouted one belongs to no tenant, so only unscoped users see it.
+func (p *Pages) handleEvent(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRead); err != nil {
+		return err
+	}
+	id, err := idParam(c, "id", "event")
+	if err != nil {
+		return err
+	}
+	ev, err := p.store.FindEvent(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	scope := auth.Scope(c)
+	if scope != nil && (ev.TenantID == nil || !inScope(scope, *ev.TenantID)) {
+		return problem.NotFound("event")
+	}
+	d := views.EventDetail{ID: strconv.FormatInt(ev.ID, 10), Received: formatTime(ev.ReceivedAt), EventType: ev.EventType,
+		MeetingCode: ev.MeetingCode, Candidate: ev.CandidateName, Revision: ev.Revision, Duplicates: ev.Duplicates,
+		RevisionsURL: withQuery("/admin/events", url.Values{"meeting_code": {ev.MeetingCode}, "event": {ev.EventType}}),
+		PrettyEvent:  prettyJSON(ev.Body), RawEvent: string(ev.Body)}
+	if len(ev.Body) == 0 {
+		d.PrettyEvent, d.RawEvent = "(purged by retention)", "(purged by retention)"
+	}
+	if ev.SourceID != nil {
+		d.SourceID = *ev.SourceID
+	}
+	if ev.TenantID != nil {
+		names, err := p.tenantNames(c.UserContext(), scope)
+		if err != nil {
+			return err
+		}
+		d.Tenant = &views.Link{Label: tenantLabel(names, *ev.TenantID), URL: tenantURL(*ev.TenantID)}
+		d.DeliveriesURL = withQuery("/admin/deliveries", url.Values{"meeting_code": {ev.MeetingCode}, "event": {ev.EventType}})
+	} else {
+		d.UnroutedURL = "/admin/unrouted"
+	}
+	d.Meta = p.pageMeta(c, "Event #"+d.ID, views.NavEvents)
+	return RenderPage(c, fiber.StatusOK, views.EventPage(d))
 }

@@ -90,6 +90,8 @@ func TestPages(t *testing.T) {
 		app := testPages(e)
 		a, b := strconv.FormatInt(ta.ID, 10), strconv.FormatInt(tb.ID, 10)
 		detA, detB := fmt.Sprintf("/admin/deliveries/%d", dA.ID), fmt.Sprintf("/admin/deliveries/%d", dB.ID)
+		evPageA := fmt.Sprintf("/admin/events/%d", evA)
+		evPageU := fmt.Sprintf("/admin/events/%d", e.ingest(t, "org_pg_nobody", "m-pg-unrouted"))
 		cases := []struct {
 			name, role, scope, method, path string
 			wantStatus                      int
@@ -117,11 +119,18 @@ func TestPages(t *testing.T) {
 			{"support retry outside scope", "support", a, "POST", detB + "/retry", 404, nil, nil},
 			{"events for viewer", "viewer", "", "GET", "/admin/events", 200, []string{"m-pg-a", "m-pg-b", "&lt;script&gt;"}, []string{"<script>alert"}},
 			{"events scoped", "viewer", a, "GET", "/admin/events", 200, []string{"m-pg-a"}, []string{"m-pg-b"}},
-			{"events unrouted kind", "admin", "", "GET", "/admin/events?kind=unrouted", 200, []string{"No events match"}, nil},
+			{"events unrouted kind", "admin", "", "GET", "/admin/events?kind=unrouted", 200, []string{"m-pg-unrouted"}, []string{"m-pg-a"}},
 			{"events flag later revisions and duplicates", "viewer", "", "GET", "/admin/events", 200, []string{"1 later revision(s)", "1 duplicate(s)", "Rev Two"}, nil},
 			{"events duplicates kind", "viewer", "", "GET", "/admin/events?kind=duplicates", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
 			{"events revisions kind", "viewer", "", "GET", "/admin/events?kind=revisions", 200, []string{"Rev Two"}, []string{"m-pg-b"}},
 			{"events by source", "viewer", "", "GET", "/admin/events?source_id=org_pg_b", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
+			{"events link to their page", "viewer", "", "GET", "/admin/events", 200, []string{`href="` + evPageA + `"`}, nil},
+			{"event page", "viewer", "", "GET", evPageA, 200, []string{"m-pg-a", "org_pg_a", "&lt;script&gt;", `data-testid="event-raw"`, "/admin/deliveries?event=interview.evaluation"}, []string{"<script>alert", "event-unrouted"}},
+			{"event page in scope", "viewer", a, "GET", evPageA, 200, []string{"m-pg-a"}, nil},
+			{"event page outside scope", "viewer", b, "GET", evPageA, 404, nil, []string{"m-pg-a"}},
+			{"unrouted event page", "support", "", "GET", evPageU, 200, []string{"m-pg-unrouted", `data-testid="event-unrouted"`, "/admin/unrouted"}, nil},
+			{"unrouted event page for a scoped user", "support", a, "GET", evPageU, 404, nil, []string{"m-pg-unrouted"}},
+			{"event page of a bad id", "viewer", "", "GET", "/admin/events/x", 404, nil, nil},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {
