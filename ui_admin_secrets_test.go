@@ -109,7 +109,8 @@ func postOnlyFlow(t *testing.T, pc *pageClient, tenantPath, endpointPath string)
 
 // inboundRotateFlow: a tenant without an own inbound secret has nothing to
 // rotate (a new one would refuse every webhook Boooply signs with the
-// platform secret); with one, the confirmation says the old one is refused.
+// platform secret); with one, the confirmation says the old one keeps
+// verifying for a day, then is refused.
 func inboundRotateFlow(t *testing.T, pc *pageClient, tenantPath string) {
 	st, body, _ := pc.do(http.MethodGet, tenantPath, nil)
 	wantPage(t, "tenant without own inbound secret", st, body, 200,
@@ -122,8 +123,8 @@ func inboundRotateFlow(t *testing.T, pc *pageClient, tenantPath string) {
 	pc.post(tenantPath+"/credentials", url.Values{"inbound_secret": {"tenant-own-inbound-secret-1"}})
 	st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
 	wantPage(t, "tenant with own inbound secret", st, body, 200,
-		[]string{`data-testid="tenant-rotate"`, "signed with the current secret are refused (401) from now on"}, nil)
+		[]string{`data-testid="tenant-rotate"`, "the current secret are still accepted for 24 hours, then refused (401)"}, nil)
 	st, body, _ = pc.post(tenantPath+"/rotate-secret", nil)
 	wantPage(t, "rotate own inbound secret", st, body, http.StatusOK, []string{"secret-once", `data-replace-url="` + tenantPath + `"`,
-		"signed with the previous secret are refused from now on"}, nil)
+		"signed with the previous secret are accepted until"}, nil)
 }

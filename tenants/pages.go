@@ -9,8 +9,6 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
-	"github.com/switchboard-gw/switchboard/problem"
-	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/views"
 )
 
@@ -317,6 +315,10 @@ func (h *Pages) handleTenantResumePage(c *fiber.Ctx) error {
 // fresh one and shows it once (this response only; it is stored sealed). A
 // tenant without an own secret is refused (409): its webhooks are signed
 // with the platform's secret, and a new own secret would refuse them all.
+// inboundRotationOverlap is how long a tenant's rotated-out inbound secret
+// still verifies, as for sources (webhooks.DefaultRotationOverlap).
+const inboundRotationOverlap = 24 * time.Hour
+
 func (h *Pages) handleTenantRotatePage(c *fiber.Ctx) error {
 	id, err := editTenant(c)
 	if err != nil {
@@ -325,27 +327,17 @@ func (h *Pages) handleTenantRotatePage(c *fiber.Ctx) error {
 	if _, err := auth.Require(c, auth.PermRevealSecrets); err != nil {
 		return err
 	}
-	before, err := h.ed.FindTenant(c.UserContext(), id)
+	secret, t, err := h.ed.RotateInboundSecret(c.UserContext(), id, inboundRotationOverlap)
 	if err != nil {
 		return err
 	}
-	if before.InboundSecretSealed == "" {
-		return problem.Conflict("this tenant has no inbound secret of its own to rotate: Boooply signs its webhooks with the " +
-			"platform's secret (Sources). Set an own secret under Boooply credentials only once Boooply signs this organization's webhooks with it.")
-	}
-	secret, err := secrets.NewToken("whsec_", 32)
-	if err != nil {
-		return err
-	}
-	t, err := h.ed.UpdateTenant(c.UserContext(), id, TenantUpdate{InboundSecret: &secret})
-	if err != nil {
-		return err
-	}
-	if err := auth.Audit(c, "tenant.rotate_secret", id, "tenant:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
+	if err := auth.Audit(c, "tenant.rotate_secret", id, "tenant:"+strconv.FormatInt(id, 10), nil,
+		fiber.Map{"previous_expires_at": t.PreviousInboundExpiresAt}); err != nil {
 		return err
 	}
 	return h.renderTenant(c, fiber.StatusOK, t, t, nil, "", &views.Secret{ID: "tenant-inbound-secret",
 		Label: "New inbound webhook secret", Value: secret, PageURL: tenantURL(id),
-		Note: "Webhooks signed with the previous secret are refused from now on: Boooply must sign this organization's " +
+		Note: "Webhooks signed with the previous secret are accepted until " + t.PreviousInboundExpiresAt.Format("2006-01-02 15:04 UTC") +
+			", then refused: Boooply must sign this organization's " +
 			"webhooks with this one. It is shown only once."})
 }

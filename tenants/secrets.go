@@ -158,6 +158,11 @@ func (ed *Editor) sealTenant(t *Tenant, u TenantUpdate) error {
 		{u.InboundSecret, &t.InboundSecretSealed, "inbound_secret", "inbound"},
 		{u.BoooplyAPIKey, &t.BoooplyAPIKeySealed, "boooply_api_key", "boooply"},
 	} {
+		if f.in != nil && f.what == "inbound" {
+			// Set or cleared by hand: no earlier secret keeps verifying
+			// (RotateInboundSecret sets the previous one after this).
+			t.PreviousInboundSecretSealed, t.PreviousInboundExpiresAt = "", nil
+		}
 		switch {
 		case f.in == nil:
 		case *f.in == "":
@@ -173,4 +178,46 @@ func (ed *Editor) sealTenant(t *Tenant, u TenantUpdate) error {
 		}
 	}
 	return nil
+}
+
+// RotateInboundSecret gives tenant id a new own inbound secret and keeps the
+// current one verifying for overlap (at most MaxSigningOverlap), as sources
+// rotate: Boooply can switch over without a rejected event. It returns the
+// new secret, shown once. A tenant without an own secret has nothing to
+// rotate (problem.Conflict): its webhooks are signed with the platform's.
+func (ed *Editor) RotateInboundSecret(ctx context.Context, id int64, overlap time.Duration) (string, *Tenant, error) {
+	if ed.ring == nil {
+		return "", nil, errNoKey("inbound_secret")
+	}
+	if overlap < 0 || overlap > MaxSigningOverlap {
+		return "", nil, problem.Invalid("overlap", "must be between 0 and "+MaxSigningOverlap.String())
+	}
+	secret, err := secrets.NewToken("whsec_", 32)
+	if err != nil {
+		return "", nil, err
+	}
+	expires := ed.now().UTC().Add(overlap)
+	t, err := ed.updateTenant(ctx, id, TenantUpdate{InboundSecret: &secret}, func(t *Tenant, u TenantUpdate) error {
+		if t.InboundSecretSealed == "" {
+			return problem.Conflict("this tenant has no inbound secret of its own to rotate: Boooply signs its webhooks with the " +
+				"platform's secret (Sources). Set an own secret under Boooply credentials only once Boooply signs this organization's webhooks with it.")
+		}
+		plain, err := ed.ring.Open(t.InboundSecretSealed, fmt.Sprintf("tenant:%d:inbound", t.ID))
+		if err != nil {
+			return err
+		}
+		prev, err := ed.ring.Seal(plain, fmt.Sprintf("tenant:%d:inbound_prev", t.ID))
+		if err != nil {
+			return err
+		}
+		if err := ed.sealTenant(t, u); err != nil {
+			return err
+		}
+		t.PreviousInboundSecretSealed, t.PreviousInboundExpiresAt = prev, &expires
+		return nil
+	})
+	if err != nil {
+		return "", nil, err
+	}
+	return secret, t, nil
 }

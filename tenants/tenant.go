@@ -33,6 +33,10 @@ type Tenant struct {
 	// InboundSecretSealed, when set, is this tenant's own Boooply webhook
 	// secret (sealed with secrets.Keyring, context "tenant:<id>:inbound").
 	InboundSecretSealed string `json:"-"`
+	// After a rotation the previous inbound secret (context
+	// "tenant:<id>:inbound_prev") also verifies until PreviousInboundExpiresAt.
+	PreviousInboundSecretSealed string     `json:"-"`
+	PreviousInboundExpiresAt    *time.Time `json:"-"`
 	// BoooplyAPIKeySealed is the organization's Boooply API key (sealed,
 	// context "tenant:<id>:boooply"), used to mint fresh recording links.
 	BoooplyAPIKeySealed string    `gorm:"column:boooply_api_key_sealed" json:"-"`

@@ -628,10 +628,10 @@ type TenantCredentials struct {
 }
 
 // rotateInboundConfirm is the rotate button's confirmation: the tenant's
-// own secret is the only one its webhooks are verified with, and it has no
-// overlap (unlike endpoint and source secrets).
-const rotateInboundConfirm = "Webhooks of this organization signed with the current secret are refused (401) from now on, " +
-	"until Boooply signs them with the new one, shown once on the next page. Continue?"
+// own secret is the only one its webhooks are verified with; the current one
+// keeps verifying for a day, like a rotated source secret.
+const rotateInboundConfirm = "A new inbound secret is shown once on the next page. Webhooks of this organization signed with " +
+	"the current secret are still accepted for 24 hours, then refused (401): give Boooply the new one within that time. Continue?"
 
 // TenantPage is the full tenant page.
 func TenantPage(p TenantDetail) templ.Component {

@@ -39,7 +39,7 @@ type timedKey struct {
 type keySnapshot struct {
 	defaults   []timedKey            // sources without a platform value
 	byPlatform map[string][]timedKey // X-Boooply-Platform value -> that source's secrets
-	tenants    map[string][]byte     // sourceId -> the tenant's own inbound secret
+	tenants    map[string][]timedKey // sourceId -> the tenant's own inbound secret (and the previous one, until it expires)
 }
 
 // NewKeys returns keys over the static secrets. db and keyring may be nil
@@ -63,17 +63,17 @@ func (k *Keys) Configured() bool {
 }
 
 // Candidates returns the secrets that may have signed a request. A tenant
-// with its own inbound secret is the only candidate for its (unverified)
-// sourceId; otherwise a known X-Boooply-Platform value selects its source;
+// with its own inbound secret (and its previous one, for the overlap after a
+// rotation) is the only candidate for its (unverified) sourceId; otherwise a known X-Boooply-Platform value selects its source;
 // otherwise the static secrets and every platform-less source's secrets.
 func (k *Keys) Candidates(platform, sourceID string) [][]byte {
 	s := k.snap.Load()
+	now := k.now()
 	if sourceID != "" {
-		if key, ok := s.tenants[sourceID]; ok {
-			return [][]byte{key}
+		if keys, ok := s.tenants[sourceID]; ok {
+			return active(nil, keys, now)
 		}
 	}
-	now := k.now()
 	if platform != "" {
 		if keys, ok := s.byPlatform[platform]; ok {
 			return active(nil, keys, now)
@@ -102,9 +102,11 @@ type keyRow struct {
 }
 
 type tenantKeyRow struct {
-	ID                  int64
-	SourceID            string
-	InboundSecretSealed string
+	ID                          int64
+	SourceID                    string
+	InboundSecretSealed         string
+	PreviousInboundSecretSealed string
+	PreviousInboundExpiresAt    *time.Time
 }
 
 // Reload re-reads sources and tenants' inbound secrets and swaps the
@@ -121,10 +123,11 @@ func (k *Keys) Reload(ctx context.Context) error {
 		return fmt.Errorf("load source secrets: %w", err)
 	}
 	var trows []tenantKeyRow
-	if err := k.db.WithContext(ctx).Raw(`SELECT id, source_id, inbound_secret_sealed FROM tenants WHERE inbound_secret_sealed <> ''`).Scan(&trows).Error; err != nil {
+	if err := k.db.WithContext(ctx).Raw(`SELECT id, source_id, inbound_secret_sealed, previous_inbound_secret_sealed, previous_inbound_expires_at
+		FROM tenants WHERE inbound_secret_sealed <> ''`).Scan(&trows).Error; err != nil {
 		return fmt.Errorf("load tenant inbound secrets: %w", err)
 	}
-	snap := &keySnapshot{byPlatform: map[string][]timedKey{}, tenants: map[string][]byte{}}
+	snap := &keySnapshot{byPlatform: map[string][]timedKey{}, tenants: map[string][]timedKey{}}
 	for _, r := range rows {
 		key, err := k.keyring.Open(r.SecretSealed, sourceSecretContext(r.SourceID, r.Number))
 		if err != nil {
@@ -147,7 +150,15 @@ func (k *Keys) Reload(ctx context.Context) error {
 			k.log.Error("Could not unseal a tenant's inbound secret; it is ignored.", "tenant_id", t.ID, "error", err)
 			continue
 		}
-		snap.tenants[t.SourceID] = key
+		keys := []timedKey{{key: key}}
+		if t.PreviousInboundSecretSealed != "" && t.PreviousInboundExpiresAt != nil {
+			if prev, err := k.keyring.Open(t.PreviousInboundSecretSealed, TenantInboundContext(t.ID)+"_prev"); err == nil {
+				keys = append(keys, timedKey{key: prev, expires: *t.PreviousInboundExpiresAt})
+			} else {
+				k.log.Error("Could not unseal a tenant's previous inbound secret; it is ignored.", "tenant_id", t.ID, "error", err)
+			}
+		}
+		snap.tenants[t.SourceID] = keys
 	}
 	k.snap.Store(snap)
 	return nil

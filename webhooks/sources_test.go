@@ -137,6 +137,55 @@ func TestTenantInboundSecret(t *testing.T) {
 	})
 }
 
+// TestTenantInboundRotation: after a tenant's own inbound secret is rotated,
+// events signed with either secret verify until the overlap ends, then only
+// the new one does: Boooply switches over without a rejected event.
+func TestTenantInboundRotation(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		tn := mustCreateTenant(t, db, "org_rot", "https://a.example/hook")
+		ed := tenants.NewEditor(tenants.NewStore(db.Gorm), testKeyring(t), nil, nil)
+		old := "tenant-own-secret-old"
+		if _, err := ed.UpdateTenant(context.Background(), tn.ID, tenants.TenantUpdate{InboundSecret: &old}); err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := ed.RotateInboundSecret(context.Background(), tn.ID, 31*24*time.Hour); !isCode(err, problem.CodeInvalid) {
+			t.Fatalf("an overlap past the cap: %v, want 422", err)
+		}
+		fresh, after, err := ed.RotateInboundSecret(context.Background(), tn.ID, time.Hour)
+		if err != nil || !strings.HasPrefix(fresh, "whsec_") || after.PreviousInboundExpiresAt == nil {
+			t.Fatalf("rotate: %q %+v %v", fresh, after, err)
+		}
+		h, keys, _ := newTestHandler(t, db, BearerAccepted, hookSecret)
+		app := testApp(h)
+		post := func(code, secret string) int {
+			body := []byte(`{"event":"interview.scores","data":{"meetingCode":"` + code + `","sourceId":"org_rot"}}`)
+			status, _, _ := postWebhook(t, app, body, map[string]string{"X-Boooply-Signature": sign(secret, body)})
+			return status
+		}
+		if st := post("r1", old); st != 200 {
+			t.Errorf("the previous secret during the overlap: %d, want 200", st)
+		}
+		if st := post("r2", fresh); st != 200 {
+			t.Errorf("the new secret: %d, want 200", st)
+		}
+		if st := post("r3", hookSecret); st != 401 {
+			t.Errorf("the platform secret for a tenant with its own: %d, want 401", st)
+		}
+		keys.now = func() time.Time { return after.PreviousInboundExpiresAt.Add(time.Second) }
+		if st := post("r4", old); st != 401 {
+			t.Errorf("the previous secret after the overlap: %d, want 401", st)
+		}
+		if st := post("r5", fresh); st != 200 {
+			t.Errorf("the new secret after the overlap: %d, want 200", st)
+		}
+		// Setting a secret by hand replaces both: no earlier one keeps verifying.
+		manual := "tenant-own-secret-manual"
+		if t2, err := ed.UpdateTenant(context.Background(), tn.ID, tenants.TenantUpdate{InboundSecret: &manual}); err != nil || t2.PreviousInboundSecretSealed != "" {
+			t.Fatalf("set by hand: %+v %v, want no previous secret", t2, err)
+		}
+	})
+}
+
 // TestUnknownSource: with only platform sources configured, a request that
 // names no known platform has no secret to try.
 func TestUnknownSource(t *testing.T) {
