@@ -82,7 +82,7 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 const deliveryRowColumns = "deliveries.id, deliveries.event_id, deliveries.tenant_id, deliveries.endpoint_id, deliveries.status, " +
 	"deliveries.attempts, deliveries.last_status_code, deliveries.last_error, deliveries.created_at, deliveries.updated_at, " +
 	"deliveries.delivered_at, deliveries.mapping_version_id, deliveries.round_start_attempts, deliveries.round_started_at, " +
-	"deliveries.payload_purged_at, events.event_type, events.meeting_code, events.candidate_name, events.revision, endpoints.url AS endpoint_url"
+	"deliveries.payload_purged_at, deliveries.next_attempt_at, events.event_type, events.meeting_code, events.candidate_name, events.revision, endpoints.url AS endpoint_url"
 
 func (s *Store) deliveryRows(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("deliveries").Select(deliveryRowColumns).

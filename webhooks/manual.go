@@ -117,7 +117,7 @@ func (s *Service) restart(ctx context.Context, ids []int64, from ...DeliveryStat
 		if len(picked) == 0 {
 			return nil
 		}
-		err := tx.Model(&Delivery{}).Where("id IN ?", picked).Updates(map[string]any{"status": DeliveryPending,
+		err := tx.Model(&Delivery{}).Where("id IN ?", picked).Updates(map[string]any{"status": DeliveryPending, "next_attempt_at": nil,
 			"round_start_attempts": gorm.Expr("attempts"), "round_started_at": now, "updated_at": now}).Error
 		if err != nil {
 			return fmt.Errorf("restart deliveries: %w", err)

@@ -89,7 +89,10 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 		p.MappingURL = tenantURL(d.TenantID) + "/endpoints/" + strconv.FormatInt(d.EndpointID, 10) + "/mapping"
 	}
 	if d.Status == DeliveryPending {
-		p.NextAttempt = "queued"
+		p.NextAttempt = "queued: a worker picks it up as soon as one is free"
+		if d.NextAttemptAt != nil {
+			p.NextAttempt = "due " + formatTime(*d.NextAttemptAt) + " (a retry after the last failed attempt)"
+		}
 	}
 	if d.Status == DeliveryFailed {
 		p.RetryURL = base + "/retry"

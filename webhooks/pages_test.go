@@ -303,3 +303,33 @@ func TestGaveUpReason(t *testing.T) {
 		})
 	}
 }
+
+// TestNextAttemptShown: a failed attempt that will be retried records when
+// the retry is due, and the delivery page says so; a delivered one has none.
+func TestNextAttemptShown(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{schedule: []time.Duration{time.Hour}})
+		hook := newHook(t, failFirst(1, 500))
+		createTenant(t, db, "org_next", hook.URL, nil)
+		ev := e.ingest(t, "org_next", "m-next")
+		waitUntil(t, "the first attempt", func() bool { return deliveryOf(t, db, ev).Attempts == 1 })
+		d := deliveryOf(t, db, ev)
+		if d.Status != DeliveryPending || d.NextAttemptAt == nil || time.Until(*d.NextAttemptAt) < 50*time.Minute {
+			t.Fatalf("after a failed attempt: status %s, next attempt %v, want pending and about an hour ahead", d.Status, d.NextAttemptAt)
+		}
+		status, body, _ := doPage(t, testPages(e), "GET", fmt.Sprintf("/admin/deliveries/%d", d.ID), "viewer", "")
+		if status != 200 || !strings.Contains(body, "due "+formatTime(*d.NextAttemptAt)) {
+			t.Fatalf("delivery page: %d, no due time", status)
+		}
+		if err := db.Gorm.Exec("UPDATE deliveries SET status = 'failed' WHERE id = ?", d.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := e.svc.RetryDelivery(context.Background(), nil, d.ID); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "the retried delivery to go through", func() bool { return deliveryOf(t, db, ev).Status == DeliveryDelivered })
+		if d := deliveryOf(t, db, ev); d.NextAttemptAt != nil {
+			t.Errorf("delivered, yet a next attempt at %v", d.NextAttemptAt)
+		}
+	})
+}

@@ -28,7 +28,11 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, t *target, res se
 		a.Error = res.err.Error()
 	}
 	status, wait := w.decide(t, a.Number, out, now)
-	updates := map[string]any{"status": status, "attempts": a.Number, "last_status_code": a.StatusCode, "last_error": a.Error, "updated_at": now}
+	updates := map[string]any{"status": status, "attempts": a.Number, "last_status_code": a.StatusCode, "last_error": a.Error,
+		"updated_at": now, "next_attempt_at": nil}
+	if status == DeliveryPending {
+		updates["next_attempt_at"] = now.Add(wait)
+	}
 	if status == DeliveryDelivered {
 		updates["delivered_at"] = now
 	}

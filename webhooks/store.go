@@ -92,6 +92,9 @@ type Delivery struct {
 	RoundStartedAt     *time.Time
 	// PayloadPurgedAt is set once retention removed the bodies.
 	PayloadPurgedAt *time.Time
+	// NextAttemptAt is when a retry after a failed attempt is due (before
+	// jitter); nil when none is scheduled.
+	NextAttemptAt *time.Time
 }
 
 // Attempt is one HTTP try of a delivery.
