@@ -87,6 +87,7 @@ var doneText = map[string]string{
 	"password-changed": "Password changed. You were signed out everywhere: sign in with the new one.",
 	"delivery-retried": "Delivery queued for another attempt.",
 	"held-delivered":   "The held events are attached to this tenant and queued for delivery.",
+	"bulk-retried":     "The failed deliveries that matched are queued for another attempt; they are listed here as pending.",
 }
 
 // Done returns path with the confirmation key for the next page's flash.

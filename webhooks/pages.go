@@ -40,6 +40,7 @@ func PageRoutes(admin fiber.Router, p *Pages) {
 	admin.Get("/", p.handleDashboard)
 	admin.Get("/deliveries", p.handleDeliveries)
 	admin.Get("/deliveries/:id", p.handleDelivery)
+	admin.Post("/deliveries/bulk-retry", p.handleBulkRetry)
 	admin.Post("/deliveries/:id/retry", p.handleRetry)
 	admin.Post("/deliveries/:id/replay", p.handleReplay)
 	admin.Get("/events", p.handleEvents)

@@ -9,6 +9,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/views"
 )
 
@@ -92,6 +93,13 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 		Tenants: sortedOptions(names, vf.Tenant), Endpoints: endpoints, EventTypes: eventTypeOptions(), CanRetry: canRetry,
 		Statuses: statusOptions()}
 	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
+	if canRetry && (f.TenantID > 0 || f.EndpointID > 0) && (f.Status == "" || f.Status == DeliveryFailed) {
+		// Like the API's bulk retry, only for a named tenant or endpoint: one
+		// click must not restart every tenant's failures.
+		q := c.Request().URI().QueryArgs()
+		q.Del("after")
+		props.BulkRetryURL = "/admin/deliveries/bulk-retry?" + string(q.QueryString())
+	}
 	for _, r := range rows {
 		props.Rows = append(props.Rows, deliveryRowProps(r, names, canRetry, c.OriginalURL()))
 	}
@@ -170,4 +178,36 @@ func (p *Pages) endpointOptions(c *fiber.Ctx, scope []int64, tenantID int64) ([]
 		out[i] = views.Option{Value: strconv.FormatInt(r.ID, 10), Label: r.Tenant + " · #" + strconv.FormatInt(r.ID, 10) + " " + r.URL}
 	}
 	return out, nil
+}
+
+// handleBulkRetry retries every failed delivery the list's filters select
+// (a tenant or an endpoint must be among them), audited like the API's bulk
+// retry, and returns to the same list.
+func (p *Pages) handleBulkRetry(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRetry); err != nil {
+		return err
+	}
+	f, _, bad := deliveryPageFilter(c)
+	switch {
+	case len(bad) > 0:
+		return problem.Invalid("filter", bad[0].Text)
+	case f.TenantID <= 0 && f.EndpointID <= 0:
+		return problem.Invalid("tenant", "choose a tenant or an endpoint to retry its failed deliveries")
+	}
+	n, err := p.svc.BulkRetry(c.UserContext(), f)
+	if err != nil {
+		return err
+	}
+	tenant := f.TenantID
+	if tenant == 0 {
+		tenant = tenantOf(c.UserContext(), p.store.db, "endpoints", f.EndpointID)
+	}
+	if err := auditAction(c, "delivery.bulk_retry", tenant, "tenant", tenant, fiber.Map{"filter": c.Request().URI().QueryArgs().String(), "retried": n}); err != nil {
+		return err
+	}
+	q := c.Request().URI().QueryArgs()
+	q.Del("after")
+	q.Set("status", string(DeliveryPending))
+	q.Set("done", "bulk-retried")
+	return c.Redirect("/admin/deliveries?"+string(q.QueryString()), fiber.StatusSeeOther)
 }

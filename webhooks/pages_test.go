@@ -68,7 +68,8 @@ func ingestHostile(t *testing.T, e *engine, sourceID, code string) int64 {
 // scope, retry controls, escaped hostile strings and the security headers.
 func TestPages(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
-		e := startEngine(t, db, engineOpts{schedule: []time.Duration{5 * time.Millisecond}})
+		// Every delivery fails: a breaker would hold the later ones pending.
+		e := startEngine(t, db, engineOpts{schedule: []time.Duration{5 * time.Millisecond}, breaker: BreakerConfig{Threshold: 1000}})
 		down := newHook(t, failFirst(1000, 500))
 		ta, _ := createTenant(t, db, "org_pg_a", down.URL, nil)
 		tb, _ := createTenant(t, db, "org_pg_b", down.URL, nil)
@@ -330,6 +331,64 @@ func TestNextAttemptShown(t *testing.T) {
 		waitUntil(t, "the retried delivery to go through", func() bool { return deliveryOf(t, db, ev).Status == DeliveryDelivered })
 		if d := deliveryOf(t, db, ev); d.NextAttemptAt != nil {
 			t.Errorf("delivered, yet a next attempt at %v", d.NextAttemptAt)
+		}
+	})
+}
+
+// TestPagesBulkRetry: the deliveries list offers support a retry of every
+// failed delivery its filters select, once a tenant or endpoint is chosen;
+// it restarts exactly those, is audited, and returns to the list.
+func TestPagesBulkRetry(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{schedule: []time.Duration{5 * time.Millisecond}, breaker: BreakerConfig{Threshold: 1000}})
+		down := newHook(t, failFirst(1000, 500))
+		ta, _ := createTenant(t, db, "org_bulk_a", down.URL, nil)
+		tb, _ := createTenant(t, db, "org_bulk_b", down.URL, nil)
+		evs := []int64{e.ingest(t, "org_bulk_a", "m-bulk-1"), e.ingest(t, "org_bulk_a", "m-bulk-2"), e.ingest(t, "org_bulk_b", "m-bulk-3")}
+		waitUntil(t, "three failures", func() bool {
+			return count(t, db.Gorm, "SELECT COUNT(*) FROM deliveries WHERE status = 'failed'") == 3
+		})
+		app := testPages(e)
+		a, b := strconv.FormatInt(ta.ID, 10), strconv.FormatInt(tb.ID, 10)
+		list := "/admin/deliveries?status=failed&tenant=" + a
+		for _, tc := range []struct {
+			name, role, scope, path string
+			offered                 bool
+		}{
+			{"support, a tenant chosen", "support", "", list, true},
+			{"support, no tenant chosen", "support", "", "/admin/deliveries?status=failed", false},
+			{"support, delivered ones", "support", "", "/admin/deliveries?status=delivered&tenant=" + a, false},
+			{"viewer", "viewer", "", list, false},
+		} {
+			status, body, _ := doPage(t, app, "GET", tc.path, tc.role, tc.scope)
+			if status != 200 || strings.Contains(body, `data-testid="bulk-retry"`) != tc.offered {
+				t.Errorf("%s: %d, bulk retry offered = %v, want %v", tc.name, status, !tc.offered, tc.offered)
+			}
+		}
+		for _, tc := range []struct {
+			name, role, scope, path string
+			want                    int
+		}{
+			{"viewer refused", "viewer", "", "/admin/deliveries/bulk-retry?tenant=" + a, 403},
+			{"no tenant or endpoint", "support", "", "/admin/deliveries/bulk-retry?status=failed", 422},
+			{"a tenant outside scope", "support", a, "/admin/deliveries/bulk-retry?tenant=" + b, 404},
+		} {
+			if status, _, _ := doPage(t, app, "POST", tc.path, tc.role, tc.scope); status != tc.want {
+				t.Errorf("%s: %d, want %d", tc.name, status, tc.want)
+			}
+		}
+		status, _, hdr := doPage(t, app, "POST", "/admin/deliveries/bulk-retry?status=failed&tenant="+a, "support", "")
+		if loc := hdr.Get("Location"); status != 303 || !strings.Contains(loc, "done=bulk-retried") || !strings.Contains(loc, "status=pending") || !strings.Contains(loc, "tenant="+a) {
+			t.Fatalf("bulk retry: %d %q", status, loc)
+		}
+		for i, ev := range evs {
+			restarted := deliveryOf(t, db, ev).RoundStartedAt != nil
+			if want := i < 2; restarted != want {
+				t.Errorf("delivery of event %d restarted = %v, want %v (only tenant A's)", i+1, restarted, want)
+			}
+		}
+		if n := count(t, db.Gorm, "SELECT COUNT(*) FROM audit_log WHERE action = 'delivery.bulk_retry'"); n != 1 {
+			t.Errorf("audit rows = %d, want 1", n)
 		}
 	})
 }
