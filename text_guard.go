@@ -23,8 +23,8 @@ import (
 // The ingest route is not behind the guard: it checks its routing fields
 // itself and stores event bodies byte for byte.
 const (
-	reasonNUL  = "contains a NUL character"
-	reasonUTF8 = "is not valid UTF-8"
+	reasonNUL  = problem.ReasonNUL
+	reasonUTF8 = problem.ReasonUTF8
 )
 
 // textGuard answers 400 (bad_request, naming the field) to a request whose

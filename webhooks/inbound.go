@@ -2,9 +2,7 @@ package webhooks
 
 import (
 	"fmt"
-	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/tidwall/gjson"
 
@@ -97,11 +95,8 @@ func ParseInbound(body []byte) (Inbound, error) {
 // both dialects (PostgreSQL rejects NUL and invalid UTF-8 in text): a
 // client mistake answered 400 everywhere, never a 503 Boooply would retry.
 func checkText(field, s string) error {
-	switch {
-	case !utf8.ValidString(s):
-		return problem.BadRequest(field, "is not valid UTF-8")
-	case strings.ContainsRune(s, 0):
-		return problem.BadRequest(field, "contains a NUL character")
+	if reason := problem.TextFault(s); reason != "" {
+		return problem.BadRequest(field, reason)
 	}
 	return nil
 }
