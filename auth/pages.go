@@ -123,7 +123,9 @@ func (s *Service) handleSignInPost(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignOut(c *fiber.Ctx) error {
-	s.EndSession(c)
+	if err := s.EndSession(c); err != nil {
+		return err
+	}
 	return c.Redirect(LoginPath, fiber.StatusSeeOther)
 }
 
