@@ -126,6 +126,11 @@ func (s *Service) handleSignOut(c *fiber.Ctx) error {
 	if err := s.EndSession(c); err != nil {
 		return err
 	}
+	if p := FromCtx(c); p != nil { // recorded like the API's logout
+		if err := Audit(c, "auth.logout", 0, "user:"+itoa(p.UserID), nil, nil); err != nil {
+			return err
+		}
+	}
 	return c.Redirect(LoginPath, fiber.StatusSeeOther)
 }
 

@@ -31,7 +31,7 @@ func TestSignOutEndsSession(t *testing.T) {
 					contentType: "application/x-www-form-urlencoded", body: CSRFField + "=" + url.QueryEscape(csrf)})
 			}},
 		}
-		for _, so := range signOuts {
+		for i, so := range signOuts {
 			t.Run(so.name, func(t *testing.T) {
 				stolen, csrf := f.login(t, u.Email)
 				other, _ := f.login(t, u.Email)
@@ -53,6 +53,10 @@ func TestSignOutEndsSession(t *testing.T) {
 				}
 				if got := me(req{cookie: other}); got != 200 {
 					t.Fatalf("the user's other session: /me = %d, want 200", got)
+				}
+				var n int64
+				if err := db.Gorm.Model(&Entry{}).Where("action = ? AND target = ?", "auth.logout", "user:"+itoa(u.ID)).Count(&n).Error; err != nil || n != int64(i+1) {
+					t.Fatalf("auth.logout entries after %s = %d (%v), want %d", so.name, n, err, i+1)
 				}
 			})
 		}
