@@ -25,6 +25,8 @@ type pageClient struct {
 	csrf string
 	// header is sent with every request (e.g. Sec-Fetch-Site).
 	header http.Header
+	// last holds the headers of the last response.
+	last http.Header
 }
 
 var csrfMeta = regexp.MustCompile(`<meta name="csrf-token" content="([^"]+)"`)
@@ -56,6 +58,7 @@ func (pc *pageClient) do(method, path string, form url.Values) (int, string, str
 	}
 	defer res.Body.Close()
 	b, _ := io.ReadAll(res.Body)
+	pc.last = res.Header
 	if m := csrfMeta.FindSubmatch(b); m != nil {
 		pc.csrf = string(m[1])
 	}

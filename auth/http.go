@@ -54,7 +54,9 @@ func (s *Service) handleLogin(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleLogout(c *fiber.Ctx) error {
-	s.EndSession(c)
+	if err := s.EndSession(c); err != nil {
+		return err
+	}
 	if p := FromCtx(c); p != nil {
 		if err := Audit(c, "auth.logout", 0, "user:"+itoa(p.UserID), nil, nil); err != nil {
 			return err
@@ -72,7 +74,9 @@ func (s *Service) handleLogoutAll(c *fiber.Ctx) error {
 	if err := s.store.BumpTokenVersion(c.UserContext(), p.UserID); err != nil {
 		return err
 	}
-	s.EndSession(c)
+	if err := s.EndSession(c); err != nil {
+		return err
+	}
 	if err := Audit(c, "auth.logout_all", 0, "user:"+itoa(p.UserID), nil, nil); err != nil {
 		return err
 	}

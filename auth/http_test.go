@@ -216,7 +216,8 @@ func TestRequireSignIn(t *testing.T) {
 
 func TestSafeNext(t *testing.T) {
 	for in, want := range map[string]string{"/admin/tenants?x=1": "/admin/tenants?x=1", "": "/admin", "//evil.example": "/admin",
-		"https://evil.example": "/admin", `/\evil.example`: "/admin", "admin": "/admin", "/": "/"} {
+		"https://evil.example": "/admin", `/\evil.example`: "/admin", "admin": "/admin", "/": "/",
+		"/\t/evil.example": "/admin", "/admin/deliveries\r\nSet-Cookie: x=1": "/admin", "/admin/a\\b": "/admin"} {
 		if got := SafeNext(in); got != want {
 			t.Errorf("SafeNext(%q) = %q, want %q", in, got, want)
 		}

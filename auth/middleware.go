@@ -90,6 +90,16 @@ func (s *Service) liveUser(c *fiber.Ctx, claims *sessionClaims) (*User, error) {
 	if u.Disabled || u.TokenVersion != claims.TokenVersion {
 		return nil, problem.Unauthorized("invalid or expired session")
 	}
+	if claims.Kind == kindSession && claims.SessionID != "" {
+		// A signed-out session stays refused, however it is sent (cookie or Bearer).
+		revoked, err := s.store.SessionRevoked(c.UserContext(), claims.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		if revoked {
+			return nil, problem.Unauthorized("invalid or expired session")
+		}
+	}
 	return u, nil
 }
 
@@ -184,8 +194,17 @@ func (s *Service) CSRFToken(c *fiber.Ctx) string {
 	return s.keys.csrfToken(sid)
 }
 
-// EndSession signs the browser out (clears the cookie). The JWT itself stays
-// valid until it expires unless LogoutEverywhere is used.
-func (s *Service) EndSession(c *fiber.Ctx) { s.clearCookie(c) }
+// EndSession signs the browser out: it clears the cookie and, when the
+// request rode a session, revokes that session's id, so a copy of the cookie
+// taken earlier is refused from now on (not only once it expires).
+func (s *Service) EndSession(c *fiber.Ctx) error {
+	s.clearCookie(c)
+	sid, _ := c.Locals(sidKey).(string)
+	if sid == "" {
+		return nil
+	}
+	// No copy can outlive a renewal made just now, at most MaxSession after sign-in.
+	return s.store.RevokeSession(c.UserContext(), sid, s.now().Add(MaxSession+SessionTTL))
+}
 
 func itoa(id int64) string { return strconv.FormatInt(id, 10) }

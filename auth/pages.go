@@ -60,10 +60,18 @@ func RequireSignIn(loginPath string) fiber.Handler {
 
 // SafeNext returns next when it is a local path ("/admin/…"), else "/admin":
 // the sign-in page follows ?next= only through it, so it can't become an
-// open redirect ("//evil.example", "https://…", "/\evil").
+// open redirect ("//evil.example", "https://…", "/\evil"). A control
+// character or backslash anywhere refuses it too: browsers drop tabs and
+// newlines inside a URL ("/\t/evil.example" is "//evil.example" to them)
+// and read "\" as "/", and a CR or LF would split the Location header.
 func SafeNext(next string) string {
-	if len(next) < 1 || next[0] != '/' || (len(next) > 1 && (next[1] == '/' || next[1] == '\\')) {
+	if len(next) < 1 || next[0] != '/' || (len(next) > 1 && next[1] == '/') {
 		return "/admin"
+	}
+	for i := 0; i < len(next); i++ {
+		if c := next[i]; c < 0x20 || c == 0x7f || c == '\\' {
+			return "/admin"
+		}
 	}
 	return next
 }
@@ -115,7 +123,14 @@ func (s *Service) handleSignInPost(c *fiber.Ctx) error {
 }
 
 func (s *Service) handleSignOut(c *fiber.Ctx) error {
-	s.EndSession(c)
+	if err := s.EndSession(c); err != nil {
+		return err
+	}
+	if p := FromCtx(c); p != nil { // recorded like the API's logout
+		if err := Audit(c, "auth.logout", 0, "user:"+itoa(p.UserID), nil, nil); err != nil {
+			return err
+		}
+	}
 	return c.Redirect(LoginPath, fiber.StatusSeeOther)
 }
 

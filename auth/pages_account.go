@@ -96,7 +96,9 @@ func (s *Service) handlePasswordChangePage(c *fiber.Ctx) error {
 		if err := Audit(c, "user.password_change", 0, "user:"+itoa(p.UserID), nil, nil); err != nil {
 			return err
 		}
-		s.EndSession(c)
+		if err := s.EndSession(c); err != nil {
+			return err
+		}
 		return c.Redirect(Done(LoginPath, "password-changed"), fiber.StatusSeeOther)
 	}
 	if pr, ok := problem.As(err); ok && pr.RetryAfter > 0 {

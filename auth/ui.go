@@ -26,13 +26,16 @@ const (
 )
 
 // PageGate guards /admin pages (mount it after Middleware): it sets the
-// security headers (CSP without inline scripts), sends a visitor without a
-// session to the sign-in page, keeps the session's CSRF token for Meta, and
-// turns errors into HTML error pages (htmx requests get the fragment).
+// security headers (CSP without inline scripts) and Cache-Control: no-store
+// (pages show candidates' data and, once, new secrets: the browser must not
+// keep them for Back), sends a visitor without a session to the sign-in
+// page, keeps the session's CSRF token for Meta, and turns errors into HTML
+// error pages (htmx requests get the fragment).
 func (s *Service) PageGate() fiber.Handler {
 	signIn := RequireSignIn(LoginPath)
 	return func(c *fiber.Ctx) error {
 		SecurityHeaders(c)
+		c.Set(fiber.HeaderCacheControl, "no-store")
 		c.Locals(csrfKey, s.CSRFToken(c))
 		err := signIn(c)
 		if err == nil {

@@ -203,12 +203,17 @@ func checkHeaderName(name string) error {
 		return fmt.Errorf("is reserved (hop-by-hop, set by Switchboard, or a credential)")
 	case strings.HasPrefix(lower, "webhook-"), strings.HasPrefix(lower, "x-switchboard-"):
 		return fmt.Errorf("is reserved for Switchboard's own headers")
-	case strings.Contains(lower, "auth") || strings.Contains(lower, "token") ||
-		strings.Contains(lower, "secret") || strings.Contains(lower, "api-key") || strings.Contains(lower, "apikey"):
+	case slices.ContainsFunc(credentialWords, func(w string) bool { return strings.Contains(lower, w) }):
 		return fmt.Errorf("looks like a credential: use the endpoint's auth setting, which is stored encrypted")
 	}
 	return nil
 }
+
+// credentialWords mark a static header name as a credential. Static headers
+// are stored in plain text and shown to every role (endpoint page, recorded
+// attempts), so the list covers at least the words the audit trail redacts
+// (auth.Audit: secret, token, password, key, authorization, cookie, credential).
+var credentialWords = []string{"auth", "token", "secret", "password", "passwd", "key", "cookie", "credential", "session"}
 
 func (e *Endpoint) validateLimits() error {
 	switch {

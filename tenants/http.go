@@ -215,6 +215,12 @@ func (h *Handler) handleTenantDeliverHeld(c *fiber.Ctx) error {
 	if err := decode(c, &in); err != nil {
 		return err
 	}
+	if in.NullSource && p.TenantIDs != nil {
+		// Events without a sourceId belong to no tenant: a caller limited to
+		// some tenants can't see them, so it may not hand them to one.
+		return &problem.Error{Code: problem.CodeForbidden,
+			Message: "events without a sourceId belong to no tenant; only a user who sees every tenant may deliver them"}
+	}
 	var since time.Time
 	if in.Since != "" {
 		if since, err = time.Parse(time.RFC3339, in.Since); err != nil {
