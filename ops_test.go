@@ -1,0 +1,52 @@
+package main
+
+import (
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/testdb"
+)
+
+// TestNoMigrateWaitsForMigrations: a replica started with --no-migrate on a
+// database nobody has migrated yet serves /healthz at once and /readyz 503
+// (as the README's Operations section says) instead of exiting; once
+// `switchboard migrate` has run it becomes ready and delivers.
+func TestNoMigrateWaitsForMigrations(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			recv := newReceiver(t, nil)
+			base, logs := startServer(t, target.URL, "--no-migrate")
+			if got := getStatus(t, base+"/healthz"); got != http.StatusOK {
+				t.Fatalf("/healthz before migrate = %d, want 200", got)
+			}
+			if got := getStatus(t, base+"/readyz"); got != http.StatusServiceUnavailable {
+				t.Fatalf("/readyz before migrate = %d, want 503", got)
+			}
+			runCLI(t, "migrate", "--database-url", target.URL)
+			waitFor(t, "/readyz 200 after migrate", func() bool { return getStatus(t, base+"/readyz") == http.StatusOK })
+			waitFor(t, "deliveries to start", func() bool { return strings.Contains(logs.String(), "starting deliveries") })
+			runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
+				"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/acme")
+			body, err := os.ReadFile("webhooks/samples/evaluation.json")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if status, out := post(t, base, body, hmacHex(body)); status != http.StatusOK {
+				t.Fatalf("post = %d %v, want 200", status, out)
+			}
+			waitFor(t, "the delivery", func() bool { return len(recv.bodies("/acme")) == 1 })
+		})
+	}
+}
+
+func getStatus(t *testing.T, url string) int {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode
+}
