@@ -1,6 +1,8 @@
 package main
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"os"
 	"strings"
@@ -49,4 +51,23 @@ func getStatus(t *testing.T, url string) int {
 	}
 	resp.Body.Close()
 	return resp.StatusCode
+}
+
+// TestHelp: "switchboard --help" lists the commands before serve's flags and
+// exits 0, like "switchboard help" and every "COMMAND -h".
+func TestHelp(t *testing.T) {
+	var out strings.Builder
+	err := run(context.Background(), []string{"--help"}, &out)
+	if code := exitCode(err); code != 0 {
+		t.Fatalf("--help: exit code %d (err %v), want 0", code, err)
+	}
+	if !strings.Contains(out.String(), "Commands:") || !strings.Contains(out.String(), "Flags of serve") {
+		t.Fatalf("--help printed %q, want the command list and a heading for serve's flags", out.String())
+	}
+	if code := exitCode(run(context.Background(), []string{"tenants", "create", "-h"}, io.Discard)); code != 0 {
+		t.Fatalf("tenants create -h: exit code %d, want 0", code)
+	}
+	if code := exitCode(run(context.Background(), []string{"nonsense"}, io.Discard)); code != 1 {
+		t.Fatalf("unknown command: exit code %d, want 1", code)
+	}
 }
