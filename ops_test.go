@@ -2,9 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -69,5 +72,37 @@ func TestHelp(t *testing.T) {
 	}
 	if code := exitCode(run(context.Background(), []string{"nonsense"}, io.Discard)); code != 1 {
 		t.Fatalf("unknown command: exit code %d, want 1", code)
+	}
+}
+
+// TestMigrateFlagsAfterAction: "migrate up|status --database-url X" works on
+// X, as every other "COMMAND ACTION --flags" does, never on the default
+// database; -h after the action prints help instead of running it.
+func TestMigrateFlagsAfterAction(t *testing.T) {
+	dir := t.TempDir()
+	decoy := filepath.Join(dir, "decoy", "switchboard.db")
+	t.Setenv("SWITCHBOARD_DATABASE_URL", "sqlite:"+decoy)
+	target := "sqlite:" + filepath.Join(dir, "target.db")
+
+	if out := runCLI(t, "migrate", "status", "--database-url", target); !strings.Contains(out, " pending\n") {
+		t.Fatalf("status before migrate:\n%s\nwant pending migrations", out)
+	}
+	runCLI(t, "migrate", "up", "--database-url", target)
+	if out := runCLI(t, "migrate", "status", "--database-url", target); strings.Contains(out, " pending\n") {
+		t.Fatalf("status after migrate up:\n%s\nwant every migration applied", out)
+	}
+	if out := runCLI(t, "migrate", "--database-url", target, "status"); strings.Contains(out, " pending\n") {
+		t.Fatalf("flags before the action:\n%s\nwant every migration applied", out)
+	}
+	if _, err := os.Stat(decoy); !os.IsNotExist(err) {
+		t.Fatalf("the default database %s was opened (stat err %v); want only the one named by --database-url", decoy, err)
+	}
+	if err := run(context.Background(), []string{"migrate", "status", "-h"}, io.Discard); !errors.Is(err, flag.ErrHelp) {
+		t.Fatalf("migrate status -h: err = %v, want flag.ErrHelp", err)
+	}
+	for _, args := range [][]string{{"migrate", "down"}, {"migrate", "status", "extra"}, {"migrate", "--database-url", target, "status", "extra"}} {
+		if err := run(context.Background(), args, io.Discard); err == nil {
+			t.Errorf("%v: no error, want the argument refused", args)
+		}
 	}
 }
