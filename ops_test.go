@@ -106,3 +106,27 @@ func TestMigrateFlagsAfterAction(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveryIDBeforeFlags: "deliveries show|retry ID --database-url X", the
+// order the README writes, works on X, not on the default database.
+func TestDeliveryIDBeforeFlags(t *testing.T) {
+	dir := t.TempDir()
+	decoy := filepath.Join(dir, "decoy", "switchboard.db")
+	t.Setenv("SWITCHBOARD_DATABASE_URL", "sqlite:"+decoy)
+	target := "sqlite:" + filepath.Join(dir, "target.db")
+	runCLI(t, "migrate", "--database-url", target)
+	for _, sub := range []string{"show", "retry"} {
+		for _, args := range [][]string{{"deliveries", sub, "7", "--database-url", target}, {"deliveries", sub, "--database-url", target, "7"}} {
+			err := run(context.Background(), args, io.Discard)
+			if err == nil || !strings.Contains(err.Error(), "not found") {
+				t.Fatalf("%v: err = %v, want delivery 7 not found in %s", args, err, target)
+			}
+		}
+		if err := run(context.Background(), []string{"deliveries", sub, "7", "8", "--database-url", target}, io.Discard); err == nil {
+			t.Errorf("deliveries %s 7 8: no error, want one id only", sub)
+		}
+	}
+	if _, err := os.Stat(decoy); !os.IsNotExist(err) {
+		t.Fatalf("the default database %s was opened (stat err %v); want only the one named by --database-url", decoy, err)
+	}
+}
