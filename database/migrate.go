@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/rivermigrate"
@@ -79,6 +80,12 @@ func (db *DB) Migrate(ctx context.Context, out io.Writer) error {
 // lockMigrations holds a PostgreSQL advisory lock on a dedicated connection,
 // so replicas starting together migrate one after the other. SQLite needs no
 // lock: it has one writer and one process.
+//
+// A waiting replica polls with pg_try_advisory_lock instead of blocking in
+// pg_advisory_lock: a blocked statement is an open transaction, and CREATE
+// INDEX CONCURRENTLY (00008) in the replica holding the lock waits for every
+// open transaction to end, so the two would wait for each other forever
+// (PostgreSQL's deadlock detector does not see it).
 func (db *DB) lockMigrations(ctx context.Context) (func(), error) {
 	if db.Dialect != Postgres {
 		return func() {}, nil
@@ -87,9 +94,21 @@ func (db *DB) lockMigrations(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("migration lock connection: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("take migration lock: %w", err)
+	for {
+		var got bool
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", migrationLockID).Scan(&got); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("take migration lock: %w", err)
+		}
+		if got {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			conn.Close()
+			return nil, fmt.Errorf("take migration lock: %w", ctx.Err())
+		case <-time.After(migrationLockPoll):
+		}
 	}
 	return func() {
 		// A fresh context: the lock must be released even if ctx was cancelled.
@@ -97,6 +116,10 @@ func (db *DB) lockMigrations(ctx context.Context) (func(), error) {
 		conn.Close()
 	}, nil
 }
+
+// migrationLockPoll is how often a replica waiting for another's migrations
+// asks for the lock again.
+const migrationLockPoll = 200 * time.Millisecond
 
 // Status lists every known migration and whether it is applied.
 func (db *DB) Status(ctx context.Context) ([]MigrationStatus, error) {

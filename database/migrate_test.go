@@ -3,7 +3,9 @@ package database_test
 import (
 	"bytes"
 	"context"
+	"os"
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/testdb"
@@ -59,4 +61,32 @@ func TestMigrateWriteDiet(t *testing.T) {
 			t.Errorf("second migrate applied something: %s", out.String())
 		}
 	})
+}
+
+// TestConcurrentMigrate: replicas starting together on a fresh PostgreSQL
+// database all finish migrating. The waiting replica must not sit in a
+// blocking pg_advisory_lock: the lock holder's CREATE INDEX CONCURRENTLY
+// (00008) waits for that open statement, which waits for the lock.
+func TestConcurrentMigrate(t *testing.T) {
+	if os.Getenv(testdb.PostgresEnv) == "" {
+		t.Skip(testdb.PostgresEnv + " is not set")
+	}
+	url := testdb.NewPostgresURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	const replicas = 3
+	errs := make(chan error, replicas)
+	for range replicas {
+		db, err := database.Open(ctx, url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { db.Close() })
+		go func() { errs <- db.Migrate(ctx, nil) }()
+	}
+	for range replicas {
+		if err := <-errs; err != nil {
+			t.Fatalf("migrate: %v (want every replica to finish within 60 s)", err)
+		}
+	}
 }
