@@ -130,3 +130,35 @@ func TestDeliveryIDBeforeFlags(t *testing.T) {
 		t.Fatalf("the default database %s was opened (stat err %v); want only the one named by --database-url", decoy, err)
 	}
 }
+
+// TestMetricsNamedInREADME: every metric the README names is at /metrics on
+// a server that has not seen any traffic yet, labelled series included, so
+// dashboards and alerts written from the README find them from the start.
+func TestMetricsNamedInREADME(t *testing.T) {
+	base, _ := startServer(t, testdb.Targets(t)[0].URL)
+	resp, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`switchboard_ingest_requests_total`, `switchboard_ingest_duration_seconds_bucket`,
+		`switchboard_ingest_batch_events_bucket`, `switchboard_ingest_commit_wait_seconds_bucket`,
+		`switchboard_ingest_commit_seconds_bucket`,
+		`switchboard_ingest_refused_total{bound="pending"} 0`, `switchboard_ingest_refused_total{bound="backlog"} 0`,
+		`switchboard_delivery_attempts_total{outcome="delivered"} 0`, `switchboard_delivery_attempts_total{outcome="retry"} 0`,
+		`switchboard_delivery_attempts_total{outcome="failed"} 0`, `switchboard_delivery_attempts_total{outcome="gone"} 0`,
+		`switchboard_delivery_duration_seconds_count`, `switchboard_delivery_lag_seconds_count`,
+		`switchboard_delivery_queue_depth`, `switchboard_endpoints`, `switchboard_endpoint_disabled_total 0`,
+		`switchboard_delivery_load_batch_deliveries_count`, `switchboard_delivery_record_batch_attempts_count`,
+		`go_goroutines`, `process_cpu_seconds_total`,
+	} {
+		if !strings.Contains(string(body), "\n"+want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
+}
