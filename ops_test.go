@@ -5,11 +5,15 @@ import (
 	"errors"
 	"flag"
 	"io"
+	"net"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/testdb"
 )
@@ -160,5 +164,51 @@ func TestMetricsNamedInREADME(t *testing.T) {
 		if !strings.Contains(string(body), "\n"+want) {
 			t.Errorf("/metrics lacks %s", want)
 		}
+	}
+}
+
+// TestShutdownTimeoutIsOneBudget: SIGTERM with a request still being
+// uploaded and a delivery still waiting for its receiver returns within
+// SWITCHBOARD_SHUTDOWN_TIMEOUT (plus a margin), not once for the HTTP
+// server and then again for the deliveries.
+func TestShutdownTimeoutIsOneBudget(t *testing.T) {
+	const budget = 3 * time.Second
+	release := make(chan struct{})
+	var hits atomic.Int32
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		select {
+		case <-release:
+		case <-r.Context().Done():
+		}
+	}))
+	t.Cleanup(recv.Close)
+	t.Cleanup(func() { close(release) })
+	target := testdb.Targets(t)[0]
+	base, stop := startReplica(t, target.URL, "--shutdown-timeout", budget.String())
+	runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
+		"--name", "Acme", "--source-id", "org_7234567890", "--endpoint", recv.URL+"/hang")
+	body, err := os.ReadFile("webhooks/samples/evaluation.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status, out := post(t, base, body, hmacHex(body)); status != http.StatusOK {
+		t.Fatalf("post = %d %v, want 200", status, out)
+	}
+	waitFor(t, "the delivery to reach the hanging receiver", func() bool { return hits.Load() == 1 })
+	// A webhook whose body is still arriving: the HTTP server waits for it.
+	conn, err := net.Dial("tcp", strings.TrimPrefix(base, "http://"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	if _, err := io.WriteString(conn, "POST /webhooks/boooply HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(100 * time.Millisecond) // let the server read the headers
+	started := time.Now()
+	stop()
+	if took := time.Since(started); took > budget+budget/2 {
+		t.Fatalf("shutdown took %v, want about the %v budget", took.Round(time.Millisecond), budget)
 	}
 }

@@ -142,11 +142,14 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("http server: %w", err)
 	}
 	log.Info("Shutting down: no new requests; finishing in-flight work.")
+	// One budget for both: requests and deliveries are in flight at the same
+	// time, so the deliveries get what the HTTP shutdown left of it.
+	deadline := time.Now().Add(cfg.ShutdownTimeout)
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		log.Warn("HTTP shutdown did not finish cleanly.", "error", err)
 	}
 	if started {
-		stopQueue(queue, cfg.ShutdownTimeout, log)
+		stopQueue(queue, time.Until(deadline), log)
 	}
 	log.Info("Stopped.")
 	return nil
