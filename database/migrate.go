@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -121,19 +122,45 @@ func (db *DB) lockMigrations(ctx context.Context) (func(), error) {
 // asks for the lock again.
 const migrationLockPoll = 200 * time.Millisecond
 
+// hasTable reports whether the current schema has a table of that name.
+func (db *DB) hasTable(ctx context.Context, name string) (bool, error) {
+	query := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+	if db.Dialect == Postgres {
+		query = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1"
+	}
+	var n int
+	if err := db.SQL.QueryRowContext(ctx, query, name).Scan(&n); err != nil {
+		return false, fmt.Errorf("look for table %s: %w", name, err)
+	}
+	return n > 0, nil
+}
+
 // Status lists every known migration and whether it is applied.
 func (db *DB) Status(ctx context.Context) ([]MigrationStatus, error) {
 	p, err := db.goose()
 	if err != nil {
 		return nil, err
 	}
-	st, err := p.Status(ctx)
+	var out []MigrationStatus
+	// goose's Status creates its version table when it is missing: on a
+	// database never migrated (or the wrong one), report everything pending
+	// and write nothing.
+	versioned, err := db.hasTable(ctx, goose.DefaultTablename)
 	if err != nil {
 		return nil, fmt.Errorf("switchboard migration status: %w", err)
 	}
-	var out []MigrationStatus
-	for _, s := range st {
-		out = append(out, MigrationStatus{Component: "switchboard", Version: s.Source.Version, Name: s.Source.Path, Applied: s.State == goose.StateApplied})
+	if !versioned {
+		for _, src := range p.ListSources() {
+			out = append(out, MigrationStatus{Component: "switchboard", Version: src.Version, Name: filepath.Base(src.Path)})
+		}
+	} else {
+		st, err := p.Status(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("switchboard migration status: %w", err)
+		}
+		for _, s := range st {
+			out = append(out, MigrationStatus{Component: "switchboard", Version: s.Source.Version, Name: s.Source.Path, Applied: s.State == goose.StateApplied})
+		}
 	}
 	rm, err := rivermigrate.New(db.RiverDriver(), nil)
 	if err != nil {

@@ -90,3 +90,56 @@ func TestConcurrentMigrate(t *testing.T) {
 		}
 	}
 }
+
+// TestStatusWritesNothing: listing migrations on a database never migrated
+// reports each one pending and creates no table (goose's Status would create
+// its version table), then reports each applied after Migrate.
+func TestStatusWritesNothing(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			ctx := context.Background()
+			db, err := database.Open(ctx, target.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { db.Close() })
+			count := func(applied bool) int {
+				t.Helper()
+				st, err := db.Status(ctx)
+				if err != nil {
+					t.Fatalf("status: %v", err)
+				}
+				n := 0
+				for _, s := range st {
+					if s.Applied == applied {
+						n++
+					}
+				}
+				if len(st) == 0 {
+					t.Fatal("status lists no migration")
+				}
+				return n
+			}
+			if n := count(true); n != 0 {
+				t.Fatalf("fresh database: %d migrations applied, want 0", n)
+			}
+			query := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table'"
+			if db.Dialect == database.Postgres {
+				query = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema()"
+			}
+			var tables int
+			if err := db.SQL.QueryRowContext(ctx, query).Scan(&tables); err != nil {
+				t.Fatal(err)
+			}
+			if tables != 0 {
+				t.Fatalf("status created %d table(s), want none", tables)
+			}
+			if err := db.Migrate(ctx, nil); err != nil {
+				t.Fatal(err)
+			}
+			if n := count(false); n != 0 {
+				t.Fatalf("after migrate: %d migrations pending, want 0", n)
+			}
+		})
+	}
+}
