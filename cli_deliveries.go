@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"strconv"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -116,14 +117,25 @@ func deliveriesRetry(ctx context.Context, args []string, out io.Writer) error {
 	})
 }
 
-// withDeliveryID parses "[flags] ID", opens the database and an insert-only queue.
+// withDeliveryID parses "ID [flags]" or "[flags] ID", opens the database and
+// an insert-only queue. The flag package stops at the first non-flag, so an
+// ID given first is taken off before parsing: otherwise the flags after it
+// (--database-url) would be ignored and the default database used.
 func withDeliveryID(ctx context.Context, name string, args []string, fn func(*database.DB, *webhooks.Service, int64) error) error {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	dbf := addDBFlags(fs)
+	var rest []string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		rest, args = args[:1], args[1:]
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	id, err := strconv.ParseInt(fs.Arg(0), 10, 64)
+	rest = append(rest, fs.Args()...)
+	if len(rest) != 1 {
+		return fmt.Errorf("%s: want one delivery id, got %q", name, rest)
+	}
+	id, err := strconv.ParseInt(rest[0], 10, 64)
 	if err != nil || id <= 0 {
 		return fmt.Errorf("%s: want a delivery id", name)
 	}

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/switchboard-gw/switchboard/database"
@@ -30,17 +31,36 @@ func openMigratedDB(ctx context.Context, url string) (*database.DB, error) {
 }
 
 func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
-	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	// The action comes first ("migrate status --database-url …"): the flag
+	// package stops at the first non-flag, so flags after it would otherwise
+	// be ignored and the default database migrated or listed instead.
+	action := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		action, args = args[0], args[1:]
+	}
+	if action != "" && action != "up" && action != "status" {
+		return fmt.Errorf("migrate: unknown action %q (want up or status)", action)
+	}
+	fs := flag.NewFlagSet("migrate "+action, flag.ContinueOnError)
 	dbf := addDBFlags(fs)
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if fs.NArg() > 0 {
+		if action != "" {
+			return fmt.Errorf("migrate %s: unexpected argument %q", action, fs.Arg(0))
+		}
+		action = fs.Arg(0) // "migrate --database-url … status"
+		if (action != "up" && action != "status") || fs.NArg() > 1 {
+			return fmt.Errorf("migrate: unexpected arguments %q (want up or status)", fs.Args())
+		}
 	}
 	db, err := openDB(ctx, *dbf.url)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	switch fs.Arg(0) {
+	switch action {
 	case "", "up":
 		if err := db.Migrate(ctx, out); err != nil {
 			return err
@@ -63,5 +83,5 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 		}
 		return tw.Flush()
 	}
-	return fmt.Errorf("migrate: unknown action %q (want up or status)", fs.Arg(0))
+	return fmt.Errorf("migrate: unknown action %q (want up or status)", action)
 }

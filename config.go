@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -122,6 +124,9 @@ func parseServeConfig(args []string) (Config, error) {
 	ingest := addIngestFlags(fs)
 	pushBack := addPushBackFlags(fs)
 	pprofListen := fs.String("pprof-listen", os.Getenv("SWITCHBOARD_PPROF_LISTEN"), "serve Go's pprof on this separate address, e.g. 127.0.0.1:6060 (SWITCHBOARD_PPROF_LISTEN; default off)")
+	if err := checkEnv(fs); err != nil {
+		return Config{}, err
+	}
 	if err := fs.Parse(args); err != nil {
 		return Config{}, err
 	}
@@ -162,6 +167,10 @@ func (c Config) validate() error {
 		return errors.New("delivery workers must be 0 (ingest only) or more")
 	case c.DeliveryWorkers == 0 && !strings.HasPrefix(c.DatabaseURL, "postgres"):
 		return errors.New("delivery workers 0 (ingest only) needs PostgreSQL and another replica that delivers: the embedded SQLite store is one node")
+	case c.ShutdownTimeout < 0:
+		return errors.New("shutdown timeout must not be negative")
+	case c.SourcesReload < time.Second:
+		return errors.New("sources reload must be at least 1s")
 	case c.ReadTimeout < time.Second:
 		return errors.New("read timeout must be at least 1s")
 	case c.DBMaxConns < 4:
@@ -171,10 +180,58 @@ func (c Config) validate() error {
 	case c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://"):
 		return errors.New("public URL must start with http:// or https://")
 	}
+	for _, p := range c.TrustedProxies {
+		if net.ParseIP(p) == nil {
+			if _, _, err := net.ParseCIDR(p); err != nil {
+				return fmt.Errorf("trusted proxy %q: want an IP address or a CIDR such as 10.0.0.0/8", p)
+			}
+		}
+	}
 	if err := c.Delivery.validate(); err != nil {
 		return err
 	}
 	return nil
+}
+
+// envNamed finds the variable a flag's usage names: "… (SWITCHBOARD_X)" or "(SWITCHBOARD_X; …)".
+var envNamed = regexp.MustCompile(`\(((?:SWITCHBOARD|BOOOPLY)_[A-Z0-9_]+)[;)]`)
+
+// checkEnv parses every set variable a flag of fs names with that flag's own
+// parser, so a value the flag would refuse (SWITCHBOARD_DELIVERY_TIMEOUT=15
+// without a unit, SWITCHBOARD_NO_MIGRATE=yes) stops the start with the
+// variable's name instead of silently leaving the default in place. Call it
+// before fs.Parse: flags given on the command line still win.
+func checkEnv(fs *flag.FlagSet) error {
+	var errs []error
+	fs.VisitAll(func(f *flag.Flag) {
+		m := envNamed.FindStringSubmatch(f.Usage)
+		if m == nil {
+			return
+		}
+		v := os.Getenv(m[1])
+		if v == "" {
+			return
+		}
+		if err := f.Value.Set(v); err != nil {
+			errs = append(errs, fmt.Errorf("%s=%q: %s", m[1], v, wantOf(f.Value)))
+		}
+	})
+	return errors.Join(errs...)
+}
+
+// wantOf says what a flag's value must look like.
+func wantOf(v flag.Value) string {
+	if g, ok := v.(flag.Getter); ok {
+		switch g.Get().(type) {
+		case bool:
+			return "want true or false"
+		case time.Duration:
+			return "want a duration with its unit, such as 30s, 5m or 2h"
+		case int:
+			return "want a whole number"
+		}
+	}
+	return "not a valid value"
 }
 
 // loadSecretKey returns the operator key. On the embedded default a missing

@@ -46,6 +46,8 @@ func (c DeliveryConfig) validate() error {
 		return errors.New("endpoint disable-after must be at least 1m")
 	case c.RetentionDays < 0:
 		return errors.New("retention days must be 0 (keep) or more")
+	case c.BreakerCooldown <= 0:
+		return errors.New("breaker cooldown must be positive")
 	case c.BreakerThreshold < 1:
 		return errors.New("breaker threshold must be at least 1")
 	case c.MaxConcurrency < 1:

@@ -70,12 +70,20 @@ Run "switchboard COMMAND -h" for a command's flags.
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	if err := run(ctx, os.Args[1:], os.Stdout); err != nil {
-		if !errors.Is(err, flag.ErrHelp) {
-			fmt.Fprintln(os.Stderr, "switchboard:", err)
-		}
-		os.Exit(1)
+	err := run(ctx, os.Args[1:], os.Stdout)
+	if err != nil && !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "switchboard:", err)
 	}
+	os.Exit(exitCode(err))
+}
+
+// exitCode is 0 for success and for -h (the flag package has printed the
+// flags, as asked), 1 for any other error.
+func exitCode(err error) int {
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 1
 }
 
 // run dispatches to a subcommand; with no arguments (or only flags) it serves.
@@ -83,6 +91,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	name := "serve"
 	if len(args) > 0 && len(args[0]) > 0 && args[0][0] != '-' {
 		name, args = args[0], args[1:]
+	} else if len(args) > 0 && isHelpFlag(args[0]) {
+		// "switchboard -h": the commands first, then serve's flags (the default command).
+		fmt.Fprint(out, usage+"\nFlags of serve (the default command):\n")
 	}
 	if name == "help" {
 		fmt.Fprint(out, usage)
@@ -93,6 +104,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("unknown command %q\n\n%s", name, usage)
 	}
 	return cmd(ctx, args, out)
+}
+
+func isHelpFlag(a string) bool {
+	return a == "-h" || a == "-help" || a == "--help" || a == "--h"
 }
 
 func cmdVersion(_ context.Context, _ []string, out io.Writer) error {

@@ -119,18 +119,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		return fmt.Errorf("pprof listener: %w", err)
 	}
 	defer stopPprof()
-	// Not ctx: cancelling River's start context cancels running jobs at once;
-	// shutdown stops River itself (stopQueue) so in-flight attempts finish.
-	if cfg.DeliveryWorkers > 0 {
-		if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
-			return fmt.Errorf("start delivery queue: %w", err)
-		}
-	} else {
-		log.Warn("This replica only ingests (SWITCHBOARD_DELIVERY_WORKERS=0): run at least one replica that delivers on the same database.")
-	}
 	ln, err := net.Listen("tcp", cfg.Listen)
 	if err != nil {
-		stopQueue(queue, cfg.ShutdownTimeout, log)
 		return fmt.Errorf("listen on %s: %w", cfg.Listen, err)
 	}
 	log.Info("Switchboard is listening.", "addr", ln.Addr().String(), "version", version,
@@ -138,19 +128,84 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- app.Listener(ln) }()
 
+	started, err := startQueue(ctx, queue, db, cfg, log, serveErr)
+	if err != nil {
+		_ = app.ShutdownWithTimeout(cfg.ShutdownTimeout)
+		return err
+	}
 	select {
 	case <-ctx.Done():
 	case err := <-serveErr:
-		stopQueue(queue, cfg.ShutdownTimeout, log)
+		if started {
+			stopQueue(queue, cfg.ShutdownTimeout, log)
+		}
 		return fmt.Errorf("http server: %w", err)
 	}
 	log.Info("Shutting down: no new requests; finishing in-flight work.")
+	// One budget for both: requests and deliveries are in flight at the same
+	// time, so the deliveries get what the HTTP shutdown left of it.
+	deadline := time.Now().Add(cfg.ShutdownTimeout)
 	if err := app.ShutdownWithTimeout(cfg.ShutdownTimeout); err != nil {
 		log.Warn("HTTP shutdown did not finish cleanly.", "error", err)
 	}
-	stopQueue(queue, cfg.ShutdownTimeout, log)
+	if started {
+		stopQueue(queue, time.Until(deadline), log)
+	}
 	log.Info("Stopped.")
 	return nil
+}
+
+// startQueue starts the delivery workers unless this replica only ingests,
+// and reports whether it did. With --no-migrate it first waits, while the
+// HTTP server answers (/readyz 503), until every migration is applied, so a
+// replica may start before `switchboard migrate` has run. It returns false
+// and no error when ctx ends first.
+func startQueue(ctx context.Context, queue *river.Client[*sql.Tx], db *database.DB, cfg Config, log *slog.Logger, serveErr <-chan error) (bool, error) {
+	if cfg.DeliveryWorkers == 0 {
+		log.Warn("This replica only ingests (SWITCHBOARD_DELIVERY_WORKERS=0): run at least one replica that delivers on the same database.")
+		return false, nil
+	}
+	if cfg.NoMigrate {
+		if ok := waitMigrated(ctx, db, log, serveErr); !ok {
+			return false, nil
+		}
+	}
+	// Not ctx: cancelling River's start context cancels running jobs at once;
+	// shutdown stops River itself (stopQueue) so in-flight attempts finish.
+	if err := queue.Start(context.WithoutCancel(ctx)); err != nil {
+		return false, fmt.Errorf("start delivery queue: %w", err)
+	}
+	return true, nil
+}
+
+// migrationPoll is how often a --no-migrate replica checks whether the
+// migrations it waits for have been applied.
+const migrationPoll = time.Second
+
+// waitMigrated returns true once the database is reachable and fully
+// migrated, false when ctx ends or the HTTP server stopped first (its error
+// stays in serveErr for the caller).
+func waitMigrated(ctx context.Context, db *database.DB, log *slog.Logger, serveErr <-chan error) bool {
+	for logged := false; ; logged = true {
+		err := db.Ready(ctx)
+		if err == nil {
+			if logged {
+				log.Info("Migrations are applied; starting deliveries.")
+			}
+			return true
+		}
+		if !logged {
+			log.Warn("Waiting for migrations (--no-migrate): run `switchboard migrate`; /readyz answers 503 until then.", "error", err)
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(migrationPoll):
+		}
+		if len(serveErr) > 0 {
+			return false
+		}
+	}
 }
 
 // newQueue builds the River client that runs deliveries on the shared database.

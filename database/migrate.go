@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"path/filepath"
+	"time"
 
 	"github.com/pressly/goose/v3"
 	"github.com/riverqueue/river/rivermigrate"
@@ -79,6 +81,12 @@ func (db *DB) Migrate(ctx context.Context, out io.Writer) error {
 // lockMigrations holds a PostgreSQL advisory lock on a dedicated connection,
 // so replicas starting together migrate one after the other. SQLite needs no
 // lock: it has one writer and one process.
+//
+// A waiting replica polls with pg_try_advisory_lock instead of blocking in
+// pg_advisory_lock: a blocked statement is an open transaction, and CREATE
+// INDEX CONCURRENTLY (00008) in the replica holding the lock waits for every
+// open transaction to end, so the two would wait for each other forever
+// (PostgreSQL's deadlock detector does not see it).
 func (db *DB) lockMigrations(ctx context.Context) (func(), error) {
 	if db.Dialect != Postgres {
 		return func() {}, nil
@@ -87,9 +95,21 @@ func (db *DB) lockMigrations(ctx context.Context) (func(), error) {
 	if err != nil {
 		return nil, fmt.Errorf("migration lock connection: %w", err)
 	}
-	if _, err := conn.ExecContext(ctx, "SELECT pg_advisory_lock($1)", migrationLockID); err != nil {
-		conn.Close()
-		return nil, fmt.Errorf("take migration lock: %w", err)
+	for {
+		var got bool
+		if err := conn.QueryRowContext(ctx, "SELECT pg_try_advisory_lock($1)", migrationLockID).Scan(&got); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("take migration lock: %w", err)
+		}
+		if got {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			conn.Close()
+			return nil, fmt.Errorf("take migration lock: %w", ctx.Err())
+		case <-time.After(migrationLockPoll):
+		}
 	}
 	return func() {
 		// A fresh context: the lock must be released even if ctx was cancelled.
@@ -98,19 +118,49 @@ func (db *DB) lockMigrations(ctx context.Context) (func(), error) {
 	}, nil
 }
 
+// migrationLockPoll is how often a replica waiting for another's migrations
+// asks for the lock again.
+const migrationLockPoll = 200 * time.Millisecond
+
+// hasTable reports whether the current schema has a table of that name.
+func (db *DB) hasTable(ctx context.Context, name string) (bool, error) {
+	query := "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?"
+	if db.Dialect == Postgres {
+		query = "SELECT COUNT(*) FROM pg_tables WHERE schemaname = current_schema() AND tablename = $1"
+	}
+	var n int
+	if err := db.SQL.QueryRowContext(ctx, query, name).Scan(&n); err != nil {
+		return false, fmt.Errorf("look for table %s: %w", name, err)
+	}
+	return n > 0, nil
+}
+
 // Status lists every known migration and whether it is applied.
 func (db *DB) Status(ctx context.Context) ([]MigrationStatus, error) {
 	p, err := db.goose()
 	if err != nil {
 		return nil, err
 	}
-	st, err := p.Status(ctx)
+	var out []MigrationStatus
+	// goose's Status creates its version table when it is missing: on a
+	// database never migrated (or the wrong one), report everything pending
+	// and write nothing.
+	versioned, err := db.hasTable(ctx, goose.DefaultTablename)
 	if err != nil {
 		return nil, fmt.Errorf("switchboard migration status: %w", err)
 	}
-	var out []MigrationStatus
-	for _, s := range st {
-		out = append(out, MigrationStatus{Component: "switchboard", Version: s.Source.Version, Name: s.Source.Path, Applied: s.State == goose.StateApplied})
+	if !versioned {
+		for _, src := range p.ListSources() {
+			out = append(out, MigrationStatus{Component: "switchboard", Version: src.Version, Name: filepath.Base(src.Path)})
+		}
+	} else {
+		st, err := p.Status(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("switchboard migration status: %w", err)
+		}
+		for _, s := range st {
+			out = append(out, MigrationStatus{Component: "switchboard", Version: s.Source.Version, Name: s.Source.Path, Applied: s.State == goose.StateApplied})
+		}
 	}
 	rm, err := rivermigrate.New(db.RiverDriver(), nil)
 	if err != nil {

@@ -58,6 +58,10 @@ type Admission struct {
 
 // NewAdmission returns push-back with these bounds (0 = unbounded).
 func NewAdmission(maxPending, maxBacklog int) *Admission {
+	// Both bounds are exported from the start, at zero, so an alert on
+	// push-back finds its series before the first refusal.
+	ingestRefused.WithLabelValues("pending")
+	ingestRefused.WithLabelValues("backlog")
 	return &Admission{maxPending: int64(maxPending), maxBacklog: int64(maxBacklog)}
 }
 

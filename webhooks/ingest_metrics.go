@@ -58,6 +58,17 @@ const (
 	outcomeDuplicate = "duplicate"
 )
 
+// init exports the outcomes a sender causes, at zero, so an alert on
+// refusals (bad_signature, …) finds its series before the first one.
+func init() {
+	for _, outcome := range []string{outcomeAccepted, outcomeDuplicate} {
+		ingestRequests.WithLabelValues(outcome)
+	}
+	for _, e := range []error{ErrMissingSignature, ErrBadSignature, ErrMissingBearer, ErrBadBearer, ErrUnknownSource, ErrNoSecret} {
+		ingestRequests.WithLabelValues(reasonCode(e))
+	}
+}
+
 // outcomeOf names the reason class of a refused request for the metric.
 func outcomeOf(err error) string {
 	for _, e := range []error{ErrMissingSignature, ErrBadSignature, ErrMissingBearer, ErrBadBearer, ErrUnknownSource, ErrNoSecret} {

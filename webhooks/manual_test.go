@@ -172,7 +172,9 @@ func TestMetrics(t *testing.T) {
 		want := `
 # HELP switchboard_endpoints Endpoints by health (healthy, failing, circuit_open, disabled).
 # TYPE switchboard_endpoints gauge
+switchboard_endpoints{health="circuit_open"} 0
 switchboard_endpoints{health="disabled"} 1
+switchboard_endpoints{health="failing"} 0
 switchboard_endpoints{health="healthy"} 1
 `
 		if err := testutil.GatherAndCompare(reg, strings.NewReader(want), "switchboard_endpoints"); err != nil {

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 )
 
@@ -29,6 +30,11 @@ func NewMetrics(reg prometheus.Registerer) *Metrics {
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2.5, 5, 10, 30, 60, 300, 1800, 3600, 21600, 86400}}),
 		disabled: prometheus.NewCounter(prometheus.CounterOpts{Name: "switchboard_endpoint_disabled_total",
 			Help: "Endpoints disabled automatically (410 Gone or failing too long)."}),
+	}
+	// Every outcome is exported from the start, at zero, so a rate() or an
+	// alert on one that has not happened yet finds its series.
+	for _, outcome := range []string{"delivered", "retry", "failed", "gone"} {
+		m.attempts.WithLabelValues(outcome)
 	}
 	if reg != nil {
 		reg.MustRegister(m.attempts, m.duration, m.lag, m.disabled)
@@ -85,8 +91,17 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		N     int64
 	}
 	if c.db.WithContext(ctx).Raw("SELECT state, COUNT(*) AS n FROM river_job WHERE queue = ? GROUP BY state", QueueDeliveries).Scan(&rows).Error == nil {
+		// Every state is exported, at zero when no job is in it, so a
+		// dashboard or alert finds its series on an idle server too.
+		counts := map[string]int64{}
+		for _, st := range rivertype.JobStates() {
+			counts[string(st)] = 0
+		}
 		for _, r := range rows {
-			ch <- prometheus.MustNewConstMetric(c.queue, prometheus.GaugeValue, float64(r.N), r.State)
+			counts[r.State] = r.N
+		}
+		for state, n := range counts {
+			ch <- prometheus.MustNewConstMetric(c.queue, prometheus.GaugeValue, float64(n), state)
 		}
 	}
 	rows = nil
@@ -95,8 +110,12 @@ func (c *StateCollector) Collect(ch chan<- prometheus.Metric) {
 		WHEN consecutive_failures > 0 THEN 'failing' ELSE 'healthy' END AS state, COUNT(*) AS n
 		FROM endpoints GROUP BY 1`).Scan(&rows).Error
 	if err == nil {
+		counts := map[string]int64{"healthy": 0, "failing": 0, "circuit_open": 0, "disabled": 0}
 		for _, r := range rows {
-			ch <- prometheus.MustNewConstMetric(c.eps, prometheus.GaugeValue, float64(r.N), r.State)
+			counts[r.State] = r.N
+		}
+		for health, n := range counts {
+			ch <- prometheus.MustNewConstMetric(c.eps, prometheus.GaugeValue, float64(n), health)
 		}
 	}
 }
