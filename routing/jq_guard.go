@@ -192,15 +192,21 @@ func smallLiteral(q *gojq.Query) bool {
 }
 
 // jsonSizeOver reports whether v's JSON encoding is certainly longer than
-// limit, walking only as far as it takes to tell (a lower bound: every
-// string counts its bytes and quotes, every other value one byte).
-func jsonSizeOver(v any, limit int) bool {
+// limit, walking only as far as it takes to tell.
+func jsonSizeOver(v any, limit int) bool { return jsonSizeAtLeast(v, limit) > limit }
+
+// jsonSizeAtLeast is a lower bound of the length of v's JSON encoding
+// (every string counts its bytes and quotes, every other value one byte),
+// for gojq values and the rules' ordered trees; it stops counting past limit.
+func jsonSizeAtLeast(v any, limit int) int {
 	n := 0
 	var walk func(v any) bool
 	walk = func(v any) bool {
 		switch x := v.(type) {
 		case string:
 			n += len(x) + 2
+		case json.Number:
+			n += len(x)
 		case []any:
 			n += 2
 			for _, e := range x {
@@ -217,10 +223,19 @@ func jsonSizeOver(v any, limit int) bool {
 					return false
 				}
 			}
+		case *object:
+			n += 2
+			for _, k := range x.keys {
+				n += len(k) + 4
+				if !walk(x.vals[k]) {
+					return false
+				}
+			}
 		default:
 			n++
 		}
 		return n <= limit
 	}
-	return !walk(v)
+	walk(v)
+	return n
 }

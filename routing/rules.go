@@ -142,7 +142,10 @@ func (e *env) resolve(p path) any {
 	return lookup(e.body, p)
 }
 
-func (e *env) render(parts []tmplPart) string {
+// render fills a template; ok is false once the text passes
+// maxOutputBytes (a template repeating {{data.transcript[*].text}} would
+// otherwise build the transcript once per placeholder).
+func (e *env) render(parts []tmplPart) (s string, ok bool) {
 	var b strings.Builder
 	for _, p := range parts {
 		if p.path == nil {
@@ -150,8 +153,11 @@ func (e *env) render(parts []tmplPart) string {
 		} else {
 			b.WriteString(text(e.resolve(p.path)))
 		}
+		if b.Len() > maxOutputBytes {
+			return "", false
+		}
 	}
-	return b.String()
+	return b.String(), true
 }
 
 // RuleError says which rule failed on an event and why.
@@ -174,6 +180,7 @@ func (cs *compiledSet) apply(e *env) (*object, error) {
 		}
 	}
 	b := newBuilder(root)
+	size := 0 // the rules' values so far, at least as their JSON is long
 	for _, r := range cs.rules {
 		v, err := r.eval(e)
 		if err != nil {
@@ -181,6 +188,11 @@ func (cs *compiledSet) apply(e *env) (*object, error) {
 		}
 		if v == missing {
 			continue
+		}
+		// Each rule copies its value: 500 rules copying a 10 MiB transcript
+		// would build gigabytes before the output's size is checked.
+		if size += jsonSizeAtLeast(v, maxOutputBytes-size); size > maxOutputBytes {
+			return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: fmt.Sprintf("the mapped output is larger than %d bytes", maxOutputBytes)}
 		}
 		if err := b.assign(r.target, cloneTree(v)); err != nil {
 			return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: err.Error()}
@@ -198,7 +210,11 @@ func (r *compiledRule) eval(e *env) (any, error) {
 	case r.hasValue:
 		v = r.value
 	default:
-		v = e.render(r.tmpl)
+		s, ok := e.render(r.tmpl)
+		if !ok {
+			return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: fmt.Sprintf("template text is longer than %d bytes", maxOutputBytes)}
+		}
+		v = s
 	}
 	for j, o := range r.ops {
 		var err error
