@@ -3,6 +3,7 @@ package routing
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -14,6 +15,44 @@ const (
 	rootCorrelation = "correlation"
 	rootMeta        = "meta"
 )
+
+// metaKeys are the names under meta.* (metaObject sets them).
+var metaKeys = []string{"tenant_id", "endpoint_id", "event_type", "meeting_code", "revision", "recording_link"}
+
+// sourceRootProblem explains why a source path can never have a value:
+// every Boooply body is {"event", "data"}, so a path starting elsewhere
+// (candidateName for data.candidateName, switchboard.recordingLink for
+// meta.recording_link) would leave its target out of every delivery.
+func sourceRootProblem(p path) string {
+	switch root := p.root(); root {
+	case "event", "data", rootCorrelation:
+		return ""
+	case rootMeta:
+		if len(p) == 1 || (!p[1].isIdx && slices.Contains(metaKeys, p[1].key)) {
+			return ""
+		}
+		return fmt.Sprintf("%s is not a meta value: meta.%s", p, strings.Join(metaKeys, ", meta."))
+	default:
+		guess := "data." + p.String()
+		if last := p[len(p)-1]; !last.isIdx && last.key != "meetingCode" && slices.Contains(metaKeys, snakeCase(last.key)) {
+			guess = "meta." + snakeCase(last.key) // switchboard.recordingLink, revision
+		}
+		return fmt.Sprintf("%s is not in any Boooply event: paths start with event, data., correlation. or meta. (did you mean %s?)", p, guess)
+	}
+}
+
+// snakeCase turns recordingLink into recording_link.
+func snakeCase(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 type compiledSet struct {
 	keepUnmapped bool
@@ -68,6 +107,8 @@ func compileRule(field string, r Rule, v *invalid) (compiledRule, bool) {
 		sources++
 		if cr.from, err = parsePath(r.From, true); err != nil {
 			v.add(field+".from", "%s", err)
+		} else if msg := sourceRootProblem(cr.from); msg != "" {
+			v.add(field+".from", "%s", msg)
 		}
 	}
 	if len(r.Value) > 0 {
@@ -81,6 +122,13 @@ func compileRule(field string, r Rule, v *invalid) (compiledRule, bool) {
 		sources++
 		if cr.tmpl, err = parseTemplate(r.Template); err != nil {
 			v.add(field+".template", "%s", err)
+		}
+		for _, p := range cr.tmpl {
+			if p.path != nil {
+				if msg := sourceRootProblem(p.path); msg != "" {
+					v.add(field+".template", "{{%s}}: %s", p.path, msg)
+				}
+			}
 		}
 	}
 	if sources != 1 {
