@@ -265,3 +265,21 @@ func TestDecodeOrdered(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceCheckIsForSavingOnly: a version stored before the source check
+// still compiles and renders (its odd rule stays empty), so an upgrade
+// never turns working deliveries into mapping errors.
+func TestSourceCheckIsForSavingOnly(t *testing.T) {
+	m := &Mapping{Mode: ModeRules, RuleSet: RuleSet{Rules: []Rule{{Target: "a", From: "candidateName"}, {Target: "b", From: "data.candidateName"}}}}
+	c, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Apply(context.Background(), sampleInput(t, "evaluation"), nil)
+	if err != nil || string(out) != `{"b":"Jane Doe"}` {
+		t.Fatalf("got %s (err %v)", out, err)
+	}
+	if _, err := NewStore(nil).CreateVersion(context.Background(), 1, 1, m, "a", ""); err == nil || !strings.Contains(err.Error(), "did you mean data.candidateName?") {
+		t.Fatalf("saving: err = %v, want the source refused", err)
+	}
+}

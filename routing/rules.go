@@ -41,6 +41,36 @@ func sourceRootProblem(p path) string {
 	}
 }
 
+// checkSources refuses, when a mapping is saved, source paths and
+// template placeholders that no event can fill (sourceRootProblem). It is
+// not part of Compile: versions stored before the check keep rendering.
+func checkSources(m *Mapping) error {
+	var v invalid
+	check := func(prefix string, rs RuleSet) {
+		for i, r := range rs.Rules {
+			field := fmt.Sprintf("%srules[%d]", prefix, i)
+			if p, err := parsePath(r.From, true); r.From != "" && err == nil {
+				if msg := sourceRootProblem(p); msg != "" {
+					v.add(field+".from", "%s", msg)
+				}
+			}
+			parts, _ := parseTemplate(r.Template)
+			for _, part := range parts {
+				if part.path != nil {
+					if msg := sourceRootProblem(part.path); msg != "" {
+						v.add(field+".template", "{{%s}}: %s", part.path, msg)
+					}
+				}
+			}
+		}
+	}
+	check("", m.RuleSet)
+	for _, ev := range sortedKeys(m.ByEvent) {
+		check("by_event."+ev+".", m.ByEvent[ev])
+	}
+	return v.err()
+}
+
 // snakeCase turns recordingLink into recording_link.
 func snakeCase(s string) string {
 	var b strings.Builder
@@ -107,8 +137,6 @@ func compileRule(field string, r Rule, v *invalid) (compiledRule, bool) {
 		sources++
 		if cr.from, err = parsePath(r.From, true); err != nil {
 			v.add(field+".from", "%s", err)
-		} else if msg := sourceRootProblem(cr.from); msg != "" {
-			v.add(field+".from", "%s", msg)
 		}
 	}
 	if len(r.Value) > 0 {
@@ -122,13 +150,6 @@ func compileRule(field string, r Rule, v *invalid) (compiledRule, bool) {
 		sources++
 		if cr.tmpl, err = parseTemplate(r.Template); err != nil {
 			v.add(field+".template", "%s", err)
-		}
-		for _, p := range cr.tmpl {
-			if p.path != nil {
-				if msg := sourceRootProblem(p.path); msg != "" {
-					v.add(field+".template", "{{%s}}: %s", p.path, msg)
-				}
-			}
 		}
 	}
 	if sources != 1 {
