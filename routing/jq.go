@@ -154,7 +154,9 @@ func (j *compiledJQ) run(ctx context.Context, body []byte, corr map[string]strin
 		}
 		return nil, errors.New("jq program produced more than one output; it must produce exactly one object")
 	}
-	if jsonSizeOver(obj, maxOutputBytes) {
+	if over, deep := jsonSizeOver(obj, maxOutputBytes); deep {
+		return nil, fmt.Errorf("jq output nests deeper than %d levels", maxJQDepth)
+	} else if over {
 		return nil, fmt.Errorf("jq output is larger than %d bytes", maxOutputBytes)
 	}
 	b, err := gojqMarshal(obj)

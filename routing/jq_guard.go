@@ -24,6 +24,11 @@ const (
 	// maxJQIndex is the largest array index a jq mapping may use: assigning
 	// past an array's end pads it with nulls, one 16-byte slot each.
 	maxJQIndex = 100_000
+	// maxJQDepth bounds the nesting of a jq output: encoding recurses once
+	// per level (reduce range(2e5) as $i (null; [.]) is built within the
+	// deadline and took 256 MB of stack to encode). A Go receiver's decoder
+	// refuses more than 10000 levels anyway.
+	maxJQDepth = 10_000
 	// The functions and the variable guardJQ's rewrites use.
 	guardMul, guardIndex, guardStream, guardVar = "_switchboard_mul", "_switchboard_index", "_switchboard_stream", "$__switchboard_x"
 )
@@ -192,16 +197,29 @@ func smallLiteral(q *gojq.Query) bool {
 }
 
 // jsonSizeOver reports whether v's JSON encoding is certainly longer than
-// limit, walking only as far as it takes to tell.
-func jsonSizeOver(v any, limit int) bool { return jsonSizeAtLeast(v, limit) > limit }
+// limit (or nests deeper than maxJQDepth: deep), walking only as far as it
+// takes to tell.
+func jsonSizeOver(v any, limit int) (over, deep bool) {
+	n, deep := jsonSize(v, limit)
+	return n > limit, deep
+}
 
 // jsonSizeAtLeast is a lower bound of the length of v's JSON encoding
 // (every string counts its bytes and quotes, every other value one byte),
-// for gojq values and the rules' ordered trees; it stops counting past limit.
+// for gojq values and the rules' ordered trees; it stops counting past
+// limit, and counts a value nested deeper than maxJQDepth as past limit.
 func jsonSizeAtLeast(v any, limit int) int {
-	n := 0
-	var walk func(v any) bool
-	walk = func(v any) bool {
+	n, _ := jsonSize(v, limit)
+	return n
+}
+
+func jsonSize(v any, limit int) (n int, deep bool) {
+	var walk func(v any, depth int) bool
+	walk = func(v any, depth int) bool {
+		if depth > maxJQDepth {
+			n, deep = limit+1, true
+			return false
+		}
 		switch x := v.(type) {
 		case string:
 			n += len(x) + 2
@@ -211,7 +229,7 @@ func jsonSizeAtLeast(v any, limit int) int {
 			n += 2
 			for _, e := range x {
 				n++
-				if !walk(e) {
+				if !walk(e, depth+1) {
 					return false
 				}
 			}
@@ -219,7 +237,7 @@ func jsonSizeAtLeast(v any, limit int) int {
 			n += 2
 			for k, e := range x {
 				n += len(k) + 4
-				if !walk(e) {
+				if !walk(e, depth+1) {
 					return false
 				}
 			}
@@ -227,7 +245,7 @@ func jsonSizeAtLeast(v any, limit int) int {
 			n += 2
 			for _, k := range x.keys {
 				n += len(k) + 4
-				if !walk(x.vals[k]) {
+				if !walk(x.vals[k], depth+1) {
 					return false
 				}
 			}
@@ -236,6 +254,6 @@ func jsonSizeAtLeast(v any, limit int) int {
 		}
 		return n <= limit
 	}
-	walk(v)
-	return n
+	walk(v, 0)
+	return n, deep
 }

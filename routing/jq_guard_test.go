@@ -24,6 +24,7 @@ func TestJQSingleStepBounds(t *testing.T) {
 		{"setpath", `{a: (null | setpath([1e7]; 1) | length)}`, "array index 1e+07 is larger than 100000"},
 		{"pick of getpath", `{a: (null | pick(getpath(["x", 1e7])) | .x | length)}`, "array index 1e+07 is larger than 100000"},
 		{"fromstream", `{a: (fromstream([[1e7], 1], [[1e7]]) | length)}`, "array index 1e+07 is larger than 100000"},
+		{"deep nesting", `{a: reduce range(2e5) as $i (null; [.])}`, "jq output nests deeper than 10000 levels"},
 		{"one string referenced many times", `("x" | until(length >= 1048576; . + .)) as $b | {a: [range(200) | $b]}`,
 			"jq output is larger than 4194304 bytes"},
 	}
@@ -31,6 +32,7 @@ func TestJQSingleStepBounds(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			c := mustCompile(t, `{"mode":"jq","program":`+tmplJSON(tc.program)+`}`)
 			in := sampleInput(t, "evaluation")
+			stackBefore := stackInUse()
 			var before, after runtime.MemStats
 			runtime.GC()
 			runtime.ReadMemStats(&before)
@@ -41,6 +43,9 @@ func TestJQSingleStepBounds(t *testing.T) {
 			}
 			if n := after.TotalAlloc - before.TotalAlloc; n > budget {
 				t.Fatalf("allocated %d MB, want at most %d MB", n>>20, budget>>20)
+			}
+			if n := after.StackInuse - stackBefore; after.StackInuse > stackBefore && n > budget {
+				t.Fatalf("stacks grew by %d MB, want at most %d MB", n>>20, budget>>20)
 			}
 		})
 	}
@@ -85,4 +90,10 @@ func mustJSON(t *testing.T, v any) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+func stackInUse() uint64 {
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return ms.StackInuse
 }
