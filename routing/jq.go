@@ -63,7 +63,8 @@ func compileJQ(program string, v *invalid) *compiledJQ {
 			return nil
 		}
 	}
-	code, err := gojq.Compile(q, gojq.WithVariables(jqVars))
+	guardJQ(reflect.ValueOf(q))
+	code, err := gojq.Compile(q, append([]gojq.CompilerOption{gojq.WithVariables(jqVars)}, jqGuardOptions...)...)
 	if err != nil {
 		v.add("program", "does not compile: %s", err)
 		return nil
@@ -152,6 +153,11 @@ func (j *compiledJQ) run(ctx context.Context, body []byte, corr map[string]strin
 			return nil, jqRunError(ctx, err)
 		}
 		return nil, errors.New("jq program produced more than one output; it must produce exactly one object")
+	}
+	if over, deep := jsonSizeOver(obj, maxOutputBytes); deep {
+		return nil, fmt.Errorf("jq output nests deeper than %d levels", maxJQDepth)
+	} else if over {
+		return nil, fmt.Errorf("jq output is larger than %d bytes", maxOutputBytes)
 	}
 	b, err := gojqMarshal(obj)
 	if err != nil {

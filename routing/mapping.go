@@ -102,6 +102,9 @@ func ParseMapping(b []byte) (*Mapping, error) {
 	if _, err := Compile(&m); err != nil {
 		return nil, err
 	}
+	if err := checkSources(&m); err != nil {
+		return nil, err
+	}
 	return &m, nil
 }
 

@@ -97,10 +97,10 @@ func TestRulesApply(t *testing.T) {
 const recordingData = `{"meetingCode":"Boooply-AI-1234567890","title":"Senior Frontend Engineer Interview","source":"Acme Corp","sourceId":"org_7234567890","sourcePlatform":"AI TalentFlow","duration":1234,"format":"mp4","videoUrl":"https://s3.amazonaws.com/...?X-Amz-Expires=604800&...","videoApiUrl":"https://api.meetings.boooply.com/api/integration/interviews/Boooply-AI-1234567890/recording","timestamp":"2026-03-21T18:40:00.000Z"}`
 
 func TestNumbersKeepTheirSourceText(t *testing.T) {
-	in := RenderInput{EventType: "x", Body: []byte(`{"a":72.0,"b":12345678901234567890123,"c":1e3}`)}
+	in := RenderInput{EventType: "x", Body: []byte(`{"event":"x","data":{"a":72.0,"b":12345678901234567890123,"c":1e3}}`)}
 	for _, spec := range []string{
-		`{"mode":"rules","rules":[{"target":"a","from":"a"},{"target":"b","from":"b"},{"target":"c","from":"c"}]}`,
-		`{"mode":"jq","program":"{a, b, c}"}`,
+		`{"mode":"rules","rules":[{"target":"a","from":"data.a"},{"target":"b","from":"data.b"},{"target":"c","from":"data.c"}]}`,
+		`{"mode":"jq","program":".data | {a, b, c}"}`,
 	} {
 		got, err := mustCompile(t, spec).Apply(context.Background(), in, nil)
 		if err != nil || string(got) != `{"a":72.0,"b":12345678901234567890123,"c":1e3}` {
@@ -143,15 +143,23 @@ func TestRenderErrorsNameTheRule(t *testing.T) {
 
 func TestInvalidMappingsAreRefusedWithDetails(t *testing.T) {
 	cases := []struct{ name, spec, field, reason string }{
-		{"unknown op", `{"mode":"rules","rules":[{"target":"a","from":"x"},{"target":"b","from":"y","ops":["uper"]}]}`, "rules[1].ops[0]", `unknown operation "uper"`},
-		{"wrong arg count", `{"mode":"rules","rules":[{"target":"a","from":"x","ops":[{"op":"scale","args":["1"]}]}]}`, "rules[0].ops[0]", "takes 4 arguments, got 1 (1); usage: scale A B C D"},
+		{"unknown op", `{"mode":"rules","rules":[{"target":"a","from":"data.x"},{"target":"b","from":"data.y","ops":["uper"]}]}`, "rules[1].ops[0]", `unknown operation "uper"`},
+		{"wrong arg count", `{"mode":"rules","rules":[{"target":"a","from":"data.x","ops":[{"op":"scale","args":["1"]}]}]}`, "rules[0].ops[0]", "takes 4 arguments, got 1 (1); usage: scale A B C D"},
 		{"bad path", `{"mode":"rules","rules":[{"target":"a","from":"data..x"}]}`, "rules[0].from", "empty key"},
 		{"bad index", `{"mode":"rules","rules":[{"target":"a","from":"data.t[x]"}]}`, "rules[0].from", `index "x"`},
 		{"wildcard target", `{"mode":"rules","rules":[{"target":"a[*]","value":1}]}`, "rules[0].target", "[*] is not allowed"},
-		{"two sources", `{"mode":"rules","rules":[{"target":"a","from":"x","value":1}]}`, "rules[0]", "exactly one of"},
+		{"two sources", `{"mode":"rules","rules":[{"target":"a","from":"data.x","value":1}]}`, "rules[0]", "exactly one of"},
 		{"no source", `{"mode":"rules","rules":[{"target":"a"}]}`, "rules[0]", "exactly one of"},
 		{"bad template", `{"mode":"rules","rules":[{"target":"a","template":"{{data.x"}]}`, "rules[0].template", "unclosed"},
-		{"by_event rule", `{"mode":"rules","by_event":{"interview.scores":{"rules":[{"target":"","from":"x"}]}}}`, "by_event.interview.scores.rules[0].target", "path is empty"},
+		{"by_event rule", `{"mode":"rules","by_event":{"interview.scores":{"rules":[{"target":"","from":"data.x"}]}}}`, "by_event.interview.scores.rules[0].target", "path is empty"},
+		{"path outside the envelope", `{"mode":"rules","rules":[{"target":"a","from":"candidateName"}]}`, "rules[0].from",
+			"candidateName is not in any Boooply event: paths start with event, data., correlation. or meta. (did you mean data.candidateName?)"},
+		{"recording link under another name", `{"mode":"rules","rules":[{"target":"a","from":"switchboard.recordingLink"}]}`, "rules[0].from",
+			"switchboard.recordingLink is not in any Boooply event: paths start with event, data., correlation. or meta. (did you mean meta.recording_link?)"},
+		{"unknown meta value", `{"mode":"rules","rules":[{"target":"a","from":"meta.recordingLink"}]}`, "rules[0].from",
+			"meta.recordingLink is not a meta value: meta.tenant_id, meta.endpoint_id, meta.event_type, meta.meeting_code, meta.revision, meta.recording_link"},
+		{"template placeholder outside the envelope", `{"mode":"rules","rules":[{"target":"a","template":"{{data.title}} {{scores.overall}}"}]}`, "rules[0].template",
+			"{{scores.overall}}: scores.overall is not in any Boooply event"},
 		{"jq compile error", `{"mode":"jq","program":"{a: .x"}`, "program", "does not parse: unexpected EOF (line 1, column 7)"},
 		{"jq unknown function", `{"mode":"jq","program":"{a: nosuch(.x)}"}`, "program", "does not compile"},
 		{"jq env", `{"mode":"jq","program":"{a: $ENV.HOME}"}`, "program", "$ENV is not available"},
@@ -255,5 +263,23 @@ func TestDecodeOrdered(t *testing.T) {
 		if _, err := decodeOrdered([]byte(bad)); err == nil {
 			t.Errorf("decodeOrdered(%.20q) = nil error", bad)
 		}
+	}
+}
+
+// TestSourceCheckIsForSavingOnly: a version stored before the source check
+// still compiles and renders (its odd rule stays empty), so an upgrade
+// never turns working deliveries into mapping errors.
+func TestSourceCheckIsForSavingOnly(t *testing.T) {
+	m := &Mapping{Mode: ModeRules, RuleSet: RuleSet{Rules: []Rule{{Target: "a", From: "candidateName"}, {Target: "b", From: "data.candidateName"}}}}
+	c, err := Compile(m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := c.Apply(context.Background(), sampleInput(t, "evaluation"), nil)
+	if err != nil || string(out) != `{"b":"Jane Doe"}` {
+		t.Fatalf("got %s (err %v)", out, err)
+	}
+	if _, err := NewStore(nil).CreateVersion(context.Background(), 1, 1, m, "a", ""); err == nil || !strings.Contains(err.Error(), "did you mean data.candidateName?") {
+		t.Fatalf("saving: err = %v, want the source refused", err)
 	}
 }

@@ -88,14 +88,18 @@ var presets = []Preset{
 	{Name: "ashby-completed-assessment", Title: "Ashby: completed assessment",
 		Description: "POSTs to assessment.addCompletedToCandidate (fixed URL, candidate id in the body). Assumes correlation " +
 			"candidate_id (required: the delivery waits for it). partnerId and assessmentTypeId are constants to replace with " +
-			"yours; the display-blob type tokens (Numeric, String, Url) must be checked against Ashby's reference. Basic auth.",
+			"yours; the display-blob type tokens (Numeric, String, Url) must be checked against Ashby's reference. Basic auth. " +
+			"An event without scores.overall (transcript, recording) fails its delivery as a mapping error instead of completing " +
+			"an empty assessment.",
 		Subscriptions: []string{evaluationOnly}, URL: "https://api.ashbyhq.com/assessment.addCompletedToCandidate",
 		Auth: "basic (Ashby API key, empty password)", Mapping: json.RawMessage(ashbyAssessment)},
 	{Name: "kombo-assessment-result", Title: "Kombo: assessment order result",
 		Description: "PUTs the result of a Kombo assessment order (Kombo fans it out to Workday, SuccessFactors, Greenhouse, Lever, " +
 			"Ashby…). Assumes correlation order_id, from the Kombo order webhook the vendor received, and report_url (a public " +
 			"link: Greenhouse rejects unreachable ones). Kombo expects PUT: set the endpoint's method to PUT " +
-			"(method \"PUT\" in the API, --method PUT in the CLI). Bearer Kombo key plus a static X-Integration-Id header.",
+			"(method \"PUT\" in the API, --method PUT in the CLI). Bearer Kombo key plus a static X-Integration-Id header. " +
+			"An event without scores.overall (transcript, recording) fails its delivery as a mapping error: a result can be " +
+			"written only while the order is OPEN, so an empty one must never complete it.",
 		Subscriptions: []string{evaluationOnly}, URL: "https://api.kombo.dev/v1/assessment/orders/{{correlation.order_id}}/result", Method: "PUT",
 		Auth: "bearer (Kombo API key)", Headers: map[string]string{"X-Integration-Id": "<integration id>"},
 		Mapping: json.RawMessage(komboResult)},
@@ -135,7 +139,7 @@ const ashbyAssessment = `{"mode":"rules","rules":[
 {"target":"assessment.assessmentId","from":"data.meetingCode"},
 {"target":"assessment.assessmentName","from":"data.title","ops":[{"op":"default","args":["Boooply AI interview"]}]},
 {"target":"assessment.result","value":{"identifier":"overall_score","type":"Numeric","label":"Overall score","description":"0–100"}},
-{"target":"assessment.result.value","from":"data.scores.overall"},
+{"target":"assessment.result.value","from":"data.scores.overall","required":true},
 {"target":"assessment.metadata[0]","value":{"identifier":"recommendation","type":"String","label":"Recommendation"}},
 {"target":"assessment.metadata[0].value","from":"data.recommendation"},
 {"target":"assessment.metadata[1]","value":{"identifier":"rating","type":"Numeric","label":"Rating (1–5)"}},
@@ -148,7 +152,7 @@ const ashbyAssessment = `{"mode":"rules","rules":[
 const komboResult = `{"mode":"rules","rules":[
 {"target":"status","value":"COMPLETED"},
 {"target":"completed_at","from":"data.timestamp"},
-{"target":"score","from":"data.scores.overall"},
+{"target":"score","from":"data.scores.overall","required":true},
 {"target":"max_score","value":100},
 {"target":"result_url","from":"correlation.report_url"},
 {"target":"attributes[0]","value":{"type":"TEXT","label":"Recommendation"}},

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -117,5 +119,31 @@ func TestPresetsWithoutCorrelationFailClearly(t *testing.T) {
 	r, err := renderWith(context.Background(), c, "https://x.example/", in, nil, Rendered{})
 	if err != nil || !bytes.Equal(r.Body, in.Body) {
 		t.Fatalf("passthrough changed the body (err %v)", err)
+	}
+}
+
+// TestResultPresetsNeedScores: an assessment result completes the ATS's
+// order or assessment once, so the Kombo and Ashby presets refuse an event
+// without scores.overall (an endpoint left on the default subscriptions
+// gets the transcript first) instead of completing an empty result.
+func TestResultPresetsNeedScores(t *testing.T) {
+	for _, name := range []string{"kombo-assessment-result", "ashby-completed-assessment"} {
+		p, _ := FindPreset(name)
+		c := mustCompile(t, string(p.Mapping))
+		for _, s := range []string{"transcript", "recording", "interviewer_evaluation"} {
+			t.Run(name+"/"+s, func(t *testing.T) {
+				in := sampleInput(t, s)
+				r, err := renderWith(context.Background(), c, p.URL, in, goldenCorrelation, Rendered{})
+				var re *RuleError
+				if !errors.As(err, &re) || !strings.Contains(err.Error(), "required value data.scores.overall is missing") {
+					t.Fatalf("got %s (err %v), want the required score to be missing", r.Body, err)
+				}
+			})
+		}
+		for _, s := range []string{"evaluation", "scores"} {
+			if _, err := renderWith(context.Background(), c, p.URL, sampleInput(t, s), goldenCorrelation, Rendered{}); err != nil {
+				t.Errorf("%s on %s: %v", name, s, err)
+			}
+		}
 	}
 }

@@ -23,8 +23,8 @@ type RenderInput struct {
 	Body        []byte // the inbound body, byte-exact
 	// RecordingLink is Switchboard's stable, revocable link to an
 	// interview.recording event's video ("" when none: other events, or a
-	// tenant without a stored Boooply key). Mappings expose it as
-	// switchboard.recordingLink; the worker fills it from
+	// tenant without a stored Boooply key). Mappings read it as
+	// meta.recording_link (rules) or $meta.recording_link (jq); the worker fills it from
 	// webhooks.RecordingLinks.URLFor.
 	RecordingLink string
 }

@@ -3,6 +3,7 @@ package routing
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -14,6 +15,74 @@ const (
 	rootCorrelation = "correlation"
 	rootMeta        = "meta"
 )
+
+// metaKeys are the names under meta.* (metaObject sets them).
+var metaKeys = []string{"tenant_id", "endpoint_id", "event_type", "meeting_code", "revision", "recording_link"}
+
+// sourceRootProblem explains why a source path can never have a value:
+// every Boooply body is {"event", "data"}, so a path starting elsewhere
+// (candidateName for data.candidateName, switchboard.recordingLink for
+// meta.recording_link) would leave its target out of every delivery.
+func sourceRootProblem(p path) string {
+	switch root := p.root(); root {
+	case "event", "data", rootCorrelation:
+		return ""
+	case rootMeta:
+		if len(p) == 1 || (!p[1].isIdx && slices.Contains(metaKeys, p[1].key)) {
+			return ""
+		}
+		return fmt.Sprintf("%s is not a meta value: meta.%s", p, strings.Join(metaKeys, ", meta."))
+	default:
+		guess := "data." + p.String()
+		if last := p[len(p)-1]; !last.isIdx && last.key != "meetingCode" && slices.Contains(metaKeys, snakeCase(last.key)) {
+			guess = "meta." + snakeCase(last.key) // switchboard.recordingLink, revision
+		}
+		return fmt.Sprintf("%s is not in any Boooply event: paths start with event, data., correlation. or meta. (did you mean %s?)", p, guess)
+	}
+}
+
+// checkSources refuses, when a mapping is saved, source paths and
+// template placeholders that no event can fill (sourceRootProblem). It is
+// not part of Compile: versions stored before the check keep rendering.
+func checkSources(m *Mapping) error {
+	var v invalid
+	check := func(prefix string, rs RuleSet) {
+		for i, r := range rs.Rules {
+			field := fmt.Sprintf("%srules[%d]", prefix, i)
+			if p, err := parsePath(r.From, true); r.From != "" && err == nil {
+				if msg := sourceRootProblem(p); msg != "" {
+					v.add(field+".from", "%s", msg)
+				}
+			}
+			parts, _ := parseTemplate(r.Template)
+			for _, part := range parts {
+				if part.path != nil {
+					if msg := sourceRootProblem(part.path); msg != "" {
+						v.add(field+".template", "{{%s}}: %s", part.path, msg)
+					}
+				}
+			}
+		}
+	}
+	check("", m.RuleSet)
+	for _, ev := range sortedKeys(m.ByEvent) {
+		check("by_event."+ev+".", m.ByEvent[ev])
+	}
+	return v.err()
+}
+
+// snakeCase turns recordingLink into recording_link.
+func snakeCase(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 'A' && r <= 'Z' {
+			b.WriteByte('_')
+			r += 'a' - 'A'
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 type compiledSet struct {
 	keepUnmapped bool
@@ -142,7 +211,10 @@ func (e *env) resolve(p path) any {
 	return lookup(e.body, p)
 }
 
-func (e *env) render(parts []tmplPart) string {
+// render fills a template; ok is false once the text passes
+// maxOutputBytes (a template repeating {{data.transcript[*].text}} would
+// otherwise build the transcript once per placeholder).
+func (e *env) render(parts []tmplPart) (s string, ok bool) {
 	var b strings.Builder
 	for _, p := range parts {
 		if p.path == nil {
@@ -150,8 +222,11 @@ func (e *env) render(parts []tmplPart) string {
 		} else {
 			b.WriteString(text(e.resolve(p.path)))
 		}
+		if b.Len() > maxOutputBytes {
+			return "", false
+		}
 	}
-	return b.String()
+	return b.String(), true
 }
 
 // RuleError says which rule failed on an event and why.
@@ -174,6 +249,7 @@ func (cs *compiledSet) apply(e *env) (*object, error) {
 		}
 	}
 	b := newBuilder(root)
+	size := 0 // the rules' values so far, at least as their JSON is long
 	for _, r := range cs.rules {
 		v, err := r.eval(e)
 		if err != nil {
@@ -181,6 +257,11 @@ func (cs *compiledSet) apply(e *env) (*object, error) {
 		}
 		if v == missing {
 			continue
+		}
+		// Each rule copies its value: 500 rules copying a 10 MiB transcript
+		// would build gigabytes before the output's size is checked.
+		if size += jsonSizeAtLeast(v, maxOutputBytes-size); size > maxOutputBytes {
+			return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: fmt.Sprintf("the mapped output is larger than %d bytes", maxOutputBytes)}
 		}
 		if err := b.assign(r.target, cloneTree(v)); err != nil {
 			return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: err.Error()}
@@ -198,7 +279,11 @@ func (r *compiledRule) eval(e *env) (any, error) {
 	case r.hasValue:
 		v = r.value
 	default:
-		v = e.render(r.tmpl)
+		s, ok := e.render(r.tmpl)
+		if !ok {
+			return nil, &RuleError{Field: r.field, Target: r.target.String(), Reason: fmt.Sprintf("template text is longer than %d bytes", maxOutputBytes)}
+		}
+		v = s
 	}
 	for j, o := range r.ops {
 		var err error

@@ -71,6 +71,9 @@ func (s *Store) CreateVersion(ctx context.Context, tenantID, endpointID int64, m
 	if _, err := Compile(m); err != nil {
 		return nil, err
 	}
+	if err := checkSources(m); err != nil {
+		return nil, err
+	}
 	v := &MappingVersion{TenantID: tenantID, EndpointID: endpointID, Spec: string(m.JSON()),
 		Author: truncateText(author, 200), Comment: truncateText(comment, 2000), CreatedAt: s.now().UTC()}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {

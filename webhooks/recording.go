@@ -15,9 +15,10 @@ const eventRecording = "interview.recording"
 const presignedLifetime = 7 * 24 * time.Hour
 
 // recordingFields extracts the durable videoApiUrl and when videoUrl
-// expires: from its X-Amz-Date + X-Amz-Expires, else 7 days after the
-// event's timestamp (nil when neither is readable: ingest then counts from
-// receipt).
+// expires: from its X-Amz-Date + X-Amz-Expires; with X-Amz-Expires alone,
+// that lifetime after the event's timestamp (the link was signed no later);
+// from a SigV2 link's absolute Expires; else 7 days after the event's
+// timestamp (nil when neither is readable: ingest then counts from receipt).
 func recordingFields(data gjson.Result) (*string, *time.Time) {
 	var apiURL *string
 	// A link with a NUL or invalid UTF-8 is no link, and would not fit the
@@ -26,33 +27,56 @@ func recordingFields(data gjson.Result) (*string, *time.Time) {
 		s := v.Str
 		apiURL = &s
 	}
-	if exp, ok := presignedExpiry(data.Get("videoUrl").Str); ok {
+	ts, tsErr := time.Parse(time.RFC3339Nano, data.Get("timestamp").Str)
+	q := presignedQuery(data.Get("videoUrl").Str)
+	if exp, ok := presignedExpiry(q); ok {
 		return apiURL, &exp
 	}
-	if ts, err := time.Parse(time.RFC3339Nano, data.Get("timestamp").Str); err == nil {
-		exp := ts.UTC().Add(presignedLifetime)
-		return apiURL, &exp
+	if tsErr != nil {
+		return apiURL, nil
 	}
-	return apiURL, nil
+	lifetime := presignedLifetime
+	if secs, ok := amzExpires(q); ok {
+		lifetime = time.Duration(secs) * time.Second
+	}
+	exp := ts.UTC().Add(lifetime)
+	return apiURL, &exp
 }
 
-// presignedExpiry reads an S3 pre-signed URL's signing time and lifetime.
-func presignedExpiry(raw string) (time.Time, bool) {
+// presignedQuery is the query of a pre-signed URL (nil when unreadable).
+func presignedQuery(raw string) url.Values {
 	if raw == "" {
-		return time.Time{}, false
+		return nil
 	}
 	u, err := url.Parse(raw)
 	if err != nil {
-		return time.Time{}, false
+		return nil
 	}
-	q := u.Query()
-	signed, err := time.Parse("20060102T150405Z", q.Get("X-Amz-Date"))
-	if err != nil {
-		return time.Time{}, false
+	return u.Query()
+}
+
+// presignedExpiry reads when a pre-signed URL stops working from its query
+// alone: SigV4's signing time (X-Amz-Date) plus lifetime (X-Amz-Expires),
+// or SigV2's Expires (Unix seconds).
+func presignedExpiry(q url.Values) (time.Time, bool) {
+	if signed, err := time.Parse("20060102T150405Z", q.Get("X-Amz-Date")); err == nil {
+		if secs, ok := amzExpires(q); ok {
+			return signed.Add(time.Duration(secs) * time.Second).UTC(), true
+		}
 	}
+	if q.Get("Signature") != "" {
+		if at, err := strconv.ParseInt(q.Get("Expires"), 10, 64); err == nil && at > 0 && at < 1<<40 {
+			return time.Unix(at, 0).UTC(), true
+		}
+	}
+	return time.Time{}, false
+}
+
+// amzExpires is X-Amz-Expires in seconds, when plausible.
+func amzExpires(q url.Values) (int64, bool) {
 	secs, err := strconv.ParseInt(q.Get("X-Amz-Expires"), 10, 64)
 	if err != nil || secs < 0 || secs > 10*365*24*3600 {
-		return time.Time{}, false
+		return 0, false
 	}
-	return signed.Add(time.Duration(secs) * time.Second).UTC(), true
+	return secs, true
 }

@@ -27,6 +27,9 @@ func TestRecordingExpiry(t *testing.T) {
 	}{
 		{"from X-Amz-Date + X-Amz-Expires", `{"videoUrl":"https://s3.example/v.mp4?X-Amz-Date=20260321T184000Z&X-Amz-Expires=3600&X-Amz-Signature=ab","timestamp":"2026-03-21T18:40:00.000Z"}`, "2026-03-21T19:40:00Z"},
 		{"7 days after the event", `{"videoUrl":"https://s3.amazonaws.com/...?X-Amz-Expires=604800&...","timestamp":"2026-03-21T18:40:00.000Z"}`, "2026-03-28T18:40:00Z"},
+		{"X-Amz-Expires without X-Amz-Date: that lifetime after the event", `{"videoUrl":"https://s3.example/v.mp4?X-Amz-Expires=3600&X-Amz-Signature=ab","timestamp":"2026-03-21T18:40:00.000Z"}`, "2026-03-21T19:40:00Z"},
+		{"SigV2 absolute Expires", `{"videoUrl":"https://bucket.s3.amazonaws.com/v.mp4?AWSAccessKeyId=AKIA&Expires=1774122000&Signature=ab%3D","timestamp":"2026-03-21T18:40:00.000Z"}`, "2026-03-21T19:40:00Z"},
+		{"X-Amz-Date unreadable, X-Amz-Expires kept", `{"videoUrl":"https://s3.example/v.mp4?X-Amz-Date=yesterday&X-Amz-Expires=86400","timestamp":"2026-03-21T18:40:00.000Z"}`, "2026-03-22T18:40:00Z"},
 		{"nothing readable", `{"videoUrl":"::","timestamp":"yesterday"}`, ""},
 	}
 	for _, tc := range cases {
