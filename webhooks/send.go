@@ -221,13 +221,21 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 	defer resp.Body.Close()
 	b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	res.duration = time.Since(res.started)
-	res.status, res.body, res.respHeader = resp.StatusCode, string(b), resp.Header
+	res.status, res.body, res.respHeader = resp.StatusCode, recordableText(string(b)), resp.Header
 	if rerr != nil && resp.StatusCode/100 != 2 {
 		res.class, res.err = errorClass(rerr), rerr
 	} else if resp.StatusCode/100 != 2 {
 		res.class, res.err = "http-status", fmt.Errorf("endpoint answered %d", resp.StatusCode)
 	}
 	return res
+}
+
+// recordableText is s as a text column holds it on both databases: each
+// run of bytes that is not UTF-8 (a binary answer, a multi-byte character
+// cut at maxResponseBody) and each NUL becomes U+FFFD. PostgreSQL refuses
+// either in text, and an attempt that can't be recorded is sent again.
+func recordableText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 func keptHeaders(h http.Header) map[string]string {

@@ -1,0 +1,86 @@
+package webhooks
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"unicode/utf8"
+
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/tenants"
+	"github.com/switchboard-gw/switchboard/testdb"
+)
+
+// receiverCases are loopback receivers that answer what no text column
+// takes as it is: each attempt must be recorded once, on both databases,
+// and a delivered one never sent again.
+var receiverCases = []struct {
+	name         string
+	answer       func(n int, w http.ResponseWriter, r *http.Request)
+	wantStatus   DeliveryStatus
+	wantBody     string // the recorded response body ("" = don't check)
+	wantBodyLen  int    // its length in bytes (0 = don't check)
+	wantRespHead string // a recorded response header, "Name=value"
+}{
+	{name: "200 with NUL and invalid UTF-8 in the body", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte("ok\x00\xff"))
+	}, wantStatus: DeliveryDelivered, wantBody: "ok\uFFFD\uFFFD"},
+	{name: "500 with a binary body", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "application/octet-stream")
+		w.WriteHeader(500)
+		_, _ = w.Write([]byte{0x1f, 0x8b, 0x08, 0x00, 0xfe, 'e', 'r', 'r'})
+	}, wantStatus: DeliveryFailed, wantBody: "\x1f\uFFFD\b\uFFFD\uFFFDerr"},
+	{name: "UTF-8 text longer than the read limit, cut inside a character", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(200)
+		_, _ = w.Write([]byte("x" + strings.Repeat("é", maxResponseBody)))
+	}, wantStatus: DeliveryDelivered, wantBodyLen: maxResponseBody + 2}, // 65,535 bytes of text, then U+FFFD (3 bytes) for the cut half
+	{name: "invalid UTF-8 in a kept response header", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+		w.Header()["X-Request-Id"] = []string{"a\xffb"}
+		w.WriteHeader(204)
+	}, wantStatus: DeliveryDelivered, wantRespHead: "X-Request-Id=a\uFFFDb"},
+}
+
+// TestMisbehavingReceivers: answers holding NUL or invalid UTF-8 are
+// recorded (replaced by U+FFFD) instead of failing the record on
+// PostgreSQL, which made River run the job again: the receiver got a
+// delivered event up to 25 times and the delivery stayed pending with no
+// attempt recorded.
+func TestMisbehavingReceivers(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{})
+		for i, tc := range receiverCases {
+			t.Run(tc.name, func(t *testing.T) {
+				h := newHook(t, tc.answer)
+				src := "org_recv_" + string(rune('a'+i))
+				createTenant(t, db, src, h.URL+"/hook", func(ep *tenants.Endpoint) { ep.MaxAttempts = 1 })
+				evID := e.ingest(t, src, "m-"+src)
+				var d Delivery
+				waitUntil(t, "the delivery to settle or be sent again", func() bool {
+					d = deliveryOf(t, db, evID)
+					return d.Status != DeliveryPending || len(h.got()) > 1
+				})
+				atts := attemptsOf(t, db, d.ID)
+				if d.Status != tc.wantStatus || len(atts) != 1 || len(h.got()) != 1 {
+					t.Fatalf("got %s, %d attempts, %d requests; want %s, 1 attempt, 1 request", d.Status, len(atts), len(h.got()), tc.wantStatus)
+				}
+				a := atts[0]
+				if !utf8.ValidString(a.ResponseBody) || strings.ContainsRune(a.ResponseBody, 0) {
+					t.Errorf("recorded body %.80q is not storable text", a.ResponseBody)
+				}
+				if tc.wantBody != "" && a.ResponseBody != tc.wantBody {
+					t.Errorf("recorded body %.80q, want %q", a.ResponseBody, tc.wantBody)
+				}
+				if tc.wantBodyLen != 0 && len(a.ResponseBody) != tc.wantBodyLen {
+					t.Errorf("recorded body has %d bytes, want %d", len(a.ResponseBody), tc.wantBodyLen)
+				}
+				if name, value, ok := strings.Cut(tc.wantRespHead, "="); ok && a.ResponseHeaders[name] != value {
+					t.Errorf("recorded %s = %q, want %q", name, a.ResponseHeaders[name], value)
+				}
+				if a.StatusCode == nil {
+					t.Errorf("no status recorded")
+				}
+			})
+		}
+	})
+}
