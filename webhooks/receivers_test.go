@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/switchboard-gw/switchboard/database"
@@ -17,7 +18,10 @@ import (
 var receiverCases = []struct {
 	name         string
 	answer       func(n int, w http.ResponseWriter, r *http.Request)
+	timeoutMS    int // the endpoint's timeout (0: the engine's)
 	wantStatus   DeliveryStatus
+	wantClass    string // the attempt's error class
+	wantError    string // the attempt's error must contain this
 	wantBody     string // the recorded response body ("" = don't check)
 	wantBodyLen  int    // its length in bytes (0 = don't check)
 	wantRespHead string // a recorded response header, "Name=value"
@@ -39,13 +43,28 @@ var receiverCases = []struct {
 		w.Header()["X-Request-Id"] = []string{"a\xffb"}
 		w.WriteHeader(204)
 	}, wantStatus: DeliveryDelivered, wantRespHead: "X-Request-Id=a\uFFFDb"},
+	{name: "200, then the answer dribbles past the timeout", answer: func(_ int, w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(200)
+		for r.Context().Err() == nil {
+			_, _ = w.Write([]byte("."))
+			w.(http.Flusher).Flush()
+			time.Sleep(10 * time.Millisecond)
+		}
+	}, timeoutMS: 200, wantStatus: DeliveryDelivered, wantClass: "timeout", wantError: "answered 200, then its answer broke off"},
+	{name: "200, then the connection closes mid-body", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+		conn, buf, _ := w.(http.Hijacker).Hijack()
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\npartial")
+		_ = buf.Flush()
+		conn.Close()
+	}, wantStatus: DeliveryDelivered, wantBody: "partial", wantClass: "connection", wantError: "answered 200, then its answer broke off"},
 }
 
 // TestMisbehavingReceivers: answers holding NUL or invalid UTF-8 are
 // recorded (replaced by U+FFFD) instead of failing the record on
 // PostgreSQL, which made River run the job again: the receiver got a
 // delivered event up to 25 times and the delivery stayed pending with no
-// attempt recorded.
+// attempt recorded. A 2xx whose answer breaks off is delivered, and its
+// attempt says the answer broke off and why.
 func TestMisbehavingReceivers(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := startEngine(t, db, engineOpts{})
@@ -53,7 +72,7 @@ func TestMisbehavingReceivers(t *testing.T) {
 			t.Run(tc.name, func(t *testing.T) {
 				h := newHook(t, tc.answer)
 				src := "org_recv_" + string(rune('a'+i))
-				createTenant(t, db, src, h.URL+"/hook", func(ep *tenants.Endpoint) { ep.MaxAttempts = 1 })
+				createTenant(t, db, src, h.URL+"/hook", func(ep *tenants.Endpoint) { ep.MaxAttempts, ep.TimeoutMS = 1, tc.timeoutMS })
 				evID := e.ingest(t, src, "m-"+src)
 				var d Delivery
 				waitUntil(t, "the delivery to settle or be sent again", func() bool {
@@ -79,6 +98,15 @@ func TestMisbehavingReceivers(t *testing.T) {
 				}
 				if a.StatusCode == nil {
 					t.Errorf("no status recorded")
+				}
+				if a.ErrorClass != tc.wantClass && (tc.wantClass != "" || d.Status == DeliveryDelivered) {
+					t.Errorf("error class %q (%s), want %q", a.ErrorClass, a.Error, tc.wantClass)
+				}
+				if !strings.Contains(a.Error, tc.wantError) {
+					t.Errorf("error %q, want it to mention %q", a.Error, tc.wantError)
+				}
+				if d.Status == DeliveryDelivered && d.LastError != "" {
+					t.Errorf("delivered, yet last_error %q", d.LastError)
 				}
 			})
 		}

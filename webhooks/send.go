@@ -222,10 +222,15 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 	b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	res.duration = time.Since(res.started)
 	res.status, res.body, res.respHeader = resp.StatusCode, recordableText(string(b)), resp.Header
-	if rerr != nil && resp.StatusCode/100 != 2 {
+	switch {
+	case rerr != nil && resp.StatusCode/100 != 2:
 		res.class, res.err = errorClass(rerr), rerr
-	} else if resp.StatusCode/100 != 2 {
+	case resp.StatusCode/100 != 2:
 		res.class, res.err = "http-status", fmt.Errorf("endpoint answered %d", resp.StatusCode)
+	case rerr != nil:
+		// Delivered (the endpoint said so), but the record must not pass a
+		// cut-off answer (timeout while it dribbled, connection closed) as whole.
+		res.class, res.err = errorClass(rerr), fmt.Errorf("endpoint answered %d, then its answer broke off: %w", resp.StatusCode, rerr)
 	}
 	return res
 }
