@@ -1,6 +1,7 @@
 package webhooks
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"testing"
@@ -109,6 +110,39 @@ func TestMisbehavingReceivers(t *testing.T) {
 					t.Errorf("delivered, yet last_error %q", d.LastError)
 				}
 			})
+		}
+	})
+}
+
+// TestUnsendableHeaderFailsOnce: an event whose meetingCode holds CR LF
+// (ingest stores any text) can't be carried in X-Boooply-Meeting-Id. It fails
+// at once as a configuration error, with no request and without counting
+// against the endpoint's health (was: retried on the whole schedule as a
+// "connection" error of the endpoint, opening its circuit for every other
+// delivery).
+func TestUnsendableHeaderFailsOnce(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{})
+		h := newHook(t, nil)
+		_, ep := createTenant(t, db, "org_ctl", h.URL+"/hook", nil)
+		body := `{"event":"interview.evaluation","data":{"meetingCode":"m-1\r\nX-Injected: yes","sourceId":"org_ctl","summary":"s"}}`
+		res, err := e.svc.Ingest(context.Background(), mustParse(t, body))
+		if err != nil || res.Status != Accepted {
+			t.Fatalf("ingest: %+v %v", res, err)
+		}
+		var d Delivery
+		waitUntil(t, "the delivery to settle", func() bool { d = deliveryOf(t, db, res.EventID); return d.Status != DeliveryPending })
+		atts := attemptsOf(t, db, d.ID)
+		if d.Status != DeliveryFailed || len(atts) != 1 || atts[0].ErrorClass != "config" || len(h.got()) != 0 {
+			t.Fatalf("got %s, %d attempts (%+v), %d requests; want failed, 1 config attempt, none sent", d.Status, len(atts), atts, len(h.got()))
+		}
+		if !strings.Contains(atts[0].Error, "X-Boooply-Meeting-Id") {
+			t.Errorf("error %q does not name the header", atts[0].Error)
+		}
+		var health EndpointHealth
+		db.Gorm.First(&health, ep.ID)
+		if health.ConsecutiveFailures != 0 || health.FailingSince != nil {
+			t.Errorf("endpoint health %+v, want untouched", health)
 		}
 	})
 }

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/secrets"
@@ -126,6 +128,9 @@ func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Re
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := sendableHeaders(h); err != nil {
+		return nil, nil, err
+	}
 	rec := make(map[string]string, len(h))
 	for k := range h {
 		rec[k] = h.Get(k)
@@ -134,6 +139,23 @@ func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Re
 		rec[http.CanonicalHeaderKey(secretHeader)] = redacted
 	}
 	return req, rec, nil
+}
+
+// sendableHeaders refuses a request whose header values no HTTP request can
+// carry: the event's meetingCode or type copied into X-Boooply-Meeting-Id or
+// X-Switchboard-Event may hold a control character (ingest stores any
+// text). The client would refuse it on every try; as a build error it is
+// one "config" failure, not retries counted against the endpoint. The
+// message names the header, never its value (it may be a secret).
+func sendableHeaders(h http.Header) error {
+	for k, vs := range h {
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return fmt.Errorf("header %s would hold a control character (copied from the event); no HTTP request can carry it", k)
+			}
+		}
+	}
+	return nil
 }
 
 // signingKeys unseals the endpoint's current signing secret and, while a
