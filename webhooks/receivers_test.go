@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/tenants"
 	"github.com/switchboard-gw/switchboard/testdb"
 )
@@ -143,6 +144,36 @@ func TestUnsendableHeaderFailsOnce(t *testing.T) {
 		db.Gorm.First(&health, ep.ID)
 		if health.ConsecutiveFailures != 0 || health.FailingSince != nil {
 			t.Errorf("endpoint health %+v, want untouched", health)
+		}
+	})
+}
+
+// TestMappingErrorTextIsRecorded: a jq mapping's error carries event text
+// (here a NUL from the event's JSON); the attempt and last_error hold it with
+// U+FFFD on both databases, and the delivery fails once (was, on PostgreSQL:
+// the record was refused and River ran the job again and again).
+func TestMappingErrorTextIsRecorded(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{})
+		h := newHook(t, nil)
+		tn, ep := createTenant(t, db, "org_jqerr", h.URL+"/hook", nil)
+		m := &routing.Mapping{Mode: routing.ModeJQ, Program: `error(.data.summary)`}
+		if _, err := routing.NewStore(db.Gorm).CreateVersion(context.Background(), tn.ID, ep.ID, m, "test", ""); err != nil {
+			t.Fatal(err)
+		}
+		body := `{"event":"interview.evaluation","data":{"meetingCode":"m-jqerr","sourceId":"org_jqerr","summary":"bad\u0000\u00ff"}}`
+		res, err := e.svc.Ingest(context.Background(), mustParse(t, body))
+		if err != nil || res.Status != Accepted {
+			t.Fatalf("ingest: %+v %v", res, err)
+		}
+		var d Delivery
+		waitUntil(t, "the delivery to settle", func() bool { d = deliveryOf(t, db, res.EventID); return d.Status != DeliveryPending })
+		atts := attemptsOf(t, db, d.ID)
+		if d.Status != DeliveryFailed || len(atts) != 1 || atts[0].ErrorClass != "mapping" || len(h.got()) != 0 {
+			t.Fatalf("got %s, %d attempts (%+v), %d requests; want failed, 1 mapping attempt, none sent", d.Status, len(atts), atts, len(h.got()))
+		}
+		if !strings.Contains(atts[0].Error, "bad\uFFFD") || !strings.Contains(d.LastError, "bad\uFFFD") {
+			t.Errorf("attempt error %q, last_error %q; want the event text with U+FFFD for the NUL", atts[0].Error, d.LastError)
 		}
 	})
 }
