@@ -150,8 +150,10 @@ func TestUnsendableHeaderFailsOnce(t *testing.T) {
 
 // TestMappingErrorTextIsRecorded: a jq mapping's error carries event text
 // (here a NUL from the event's JSON); the attempt and last_error hold it with
-// U+FFFD on both databases, and the delivery fails once (was, on PostgreSQL:
-// the record was refused and River ran the job again and again).
+// U+FFFD on both databases, the delivery fails once and its job ends
+// cancelled (was, on PostgreSQL: the record was refused and River ran the job
+// again and again; then River could not store the cancel reason and the job
+// stayed running).
 func TestMappingErrorTextIsRecorded(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		e := startEngine(t, db, engineOpts{})
@@ -175,5 +177,12 @@ func TestMappingErrorTextIsRecorded(t *testing.T) {
 		if !strings.Contains(atts[0].Error, "bad\uFFFD") || !strings.Contains(d.LastError, "bad\uFFFD") {
 			t.Errorf("attempt error %q, last_error %q; want the event text with U+FFFD for the NUL", atts[0].Error, d.LastError)
 		}
+		// River keeps the cancel reason as JSON: PostgreSQL's jsonb refuses
+		// \u0000, which left the job running until River's rescuer.
+		waitUntil(t, "the job to be cancelled", func() bool {
+			var states []string
+			db.Gorm.Raw("SELECT state FROM river_job").Scan(&states)
+			return len(states) == 1 && states[0] == "cancelled"
+		})
 	})
 }
