@@ -151,7 +151,7 @@ func sendableHeaders(h http.Header) error {
 	for k, vs := range h {
 		for _, v := range vs {
 			if !httpguts.ValidHeaderFieldValue(v) {
-				return fmt.Errorf("header %s would hold a control character (copied from the event); no HTTP request can carry it", k)
+				return fmt.Errorf("header %s would hold a control character (e.g. from the event's meetingCode); no HTTP request can carry it", k)
 			}
 		}
 	}
