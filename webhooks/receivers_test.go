@@ -3,6 +3,7 @@ package webhooks
 import (
 	"context"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,7 @@ var receiverCases = []struct {
 	wantBody     string // the recorded response body ("" = don't check)
 	wantBodyLen  int    // its length in bytes (0 = don't check)
 	wantRespHead string // a recorded response header, "Name=value"
+	noAnswer     bool   // no HTTP answer came (no status to record)
 }{
 	{name: "200 with NUL and invalid UTF-8 in the body", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(200)
@@ -45,6 +47,28 @@ var receiverCases = []struct {
 		w.Header()["X-Request-Id"] = []string{"a\xffb"}
 		w.WriteHeader(204)
 	}, wantStatus: DeliveryDelivered, wantRespHead: "X-Request-Id=a\uFFFDb"},
+	{name: "a 1 GiB answer: 64 KiB read and kept", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(1<<30))
+		w.WriteHeader(200)
+		chunk := []byte(strings.Repeat("x", 1<<16))
+		for range 1 << 14 { // stops at the first write after Switchboard hung up
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+	}, wantStatus: DeliveryDelivered, wantBodyLen: maxResponseBody, wantRespHead: "Content-Length=1073741824"},
+	{name: "200 with 2 MB of headers", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+		for i := range 2000 {
+			w.Header().Set("X-Filler-"+strconv.Itoa(i), strings.Repeat("v", 1000))
+		}
+		w.WriteHeader(200)
+	}, wantStatus: DeliveryDelivered},
+	{name: "NUL in a response header: a malformed answer", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+		conn, buf, _ := w.(http.Hijacker).Hijack()
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 0\r\n\r\n")
+		_ = buf.Flush()
+		conn.Close()
+	}, wantStatus: DeliveryFailed, wantClass: "connection", wantError: `malformed MIME header line: "X-Bad: a\x00b"`, noAnswer: true},
 	{name: "200, then the answer dribbles past the timeout", answer: func(_ int, w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(200)
 		for r.Context().Err() == nil {
@@ -98,8 +122,8 @@ func TestMisbehavingReceivers(t *testing.T) {
 				if name, value, ok := strings.Cut(tc.wantRespHead, "="); ok && a.ResponseHeaders[name] != value {
 					t.Errorf("recorded %s = %q, want %q", name, a.ResponseHeaders[name], value)
 				}
-				if a.StatusCode == nil {
-					t.Errorf("no status recorded")
+				if (a.StatusCode == nil) != tc.noAnswer {
+					t.Errorf("status %v recorded, want one only when an answer came", a.StatusCode)
 				}
 				if a.ErrorClass != tc.wantClass && (tc.wantClass != "" || d.Status == DeliveryDelivered) {
 					t.Errorf("error class %q (%s), want %q", a.ErrorClass, a.Error, tc.wantClass)
