@@ -15,9 +15,10 @@ import (
 	"github.com/switchboard-gw/switchboard/testdb"
 )
 
-// receiverCases are loopback receivers that answer what no text column
-// takes as it is: each attempt must be recorded once, on both databases,
-// and a delivered one never sent again.
+// receiverCases are loopback receivers that misbehave: bytes no text column
+// takes as they are, huge or broken-off answers. Each attempt must be
+// recorded once, on both databases, say what happened, and a delivered one
+// is never sent again.
 var receiverCases = []struct {
 	name         string
 	answer       func(n int, w http.ResponseWriter, r *http.Request)
