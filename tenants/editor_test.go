@@ -154,6 +154,8 @@ func TestEndpointValidation(t *testing.T) {
 		{name: "webhook- header", in: EndpointInput{URL: ptr("https://a/"), Headers: &map[string]string{"Webhook-Id": "x"}}, wantField: "headers"},
 		{name: "header value with newline", in: EndpointInput{URL: ptr("https://a/"), Headers: &map[string]string{"X-A": "a\r\nB: c"}}, wantField: "headers"},
 		{name: "timeout too small", in: EndpointInput{URL: ptr("https://a/"), TimeoutMS: ptr(5)}, wantField: "timeout_ms"},
+		{name: "timeout over the 60 s a delivery may take", in: EndpointInput{URL: ptr("https://a/"), TimeoutMS: ptr(90_000)}, wantField: "timeout_ms"},
+		{name: "timeout of 60 s", in: EndpointInput{URL: ptr("https://a/"), TimeoutMS: ptr(60_000)}},
 		{name: "negative attempts", in: EndpointInput{URL: ptr("https://a/"), MaxAttempts: ptr(-1)}, wantField: "max_attempts"},
 		{name: "rate NaN-ish", in: EndpointInput{URL: ptr("https://a/"), RateLimitPerSecond: ptr(-1.0)}, wantField: "rate_limit_per_second"},
 		{name: "rate below one per hour", in: EndpointInput{URL: ptr("https://a/"), RateLimitPerSecond: ptr(1e-300)}, wantField: "rate_limit_per_second"},

@@ -24,7 +24,7 @@ type URLChecker interface {
 const (
 	maxURLLen          = 2048
 	maxHeaders         = 50
-	maxTimeoutMS       = 120_000
+	maxTimeoutMS       = 60_000 // the delivery worker's cap (webhooks.maxEndpointTimeout)
 	minTimeoutMS       = 100
 	maxAttemptsLimit   = 100
 	maxAgeLimitSeconds = 30 * 24 * 3600
@@ -218,7 +218,7 @@ var credentialWords = []string{"auth", "token", "secret", "password", "passwd", 
 func (e *Endpoint) validateLimits() error {
 	switch {
 	case e.TimeoutMS != 0 && (e.TimeoutMS < minTimeoutMS || e.TimeoutMS > maxTimeoutMS):
-		return problem.Invalid("timeout_ms", "must be 0 (server default) or between 100 and 120000")
+		return problem.Invalid("timeout_ms", "must be 0 (server default) or between 100 and 60000 (60 s)")
 	case e.MaxAttempts < 0 || e.MaxAttempts > maxAttemptsLimit:
 		return problem.Invalid("max_attempts", "must be between 0 (server default) and 100")
 	case e.MaxAgeSeconds < 0 || e.MaxAgeSeconds > maxAgeLimitSeconds:

@@ -128,6 +128,8 @@ func gaveUpReason(d *DeliveryDetail, lim endpointLimits, defaultAttempts int) st
 	if last.StatusCode != nil {
 		if out := Classify(*last.StatusCode, nil, lim.RetryClientErrors); out.Kind == Gone {
 			return "The endpoint answered 410 Gone, which means: stop sending. Switchboard disabled it."
+		} else if out.Kind == Permanent && *last.StatusCode < 400 {
+			return "HTTP " + strconv.Itoa(*last.StatusCode) + " is a redirect: redirects are never followed nor retried. Point the endpoint at the final URL."
 		} else if out.Kind == Permanent {
 			return "HTTP " + strconv.Itoa(*last.StatusCode) + " is not retried: the endpoint's \"retry 4xx\" setting is off."
 		}
@@ -157,7 +159,7 @@ func mappingFailed(attempts []Attempt) bool {
 
 func attemptProps(a Attempt) views.Attempt {
 	out := views.Attempt{Number: a.Number, Time: formatTime(a.StartedAt), Duration: formatMillis(int64(a.DurationMS)),
-		Outcome: "failed", Error: a.Error, RequestHeaders: headerList(a.RequestHeaders),
+		Outcome: "failed", ErrorClass: a.ErrorClass, Error: a.Error, RequestHeaders: headerList(a.RequestHeaders),
 		ResponseHeaders: headerList(a.ResponseHeaders), ResponseBody: a.ResponseBody}
 	if a.StatusCode != nil {
 		out.ResponseStatus = "HTTP " + strconv.Itoa(*a.StatusCode)

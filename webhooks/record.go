@@ -25,7 +25,7 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, t *target, res se
 		a.StatusCode = &res.status
 	}
 	if res.err != nil {
-		a.Error = res.err.Error()
+		a.Error = recordableText(res.err.Error())
 	}
 	status, wait := w.decide(t, a.Number, out, now)
 	updates := map[string]any{"status": status, "attempts": a.Number, "last_status_code": a.StatusCode, "last_error": a.Error,
@@ -34,7 +34,7 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, t *target, res se
 		updates["next_attempt_at"] = now.Add(wait)
 	}
 	if status == DeliveryDelivered {
-		updates["delivered_at"] = now
+		updates["delivered_at"], updates["last_error"] = now, "" // a cut-off answer's note stays on the attempt
 	}
 	if t.payload.Body != nil {
 		updates["mapping_version_id"] = t.payload.MappingVersionID

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/secrets"
@@ -126,6 +128,9 @@ func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Re
 	if err != nil {
 		return nil, nil, err
 	}
+	if err := sendableHeaders(h); err != nil {
+		return nil, nil, err
+	}
 	rec := make(map[string]string, len(h))
 	for k := range h {
 		rec[k] = h.Get(k)
@@ -134,6 +139,23 @@ func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Re
 		rec[http.CanonicalHeaderKey(secretHeader)] = redacted
 	}
 	return req, rec, nil
+}
+
+// sendableHeaders refuses a request whose header values no HTTP request can
+// carry: the event's meetingCode or type copied into X-Boooply-Meeting-Id or
+// X-Switchboard-Event may hold a control character (ingest stores any
+// text). The client would refuse it on every try; as a build error it is
+// one "config" failure, not retries counted against the endpoint. The
+// message names the header, never its value (it may be a secret).
+func sendableHeaders(h http.Header) error {
+	for k, vs := range h {
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				return fmt.Errorf("header %s would hold a control character (e.g. from the event's meetingCode); no HTTP request can carry it", k)
+			}
+		}
+	}
+	return nil
 }
 
 // signingKeys unseals the endpoint's current signing secret and, while a
@@ -221,13 +243,26 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 	defer resp.Body.Close()
 	b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	res.duration = time.Since(res.started)
-	res.status, res.body, res.respHeader = resp.StatusCode, string(b), resp.Header
-	if rerr != nil && resp.StatusCode/100 != 2 {
+	res.status, res.body, res.respHeader = resp.StatusCode, recordableText(string(b)), resp.Header
+	switch {
+	case rerr != nil && resp.StatusCode/100 != 2:
 		res.class, res.err = errorClass(rerr), rerr
-	} else if resp.StatusCode/100 != 2 {
+	case resp.StatusCode/100 != 2:
 		res.class, res.err = "http-status", fmt.Errorf("endpoint answered %d", resp.StatusCode)
+	case rerr != nil:
+		// Delivered (the endpoint said so), but the record must not pass a
+		// cut-off answer (timeout while it dribbled, connection closed) as whole.
+		res.class, res.err = errorClass(rerr), fmt.Errorf("endpoint answered %d, then its answer broke off: %w", resp.StatusCode, rerr)
 	}
 	return res
+}
+
+// recordableText is s as a text column holds it on both databases: each
+// run of bytes that is not UTF-8 (a binary answer, a multi-byte character
+// cut at maxResponseBody) and each NUL becomes U+FFFD. PostgreSQL refuses
+// either in text, and an attempt that can't be recorded is sent again.
+func recordableText(s string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
 }
 
 func keptHeaders(h http.Header) map[string]string {

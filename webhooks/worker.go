@@ -125,7 +125,7 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	st := w.attempt(ctx, job.Args.DeliveryID)
 	switch {
 	case st.err != nil:
-		return st.err
+		return riverText(st.err)
 	case st.wait < 0:
 		// No path should produce one, but ending the job here would leave
 		// its delivery pending with no job to deliver it: ask again soon.
@@ -134,9 +134,20 @@ func (w *Worker) Work(ctx context.Context, job *river.Job[DeliverArgs]) error {
 	case st.wait > 0 || st.again:
 		return river.JobSnooze(st.wait)
 	case st.cancel != nil:
-		return river.JobCancel(st.cancel)
+		return river.JobCancel(riverText(st.cancel))
 	}
 	return nil // the delivery is settled (or held): nothing left to do
+}
+
+// riverText is err as River can store it: River keeps a job's errors as
+// JSON (jsonb on PostgreSQL, which refuses \u0000), and an error may carry
+// event or endpoint text (a jq error(…) of the payload). Were the job's
+// finalization refused, it would stay running until River's rescuer.
+func riverText(err error) error {
+	if msg := err.Error(); recordableText(msg) != msg {
+		return errors.New(recordableText(msg))
+	}
+	return err
 }
 
 // step is what the worker tells River: an error to retry on River's
