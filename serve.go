@@ -233,6 +233,9 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 		CancelledJobRetentionPeriod: 7 * 24 * time.Hour,
 		DiscardedJobRetentionPeriod: 7 * 24 * time.Hour,
 		PeriodicJobs:                periodic,
+		// Logs what River's own lines (below Warn) would hide, and fails a
+		// delivery whose job River discards instead of leaving it pending.
+		ErrorHandler: webhooks.NewJobFailures(db.Gorm, log),
 	}
 	tuneQueue(rc, db.Dialect)
 	client, err := river.NewClient(db.RiverDriver(), rc)

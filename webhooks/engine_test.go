@@ -66,7 +66,7 @@ func startEngine(t testing.TB, db *database.DB, o engineOpts) *engine {
 		o.register(workers, policy)
 	}
 	cfg := &river.Config{Workers: workers, RetryPolicy: policy, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,
-		Queues: map[string]river.QueueConfig{QueueDeliveries: {MaxWorkers: o.workers}}, Logger: log}
+		Queues: map[string]river.QueueConfig{QueueDeliveries: {MaxWorkers: o.workers}}, Logger: log, ErrorHandler: NewJobFailures(db.Gorm, log)}
 	client, err := river.NewClient(db.RiverDriver(), cfg)
 	if err != nil {
 		t.Fatal(err)

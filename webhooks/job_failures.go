@@ -1,0 +1,82 @@
+package webhooks
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+	"gorm.io/gorm"
+)
+
+// ReasonQueueGaveUp starts the last_error of a delivery whose queue job
+// River discarded: every one of its tries ended in an error the worker could
+// not record as an attempt (a database fault, a panic), so no round of
+// retries can settle it any more.
+const ReasonQueueGaveUp = "the delivery queue gave up"
+
+// JobFailures is River's error handler for the delivery queue. River's own
+// log lines for a failed job are below the server's log level, and a job it
+// discards after its last try would otherwise leave its delivery pending
+// for ever, with nothing left to run it: this logs each failure and, on the
+// last try, fails the delivery visibly (retryable by hand, like any failed
+// delivery).
+type JobFailures struct {
+	db  *gorm.DB
+	log *slog.Logger
+	now func() time.Time
+}
+
+// NewJobFailures returns the handler; set it as river.Config.ErrorHandler.
+func NewJobFailures(db *gorm.DB, log *slog.Logger) *JobFailures {
+	return &JobFailures{db: db, log: log, now: time.Now}
+}
+
+// HandleError is called by River after a job returned an error.
+func (f *JobFailures) HandleError(ctx context.Context, job *rivertype.JobRow, err error) *river.ErrorHandlerResult {
+	f.failed(ctx, job, err.Error(), "")
+	return nil
+}
+
+// HandlePanic is called by River after a job panicked (River recovered it).
+func (f *JobFailures) HandlePanic(ctx context.Context, job *rivertype.JobRow, panicVal any, trace string) *river.ErrorHandlerResult {
+	f.failed(ctx, job, fmt.Sprintf("panic: %v", panicVal), trace)
+	return nil
+}
+
+func (f *JobFailures) failed(ctx context.Context, job *rivertype.JobRow, reason, trace string) {
+	last := job.Attempt >= job.MaxAttempts // River discards the job after this
+	log := f.log.With("job_id", job.ID, "job_kind", job.Kind, "try", job.Attempt, "max_tries", job.MaxAttempts, "error", reason)
+	if trace != "" {
+		log = log.With("trace", trace)
+	}
+	if job.Kind != (DeliverArgs{}).Kind() {
+		log.Warn("A queue job failed.")
+		return
+	}
+	var args DeliverArgs
+	if err := json.Unmarshal(job.EncodedArgs, &args); err != nil || args.DeliveryID <= 0 {
+		log.Error("A delivery job failed and its arguments don't name a delivery.", "args_error", err)
+		return
+	}
+	log = log.With("delivery_id", args.DeliveryID)
+	if !last {
+		log.Warn("A delivery try could not be completed; the queue tries again.")
+		return
+	}
+	msg := recordableText(fmt.Sprintf("%s after %d tries that could not be recorded; last: %s", ReasonQueueGaveUp, job.Attempt, reason))
+	if len(msg) > 1000 {
+		msg = recordableText(msg[:1000]) + "…"
+	}
+	res := f.db.WithContext(context.WithoutCancel(ctx)).Model(&Delivery{}).
+		Where("id = ? AND status = ?", args.DeliveryID, DeliveryPending).
+		Updates(map[string]any{"status": DeliveryFailed, "last_error": msg, "next_attempt_at": nil, "updated_at": f.now().UTC()})
+	if res.Error != nil {
+		log.Error("The delivery queue gave up on a delivery and could not mark it failed; it stays pending.", "db_error", res.Error)
+		return
+	}
+	log.Error("The delivery queue gave up on a delivery; it is failed and can be retried by hand.", "marked_failed", res.RowsAffected == 1)
+}
