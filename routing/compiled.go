@@ -155,10 +155,16 @@ func renderURL(raw string, e *env) (string, error) {
 			}
 			return "", fmt.Errorf("endpoint URL: {{%s}} has no value in this event", p.path)
 		}
-		if inQuery {
-			b.WriteString(url.QueryEscape(text(v)))
-		} else {
-			b.WriteString(url.PathEscape(text(v)))
+		switch t := text(v); {
+		case inQuery:
+			b.WriteString(url.QueryEscape(t))
+		case t == "." || t == "..":
+			// PathEscape keeps dots, and a receiver resolving the path
+			// would send the request (with the endpoint's credentials) to
+			// another path of its host.
+			return "", fmt.Errorf("endpoint URL: {{%s}} is %q, which would step out of the path it is placed in", p.path, t)
+		default:
+			b.WriteString(url.PathEscape(t))
 		}
 	}
 	return b.String(), nil

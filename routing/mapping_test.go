@@ -200,6 +200,16 @@ func TestURLTemplates(t *testing.T) {
 	if !IsCorrelationMissing(err) || !strings.Contains(err.Error(), "correlation order_id missing for meetingCode M1") {
 		t.Fatalf("err = %v, want a correlation-missing error", err)
 	}
+	// A dot segment would move the request to another path of the host.
+	for _, dots := range []string{".", ".."} {
+		e.correlation.set("candidate_id", dots)
+		if got, err := renderURL("https://h.example/v1/candidates/{{correlation.candidate_id}}/notes", e); err == nil || !strings.Contains(err.Error(), "step out of the path") {
+			t.Errorf("candidate_id %q: got %q (err %v), want an error", dots, got, err)
+		}
+		if got, err := renderURL("https://h.example/notes?c={{correlation.candidate_id}}", e); err != nil || !strings.HasSuffix(got, "?c="+dots) {
+			t.Errorf("candidate_id %q in the query: got %q (err %v), want it kept", dots, got, err)
+		}
+	}
 	for _, bad := range []string{"https://{{correlation.host}}/x", "{{data.x}}/y", "https://h{{data.x}}"} {
 		if err := CheckURLTemplate(bad); err == nil {
 			t.Errorf("CheckURLTemplate(%q) = nil, want an error", bad)
