@@ -36,6 +36,7 @@ var commands = map[string]command{
 	"correlations": cmdCorrelations,
 	"users":        cmdUsers,
 	"sources":      cmdSources,
+	"keys":         cmdKeys,
 	"demo":         cmdDemo,
 	"loadtest":     cmdLoadtest,
 }
@@ -59,6 +60,7 @@ Commands:
   users create|list|disable|enable|set-role
                            manage accounts
   sources create|list|rotate|delete  manage inbound sources and their secrets
+  keys reseal              re-seal stored secrets under the current SWITCHBOARD_SECRET_KEY after a rotation
   version                  print the version
   healthcheck              exit 0 when the local server's /healthz answers
   demo                     run with two demo tenants, a built-in receiver and replayed samples

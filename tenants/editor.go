@@ -224,8 +224,9 @@ func prefixField(err error, prefix string) error {
 	return problem.Invalid(field, p.Details[0].Reason)
 }
 
-// sealContext names what a sealed endpoint secret is bound to.
-func sealContext(id int64, what string) string {
+// EndpointSecretContext names what a sealed endpoint secret is bound to
+// (what: auth, signing, signing_prev, client_key).
+func EndpointSecretContext(id int64, what string) string {
 	return fmt.Sprintf("endpoint:%d:%s", id, what)
 }
 

@@ -48,7 +48,7 @@ func TestEndpointSecrets(t *testing.T) {
 		}
 		wantOpen := map[string]string{"auth": "user:hunter2-password", "signing": v.NewSigningSecret, "client_key": key}
 		for ctxName, sealed := range map[string]string{"auth": e.AuthSecretSealed, "signing": e.SigningSecretSealed, "client_key": e.ClientKeySealed} {
-			got, err := ring.Open(sealed, sealContext(e.ID, ctxName))
+			got, err := ring.Open(sealed, EndpointSecretContext(e.ID, ctxName))
 			if err != nil || string(got) != wantOpen[ctxName] {
 				t.Errorf("open %s = %q, %v", ctxName, got, err)
 			}
@@ -68,7 +68,7 @@ func TestEndpointSecrets(t *testing.T) {
 			t.Fatalf("rotate = %+v, %v", rot, err)
 		}
 		e2, _ := ed.FindEndpoint(ctx, tn.ID, e.ID)
-		prev, err := ring.Open(e2.PreviousSigningSecretSealed, sealContext(e.ID, "signing_prev"))
+		prev, err := ring.Open(e2.PreviousSigningSecretSealed, EndpointSecretContext(e.ID, "signing_prev"))
 		if err != nil || string(prev) != v.NewSigningSecret {
 			t.Fatalf("previous secret = %q, %v; want the one before rotation", prev, err)
 		}

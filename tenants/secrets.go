@@ -53,7 +53,7 @@ func (ed *Editor) checkClientKey(e *Endpoint, key *string) error {
 		return checkClientKey(e.ClientCertPEM, *key)
 	case key == nil && e.ClientKeySealed != "" && e.ClientCertPEM != "" && ed.ring != nil:
 		// The certificate may have changed: it must still match the stored key.
-		plain, err := ed.ring.Open(e.ClientKeySealed, sealContext(e.ID, "client_key"))
+		plain, err := ed.ring.Open(e.ClientKeySealed, EndpointSecretContext(e.ID, "client_key"))
 		if err != nil {
 			return problem.Invalid("client_key_pem", "the stored key can't be read; send it again")
 		}
@@ -71,7 +71,7 @@ func (ed *Editor) sealInputs(e *Endpoint, in EndpointInput, now time.Time) error
 		if ed.ring == nil {
 			return errNoKey("auth_secret")
 		}
-		sealed, err := ed.ring.Seal([]byte(*in.AuthSecret), sealContext(e.ID, "auth"))
+		sealed, err := ed.ring.Seal([]byte(*in.AuthSecret), EndpointSecretContext(e.ID, "auth"))
 		if err != nil {
 			return err
 		}
@@ -84,7 +84,7 @@ func (ed *Editor) sealInputs(e *Endpoint, in EndpointInput, now time.Time) error
 		if ed.ring == nil {
 			return errNoKey("client_key_pem")
 		}
-		sealed, err := ed.ring.Seal([]byte(*in.ClientKeyPEM), sealContext(e.ID, "client_key"))
+		sealed, err := ed.ring.Seal([]byte(*in.ClientKeyPEM), EndpointSecretContext(e.ID, "client_key"))
 		if err != nil {
 			return err
 		}
@@ -104,7 +104,7 @@ func (ed *Editor) newSigningSecret(e *Endpoint, now time.Time) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sealed, err := ed.ring.Seal([]byte(secret), sealContext(e.ID, "signing"))
+	sealed, err := ed.ring.Seal([]byte(secret), EndpointSecretContext(e.ID, "signing"))
 	if err != nil {
 		return "", err
 	}
@@ -122,11 +122,11 @@ func (ed *Editor) keepPrevious(e *Endpoint, expires time.Time) error {
 	if ed.ring == nil {
 		return errNoKey("signing_secret")
 	}
-	plain, err := ed.ring.Open(e.SigningSecretSealed, sealContext(e.ID, "signing"))
+	plain, err := ed.ring.Open(e.SigningSecretSealed, EndpointSecretContext(e.ID, "signing"))
 	if err != nil {
 		return err
 	}
-	sealed, err := ed.ring.Seal(plain, sealContext(e.ID, "signing_prev"))
+	sealed, err := ed.ring.Seal(plain, EndpointSecretContext(e.ID, "signing_prev"))
 	if err != nil {
 		return err
 	}

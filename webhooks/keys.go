@@ -129,7 +129,7 @@ func (k *Keys) Reload(ctx context.Context) error {
 	}
 	snap := &keySnapshot{byPlatform: map[string][]timedKey{}, tenants: map[string][]timedKey{}}
 	for _, r := range rows {
-		key, err := k.keyring.Open(r.SecretSealed, sourceSecretContext(r.SourceID, r.Number))
+		key, err := k.keyring.Open(r.SecretSealed, SourceSecretContext(r.SourceID, r.Number))
 		if err != nil {
 			k.log.Error("Could not unseal a source secret; it is ignored.", "source", r.SourceID, "number", r.Number, "error", err)
 			continue
@@ -184,8 +184,8 @@ func (k *Keys) Run(ctx context.Context, every time.Duration) {
 	}
 }
 
-// sourceSecretContext is the sealing context of secret n of source id.
-func sourceSecretContext(id int64, n int) string {
+// SourceSecretContext is the sealing context of secret n of source id.
+func SourceSecretContext(id int64, n int) string {
 	return "source:" + strconv.FormatInt(id, 10) + ":secret:" + strconv.Itoa(n)
 }
 

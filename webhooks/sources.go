@@ -137,7 +137,7 @@ func (st *SourceStore) CreateSource(ctx context.Context, s *Source, secret strin
 }
 
 func (st *SourceStore) addSecret(tx *gorm.DB, sourceID int64, n int, plain string, now time.Time) error {
-	sealed, err := st.keyring.Seal([]byte(plain), sourceSecretContext(sourceID, n))
+	sealed, err := st.keyring.Seal([]byte(plain), SourceSecretContext(sourceID, n))
 	if err != nil {
 		return fmt.Errorf("seal source secret: %w", err)
 	}
