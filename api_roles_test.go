@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
 	"slices"
 	"strings"
@@ -225,14 +226,10 @@ func jsonNumberAt(t *testing.T, v any, path string) int64 {
 	return int64(n)
 }
 
-// ingestSample posts the signed evaluation sample for the fixture tenant
-// to the real ingest route and returns the event and its delivery.
-func ingestSample(t *testing.T, a *testAPI, adminToken string) (int64, int64) {
+// postSigned posts body to the real ingest route, signed with the test
+// webhook secret, and fails the test unless it is accepted.
+func postSigned(t *testing.T, a *testAPI, body []byte) *http.Response {
 	t.Helper()
-	body, err := webhooks.Sample("interview.evaluation")
-	if err != nil {
-		t.Fatal(err)
-	}
 	mac := hmac.New(sha256.New, []byte(testWebhookSecret))
 	mac.Write(body)
 	req := httptest.NewRequest("POST", "/webhooks/boooply", strings.NewReader(string(body)))
@@ -242,6 +239,18 @@ func ingestSample(t *testing.T, a *testAPI, adminToken string) (int64, int64) {
 	if err != nil || res.StatusCode != 200 {
 		t.Fatalf("ingest = %v, %v", res.StatusCode, err)
 	}
+	return res
+}
+
+// ingestSample posts the signed evaluation sample for the fixture tenant
+// to the real ingest route and returns the event and its delivery.
+func ingestSample(t *testing.T, a *testAPI, adminToken string) (int64, int64) {
+	t.Helper()
+	body, err := webhooks.Sample("interview.evaluation")
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := postSigned(t, a, body)
 	var out struct {
 		EventID    int64 `json:"event_id"`
 		Deliveries int   `json:"deliveries"`

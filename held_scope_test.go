@@ -2,12 +2,8 @@ package main
 
 import (
 	"context"
-	"crypto/hmac"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -71,15 +67,7 @@ func ingestWithoutSource(t *testing.T, a *testAPI) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mac := hmac.New(sha256.New, []byte(testWebhookSecret))
-	mac.Write(body)
-	req := httptest.NewRequest("POST", "/webhooks/boooply", strings.NewReader(string(body)))
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("X-Boooply-Signature", hex.EncodeToString(mac.Sum(nil)))
-	res, err := a.app.Test(req, -1)
-	if err != nil || res.StatusCode != 200 {
-		t.Fatalf("ingest = %v, %v", res.StatusCode, err)
-	}
+	postSigned(t, a, body)
 }
 
 func unroutedCount(t *testing.T, a *testAPI, token string) int {
