@@ -152,16 +152,7 @@ func TestUnsendableHeaderFailsOnce(t *testing.T) {
 		h := newHook(t, nil)
 		_, ep := createTenant(t, db, "org_ctl", h.URL+"/hook", nil)
 		body := `{"event":"interview.evaluation","data":{"meetingCode":"m-1\r\nX-Injected: yes","sourceId":"org_ctl","summary":"s"}}`
-		res, err := e.svc.Ingest(context.Background(), mustParse(t, body))
-		if err != nil || res.Status != Accepted {
-			t.Fatalf("ingest: %+v %v", res, err)
-		}
-		var d Delivery
-		waitUntil(t, "the delivery to settle", func() bool { d = deliveryOf(t, db, res.EventID); return d.Status != DeliveryPending })
-		atts := attemptsOf(t, db, d.ID)
-		if d.Status != DeliveryFailed || len(atts) != 1 || atts[0].ErrorClass != "config" || len(h.got()) != 0 {
-			t.Fatalf("got %s, %d attempts (%+v), %d requests; want failed, 1 config attempt, none sent", d.Status, len(atts), atts, len(h.got()))
-		}
+		_, atts := failsOnceUnsent(t, e, db, h, body, "config")
 		if !strings.Contains(atts[0].Error, "X-Boooply-Meeting-Id") {
 			t.Errorf("error %q does not name the header", atts[0].Error)
 		}
@@ -189,16 +180,7 @@ func TestMappingErrorTextIsRecorded(t *testing.T) {
 			t.Fatal(err)
 		}
 		body := `{"event":"interview.evaluation","data":{"meetingCode":"m-jqerr","sourceId":"org_jqerr","summary":"bad\u0000\u00ff"}}`
-		res, err := e.svc.Ingest(context.Background(), mustParse(t, body))
-		if err != nil || res.Status != Accepted {
-			t.Fatalf("ingest: %+v %v", res, err)
-		}
-		var d Delivery
-		waitUntil(t, "the delivery to settle", func() bool { d = deliveryOf(t, db, res.EventID); return d.Status != DeliveryPending })
-		atts := attemptsOf(t, db, d.ID)
-		if d.Status != DeliveryFailed || len(atts) != 1 || atts[0].ErrorClass != "mapping" || len(h.got()) != 0 {
-			t.Fatalf("got %s, %d attempts (%+v), %d requests; want failed, 1 mapping attempt, none sent", d.Status, len(atts), atts, len(h.got()))
-		}
+		d, atts := failsOnceUnsent(t, e, db, h, body, "mapping")
 		if !strings.Contains(atts[0].Error, "bad\uFFFD") || !strings.Contains(d.LastError, "bad\uFFFD") {
 			t.Errorf("attempt error %q, last_error %q; want the event text with U+FFFD for the NUL", atts[0].Error, d.LastError)
 		}
@@ -210,4 +192,21 @@ func TestMappingErrorTextIsRecorded(t *testing.T) {
 			return len(states) == 1 && states[0] == "cancelled"
 		})
 	})
+}
+
+// failsOnceUnsent ingests body and waits for its delivery to fail after one
+// attempt of class class, with no request reaching h.
+func failsOnceUnsent(t *testing.T, e *engine, db *database.DB, h *hook, body, class string) (Delivery, []Attempt) {
+	t.Helper()
+	res, err := e.svc.Ingest(context.Background(), mustParse(t, body))
+	if err != nil || res.Status != Accepted {
+		t.Fatalf("ingest: %+v %v", res, err)
+	}
+	var d Delivery
+	waitUntil(t, "the delivery to settle", func() bool { d = deliveryOf(t, db, res.EventID); return d.Status != DeliveryPending })
+	atts := attemptsOf(t, db, d.ID)
+	if d.Status != DeliveryFailed || len(atts) != 1 || atts[0].ErrorClass != class || len(h.got()) != 0 {
+		t.Fatalf("got %s, %d attempts (%+v), %d requests; want failed, 1 %s attempt, none sent", d.Status, len(atts), atts, len(h.got()), class)
+	}
+	return d, atts
 }
