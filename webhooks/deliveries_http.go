@@ -53,7 +53,14 @@ func (h *DeliveriesHandler) handleDeliveryIndex(c *fiber.Ctx) error {
 	for i, r := range rows {
 		items[i] = deliveryJSON(r)
 	}
-	return c.JSON(fiber.Map{"items": items, "next_cursor": next})
+	// next is the paging vocabulary every list shares (pass it as after;
+	// "" on the last page); next_cursor, the same as a number, stays for
+	// clients written against it.
+	out := fiber.Map{"items": items, "next": "", "next_cursor": next}
+	if next != 0 {
+		out["next"] = strconv.FormatInt(next, 10)
+	}
+	return c.JSON(out)
 }
 
 func (h *DeliveriesHandler) handleDeliveryShow(c *fiber.Ctx) error {
