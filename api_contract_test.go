@@ -30,6 +30,10 @@ var contractRows = []roleRow{
 	{"POST", "/tenants", `{"name":"Dup","source_id":"org_7234567890"}`, [5]int{4: 409}},
 	{"GET", "/deliveries?limit=501", "", [5]int{4: 422}},
 	{"GET", "/deliveries/999999", "", [5]int{4: 404}},
+	// A time the body names badly is a 422 on that field, as in deliver-held and the list filters.
+	{"POST", "/deliveries/bulk-retry", `{"tenant_id":{T},"since":"yesterday"}`, [5]int{4: 422}},
+	{"POST", "/deliveries/bulk-retry", `{"tenant_id":{T},"until":""}`, [5]int{4: 202}},
+	{"POST", "/tenants/{T}/deliver-held", `{"since":"yesterday"}`, [5]int{4: 422}},
 }
 
 // contractSetup adds what roleSetup lacks for the answers to carry every
@@ -194,6 +198,14 @@ func checkAnswer(t *testing.T, sc *schemaChecker, op, call string, res *http.Res
 	for _, msg := range sc.check(schema, v, "$") {
 		t.Errorf("%s (%d): %s", call, res.StatusCode, msg)
 	}
+	if res.StatusCode == 422 || res.StatusCode == 400 {
+		var e struct {
+			Details []struct{ Field, Reason string }
+		}
+		if _ = json.Unmarshal(body, &e); len(e.Details) == 0 || e.Details[0].Field == "" || e.Details[0].Reason == "" {
+			t.Errorf("%s answered %d without details naming the field: %s", call, res.StatusCode, body)
+		}
+	}
 }
 
 // probePaths are the concrete paths TestAPIRequestFieldsMatchSchemas sends
@@ -288,6 +300,9 @@ func TestAPIRequestFieldsMatchSchemas(t *testing.T) {
 			}
 			url := "/api/v1" + strings.ReplaceAll(f.expand(target), "{U}", fmt.Sprint(u.User.ID))
 			flat, _ := sc.flatten(schema)
+			if flat["additionalProperties"] != false || strings.Contains(fmt.Sprint(flat["description"]), "ignored") {
+				t.Errorf("%s: openapi.json's request body does not say unknown fields are refused (additionalProperties: false)", op)
+			}
 			props, _ := flat["properties"].(map[string]any)
 			for name, ps := range props {
 				body, _ := json.Marshal(map[string]any{name: schemaSample(sc, ps.(map[string]any))})
