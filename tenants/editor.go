@@ -155,6 +155,9 @@ func (ed *Editor) UpdateEndpoint(ctx context.Context, tenantID, id int64, in End
 // record is refused (problem.Conflict): disable it instead.
 func (ed *Editor) RemoveEndpoint(ctx context.Context, tenantID, id int64) error {
 	return ed.write(ctx, func(tx *gorm.DB) error {
+		if err := lockForDelete(tx, "endpoints", id); err != nil {
+			return err
+		}
 		if _, err := findEndpoint(ctx, tx, tenantID, id); err != nil {
 			return err
 		}

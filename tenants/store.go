@@ -175,6 +175,9 @@ func (s *Store) updateTenant(ctx context.Context, id int64, u TenantUpdate, seal
 // instead, so its events and deliveries stay on record.
 func (s *Store) DeleteTenant(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx *gorm.DB) error {
+		if err := lockForDelete(tx, "tenants", id); err != nil {
+			return err
+		}
 		if _, err := findTenant(ctx, tx, id); err != nil {
 			return err
 		}
@@ -190,6 +193,23 @@ func (s *Store) DeleteTenant(ctx context.Context, id int64) error {
 		}
 		return nil
 	})
+}
+
+// lockForDelete takes the row lock a DELETE of tenants or endpoints row id
+// would take, before the history count that decides whether it may go. On
+// PostgreSQL an ingest still committing holds a key-share lock on that row
+// (its foreign key): this waits for it, so the count sees its event or
+// delivery and answers 409, where counting first saw nothing and the DELETE
+// then cascaded the new rows away. SQLite transactions are already serial.
+func lockForDelete(tx *gorm.DB, table string, id int64) error {
+	if tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	var ids []int64
+	if err := tx.Raw("SELECT id FROM "+table+" WHERE id = ? FOR UPDATE", id).Scan(&ids).Error; err != nil {
+		return fmt.Errorf("lock %s %d: %w", table, id, err)
+	}
+	return nil
 }
 
 // ListEndpoints returns the tenant's endpoints, oldest first. db may be a transaction.
