@@ -330,6 +330,7 @@ var schemaFieldCases = []struct {
 	{"Correlation", routing.Correlation{}},
 	{"MappingVersion", routing.MappingVersion{}},
 	{"Mapping", routing.Mapping{}},
+	{"Rule", routing.Rule{}},
 	{"PreviewResult", routing.PreviewResult{}},
 	{"GET /mapping/presets 200 presets", routing.Preset{}},
 	{"Source", webhooks.Source{}},
