@@ -68,6 +68,9 @@ func contractSetup(t *testing.T, a *testAPI, db *database.DB, token string, f ro
 		{"PUT", "/tenants/{T}/endpoints/{E}/mapping", `{"mapping":{"mode":"rules","rules":[{"target":"name","from":"data.candidateName","ops":["upper",{"op":"truncate","args":["3"]}],"required":true},{"target":"v","value":1}],` +
 			`"by_event":{"*":{"keep_unmapped":true}}},"comment":"rules"}`, [5]int{4: 201}},
 		{"GET", "/tenants/{T}/endpoints/{E}/mapping", "", [5]int{4: 200}},
+		{"POST", "/auth/login", `{"email":"admin@example.com","password":"` + rolePassword + `"}`, [5]int{4: 200}},
+		{"POST", "/auth/token", `{"email":"admin@example.com","password":"` + rolePassword + `"}`, [5]int{4: 200}},
+		{"POST", "/auth/token", `{"email":"admin@example.com","password":"wrong password"}`, [5]int{4: 401}},
 	}
 	code := 503
 	att := &webhooks.Attempt{DeliveryID: f.delivery, TenantID: f.tenant, Number: 1, StartedAt: time.Now().UTC(), DurationMS: 12,
