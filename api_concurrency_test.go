@@ -147,3 +147,42 @@ func documentedPaging(t *testing.T) {
 		}
 	}
 }
+
+// TestSourceSecretConcurrentRotations: secrets added to one source at the
+// same moment each get their own number (201 each, none a 500 on the
+// (source_id, number) key), on SQLite and PostgreSQL.
+func TestSourceSecretConcurrentRotations(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		a := newTestAPIOn(t, db)
+		_, tokens, f := roleSetup(t, a)
+		base := apiServer(t, a)
+		const n = 6
+		path := f.expand("/api/v1/sources/{S}/secrets")
+		var wg sync.WaitGroup
+		statuses := make([]int, n)
+		for i := range n {
+			wg.Go(func() {
+				res, _ := httpCall(t, base, "POST", path, `{"overlap_seconds":60}`, tokens["admin"])
+				statuses[i] = res.StatusCode
+			})
+		}
+		wg.Wait()
+		for i, s := range statuses {
+			if s != 201 {
+				t.Errorf("rotation %d = %d, want 201", i, s)
+			}
+		}
+		_, out := httpCall(t, base, "GET", f.expand("/api/v1/sources/{S}"), "", tokens["admin"])
+		var src struct{ Secrets []struct{ Number int } }
+		if err := json.Unmarshal(out, &src); err != nil {
+			t.Fatal(err)
+		}
+		var numbers []int
+		for _, s := range src.Secrets {
+			numbers = append(numbers, s.Number)
+		}
+		if want := []int{1, 2, 3, 4, 5, 6, 7}; !slices.Equal(numbers, want) {
+			t.Fatalf("secret numbers = %v, want %v (the first plus one per rotation)", numbers, want)
+		}
+	})
+}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
@@ -162,7 +163,13 @@ func (st *SourceStore) RotateSecret(ctx context.Context, id int64, secret string
 	}
 	now := st.now().UTC()
 	err = st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := st.find(tx, id); err != nil {
+		// Rotations of one source take their turn on PostgreSQL, so each
+		// reads the number the previous one wrote (SQLite's are serial).
+		lookup := tx
+		if tx.Dialector.Name() == "postgres" {
+			lookup = tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+		}
+		if _, err := st.find(lookup, id); err != nil {
 			return err
 		}
 		var last int
