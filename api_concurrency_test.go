@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 
@@ -196,6 +197,11 @@ func TestConcurrentPatchesKeepEachField(t *testing.T) {
 		a := newTestAPIOn(t, db)
 		_, tokens, f := roleSetup(t, a)
 		base := apiServer(t, a)
+		_, out := httpCall(t, base, "POST", "/api/v1/users", `{"email":"patched@example.com","role":"viewer"}`, tokens["admin"])
+		var viewer struct{ User struct{ ID int64 } }
+		if err := json.Unmarshal(out, &viewer); err != nil || viewer.User.ID == 0 {
+			t.Fatalf("create user: %s (%v)", out, err)
+		}
 		for _, tc := range []struct {
 			path    string
 			patches []string
@@ -206,10 +212,15 @@ func TestConcurrentPatchesKeepEachField(t *testing.T) {
 				map[string]any{"description": "d", "timeout_ms": 1234.0, "max_attempts": 7.0, "method": "PUT", "max_concurrency": 3.0, "ordered": true}},
 			{"/api/v1/tenants/{T}", []string{`{"name":"Renamed"}`, `{"notes":"n"}`, `{"status":"paused"}`},
 				map[string]any{"name": "Renamed", "notes": "n", "status": "paused"}},
+			{"/api/v1/sources/{S}", []string{`{"name":"renamed"}`, `{"platform":"p9"}`, `{"enabled":false}`},
+				map[string]any{"name": "renamed", "platform": "p9", "enabled": false}},
+			{"/api/v1/users/{U}", []string{`{"name":"Viewer Name"}`, `{"role":"support"}`, `{"tenant_ids":[{T}]}`},
+				map[string]any{"name": "Viewer Name", "role": "support"}},
 		} {
-			path := f.expand(tc.path)
+			path := strings.ReplaceAll(f.expand(tc.path), "{U}", fmt.Sprint(viewer.User.ID))
 			var wg sync.WaitGroup
 			for _, body := range tc.patches {
+				body := f.expand(body)
 				wg.Go(func() {
 					if res, out := httpCall(t, base, "PATCH", path, body, tokens["admin"]); res.StatusCode != 200 {
 						t.Errorf("PATCH %s %s = %d %s", path, body, res.StatusCode, out)
@@ -221,6 +232,9 @@ func TestConcurrentPatchesKeepEachField(t *testing.T) {
 			var got map[string]any
 			if err := json.Unmarshal(out, &got); err != nil {
 				t.Fatal(err)
+			}
+			if ids := got["tenant_ids"]; strings.Contains(tc.path, "users") && fmt.Sprint(ids) != fmt.Sprintf("[%d]", f.tenant) {
+				t.Errorf("%s after concurrent PATCHes: tenant_ids = %v, want [%d]", path, ids, f.tenant)
 			}
 			for k, v := range tc.want {
 				if got[k] != v {
