@@ -22,9 +22,12 @@ func (s *Service) handleAuditIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	out := fiber.Map{"items": items, "next_cursor": nil}
+	// next and after are the paging vocabulary every list shares ("" on the
+	// last page); next_cursor and cursor stay for clients written against them.
+	out := fiber.Map{"items": items, "next": "", "next_cursor": nil}
 	if next != 0 {
-		out["next_cursor"] = strconv.FormatInt(next, 10)
+		out["next"] = strconv.FormatInt(next, 10)
+		out["next_cursor"] = out["next"]
 	}
 	return c.JSON(out)
 }
@@ -47,7 +50,8 @@ func (s *Service) handleAuditExport(c *fiber.Ctx) error {
 	return w.Flush()
 }
 
-// auditFilter reads ?actor=&actor_id=&tenant_id=&action=&since=&until=&cursor=&limit=.
+// auditFilter reads ?actor=&actor_id=&tenant_id=&action=&since=&until=&after=&limit=
+// (cursor= is the older name of after=).
 func auditFilter(c *fiber.Ctx) (AuditFilter, error) {
 	f := AuditFilter{Actor: c.Query("actor"), Action: c.Query("action")}
 	var err error
@@ -57,7 +61,11 @@ func auditFilter(c *fiber.Ctx) (AuditFilter, error) {
 	if f.TenantID, err = queryInt(c, "tenant_id"); err != nil {
 		return f, err
 	}
-	if f.Cursor, err = queryInt(c, "cursor"); err != nil {
+	cursorName := "after"
+	if c.Query("after") == "" {
+		cursorName = "cursor"
+	}
+	if f.Cursor, err = queryInt(c, cursorName); err != nil {
 		return f, err
 	}
 	if f.Limit, err = ParseLimit(c.Query("limit"), MaxAuditLimit); err != nil {

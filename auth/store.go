@@ -98,6 +98,9 @@ type UserUpdate struct {
 // problem.Conflict.
 func (s *Store) UpdateUser(ctx context.Context, id int64, up UserUpdate) (before, after *User, err error) {
 	err = s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := lockUsers(tx, id, up.Role != nil || up.Disabled != nil); err != nil {
+			return err
+		}
 		var u User
 		if err := tx.Where("id = ?", id).First(&u).Error; errors.Is(err, gorm.ErrRecordNotFound) {
 			return problem.NotFound("user")
@@ -123,6 +126,28 @@ func (s *Store) UpdateUser(ctx context.Context, id int64, up UserUpdate) (before
 		return nil
 	})
 	return before, after, err
+}
+
+// lockUsers makes changes of one user take turns on PostgreSQL (SQLite
+// transactions are already serial), so a PATCH reads what the previous one
+// wrote instead of saving every column back as it was. A change of role or
+// disabled flag first locks every admin's row, in id order (no deadlock
+// between two such changes): keepOneAdmin's count then can't be overtaken
+// by a concurrent demotion of the other last admin.
+func lockUsers(tx *gorm.DB, id int64, admins bool) error {
+	if tx.Dialector.Name() != "postgres" {
+		return nil
+	}
+	var ids []int64
+	if admins {
+		if err := tx.Raw("SELECT id FROM users WHERE role = ? ORDER BY id FOR NO KEY UPDATE", RoleAdmin).Scan(&ids).Error; err != nil {
+			return fmt.Errorf("lock admins: %w", err)
+		}
+	}
+	if err := tx.Raw("SELECT id FROM users WHERE id = ? FOR NO KEY UPDATE", id).Scan(&ids).Error; err != nil {
+		return fmt.Errorf("lock user %d: %w", id, err)
+	}
+	return nil
 }
 
 // applyUserUpdate changes u and reports whether its sessions must end: only

@@ -4,6 +4,7 @@
 package problem
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 )
@@ -36,12 +37,26 @@ type Detail struct {
 type Error struct {
 	Code    Code     `json:"code"`
 	Message string   `json:"message"`
-	Details []Detail `json:"details,omitempty"`
+	Details []Detail `json:"details"`
 	// RetryAfter, when positive, is sent as a Retry-After header (seconds).
 	RetryAfter int `json:"-"`
 }
 
 func (e *Error) Error() string { return e.Message }
+
+// MarshalJSON writes the one error shape {"code","message","details"}:
+// details is [] when there are none, so a client can always iterate it.
+func (e Error) MarshalJSON() ([]byte, error) {
+	details := e.Details
+	if details == nil {
+		details = []Detail{}
+	}
+	return json.Marshal(struct {
+		Code    Code     `json:"code"`
+		Message string   `json:"message"`
+		Details []Detail `json:"details"`
+	}{e.Code, e.Message, details})
+}
 
 // BadRequest reports a request Switchboard cannot read (malformed JSON, a
 // missing required field, headers that disagree with the body).

@@ -122,6 +122,9 @@ func (ed *Editor) finishNew(tx *gorm.DB, e *Endpoint, in EndpointInput) (Endpoin
 func (ed *Editor) UpdateEndpoint(ctx context.Context, tenantID, id int64, in EndpointInput) (EndpointView, error) {
 	var v EndpointView
 	err := ed.write(ctx, func(tx *gorm.DB) error {
+		if err := lockRow(tx, "endpoints", id, lockForUpdate); err != nil {
+			return err
+		}
 		e, err := findEndpoint(ctx, tx, tenantID, id)
 		if err != nil {
 			return err
@@ -155,6 +158,9 @@ func (ed *Editor) UpdateEndpoint(ctx context.Context, tenantID, id int64, in End
 // record is refused (problem.Conflict): disable it instead.
 func (ed *Editor) RemoveEndpoint(ctx context.Context, tenantID, id int64) error {
 	return ed.write(ctx, func(tx *gorm.DB) error {
+		if err := lockRow(tx, "endpoints", id, lockForDelete); err != nil {
+			return err
+		}
 		if _, err := findEndpoint(ctx, tx, tenantID, id); err != nil {
 			return err
 		}
@@ -184,6 +190,9 @@ func (ed *Editor) RotateSigningSecret(ctx context.Context, tenantID, id int64, o
 	}
 	var v EndpointView
 	err := ed.write(ctx, func(tx *gorm.DB) error {
+		if err := lockRow(tx, "endpoints", id, lockForUpdate); err != nil {
+			return err
+		}
 		e, err := findEndpoint(ctx, tx, tenantID, id)
 		if err != nil {
 			return err

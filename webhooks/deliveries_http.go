@@ -53,7 +53,14 @@ func (h *DeliveriesHandler) handleDeliveryIndex(c *fiber.Ctx) error {
 	for i, r := range rows {
 		items[i] = deliveryJSON(r)
 	}
-	return c.JSON(fiber.Map{"items": items, "next_cursor": next})
+	// next is the paging vocabulary every list shares (pass it as after;
+	// "" on the last page); next_cursor, the same as a number, stays for
+	// clients written against it.
+	out := fiber.Map{"items": items, "next": "", "next_cursor": next}
+	if next != 0 {
+		out["next"] = strconv.FormatInt(next, 10)
+	}
+	return c.JSON(out)
 }
 
 func (h *DeliveriesHandler) handleDeliveryShow(c *fiber.Ctx) error {
@@ -102,10 +109,10 @@ func (h *DeliveriesHandler) handleDeliveryBulkRetry(c *fiber.Ctx) error {
 		return err
 	}
 	var in struct {
-		TenantID   int64     `json:"tenant_id"`
-		EndpointID int64     `json:"endpoint_id"`
-		Since      time.Time `json:"since"`
-		Until      time.Time `json:"until"`
+		TenantID   int64  `json:"tenant_id"`
+		EndpointID int64  `json:"endpoint_id"`
+		Since      string `json:"since"` // RFC 3339; "" = no bound
+		Until      string `json:"until"`
 	}
 	if err := decodeBody(c, &in); err != nil {
 		return err
@@ -113,8 +120,16 @@ func (h *DeliveriesHandler) handleDeliveryBulkRetry(c *fiber.Ctx) error {
 	if in.TenantID == 0 && in.EndpointID == 0 {
 		return problem.Invalid("tenant_id", "name a tenant_id or an endpoint_id")
 	}
+	since, err := bodyTime(in.Since, "since")
+	if err != nil {
+		return err
+	}
+	until, err := bodyTime(in.Until, "until")
+	if err != nil {
+		return err
+	}
 	n, err := h.svc.BulkRetry(c.UserContext(), DeliveryFilter{Scope: auth.Scope(c), TenantID: in.TenantID,
-		EndpointID: in.EndpointID, Since: in.Since, Until: in.Until})
+		EndpointID: in.EndpointID, Since: since, Until: until})
 	if err != nil {
 		return err
 	}
@@ -122,7 +137,7 @@ func (h *DeliveriesHandler) handleDeliveryBulkRetry(c *fiber.Ctx) error {
 	if tenantID == 0 {
 		tenantID = tenantOf(c.UserContext(), h.store.db, "endpoints", in.EndpointID)
 	}
-	after := fiber.Map{"endpoint_id": in.EndpointID, "since": in.Since, "until": in.Until, "retried": n}
+	after := fiber.Map{"endpoint_id": in.EndpointID, "since": since, "until": until, "retried": n}
 	if err := auditAction(c, "delivery.bulk_retry", tenantID, "tenant", tenantID, after); err != nil {
 		return err
 	}
@@ -214,6 +229,20 @@ func (h *DeliveriesHandler) handleEndpointEnable(c *fiber.Ctx) error {
 		return err
 	}
 	return c.JSON(fiber.Map{"endpoint_id": id, "enabled": true, "redelivered": n})
+}
+
+// bodyTime reads an RFC 3339 time from a JSON body field ("" = zero), the
+// same way the query filters and deliver-held do: a bad one is a 422 naming
+// the field.
+func bodyTime(v, field string) (time.Time, error) {
+	if v == "" {
+		return time.Time{}, nil
+	}
+	t, err := time.Parse(time.RFC3339, v)
+	if err != nil {
+		return time.Time{}, problem.Invalid(field, "must be an RFC 3339 time, e.g. 2026-11-26T08:00:00Z")
+	}
+	return t, nil
 }
 
 func idParam(c *fiber.Ctx, name, what string) (int64, error) {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
@@ -162,7 +163,13 @@ func (st *SourceStore) RotateSecret(ctx context.Context, id int64, secret string
 	}
 	now := st.now().UTC()
 	err = st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if _, err := st.find(tx, id); err != nil {
+		// Rotations of one source take their turn on PostgreSQL, so each
+		// reads the number the previous one wrote (SQLite's are serial).
+		lookup := tx
+		if tx.Dialector.Name() == "postgres" {
+			lookup = tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+		}
+		if _, err := st.find(lookup, id); err != nil {
 			return err
 		}
 		var last int
@@ -201,31 +208,46 @@ type SourceUpdate struct {
 	Enabled  *bool   `json:"enabled"`
 }
 
-// UpdateSource applies u to source id and returns it.
+// UpdateSource applies u to source id and returns it. The read and the
+// write are one transaction, the row locked on PostgreSQL (SQLite's are
+// serial), so concurrent updates of different fields all land.
 func (st *SourceStore) UpdateSource(ctx context.Context, id int64, u SourceUpdate) (*Source, error) {
-	s, err := st.FindSource(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	if u.Name != nil {
-		s.Name = *u.Name
-	}
-	if u.Platform != nil {
-		s.Platform = *u.Platform
-	}
-	if u.Enabled != nil {
-		s.Enabled = *u.Enabled
-	}
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	s.UpdatedAt = st.now().UTC()
-	err = st.db.WithContext(ctx).Model(&Source{}).Where("id = ?", id).Updates(map[string]any{
-		"name": s.Name, "platform": s.Platform, "enabled": s.Enabled, "updated_at": s.UpdatedAt}).Error
+	var s *Source
+	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		lookup := tx
+		if tx.Dialector.Name() == "postgres" {
+			lookup = tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+		}
+		var err error
+		if s, err = st.find(lookup, id); err != nil {
+			return err
+		}
+		if u.Name != nil {
+			s.Name = *u.Name
+		}
+		if u.Platform != nil {
+			s.Platform = *u.Platform
+		}
+		if u.Enabled != nil {
+			s.Enabled = *u.Enabled
+		}
+		if err := s.Validate(); err != nil {
+			return err
+		}
+		s.UpdatedAt = st.now().UTC()
+		return tx.Model(&Source{}).Where("id = ?", id).Updates(map[string]any{
+			"name": s.Name, "platform": s.Platform, "enabled": s.Enabled, "updated_at": s.UpdatedAt}).Error
+	})
 	if database.IsUniqueViolation(err) {
 		return nil, problem.Conflict(fmt.Sprintf("a source with platform %q already exists", s.Platform))
 	} else if err != nil {
+		if _, ok := problem.As(err); ok {
+			return nil, err
+		}
 		return nil, fmt.Errorf("update source %d: %w", id, err)
+	}
+	if err := st.loadSecrets(ctx, s); err != nil {
+		return nil, err
 	}
 	return s, nil
 }
