@@ -24,7 +24,7 @@ func TestJQSingleStepBounds(t *testing.T) {
 		{"setpath", `{a: (null | setpath([1e7]; 1) | length)}`, "array index 1e+07 is larger than 100000"},
 		{"pick of getpath", `{a: (null | pick(getpath(["x", 1e7])) | .x | length)}`, "array index 1e+07 is larger than 100000"},
 		{"fromstream", `{a: (fromstream([[1e7], 1], [[1e7]]) | length)}`, "array index 1e+07 is larger than 100000"},
-		{"deep nesting", `{a: reduce range(2e5) as $i (null; [.])}`, "jq output nests deeper than 10000 levels"},
+		{"deep nesting", `{a: reduce range(2e4) as $i (null; [.])}`, "jq output nests deeper than 10000 levels"},
 		{"one string referenced many times", `("x" | until(length >= 1048576; . + .)) as $b | {a: [range(200) | $b]}`,
 			"jq output is larger than 4194304 bytes"},
 	}
