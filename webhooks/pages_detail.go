@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -55,6 +56,16 @@ func (p *Pages) handleDelivery(c *fiber.Ctx) error {
 		}
 		props.GaveUp = gaveUpReason(d, lim, p.svc.policy.MaxAttempts())
 	}
+	if d.Status == DeliveryPending {
+		var h EndpointHealth
+		if err := p.store.db.WithContext(ctx).Where("id = ?", d.EndpointID).Select("id, consecutive_failures, circuit_open_until").
+			Take(&h).Error; err != nil {
+			return fmt.Errorf("endpoint %d health: %w", d.EndpointID, err)
+		}
+		if s := heldByBreaker(d.NextAttemptAt, h, p.now()); s != "" {
+			props.NextAttempt = s
+		}
+	}
 	props.Meta = p.pageMeta(c, "Delivery #"+props.ID, views.NavDeliveries)
 	return RenderPage(c, fiber.StatusOK, views.DeliveryPage(props))
 }
@@ -104,6 +115,19 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 		p.Attempts = append(p.Attempts, attemptProps(a))
 	}
 	return p
+}
+
+// heldByBreaker says when a pending delivery's next attempt really comes
+// while its endpoint's circuit is open: the worker holds every delivery of
+// the endpoint until then, whatever retry time the last failure set (or
+// none, for one that never ran); "" when the circuit doesn't hold it.
+func heldByBreaker(due *time.Time, h EndpointHealth, now time.Time) string {
+	open := h.CircuitOpenUntil
+	if open == nil || !open.After(now) || (due != nil && !open.After(*due)) {
+		return ""
+	}
+	return "not before " + formatTime(*open) + ": the endpoint failed " + strconv.Itoa(h.ConsecutiveFailures) +
+		" attempts in a row, so its circuit breaker holds its deliveries until then; one goes first as a probe"
 }
 
 // endpointLimits are the endpoint settings that end a round of retries.

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -391,4 +392,108 @@ func TestPagesBulkRetry(t *testing.T) {
 			t.Errorf("audit rows = %d, want 1", n)
 		}
 	})
+}
+
+// TestNextAttemptHeldByBreaker: while an endpoint's circuit is open, a
+// pending delivery's page says it waits for the breaker, not the retry time
+// its last failure set (which has passed: the worker snoozed the job).
+func TestNextAttemptHeldByBreaker(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{schedule: []time.Duration{5 * time.Millisecond, 5 * time.Millisecond},
+			breaker: BreakerConfig{Threshold: 1, Cooldown: time.Hour}})
+		hook := newHook(t, failFirst(1000, 500))
+		_, ep := createTenant(t, db, "org_breaker_page", hook.URL, nil)
+		ev := e.ingest(t, "org_breaker_page", "m-breaker")
+		waitUntil(t, "the first attempt", func() bool { return deliveryOf(t, db, ev).Attempts == 1 })
+		var h EndpointHealth
+		if err := db.Gorm.Where("id = ?", ep.ID).Take(&h).Error; err != nil || h.CircuitOpenUntil == nil {
+			t.Fatalf("endpoint health %+v (%v): want an open circuit", h, err)
+		}
+		d := deliveryOf(t, db, ev)
+		if d.Status != DeliveryPending || d.NextAttemptAt == nil || !d.NextAttemptAt.Before(*h.CircuitOpenUntil) {
+			t.Fatalf("delivery %s due %v, circuit open until %v: want pending, due before the circuit closes", d.Status, d.NextAttemptAt, h.CircuitOpenUntil)
+		}
+		status, body, _ := doPage(t, testPages(e), "GET", fmt.Sprintf("/admin/deliveries/%d", d.ID), "viewer", "")
+		if status != 200 || !strings.Contains(body, "not before "+formatTime(*h.CircuitOpenUntil)) || !strings.Contains(body, "circuit breaker") {
+			t.Fatalf("delivery page: %d, want the breaker's time %s", status, formatTime(*h.CircuitOpenUntil))
+		}
+		if strings.Contains(body, "due "+formatTime(*d.NextAttemptAt)) {
+			t.Errorf("delivery page still shows the passed retry time %s", formatTime(*d.NextAttemptAt))
+		}
+	})
+}
+
+// TestPagesUnseenFilters: a tenant or endpoint filter naming nothing the
+// user can see (deleted, mistyped, another tenant's for a scoped user) is
+// dropped with a message, like one that doesn't parse: kept, it emptied the
+// list while the pickers showed "All tenants", and offered a bulk retry
+// that could only fail. A bulk retry is offered only when something matches.
+func TestPagesUnseenFilters(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{stopped: true})
+		ta, _ := createTenant(t, db, "org_unseen_a", "http://127.0.0.1:1/a", nil)
+		tb, epB := createTenant(t, db, "org_unseen_b", "http://127.0.0.1:1/b", nil)
+		e.ingest(t, "org_unseen_a", "m-unseen-a")
+		e.ingest(t, "org_unseen_b", "m-unseen-b")
+		app := testPages(e)
+		a, b := strconv.FormatInt(ta.ID, 10), strconv.FormatInt(tb.ID, 10)
+		for _, tc := range []struct {
+			name, role, scope, path string
+			want, notWant           []string
+		}{
+			{"another tenant, scoped to A", "support", a, "/admin/deliveries?tenant=" + b,
+				[]string{"Tenant was ignored", "m-unseen-a"}, []string{"m-unseen-b", `data-testid="bulk-retry"`}},
+			{"no such tenant", "support", "", "/admin/deliveries?tenant=987654",
+				[]string{"Tenant was ignored", "m-unseen-a", "m-unseen-b"}, []string{`data-testid="bulk-retry"`}},
+			{"B's endpoint with tenant A", "support", "", fmt.Sprintf("/admin/deliveries?tenant=%s&endpoint=%d", a, epB.ID),
+				[]string{"Endpoint was ignored", "m-unseen-a", `action="/admin/deliveries/bulk-retry?tenant=` + a + `"`}, []string{"m-unseen-b"}},
+			{"B's endpoint, scoped to A", "viewer", a, fmt.Sprintf("/admin/deliveries?endpoint=%d", epB.ID),
+				[]string{"Endpoint was ignored", "m-unseen-a"}, []string{"m-unseen-b"}},
+			{"own tenant kept", "support", a, "/admin/deliveries?tenant=" + a,
+				[]string{"m-unseen-a", `data-testid="bulk-retry"`}, []string{"was ignored"}},
+			{"nothing matches: no bulk retry", "support", "", "/admin/deliveries?meeting_code=nope&tenant=" + a,
+				[]string{"No deliveries match"}, []string{`data-testid="bulk-retry"`, "was ignored"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				status, body, _ := doPage(t, app, "GET", tc.path, tc.role, tc.scope)
+				if status != 200 {
+					t.Fatalf("status %d", status)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(body, w) {
+						t.Errorf("page lacks %q", w)
+					}
+				}
+				for _, w := range tc.notWant {
+					if strings.Contains(body, w) {
+						t.Errorf("page shows %q", w)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestListPagerDropsConfirmation: the next-page link keeps the filters but
+// not the confirmation of the action that led to the list (?done=, ?notice=),
+// which page 2 would otherwise show again.
+func TestListPagerDropsConfirmation(t *testing.T) {
+	app := fiber.New()
+	app.Get("/admin/deliveries", func(c *fiber.Ctx) error {
+		return c.JSON(listPager(c, "/admin/deliveries", "delivery-table", 50, 7, 42))
+	})
+	resp, err := app.Test(httptest.NewRequest("GET", "/admin/deliveries?tenant=3&done=delivery-retried&notice=retried&after=7", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var pg views.Pager
+	if err := json.NewDecoder(resp.Body).Decode(&pg); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{pg.NextURL, pg.FirstURL} {
+		if !strings.Contains(u, "tenant=3") || strings.Contains(u, "done=") || strings.Contains(u, "notice=") {
+			t.Errorf("pager link %q: want the filter and no confirmation", u)
+		}
+	}
 }
