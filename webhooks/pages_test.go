@@ -100,7 +100,7 @@ func TestPages(t *testing.T) {
 			want, notWant                   []string
 		}{
 			{"dashboard needs a principal", "", "", "GET", "/admin", 401, nil, nil},
-			{"dashboard for admin", "admin", "", "GET", "/admin", 200, []string{`data-testid="stat-failed"`, "<svg", "T org_pg_a", "interview.evaluation"}, nil},
+			{"dashboard for admin", "admin", "", "GET", "/admin", 200, []string{`data-testid="stat-failed"`, "<svg", "Deliveries, Last 24 hours (UTC)", "T org_pg_a", "interview.evaluation"}, nil},
 			{"dashboard 7 days for viewer", "viewer", "", "GET", "/admin?window=7d", 200, []string{"Last 7 days", "Endpoints in trouble"}, nil},
 			{"dashboard scoped", "support", b, "GET", "/admin", 200, []string{"T org_pg_b"}, []string{"T org_pg_a"}},
 			{"deliveries for admin with retry", "admin", "", "GET", "/admin/deliveries", 200, []string{"m-pg-a", "m-pg-b", `data-testid="delivery-retry"`}, []string{"<script>alert"}},
