@@ -96,7 +96,7 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 	canRetry := auth.Can(c, auth.PermRetry)
 	props := views.DeliveryList{Meta: p.pageMeta(c, "Deliveries", views.NavDeliveries), ListURL: "/admin/deliveries", Filter: vf,
 		Tenants: sortedOptions(names, vf.Tenant), Endpoints: endpoints, EventTypes: eventTypeOptions(), CanRetry: canRetry,
-		Statuses: statusOptions()}
+		Statuses: statusOptions(), ExportURL: withQuery("/admin/deliveries.csv", filterQuery(vf))}
 	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
 	if canRetry && (f.TenantID > 0 || f.EndpointID > 0) && (f.Status == "" || f.Status == DeliveryFailed) && (len(rows) > 0 || f.After > 0) {
 		// Like the API's bulk retry, only for a named tenant or endpoint: one

@@ -497,3 +497,42 @@ func TestListPagerDropsConfirmation(t *testing.T) {
 		}
 	}
 }
+
+// TestDeliveriesCSV: the download holds what the filters select within the
+// caller's scope, one row per delivery, webhook text that a spreadsheet
+// would run as a formula defused; a filter that doesn't parse is refused
+// (a file can't carry the page's "was ignored" message).
+func TestDeliveriesCSV(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{stopped: true})
+		ta, _ := createTenant(t, db, "org_csv_a", "http://127.0.0.1:1/a", nil)
+		createTenant(t, db, "org_csv_b", "http://127.0.0.1:1/b", nil)
+		formula := `{"event":"interview.evaluation","data":{"meetingCode":"m-csv-a","sourceId":"org_csv_a","candidateName":"=HYPERLINK(\"x\")"}}`
+		if res, err := e.svc.Ingest(context.Background(), mustParse(t, formula)); err != nil || res.Status != Accepted {
+			t.Fatalf("ingest: %+v %v", res, err)
+		}
+		e.ingest(t, "org_csv_b", "m-csv-b")
+		app := testPages(e)
+		a := strconv.FormatInt(ta.ID, 10)
+		status, body, hdr := doPage(t, app, "GET", "/admin/deliveries.csv", "viewer", a)
+		if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") {
+			t.Fatalf("CSV: %d %s", status, hdr.Get("Content-Type"))
+		}
+		lines := strings.Split(strings.TrimSpace(body), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "id,created_at,tenant_id") || !strings.Contains(lines[1], "m-csv-a") {
+			t.Fatalf("scoped CSV:\n%s\nwant the header and tenant A's one delivery", body)
+		}
+		if !strings.Contains(lines[1], `'=HYPERLINK`) {
+			t.Errorf("formula not defused: %s", lines[1])
+		}
+		if _, body, _ := doPage(t, app, "GET", "/admin/deliveries.csv?meeting_code=m-csv-b", "viewer", ""); !strings.Contains(body, "m-csv-b") || strings.Contains(body, "m-csv-a") {
+			t.Errorf("filtered CSV:\n%s", body)
+		}
+		if status, _, _ := doPage(t, app, "GET", "/admin/deliveries.csv?from=yesterday", "viewer", ""); status != 422 {
+			t.Errorf("bad filter: %d, want 422", status)
+		}
+		if status, _, _ := doPage(t, app, "GET", "/admin/deliveries.csv", "", ""); status != 401 {
+			t.Errorf("anonymous: %d, want 401", status)
+		}
+	})
+}

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/testdb"
+	"github.com/switchboard-gw/switchboard/uitest"
+)
+
+// TestBrowserDeliveryFiltersKeepActions: on the deliveries page, changing a
+// filter swaps the results over htmx; the bulk retry and the CSV download
+// must follow the new filters, not keep the ones the page was opened with
+// (the bulk retry once stayed on tenant A while the list showed tenant B).
+// The CSV holds what the filters select, in the user's scope.
+func TestBrowserDeliveryFiltersKeepActions(t *testing.T) {
+	b := uitest.New(t)
+	dbURL := testdb.Targets(t)[0].URL
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "ATS down", http.StatusInternalServerError)
+	}))
+	t.Cleanup(recv.Close)
+	base, logs := startServer(t, dbURL, "--retry-schedule", "20ms", "--breaker-threshold", "50")
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("server log:\n%s", logs)
+		}
+	})
+	token := adminBearer(t, dbURL, base)
+	createUser(t, dbURL, "support-filters@example.com", auth.RoleSupport)
+	ids := map[string]string{}
+	for _, src := range []string{"org_filters_a", "org_filters_b"} {
+		ans := apiCall(t, token, "POST", base+"/api/v1/tenants", `{"name":"T `+src+`","source_id":"`+src+`","endpoints":[{"url":"`+recv.URL+`/ats"}]}`, 201)
+		ids[src] = strconv.FormatFloat(ans["id"].(float64), 'f', 0, 64)
+		mustPost(t, base, sampleFor(t, src, "m-"+src))
+	}
+	db := testdb.Open(t, dbURL)
+	waitFor(t, "both deliveries to fail", func() bool {
+		return countRows(t, db, "SELECT COUNT(*) FROM deliveries WHERE status = 'failed'") == 2
+	})
+	a, bb := ids["org_filters_a"], ids["org_filters_b"]
+
+	browserSignIn(t, b, base, "support-filters@example.com", "browser test password")
+	openPage(t, b, base+"/admin/deliveries?status=failed&tenant="+a)
+	action := `(document.querySelector('[data-testid="bulk-retry"]')?.form?.getAttribute('action') || '')`
+	export := `(document.querySelector('[data-testid="export-csv"]')?.getAttribute('href') || '')`
+	if got := uitest.Eval[string](t, b, action); !strings.Contains(got, "tenant="+a) {
+		t.Fatalf("bulk retry of tenant A: form action %q", got)
+	}
+	uitest.Eval[bool](t, b, `(() => { const s = document.getElementById('f-tenant'); s.value = '`+bb+`';
+		s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
+	b.WaitFor(t, "the list of tenant B", `location.search.includes("tenant=`+bb+`") &&
+		document.querySelector('[data-testid="delivery-table"]').innerText.includes("m-org_filters_b")`)
+	if got := uitest.Eval[string](t, b, action); !strings.Contains(got, "tenant="+bb) || strings.Contains(got, "tenant="+a+"&") || strings.HasSuffix(got, "tenant="+a) {
+		t.Errorf("after choosing tenant B the bulk retry posts %q, want tenant B's filters", got)
+	}
+	href := uitest.Eval[string](t, b, export)
+	if !strings.Contains(href, "tenant="+bb) {
+		t.Fatalf("after choosing tenant B the CSV link is %q", href)
+	}
+	csv := uitest.Eval[string](t, b, `(() => { const x = new XMLHttpRequest(); x.open("GET", `+strconv.Quote(href)+`, false); x.send();
+		return x.status + " " + x.getResponseHeader("Content-Type") + "\n" + x.responseText; })()`)
+	if !strings.HasPrefix(csv, "200 text/csv") || !strings.Contains(csv, "m-org_filters_b") || strings.Contains(csv, "m-org_filters_a") ||
+		!strings.Contains(csv, "endpoint answered 500") {
+		t.Errorf("CSV of tenant B:\n%s", csv)
+	}
+	pageClean(t, b, "deliveries after a filter change")
+}
