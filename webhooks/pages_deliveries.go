@@ -98,6 +98,15 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 		Tenants: sortedOptions(names, vf.Tenant), Endpoints: endpoints, EventTypes: eventTypeOptions(), CanRetry: canRetry,
 		Statuses: statusOptions(), ExportURL: withQuery("/admin/deliveries.csv", filterQuery(vf))}
 	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
+	if vf.MeetingCode != "" || vf.Candidate != "" {
+		q := url.Values{}
+		for k, v := range map[string]string{"meeting_code": vf.MeetingCode, "candidate": vf.Candidate} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		props.EventsURL = withQuery("/admin/events", q)
+	}
 	if canRetry && (f.TenantID > 0 || f.EndpointID > 0) && (f.Status == "" || f.Status == DeliveryFailed) && (len(rows) > 0 || f.After > 0) {
 		// Like the API's bulk retry, only for a named tenant or endpoint: one
 		// click must not restart every tenant's failures.
