@@ -76,8 +76,10 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 	p := views.DeliveryDetail{ID: id, Status: string(d.Status), Endpoint: d.EndpointURL, EventType: d.EventType,
 		MeetingCode: d.MeetingCode, Candidate: d.Candidate, Revision: strconv.Itoa(d.Revision),
 		Received: formatTime(ev.ReceivedAt), RawEvent: string(ev.Body), PrettyEvent: prettyJSON(ev.Body),
-		Tenant:   views.Link{Label: tenant, URL: tenantURL(d.TenantID)},
-		CanRetry: canRetry, MappingVersion: "passthrough (no mapping)"}
+		Tenant:      views.Link{Label: tenant, URL: tenantURL(d.TenantID)},
+		EndpointURL: tenantURL(d.TenantID) + "/endpoints/" + strconv.FormatInt(d.EndpointID, 10),
+		Event:       views.Link{Label: "#" + strconv.FormatInt(d.EventID, 10) + " as received", URL: "/admin/events/" + strconv.FormatInt(d.EventID, 10)},
+		CanRetry:    canRetry, MappingVersion: "passthrough (no mapping)"}
 	switch {
 	case len(mapped) > 0:
 		p.MappedPayload = prettyJSON(mapped)

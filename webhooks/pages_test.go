@@ -113,7 +113,7 @@ func TestPages(t *testing.T) {
 			{"deliveries bad filter is ignored with a message", "viewer", "", "GET", "/admin/deliveries?from=yesterday&status=lost", 200, []string{"From was ignored", "Status was ignored", "m-pg-a"}, nil},
 			{"deliveries time range excludes", "viewer", "", "GET", "/admin/deliveries?to=2000-01-01T00:00", 200, []string{"No deliveries match"}, []string{"m-pg-a"}},
 			{"detail for admin", "admin", "", "GET", detA, 200, []string{"Attempt 1", "HTTP 500", `data-testid="delivery-retry"`, `data-testid="delivery-replay"`, "&lt;/pre&gt;&lt;script&gt;", `data-testid="gave-up"`, "All 2 attempts"}, []string{"<script>alert"}},
-			{"detail for viewer", "viewer", "", "GET", detA, 200, []string{"Attempt 1", "m-pg-a"}, []string{`data-testid="delivery-retry"`, `data-testid="delivery-replay"`}},
+			{"detail for viewer", "viewer", "", "GET", detA, 200, []string{"Attempt 1", "m-pg-a", `data-testid="delivery-event"`, `href="` + evPageA + `"`, `/endpoints/`}, []string{`data-testid="delivery-retry"`, `data-testid="delivery-replay"`}},
 			{"detail outside scope", "viewer", b, "GET", detA, 404, nil, []string{"m-pg-a"}},
 			{"detail bad id", "admin", "", "GET", "/admin/deliveries/x", 404, nil, nil},
 			{"viewer retry refused", "viewer", "", "POST", detA + "/retry", 403, nil, nil},
