@@ -50,7 +50,7 @@ func (p *Pages) handleDelivery(c *fiber.Ctx) error {
 	props := detailProps(d, ev, extra.MappedBody, extra.Number, extra.TenantName, auth.Can(c, auth.PermRetry))
 	if d.Status == DeliveryFailed {
 		var lim endpointLimits
-		if err := p.store.db.WithContext(ctx).Table("endpoints").Select("max_attempts, max_age_seconds, retry_client_errors").
+		if err := p.store.db.WithContext(ctx).Table("endpoints").Select("max_attempts, max_age_seconds, retry_client_errors, enabled, disabled_reason").
 			Where("id = ?", d.EndpointID).Scan(&lim).Error; err != nil {
 			return err
 		}
@@ -137,12 +137,25 @@ type endpointLimits struct {
 	MaxAttempts       int
 	MaxAgeSeconds     int
 	RetryClientErrors bool
+	// Enabled is false for an endpoint switched off (by an admin, after
+	// 410 Gone, or after failing too long: DisabledReason says which).
+	Enabled        bool
+	DisabledReason string
 }
 
 // gaveUpReason says why a failed delivery gets no more attempts, the way the
 // worker decided it (Classify, then the attempt limit and max age of the
 // current round); "" when the record doesn't tell.
 func gaveUpReason(d *DeliveryDetail, lim endpointLimits, defaultAttempts int) string {
+	if !lim.Enabled {
+		// Whatever ended the round, a retry now fails at once, as support's
+		// "Retry now" would show them the hard way.
+		why := ""
+		if lim.DisabledReason != "" {
+			why = " (" + lim.DisabledReason + ")"
+		}
+		return "The endpoint is disabled" + why + ": every attempt fails until an admin enables it again on the endpoint's page. Retry after that."
+	}
 	if len(d.Attempts) == 0 {
 		return "" // failed without a request: last error says why (e.g. tenant disabled)
 	}

@@ -293,14 +293,18 @@ func TestGaveUpReason(t *testing.T) {
 		lim  endpointLimits
 		want string
 	}{
-		{"attempts used", failed(6, 0, Attempt{StatusCode: code(503)}), endpointLimits{}, "All 6 attempts"},
-		{"the endpoint's own limit", failed(3, 0, Attempt{ErrorClass: "timeout"}), endpointLimits{MaxAttempts: 3}, "All 3 attempts"},
-		{"a manual retry's round", failed(5, 2, Attempt{StatusCode: code(500)}), endpointLimits{MaxAttempts: 3}, "All 3 attempts"},
-		{"4xx not retried", failed(1, 0, Attempt{StatusCode: code(422)}), endpointLimits{}, `HTTP 422 is not retried`},
-		{"410 gone", failed(1, 0, Attempt{StatusCode: code(410)}), endpointLimits{}, "410 Gone"},
-		{"mapping error", failed(1, 0, Attempt{ErrorClass: "mapping"}), endpointLimits{}, "configuration changes"},
-		{"max age", failed(2, 0, Attempt{StatusCode: code(500)}), endpointLimits{MaxAgeSeconds: 3600}, "max age (1h0m0s)"},
-		{"no attempt at all", &DeliveryDetail{DeliveryRow: DeliveryRow{Delivery: Delivery{Status: DeliveryFailed}}}, endpointLimits{}, ""},
+		{"attempts used", failed(6, 0, Attempt{StatusCode: code(503)}), endpointLimits{Enabled: true}, "All 6 attempts"},
+		{"the endpoint's own limit", failed(3, 0, Attempt{ErrorClass: "timeout"}), endpointLimits{MaxAttempts: 3, Enabled: true}, "All 3 attempts"},
+		{"a manual retry's round", failed(5, 2, Attempt{StatusCode: code(500)}), endpointLimits{MaxAttempts: 3, Enabled: true}, "All 3 attempts"},
+		{"4xx not retried", failed(1, 0, Attempt{StatusCode: code(422)}), endpointLimits{Enabled: true}, `HTTP 422 is not retried`},
+		{"410 gone", failed(1, 0, Attempt{StatusCode: code(410)}), endpointLimits{Enabled: true}, "410 Gone"},
+		{"mapping error", failed(1, 0, Attempt{ErrorClass: "mapping"}), endpointLimits{Enabled: true}, "configuration changes"},
+		{"max age", failed(2, 0, Attempt{StatusCode: code(500)}), endpointLimits{MaxAgeSeconds: 3600, Enabled: true}, "max age (1h0m0s)"},
+		{"no attempt at all", &DeliveryDetail{DeliveryRow: DeliveryRow{Delivery: Delivery{Status: DeliveryFailed}}}, endpointLimits{Enabled: true}, ""},
+		// A retry of a delivery to a disabled endpoint fails at once: say so, and why it is off.
+		{"endpoint disabled after 410", failed(1, 0, Attempt{StatusCode: code(410)}), endpointLimits{DisabledReason: "the endpoint answered 410 Gone"},
+			"The endpoint is disabled (the endpoint answered 410 Gone): every attempt fails until an admin enables it"},
+		{"retried while disabled", failed(2, 1, Attempt{ErrorClass: "endpoint-disabled"}), endpointLimits{}, "The endpoint is disabled: every attempt fails"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := gaveUpReason(tc.d, tc.lim, 6)
