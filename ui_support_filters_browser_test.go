@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/chromedp"
+
 	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/testdb"
 	"github.com/switchboard-gw/switchboard/uitest"
@@ -69,4 +71,13 @@ func TestBrowserDeliveryFiltersKeepActions(t *testing.T) {
 		t.Errorf("CSV of tenant B:\n%s", csv)
 	}
 	pageClean(t, b, "deliveries after a filter change")
+
+	// At 800 px the list of failures, Retry buttons included, fits its box.
+	b.Do(t, "800 px viewport", chromedp.EmulateViewport(800, 900))
+	openPage(t, b, base+"/admin/deliveries?status=failed")
+	b.WaitFor(t, "the failures", `document.querySelectorAll('[data-testid="delivery-retry"]').length === 2`)
+	if over := uitest.Eval[int](t, b, `(() => { const w = document.querySelector('#delivery-table .table-wrap'); return w.scrollWidth - w.clientWidth; })()`); over > 0 {
+		t.Errorf("at 800 px the deliveries table scrolls sideways by %d px (Retry is out of view)", over)
+	}
+	b.Screenshot(t, "support-deliveries-failed-800")
 }
