@@ -81,3 +81,30 @@ func TestBrowserDeliveryFiltersKeepActions(t *testing.T) {
 	}
 	b.Screenshot(t, "support-deliveries-failed-800")
 }
+
+// TestBrowserPagerKeyboard: "Next page" by keyboard swaps the table over
+// htmx; focus and the view move to the new table's top (they stayed on a
+// removed link at the bottom, so the next Tab started over at the page top).
+func TestBrowserPagerKeyboard(t *testing.T) {
+	b := uitest.New(t)
+	dbURL := testdb.Targets(t)[0].URL
+	recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusNoContent) }))
+	t.Cleanup(recv.Close)
+	base, _ := startServer(t, dbURL)
+	token := adminBearer(t, dbURL, base)
+	createUser(t, dbURL, "viewer-pager@example.com", auth.RoleViewer)
+	apiCall(t, token, "POST", base+"/api/v1/tenants", `{"name":"Pager Co","source_id":"org_pager","endpoints":[{"url":"`+recv.URL+`/ats"}]}`, 201)
+	for i := range 52 {
+		mustPost(t, base, sampleFor(t, "org_pager", "m-pager-"+strconv.Itoa(i)))
+	}
+	browserSignIn(t, b, base, "viewer-pager@example.com", "browser test password")
+	openPage(t, b, base+"/admin/deliveries")
+	b.WaitFor(t, "a full first page", `document.querySelectorAll('[data-testid="delivery-row"]').length === 50`)
+	b.Do(t, "Next page by keyboard", chromedp.Focus(chromedp.CSS(`[data-testid="pager-next"]`)), chromedp.KeyEvent("\r"))
+	b.WaitFor(t, "the second page", `location.search.includes("after=") && document.querySelectorAll('[data-testid="delivery-row"]').length === 2`)
+	b.WaitFor(t, "focus on the new table", `document.activeElement && document.activeElement.id === "delivery-table"`)
+	if top := uitest.Eval[float64](t, b, `document.getElementById("delivery-table").getBoundingClientRect().top`); top < -1 || top > 900 {
+		t.Errorf("the new table's top is at %.0f px in the 900 px window, want it in view", top)
+	}
+	pageClean(t, b, "deliveries page 2")
+}
