@@ -103,7 +103,7 @@ func TestPages(t *testing.T) {
 			{"dashboard for admin", "admin", "", "GET", "/admin", 200, []string{`data-testid="stat-failed"`, "<svg", "Deliveries, Last 24 hours (UTC)", "T org_pg_a", "interview.evaluation"}, nil},
 			{"dashboard 7 days for viewer", "viewer", "", "GET", "/admin?window=7d", 200, []string{"Last 7 days", "Endpoints in trouble"}, nil},
 			{"dashboard scoped", "support", b, "GET", "/admin", 200, []string{"T org_pg_b"}, []string{"T org_pg_a"}},
-			{"deliveries for admin with retry", "admin", "", "GET", "/admin/deliveries", 200, []string{"m-pg-a", "m-pg-b", `data-testid="delivery-retry"`}, []string{"<script>alert"}},
+			{"deliveries for admin with retry", "admin", "", "GET", "/admin/deliveries", 200, []string{"m-pg-a", "m-pg-b", `data-testid="delivery-retry"`, `aria-label="Retry delivery #`}, []string{"<script>alert"}},
 			{"deliveries for viewer without retry", "viewer", "", "GET", "/admin/deliveries", 200, []string{"m-pg-a"}, []string{`data-testid="delivery-retry"`}},
 			{"deliveries scoped", "support", b, "GET", "/admin/deliveries", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
 			{"deliveries by meeting code", "viewer", "", "GET", "/admin/deliveries?meeting_code=m-pg-b", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
