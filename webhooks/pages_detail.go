@@ -110,8 +110,11 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 	if d.Status == DeliveryFailed {
 		p.RetryURL = base + "/retry"
 	}
-	if d.Status != DeliveryPending && d.PayloadPurgedAt == nil {
-		p.ReplayURL = base + "/replay"
+	if (d.Status == DeliveryDelivered || d.Status == DeliveryFailed) && d.PayloadPurgedAt == nil {
+		p.ReplayURL = base + "/replay" // a held delivery is sent on resume: no replay
+	}
+	if d.Status == DeliveryHeld {
+		p.NextAttempt = "when the tenant is resumed: it is paused, so its deliveries are held, not sent"
 	}
 	for _, a := range d.Attempts {
 		p.Attempts = append(p.Attempts, attemptProps(a))
@@ -157,7 +160,14 @@ func gaveUpReason(d *DeliveryDetail, lim endpointLimits, defaultAttempts int) st
 		return "The endpoint is disabled" + why + ": every attempt fails until an admin enables it again on the endpoint's page. Retry after that."
 	}
 	if len(d.Attempts) == 0 {
-		return "" // failed without a request: last error says why (e.g. tenant disabled)
+		// Failed before any request: the last error is all the record says.
+		switch {
+		case d.LastError == ReasonTenantDisabled:
+			return "The tenant is disabled: its events are recorded but never delivered. Retry after an admin makes it active again."
+		case d.LastError != "":
+			return "No request was made: " + d.LastError + "."
+		}
+		return ""
 	}
 	last := d.Attempts[len(d.Attempts)-1]
 	switch last.ErrorClass {

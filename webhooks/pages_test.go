@@ -545,3 +545,48 @@ func TestDeliveriesCSV(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryPageHeldAndUnsent: a delivery held for a paused tenant says
+// it goes out on resume (not "queued") and offers no replay; one failed
+// without any request (its tenant disabled) says why, where it used to
+// say only "Not attempted yet: the delivery is queued".
+func TestDeliveryPageHeldAndUnsent(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{stopped: true})
+		createTenant(t, db, "org_unsent", "http://127.0.0.1:1/a", nil)
+		held, unsent := deliveryOf(t, db, e.ingest(t, "org_unsent", "m-held")), deliveryOf(t, db, e.ingest(t, "org_unsent", "m-unsent"))
+		// What the worker writes for a paused and for a disabled tenant (tenantNotActive).
+		if err := db.Gorm.Exec("UPDATE deliveries SET status = 'held' WHERE id = ?", held.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Exec("UPDATE deliveries SET status = 'failed', last_error = ? WHERE id = ?", ReasonTenantDisabled, unsent.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		app := testPages(e)
+		for _, tc := range []struct {
+			name          string
+			id            int64
+			want, notWant []string
+		}{
+			{"held", held.ID, []string{"when the tenant is resumed", "Held while the tenant is paused"},
+				[]string{"The delivery is queued", `data-testid="delivery-replay"`}},
+			{"failed unsent", unsent.ID, []string{"The tenant is disabled", "No attempt was made", `data-testid="delivery-retry"`},
+				[]string{"The delivery is queued"}},
+		} {
+			status, body, _ := doPage(t, app, "GET", fmt.Sprintf("/admin/deliveries/%d", tc.id), "support", "")
+			if status != 200 {
+				t.Fatalf("%s: status %d", tc.name, status)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s: page lacks %q", tc.name, w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("%s: page shows %q", tc.name, w)
+				}
+			}
+		}
+	})
+}
