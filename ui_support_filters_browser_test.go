@@ -40,9 +40,12 @@ func TestBrowserDeliveryFiltersKeepActions(t *testing.T) {
 		ids[src] = strconv.FormatFloat(ans["id"].(float64), 'f', 0, 64)
 		mustPost(t, base, sampleFor(t, src, "m-"+src))
 	}
+	// Webhook text without a break: a long meetingCode and candidate name must wrap, not widen the page.
+	longCode, longName := "MC-"+strings.Repeat("X", 120), strings.Repeat("Y", 150)
+	mustPost(t, base, []byte(strings.Replace(string(sampleFor(t, "org_filters_a", longCode)), "Jane Doe", longName, 1)))
 	db := testdb.Open(t, dbURL)
-	waitFor(t, "both deliveries to fail", func() bool {
-		return countRows(t, db, "SELECT COUNT(*) FROM deliveries WHERE status = 'failed'") == 2
+	waitFor(t, "the three deliveries to fail", func() bool {
+		return countRows(t, db, "SELECT COUNT(*) FROM deliveries WHERE status = 'failed'") == 3
 	})
 	a, bb := ids["org_filters_a"], ids["org_filters_b"]
 
@@ -75,11 +78,25 @@ func TestBrowserDeliveryFiltersKeepActions(t *testing.T) {
 	// At 800 px the list of failures, Retry buttons included, fits its box.
 	b.Do(t, "800 px viewport", chromedp.EmulateViewport(800, 900))
 	openPage(t, b, base+"/admin/deliveries?status=failed")
-	b.WaitFor(t, "the failures", `document.querySelectorAll('[data-testid="delivery-retry"]').length === 2`)
+	b.WaitFor(t, "the failures", `document.querySelectorAll('[data-testid="delivery-retry"]').length === 3`)
 	if over := uitest.Eval[int](t, b, `(() => { const w = document.querySelector('#delivery-table .table-wrap'); return w.scrollWidth - w.clientWidth; })()`); over > 0 {
 		t.Errorf("at 800 px the deliveries table scrolls sideways by %d px (Retry is out of view)", over)
 	}
 	b.Screenshot(t, "support-deliveries-failed-800")
+	var longID, longEvent int64
+	if err := db.Gorm.Raw("SELECT deliveries.id, events.id FROM deliveries JOIN events ON events.id = deliveries.event_id WHERE events.meeting_code = ?", longCode).
+		Row().Scan(&longID, &longEvent); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{"/admin/deliveries/" + strconv.FormatInt(longID, 10), "/admin/events/" + strconv.FormatInt(longEvent, 10), "/admin/events"} {
+		openPage(t, b, base+path)
+		if over := uitest.Eval[int](t, b, "document.documentElement.scrollWidth - window.innerWidth"); over > 0 {
+			t.Errorf("%s scrolls sideways by %d px at 800 px", path, over)
+		}
+		if over := uitest.Eval[int](t, b, `(() => { const w = document.querySelector('.table-wrap'); return w ? w.scrollWidth - w.clientWidth : 0; })()`); over > 0 {
+			t.Errorf("%s: its table scrolls sideways by %d px at 800 px", path, over)
+		}
+	}
 }
 
 // TestBrowserPagerKeyboard: "Next page" by keyboard swaps the table over
