@@ -124,4 +124,14 @@ func TestBrowserPagerKeyboard(t *testing.T) {
 		t.Errorf("the new table's top is at %.0f px in the 900 px window, want it in view", top)
 	}
 	pageClean(t, b, "deliveries page 2")
+
+	// The session ends (signed out elsewhere, expired); the next pager click goes to sign in,
+	// back to this list afterwards, instead of swapping the sign-in page in as an empty table.
+	if st := uitest.Eval[int](t, b, `(() => { const x = new XMLHttpRequest(); x.open("POST", "/api/v1/auth/logout", false);
+		x.setRequestHeader("X-CSRF-Token", document.querySelector('meta[name="csrf-token"]').content); x.send(); return x.status; })()`); st >= 300 {
+		t.Fatalf("sign out: HTTP %d", st)
+	}
+	b.Do(t, "First page after the session ended", chromedp.Click(chromedp.CSS(`[data-pager-link]`)))
+	b.WaitNav(t, "the sign-in page", `location.pathname === "/login" && new URLSearchParams(location.search).get("next") === "/admin/deliveries" &&
+		document.querySelector('[data-testid="sign-in"]') !== null && document.querySelector('[data-testid="delivery-table"]') === null`)
 }
