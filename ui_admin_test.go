@@ -243,6 +243,14 @@ func manageFlow(t *testing.T, pc *pageClient) {
 	wantPage(t, "users", st, body, 200, []string{"user-table", "token-table", "new@example.com"}, []string{token, "secret-once"})
 	st, body, _ = pc.do(http.MethodGet, "/admin/audit?action=tenant.", nil)
 	wantPage(t, "audit", st, body, 200, []string{"audit-row", "tenant.create", "audit.csv?action=tenant."}, []string{hostile, "source.create"})
+	// A filter change swaps only the table over htmx: the CSV link must come with it.
+	if pc.header == nil {
+		pc.header = http.Header{}
+	}
+	pc.header.Set("HX-Request", "true")
+	st, body, _ = pc.do(http.MethodGet, "/admin/audit?action=user.", nil)
+	pc.header.Del("HX-Request")
+	wantPage(t, "audit over htmx", st, body, 200, []string{"audit-table", "audit.csv?action=user."}, []string{"audit.csv?action=tenant.", "<html"})
 	st, _, _ = pc.do(http.MethodGet, "/admin/audit?tenant=abc", nil)
 	wantPage(t, "audit bad filter", st, "", http.StatusUnprocessableEntity, nil, nil)
 }

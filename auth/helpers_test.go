@@ -120,6 +120,7 @@ type req struct {
 	method, path, body string
 	bearer, cookie     string
 	csrf, contentType  string
+	header             map[string]string // more request headers (HX-Request, …)
 }
 
 type resp struct {
@@ -144,6 +145,9 @@ func (f *fixture) do(t testing.TB, r req) resp {
 	}
 	if r.bearer != "" {
 		hr.Header.Set("Authorization", "Bearer "+r.bearer)
+	}
+	for k, v := range r.header {
+		hr.Header.Set(k, v)
 	}
 	if r.cookie != "" {
 		hr.AddCookie(&http.Cookie{Name: SessionCookie, Value: r.cookie})

@@ -196,6 +196,9 @@ func TestRequireSignIn(t *testing.T) {
 		}{
 			{name: "page without session redirects", r: req{method: "GET", path: "/admin/page?x=1"}, want: 303},
 			{name: "post without session", r: req{method: "POST", path: "/admin/page"}, want: 401},
+			{name: "htmx list without session", r: req{method: "GET", path: "/admin/page?x=1", header: map[string]string{"HX-Request": "true"}}, want: 401},
+			{name: "htmx post without session", r: req{method: "POST", path: "/admin/page/preview",
+				header: map[string]string{"HX-Request": "true", "HX-Current-URL": "http://127.0.0.1:8080/admin/page?tab=2"}}, want: 401},
 			{name: "page with session", r: req{method: "GET", path: "/admin/page", cookie: cookie}, want: 200, wantContains: "page for a@example.com"},
 			{name: "form post with session and token", r: req{method: "POST", path: "/admin/page", cookie: cookie, contentType: "application/x-www-form-urlencoded", body: "csrf_token=" + url.QueryEscape(csrf)}, want: 200},
 			{name: "form post with session, no token", r: req{method: "POST", path: "/admin/page", cookie: cookie, contentType: "application/x-www-form-urlencoded", body: "a=b"}, want: 403},
@@ -208,6 +211,12 @@ func TestRequireSignIn(t *testing.T) {
 				}
 				if r.status == 303 && r.header.Get("Location") != "/login?next=%2Fadmin%2Fpage%3Fx%3D1" {
 					t.Fatalf("Location = %q", r.header.Get("Location"))
+				}
+				// htmx would follow a 303 inside its request and swap the sign-in page in as the table.
+				wantHX := map[string]string{"htmx list without session": "/login?next=%2Fadmin%2Fpage%3Fx%3D1",
+					"htmx post without session": "/login?next=%2Fadmin%2Fpage%3Ftab%3D2"}[tc.name]
+				if got := r.header.Get("HX-Redirect"); got != wantHX {
+					t.Fatalf("HX-Redirect = %q, want %q", got, wantHX)
 				}
 			})
 		}

@@ -45,11 +45,25 @@ func (s *Service) Setup(c *fiber.Ctx, token, email, name, password string) (*Use
 
 // RequireSignIn guards pages (mount it after Middleware on /admin): a
 // request without a principal is redirected to loginPath?next=<path> when
-// it is a GET, and refused with 401 otherwise.
+// it is a GET, and refused with 401 otherwise. An htmx request (a filter
+// change or a pager click after the session ended) gets the 401 with
+// HX-Redirect, so the browser goes to sign in: a redirect would be followed
+// inside the XHR and the sign-in page swapped in as an empty table.
 func RequireSignIn(loginPath string) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		if FromCtx(c) != nil {
 			return c.Next()
+		}
+		if c.Get("HX-Request") == "true" {
+			next := c.OriginalURL() // a GET names the list it asked for
+			if c.Method() != fiber.MethodGet {
+				next = "/admin" // back to the page the form was on, when the browser says which
+				if u, err := url.Parse(c.Get("HX-Current-URL")); err == nil && u.Path != "" {
+					next = u.RequestURI()
+				}
+			}
+			c.Set("HX-Redirect", loginPath+"?next="+url.QueryEscape(SafeNext(next)))
+			return problem.Unauthorized("sign in first")
 		}
 		if c.Method() == fiber.MethodGet || c.Method() == fiber.MethodHead {
 			return c.Redirect(loginPath+"?next="+url.QueryEscape(c.OriginalURL()), fiber.StatusSeeOther)

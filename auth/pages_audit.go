@@ -45,9 +45,11 @@ func (s *Service) handleAuditPage(c *fiber.Ctx) error {
 	for _, e := range items {
 		p.Rows = append(p.Rows, auditRow(e))
 	}
-	if next != 0 {
-		page := url.Values{"actor": {vf.Actor}, "tenant": {vf.Tenant}, "action": {vf.Action}, "from": {vf.From}, "to": {vf.To}}
+	page := url.Values{"actor": {vf.Actor}, "tenant": {vf.Tenant}, "action": {vf.Action}, "from": {vf.From}, "to": {vf.To}}
+	if f.Cursor > 0 { // the last page links back to the first too
 		p.Pager.FirstURL = "/admin/audit?" + page.Encode()
+	}
+	if next != 0 {
 		page.Set("cursor", strconv.FormatInt(next, 10))
 		p.Pager.NextURL = "/admin/audit?" + page.Encode()
 	}

@@ -49,7 +49,7 @@ func (h *Handler) sampleOptions(c *fiber.Ctx, tenantID int64, current string) []
 	for _, e := range evs {
 		v := "event:" + strconv.FormatInt(e.ID, 10)
 		out = append(out, views.Option{Value: v, Selected: v == current,
-			Label: fmt.Sprintf("Event #%d: %s %s (%s)", e.ID, e.EventType, e.MeetingCode, e.ReceivedAt.UTC().Format("Jan 2 15:04"))})
+			Label: fmt.Sprintf("Event #%d: %s %s (%s)", e.ID, e.EventType, e.MeetingCode, e.ReceivedAt.UTC().Format("Jan 2 15:04")+" UTC")})
 	}
 	return out
 }

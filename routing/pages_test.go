@@ -1,9 +1,15 @@
 package routing
 
 import (
+	"context"
+	"io"
+	"net/http/httptest"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/views"
 )
@@ -224,5 +230,28 @@ func TestDiffRemovedBeforeAdded(t *testing.T) {
 	want := "  {\n-   \"mode\": \"rules\",\n+   \"mode\": \"jq\",\n    \"keep_unmapped\": true\n  }\n"
 	if got != want {
 		t.Fatalf("Diff =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestSampleOptionsNameZone: the preview picker's recent events show their
+// time with its zone (UTC), as every other time in the admin UI does.
+func TestSampleOptionsNameZone(t *testing.T) {
+	at := time.Date(2026, 11, 26, 9, 30, 0, 0, time.FixedZone("CET", 3600))
+	h := (&Handler{}).WithRecentEvents(func(context.Context, int64, int) ([]RecentEvent, error) {
+		return []RecentEvent{{ID: 7, EventType: "interview.scores", MeetingCode: "m-7", ReceivedAt: at}}, nil
+	})
+	app := fiber.New()
+	app.Get("/", func(c *fiber.Ctx) error {
+		opts := h.sampleOptions(c, 1, "")
+		return c.SendString(opts[len(opts)-1].Label)
+	})
+	resp, err := app.Test(httptest.NewRequest("GET", "/", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	if want := "Event #7: interview.scores m-7 (Nov 26 08:30 UTC)"; string(got) != want {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

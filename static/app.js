@@ -54,6 +54,25 @@
     sel.addRange(range);
   }
 
+  // Pager links swap the table they sit under: the link that had focus is
+  // gone and the page stays scrolled to the bottom. Put focus (and the view)
+  // on the new table's top, so keyboard users go on from the first row.
+  var pagerTarget = null;
+  document.addEventListener("click", function (e) {
+    var link = e.target.closest("[data-pager-link]");
+    if (link) pagerTarget = link.getAttribute("hx-target");
+  });
+  document.addEventListener("htmx:responseError", function () { pagerTarget = null; });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!pagerTarget) return;
+    var table = document.querySelector(pagerTarget);
+    pagerTarget = null;
+    if (!table) return;
+    table.setAttribute("tabindex", "-1");
+    table.focus({ preventScroll: true });
+    table.scrollIntoView({ block: "start" });
+  });
+
   // Confirmation for destructive forms: <form data-confirm="Really?">.
   document.addEventListener("submit", function (e) {
     var form = e.target.closest("form[data-confirm]");

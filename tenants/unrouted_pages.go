@@ -48,7 +48,8 @@ func (p *UnroutedPages) handleUnrouted(c *fiber.Ctx) error {
 			Text: strconv.Itoa(n) + " held event(s) are on their way to the tenant."})
 	}
 	// Held events belong to no tenant, so a caller limited to some tenants sees none.
-	if auth.Scope(c) == nil {
+	props.Scoped = auth.Scope(c) != nil
+	if !props.Scoped {
 		groups, err := p.groups(c.UserContext())
 		if err != nil {
 			return err

@@ -67,7 +67,7 @@ func TestUnroutedPages(t *testing.T) {
 				[]string{"org_new_customer", deliver}, []string{"create-tenant-for-source"}},
 			{"viewer reads only", "viewer", "", "GET", "/admin/unrouted", 200,
 				[]string{"org_new_customer"}, []string{"create-tenant-for-source", deliver}},
-			{"scoped user sees nothing held", "support", "1", "GET", "/admin/unrouted", 200, []string{"Nothing held"}, []string{"org_new_customer"}},
+			{"scoped user sees nothing held", "support", "1", "GET", "/admin/unrouted", 200, []string{"Not shown to your account", "only users who see every tenant"}, []string{"org_new_customer", "Nothing held"}},
 			{"viewer's forced post refused", "viewer", "", "POST", deliver, 403, nil, nil},
 			{"support delivers", "support", "", "POST", deliver, 303, nil, nil},
 			{"deliver to a missing tenant", "admin", "", "POST", "/admin/unrouted/999/deliver", 404, nil, nil},

@@ -30,3 +30,29 @@ func TestChartBars(t *testing.T) {
 		t.Errorf("summary = %q, want %q", got, want)
 	}
 }
+
+// TestChartTicks: the three scale labels are distinct and the middle one
+// sits exactly halfway, whatever the tallest bar (an empty or one-delivery
+// day labelled its scale 0, 0, 1).
+func TestChartTicks(t *testing.T) {
+	for _, top := range []int{0, 1, 2, 5, 40, 99} {
+		c := Chart{Buckets: []ChartBucket{{Label: "a", Delivered: top}}}
+		ticks := c.ticks()
+		lo, mid, hi := atoiOr(t, ticks[0].Label), atoiOr(t, ticks[1].Label), atoiOr(t, ticks[2].Label)
+		if lo != 0 || mid*2 != hi || hi < top || mid == lo {
+			t.Errorf("tallest bar %d: ticks %d, %d, %d; want 0, half, top ≥ %d", top, lo, mid, hi, top)
+		}
+	}
+}
+
+func atoiOr(t *testing.T, s string) int {
+	t.Helper()
+	n := 0
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			t.Fatalf("tick label %q is not a number", s)
+		}
+		n = n*10 + int(r-'0')
+	}
+	return n
+}

@@ -159,12 +159,16 @@ type chartTick struct {
 	Label string
 }
 
+// max is the top of the scale: at least the tallest bar, and even, so the
+// middle tick's label is exact (a scale of 1 labelled its middle "0", one
+// of 5 put "2" at 2.5).
 func (c Chart) max() int {
 	m := 0
 	for _, b := range c.Buckets {
 		m = max(m, b.Delivered+b.Failed)
 	}
-	return max(m, 1)
+	m = max(m, 2)
+	return m + m%2
 }
 
 // bars computes the geometry of each bar in SVG user units.

@@ -39,6 +39,7 @@ func NewPages(store *Store, svc *Service, meta PageMeta) *Pages {
 func PageRoutes(admin fiber.Router, p *Pages) {
 	admin.Get("/", p.handleDashboard)
 	admin.Get("/deliveries", p.handleDeliveries)
+	admin.Get("/deliveries.csv", p.handleDeliveriesCSV)
 	admin.Get("/deliveries/:id", p.handleDelivery)
 	admin.Post("/deliveries/bulk-retry", p.handleBulkRetry)
 	admin.Post("/deliveries/:id/retry", p.handleRetry)

@@ -70,9 +70,10 @@ func dashboardProps(st *Stats, names map[int64]string, w dashWindow) views.Dashb
 	}
 	sort.Slice(props.ByType, func(i, j int) bool { return props.ByType[i].Label < props.ByType[j].Label })
 	sort.Slice(props.ByTenant, func(i, j int) bool { return props.ByTenant[i].Label < props.ByTenant[j].Label })
-	props.Chart = views.Chart{ID: "volume-chart", Title: "Deliveries, " + w.label}
+	// The slot labels are bare hours, so the title names their zone, as every other time shown does.
+	props.Chart = views.Chart{ID: "volume-chart", Title: "Deliveries, " + w.label + " (UTC)"}
 	for _, b := range st.Buckets {
-		props.Chart.Buckets = append(props.Chart.Buckets, views.ChartBucket{Label: b.Start.Format(w.tick), Delivered: b.Delivered, Failed: b.Failed})
+		props.Chart.Buckets = append(props.Chart.Buckets, views.ChartBucket{Label: b.Start.UTC().Format(w.tick), Delivered: b.Delivered, Failed: b.Failed})
 	}
 	for _, t := range st.Trouble {
 		props.Trouble = append(props.Trouble, views.TroubleEndpoint{Tenant: tenantLabel(names, t.TenantID), Endpoint: t.EndpointURL,

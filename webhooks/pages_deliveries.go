@@ -1,6 +1,8 @@
 package webhooks
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -76,6 +78,9 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 		return err
 	}
 	f, vf, bad := deliveryPageFilter(c)
+	if err := p.dropUnseenTargets(c.UserContext(), &f, &vf, &bad); err != nil {
+		return err
+	}
 	rows, next, err := p.store.ListDeliveryRows(c.UserContext(), f)
 	if err != nil {
 		return err
@@ -91,20 +96,40 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 	canRetry := auth.Can(c, auth.PermRetry)
 	props := views.DeliveryList{Meta: p.pageMeta(c, "Deliveries", views.NavDeliveries), ListURL: "/admin/deliveries", Filter: vf,
 		Tenants: sortedOptions(names, vf.Tenant), Endpoints: endpoints, EventTypes: eventTypeOptions(), CanRetry: canRetry,
-		Statuses: statusOptions()}
+		Statuses: statusOptions(), ExportURL: withQuery("/admin/deliveries.csv", filterQuery(vf))}
 	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
-	if canRetry && (f.TenantID > 0 || f.EndpointID > 0) && (f.Status == "" || f.Status == DeliveryFailed) {
+	if vf.MeetingCode != "" || vf.Candidate != "" {
+		q := url.Values{}
+		for k, v := range map[string]string{"meeting_code": vf.MeetingCode, "candidate": vf.Candidate} {
+			if v != "" {
+				q.Set(k, v)
+			}
+		}
+		props.EventsURL = withQuery("/admin/events", q)
+	}
+	if canRetry && (f.TenantID > 0 || f.EndpointID > 0) && (f.Status == "" || f.Status == DeliveryFailed) && (len(rows) > 0 || f.After > 0) {
 		// Like the API's bulk retry, only for a named tenant or endpoint: one
 		// click must not restart every tenant's failures.
-		q := c.Request().URI().QueryArgs()
-		q.Del("after")
-		props.BulkRetryURL = "/admin/deliveries/bulk-retry?" + string(q.QueryString())
+		props.BulkRetryURL = withQuery("/admin/deliveries/bulk-retry", filterQuery(vf))
 	}
 	for _, r := range rows {
 		props.Rows = append(props.Rows, deliveryRowProps(r, names, canRetry, c.OriginalURL()))
 	}
 	props.Pager = listPager(c, "/admin/deliveries", "delivery-table", len(rows), f.After, next)
 	return RenderPage(c, fiber.StatusOK, views.DeliveriesPage(props))
+}
+
+// filterQuery is the list's filters as a query, as the form would send
+// them: only those that were kept.
+func filterQuery(v views.DeliveryFilter) url.Values {
+	q := url.Values{}
+	for k, val := range map[string]string{"tenant": v.Tenant, "endpoint": v.Endpoint, "event": v.EventType, "status": v.Status,
+		"meeting_code": v.MeetingCode, "candidate": v.Candidate, "from": v.From, "to": v.To} {
+		if val != "" {
+			q.Set(k, val)
+		}
+	}
+	return q
 }
 
 // statusOptions is the status picker: every state a delivery can be in.
@@ -146,6 +171,7 @@ func listPager(c *fiber.Ctx, path, target string, shown int, after, next int64) 
 	c.Context().QueryArgs().VisitAll(func(k, v []byte) { q.Add(string(k), string(v)) })
 	q.Del("after")
 	q.Del("notice")
+	q.Del("done") // a confirmation belongs to the page the action returned to
 	pg := views.Pager{Target: target, Summary: strconv.Itoa(shown) + " shown"}
 	if after > 0 {
 		pg.FirstURL = withQuery(path, q)
@@ -155,6 +181,42 @@ func listPager(c *fiber.Ctx, path, target string, shown int, after, next int64) 
 		pg.NextURL = withQuery(path, q)
 	}
 	return pg
+}
+
+// dropUnseenTargets drops a tenant or endpoint filter that names nothing
+// the caller can see (deleted, mistyped, or outside a scoped user's
+// tenants, which it must not tell apart), with the same message as a filter
+// that doesn't parse. Kept, it would empty the list while the pickers,
+// which list only what the caller sees, showed "All tenants".
+func (p *Pages) dropUnseenTargets(ctx context.Context, f *DeliveryFilter, v *views.DeliveryFilter, bad *[]views.Flash) error {
+	ignored := func(what string) {
+		*bad = append(*bad, views.Flash{Kind: views.FlashError, Text: what + " was ignored: it is not valid."})
+	}
+	if f.TenantID > 0 {
+		var n int64
+		if err := scoped(p.store.db.WithContext(ctx).Table("tenants").Where("id = ?", f.TenantID), "id", f.Scope).Count(&n).Error; err != nil {
+			return fmt.Errorf("check tenant filter: %w", err)
+		}
+		if n == 0 {
+			ignored("Tenant")
+			f.TenantID, v.Tenant = 0, ""
+		}
+	}
+	if f.EndpointID > 0 {
+		q := p.store.db.WithContext(ctx).Table("endpoints").Where("id = ?", f.EndpointID)
+		if f.TenantID > 0 {
+			q = q.Where("tenant_id = ?", f.TenantID)
+		}
+		var n int64
+		if err := scoped(q, "tenant_id", f.Scope).Count(&n).Error; err != nil {
+			return fmt.Errorf("check endpoint filter: %w", err)
+		}
+		if n == 0 {
+			ignored("Endpoint")
+			f.EndpointID, v.Endpoint = 0, ""
+		}
+	}
+	return nil
 }
 
 // endpointOptions lists the endpoints in scope (of one tenant when chosen).

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -49,11 +50,21 @@ func (p *Pages) handleDelivery(c *fiber.Ctx) error {
 	props := detailProps(d, ev, extra.MappedBody, extra.Number, extra.TenantName, auth.Can(c, auth.PermRetry))
 	if d.Status == DeliveryFailed {
 		var lim endpointLimits
-		if err := p.store.db.WithContext(ctx).Table("endpoints").Select("max_attempts, max_age_seconds, retry_client_errors").
+		if err := p.store.db.WithContext(ctx).Table("endpoints").Select("max_attempts, max_age_seconds, retry_client_errors, enabled, disabled_reason").
 			Where("id = ?", d.EndpointID).Scan(&lim).Error; err != nil {
 			return err
 		}
 		props.GaveUp = gaveUpReason(d, lim, p.svc.policy.MaxAttempts())
+	}
+	if d.Status == DeliveryPending {
+		var h EndpointHealth
+		if err := p.store.db.WithContext(ctx).Where("id = ?", d.EndpointID).Select("id, consecutive_failures, circuit_open_until").
+			Take(&h).Error; err != nil {
+			return fmt.Errorf("endpoint %d health: %w", d.EndpointID, err)
+		}
+		if s := heldByBreaker(d.NextAttemptAt, h, p.now()); s != "" {
+			props.NextAttempt = s
+		}
 	}
 	props.Meta = p.pageMeta(c, "Delivery #"+props.ID, views.NavDeliveries)
 	return RenderPage(c, fiber.StatusOK, views.DeliveryPage(props))
@@ -65,8 +76,10 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 	p := views.DeliveryDetail{ID: id, Status: string(d.Status), Endpoint: d.EndpointURL, EventType: d.EventType,
 		MeetingCode: d.MeetingCode, Candidate: d.Candidate, Revision: strconv.Itoa(d.Revision),
 		Received: formatTime(ev.ReceivedAt), RawEvent: string(ev.Body), PrettyEvent: prettyJSON(ev.Body),
-		Tenant:   views.Link{Label: tenant, URL: tenantURL(d.TenantID)},
-		CanRetry: canRetry, MappingVersion: "passthrough (no mapping)"}
+		Tenant:      views.Link{Label: tenant, URL: tenantURL(d.TenantID)},
+		EndpointURL: tenantURL(d.TenantID) + "/endpoints/" + strconv.FormatInt(d.EndpointID, 10),
+		Event:       views.Link{Label: "#" + strconv.FormatInt(d.EventID, 10) + " as received", URL: "/admin/events/" + strconv.FormatInt(d.EventID, 10)},
+		CanRetry:    canRetry, MappingVersion: "passthrough (no mapping)"}
 	switch {
 	case len(mapped) > 0:
 		p.MappedPayload = prettyJSON(mapped)
@@ -97,8 +110,11 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 	if d.Status == DeliveryFailed {
 		p.RetryURL = base + "/retry"
 	}
-	if d.Status != DeliveryPending && d.PayloadPurgedAt == nil {
-		p.ReplayURL = base + "/replay"
+	if (d.Status == DeliveryDelivered || d.Status == DeliveryFailed) && d.PayloadPurgedAt == nil {
+		p.ReplayURL = base + "/replay" // a held delivery is sent on resume: no replay
+	}
+	if d.Status == DeliveryHeld {
+		p.NextAttempt = "when the tenant is resumed: it is paused, so its deliveries are held, not sent"
 	}
 	for _, a := range d.Attempts {
 		p.Attempts = append(p.Attempts, attemptProps(a))
@@ -106,19 +122,52 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 	return p
 }
 
+// heldByBreaker says when a pending delivery's next attempt really comes
+// while its endpoint's circuit is open: the worker holds every delivery of
+// the endpoint until then, whatever retry time the last failure set (or
+// none, for one that never ran); "" when the circuit doesn't hold it.
+func heldByBreaker(due *time.Time, h EndpointHealth, now time.Time) string {
+	open := h.CircuitOpenUntil
+	if open == nil || !open.After(now) || (due != nil && !open.After(*due)) {
+		return ""
+	}
+	return "not before " + formatTime(*open) + ": the endpoint failed " + strconv.Itoa(h.ConsecutiveFailures) +
+		" attempts in a row, so its circuit breaker holds its deliveries until then; one goes first as a probe"
+}
+
 // endpointLimits are the endpoint settings that end a round of retries.
 type endpointLimits struct {
 	MaxAttempts       int
 	MaxAgeSeconds     int
 	RetryClientErrors bool
+	// Enabled is false for an endpoint switched off (by an admin, after
+	// 410 Gone, or after failing too long: DisabledReason says which).
+	Enabled        bool
+	DisabledReason string
 }
 
 // gaveUpReason says why a failed delivery gets no more attempts, the way the
 // worker decided it (Classify, then the attempt limit and max age of the
 // current round); "" when the record doesn't tell.
 func gaveUpReason(d *DeliveryDetail, lim endpointLimits, defaultAttempts int) string {
+	if !lim.Enabled {
+		// Whatever ended the round, a retry now fails at once, as support's
+		// "Retry now" would show them the hard way.
+		why := ""
+		if lim.DisabledReason != "" {
+			why = " (" + lim.DisabledReason + ")"
+		}
+		return "The endpoint is disabled" + why + ": every attempt fails until an admin enables it again on the endpoint's page. Retry after that."
+	}
 	if len(d.Attempts) == 0 {
-		return "" // failed without a request: last error says why (e.g. tenant disabled)
+		// Failed before any request: the last error is all the record says.
+		switch {
+		case d.LastError == ReasonTenantDisabled:
+			return "The tenant is disabled: its events are recorded but never delivered. Retry after an admin makes it active again."
+		case d.LastError != "":
+			return "No request was made: " + d.LastError + "."
+		}
+		return ""
 	}
 	last := d.Attempts[len(d.Attempts)-1]
 	switch last.ErrorClass {

@@ -25,8 +25,10 @@ func (p *Pages) handleEvents(c *fiber.Ctx) error {
 		return err
 	}
 	vf := views.EventFilter{EventType: c.Query("event"), MeetingCode: strings.TrimSpace(c.Query("meeting_code")),
-		SourceID: strings.TrimSpace(c.Query("source_id")), Kind: c.Query("kind")}
+		SourceID: strings.TrimSpace(c.Query("source_id")), Kind: c.Query("kind"), Candidate: strings.TrimSpace(c.Query("candidate")),
+		Scoped: auth.Scope(c) != nil}
 	f := EventFilter{Scope: auth.Scope(c), EventType: vf.EventType, MeetingCode: vf.MeetingCode, SourceID: vf.SourceID, Limit: 50,
+		Candidate:  vf.Candidate,
 		Duplicates: vf.Kind == "duplicates", Revisions: vf.Kind == "revisions", Unrouted: vf.Kind == "unrouted"}
 	if n, err := strconv.ParseInt(c.Query("after"), 10, 64); err == nil && n > 0 {
 		f.After = n

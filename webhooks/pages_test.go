@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -99,10 +100,10 @@ func TestPages(t *testing.T) {
 			want, notWant                   []string
 		}{
 			{"dashboard needs a principal", "", "", "GET", "/admin", 401, nil, nil},
-			{"dashboard for admin", "admin", "", "GET", "/admin", 200, []string{`data-testid="stat-failed"`, "<svg", "T org_pg_a", "interview.evaluation"}, nil},
+			{"dashboard for admin", "admin", "", "GET", "/admin", 200, []string{`data-testid="stat-failed"`, "<svg", "Deliveries, Last 24 hours (UTC)", "T org_pg_a", "interview.evaluation"}, nil},
 			{"dashboard 7 days for viewer", "viewer", "", "GET", "/admin?window=7d", 200, []string{"Last 7 days", "Endpoints in trouble"}, nil},
 			{"dashboard scoped", "support", b, "GET", "/admin", 200, []string{"T org_pg_b"}, []string{"T org_pg_a"}},
-			{"deliveries for admin with retry", "admin", "", "GET", "/admin/deliveries", 200, []string{"m-pg-a", "m-pg-b", `data-testid="delivery-retry"`}, []string{"<script>alert"}},
+			{"deliveries for admin with retry", "admin", "", "GET", "/admin/deliveries", 200, []string{"m-pg-a", "m-pg-b", `data-testid="delivery-retry"`, `aria-label="Retry delivery #`}, []string{"<script>alert"}},
 			{"deliveries for viewer without retry", "viewer", "", "GET", "/admin/deliveries", 200, []string{"m-pg-a"}, []string{`data-testid="delivery-retry"`}},
 			{"deliveries scoped", "support", b, "GET", "/admin/deliveries", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
 			{"deliveries by meeting code", "viewer", "", "GET", "/admin/deliveries?meeting_code=m-pg-b", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
@@ -112,7 +113,7 @@ func TestPages(t *testing.T) {
 			{"deliveries bad filter is ignored with a message", "viewer", "", "GET", "/admin/deliveries?from=yesterday&status=lost", 200, []string{"From was ignored", "Status was ignored", "m-pg-a"}, nil},
 			{"deliveries time range excludes", "viewer", "", "GET", "/admin/deliveries?to=2000-01-01T00:00", 200, []string{"No deliveries match"}, []string{"m-pg-a"}},
 			{"detail for admin", "admin", "", "GET", detA, 200, []string{"Attempt 1", "HTTP 500", `data-testid="delivery-retry"`, `data-testid="delivery-replay"`, "&lt;/pre&gt;&lt;script&gt;", `data-testid="gave-up"`, "All 2 attempts", `data-testid="attempt-class">http-status<`}, []string{"<script>alert"}},
-			{"detail for viewer", "viewer", "", "GET", detA, 200, []string{"Attempt 1", "m-pg-a"}, []string{`data-testid="delivery-retry"`, `data-testid="delivery-replay"`}},
+			{"detail for viewer", "viewer", "", "GET", detA, 200, []string{"Attempt 1", "m-pg-a", `data-testid="delivery-event"`, `href="` + evPageA + `"`, `/endpoints/`}, []string{`data-testid="delivery-retry"`, `data-testid="delivery-replay"`}},
 			{"detail outside scope", "viewer", b, "GET", detA, 404, nil, []string{"m-pg-a"}},
 			{"detail bad id", "admin", "", "GET", "/admin/deliveries/x", 404, nil, nil},
 			{"viewer retry refused", "viewer", "", "POST", detA + "/retry", 403, nil, nil},
@@ -126,6 +127,11 @@ func TestPages(t *testing.T) {
 			{"events revisions kind", "viewer", "", "GET", "/admin/events?kind=revisions", 200, []string{"Rev Two"}, []string{"m-pg-b"}},
 			{"events by source", "viewer", "", "GET", "/admin/events?source_id=org_pg_b", 200, []string{"m-pg-b"}, []string{"m-pg-a"}},
 			{"events link to their page", "viewer", "", "GET", "/admin/events", 200, []string{`href="` + evPageA + `"`}, nil},
+			{"events by candidate name", "viewer", "", "GET", "/admin/events?candidate=rev+two", 200, []string{"m-pg-a", `value="rev two"`}, []string{"m-pg-b"}},
+			{"events by candidate, no match", "viewer", "", "GET", "/admin/events?candidate=nobody+like+this", 200, []string{"No events match", "Clear a filter"}, []string{"m-pg-a", "m-pg-b"}},
+			{"events unrouted kind scoped says why it is empty", "support", a, "GET", "/admin/events?kind=unrouted", 200, []string{"only users who see every tenant"}, []string{"m-pg-unrouted"}},
+			{"deliveries of an unrouted interview point to events", "viewer", "", "GET", "/admin/deliveries?meeting_code=m-pg-unrouted", 200,
+				[]string{"No deliveries match", `href="/admin/events?meeting_code=m-pg-unrouted"`, "went to no endpoint"}, nil},
 			{"event page", "viewer", "", "GET", evPageA, 200, []string{"m-pg-a", "org_pg_a", "&lt;script&gt;", `data-testid="event-raw"`, "/admin/deliveries?event=interview.evaluation"}, []string{"<script>alert", "event-unrouted"}},
 			{"event page in scope", "viewer", a, "GET", evPageA, 200, []string{"m-pg-a"}, nil},
 			{"event page outside scope", "viewer", b, "GET", evPageA, 404, nil, []string{"m-pg-a"}},
@@ -287,15 +293,19 @@ func TestGaveUpReason(t *testing.T) {
 		lim  endpointLimits
 		want string
 	}{
-		{"attempts used", failed(6, 0, Attempt{StatusCode: code(503)}), endpointLimits{}, "All 6 attempts"},
-		{"the endpoint's own limit", failed(3, 0, Attempt{ErrorClass: "timeout"}), endpointLimits{MaxAttempts: 3}, "All 3 attempts"},
-		{"a manual retry's round", failed(5, 2, Attempt{StatusCode: code(500)}), endpointLimits{MaxAttempts: 3}, "All 3 attempts"},
-		{"4xx not retried", failed(1, 0, Attempt{StatusCode: code(422)}), endpointLimits{}, `HTTP 422 is not retried`},
-		{"a redirect is never retried", failed(1, 0, Attempt{StatusCode: code(302)}), endpointLimits{RetryClientErrors: true}, "redirects are never followed nor retried"},
-		{"410 gone", failed(1, 0, Attempt{StatusCode: code(410)}), endpointLimits{}, "410 Gone"},
-		{"mapping error", failed(1, 0, Attempt{ErrorClass: "mapping"}), endpointLimits{}, "configuration changes"},
-		{"max age", failed(2, 0, Attempt{StatusCode: code(500)}), endpointLimits{MaxAgeSeconds: 3600}, "max age (1h0m0s)"},
-		{"no attempt at all", &DeliveryDetail{DeliveryRow: DeliveryRow{Delivery: Delivery{Status: DeliveryFailed}}}, endpointLimits{}, ""},
+		{"attempts used", failed(6, 0, Attempt{StatusCode: code(503)}), endpointLimits{Enabled: true}, "All 6 attempts"},
+		{"the endpoint's own limit", failed(3, 0, Attempt{ErrorClass: "timeout"}), endpointLimits{MaxAttempts: 3, Enabled: true}, "All 3 attempts"},
+		{"a manual retry's round", failed(5, 2, Attempt{StatusCode: code(500)}), endpointLimits{MaxAttempts: 3, Enabled: true}, "All 3 attempts"},
+		{"4xx not retried", failed(1, 0, Attempt{StatusCode: code(422)}), endpointLimits{Enabled: true}, `HTTP 422 is not retried`},
+		{"a redirect is never retried", failed(1, 0, Attempt{StatusCode: code(302)}), endpointLimits{RetryClientErrors: true, Enabled: true}, "redirects are never followed nor retried"},
+		{"410 gone", failed(1, 0, Attempt{StatusCode: code(410)}), endpointLimits{Enabled: true}, "410 Gone"},
+		{"mapping error", failed(1, 0, Attempt{ErrorClass: "mapping"}), endpointLimits{Enabled: true}, "configuration changes"},
+		{"max age", failed(2, 0, Attempt{StatusCode: code(500)}), endpointLimits{MaxAgeSeconds: 3600, Enabled: true}, "max age (1h0m0s)"},
+		{"no attempt at all", &DeliveryDetail{DeliveryRow: DeliveryRow{Delivery: Delivery{Status: DeliveryFailed}}}, endpointLimits{Enabled: true}, ""},
+		// A retry of a delivery to a disabled endpoint fails at once: say so, and why it is off.
+		{"endpoint disabled after 410", failed(1, 0, Attempt{StatusCode: code(410)}), endpointLimits{DisabledReason: "the endpoint answered 410 Gone"},
+			"The endpoint is disabled (the endpoint answered 410 Gone): every attempt fails until an admin enables it"},
+		{"retried while disabled", failed(2, 1, Attempt{ErrorClass: "endpoint-disabled"}), endpointLimits{}, "The endpoint is disabled: every attempt fails"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := gaveUpReason(tc.d, tc.lim, 6)
@@ -390,6 +400,194 @@ func TestPagesBulkRetry(t *testing.T) {
 		}
 		if n := count(t, db.Gorm, "SELECT COUNT(*) FROM audit_log WHERE action = 'delivery.bulk_retry'"); n != 1 {
 			t.Errorf("audit rows = %d, want 1", n)
+		}
+	})
+}
+
+// TestNextAttemptHeldByBreaker: while an endpoint's circuit is open, a
+// pending delivery's page says it waits for the breaker, not the retry time
+// its last failure set (which has passed: the worker snoozed the job).
+func TestNextAttemptHeldByBreaker(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{schedule: []time.Duration{5 * time.Millisecond, 5 * time.Millisecond},
+			breaker: BreakerConfig{Threshold: 1, Cooldown: time.Hour}})
+		hook := newHook(t, failFirst(1000, 500))
+		_, ep := createTenant(t, db, "org_breaker_page", hook.URL, nil)
+		ev := e.ingest(t, "org_breaker_page", "m-breaker")
+		waitUntil(t, "the first attempt", func() bool { return deliveryOf(t, db, ev).Attempts == 1 })
+		var h EndpointHealth
+		if err := db.Gorm.Where("id = ?", ep.ID).Take(&h).Error; err != nil || h.CircuitOpenUntil == nil {
+			t.Fatalf("endpoint health %+v (%v): want an open circuit", h, err)
+		}
+		d := deliveryOf(t, db, ev)
+		if d.Status != DeliveryPending || d.NextAttemptAt == nil || !d.NextAttemptAt.Before(*h.CircuitOpenUntil) {
+			t.Fatalf("delivery %s due %v, circuit open until %v: want pending, due before the circuit closes", d.Status, d.NextAttemptAt, h.CircuitOpenUntil)
+		}
+		status, body, _ := doPage(t, testPages(e), "GET", fmt.Sprintf("/admin/deliveries/%d", d.ID), "viewer", "")
+		if status != 200 || !strings.Contains(body, "not before "+formatTime(*h.CircuitOpenUntil)) || !strings.Contains(body, "circuit breaker") {
+			t.Fatalf("delivery page: %d, want the breaker's time %s", status, formatTime(*h.CircuitOpenUntil))
+		}
+		if strings.Contains(body, "due "+formatTime(*d.NextAttemptAt)) {
+			t.Errorf("delivery page still shows the passed retry time %s", formatTime(*d.NextAttemptAt))
+		}
+	})
+}
+
+// TestPagesUnseenFilters: a tenant or endpoint filter naming nothing the
+// user can see (deleted, mistyped, another tenant's for a scoped user) is
+// dropped with a message, like one that doesn't parse: kept, it emptied the
+// list while the pickers showed "All tenants", and offered a bulk retry
+// that could only fail. A bulk retry is offered only when something matches.
+func TestPagesUnseenFilters(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{stopped: true})
+		ta, _ := createTenant(t, db, "org_unseen_a", "http://127.0.0.1:1/a", nil)
+		tb, epB := createTenant(t, db, "org_unseen_b", "http://127.0.0.1:1/b", nil)
+		e.ingest(t, "org_unseen_a", "m-unseen-a")
+		e.ingest(t, "org_unseen_b", "m-unseen-b")
+		app := testPages(e)
+		a, b := strconv.FormatInt(ta.ID, 10), strconv.FormatInt(tb.ID, 10)
+		for _, tc := range []struct {
+			name, role, scope, path string
+			want, notWant           []string
+		}{
+			{"another tenant, scoped to A", "support", a, "/admin/deliveries?tenant=" + b,
+				[]string{"Tenant was ignored", "m-unseen-a"}, []string{"m-unseen-b", `data-testid="bulk-retry"`}},
+			{"no such tenant", "support", "", "/admin/deliveries?tenant=987654",
+				[]string{"Tenant was ignored", "m-unseen-a", "m-unseen-b"}, []string{`data-testid="bulk-retry"`}},
+			{"B's endpoint with tenant A", "support", "", fmt.Sprintf("/admin/deliveries?tenant=%s&endpoint=%d", a, epB.ID),
+				[]string{"Endpoint was ignored", "m-unseen-a", `action="/admin/deliveries/bulk-retry?tenant=` + a + `"`}, []string{"m-unseen-b"}},
+			{"B's endpoint, scoped to A", "viewer", a, fmt.Sprintf("/admin/deliveries?endpoint=%d", epB.ID),
+				[]string{"Endpoint was ignored", "m-unseen-a"}, []string{"m-unseen-b"}},
+			{"own tenant kept", "support", a, "/admin/deliveries?tenant=" + a,
+				[]string{"m-unseen-a", `data-testid="bulk-retry"`}, []string{"was ignored"}},
+			{"nothing matches: no bulk retry", "support", "", "/admin/deliveries?meeting_code=nope&tenant=" + a,
+				[]string{"No deliveries match"}, []string{`data-testid="bulk-retry"`, "was ignored"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				status, body, _ := doPage(t, app, "GET", tc.path, tc.role, tc.scope)
+				if status != 200 {
+					t.Fatalf("status %d", status)
+				}
+				for _, w := range tc.want {
+					if !strings.Contains(body, w) {
+						t.Errorf("page lacks %q", w)
+					}
+				}
+				for _, w := range tc.notWant {
+					if strings.Contains(body, w) {
+						t.Errorf("page shows %q", w)
+					}
+				}
+			})
+		}
+	})
+}
+
+// TestListPagerDropsConfirmation: the next-page link keeps the filters but
+// not the confirmation of the action that led to the list (?done=, ?notice=),
+// which page 2 would otherwise show again.
+func TestListPagerDropsConfirmation(t *testing.T) {
+	app := fiber.New()
+	app.Get("/admin/deliveries", func(c *fiber.Ctx) error {
+		return c.JSON(listPager(c, "/admin/deliveries", "delivery-table", 50, 7, 42))
+	})
+	resp, err := app.Test(httptest.NewRequest("GET", "/admin/deliveries?tenant=3&done=delivery-retried&notice=retried&after=7", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var pg views.Pager
+	if err := json.NewDecoder(resp.Body).Decode(&pg); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{pg.NextURL, pg.FirstURL} {
+		if !strings.Contains(u, "tenant=3") || strings.Contains(u, "done=") || strings.Contains(u, "notice=") {
+			t.Errorf("pager link %q: want the filter and no confirmation", u)
+		}
+	}
+}
+
+// TestDeliveriesCSV: the download holds what the filters select within the
+// caller's scope, one row per delivery, webhook text that a spreadsheet
+// would run as a formula defused; a filter that doesn't parse is refused
+// (a file can't carry the page's "was ignored" message).
+func TestDeliveriesCSV(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{stopped: true})
+		ta, _ := createTenant(t, db, "org_csv_a", "http://127.0.0.1:1/a", nil)
+		createTenant(t, db, "org_csv_b", "http://127.0.0.1:1/b", nil)
+		formula := `{"event":"interview.evaluation","data":{"meetingCode":"m-csv-a","sourceId":"org_csv_a","candidateName":"=HYPERLINK(\"x\")"}}`
+		if res, err := e.svc.Ingest(context.Background(), mustParse(t, formula)); err != nil || res.Status != Accepted {
+			t.Fatalf("ingest: %+v %v", res, err)
+		}
+		e.ingest(t, "org_csv_b", "m-csv-b")
+		app := testPages(e)
+		a := strconv.FormatInt(ta.ID, 10)
+		status, body, hdr := doPage(t, app, "GET", "/admin/deliveries.csv", "viewer", a)
+		if status != 200 || !strings.HasPrefix(hdr.Get("Content-Type"), "text/csv") {
+			t.Fatalf("CSV: %d %s", status, hdr.Get("Content-Type"))
+		}
+		lines := strings.Split(strings.TrimSpace(body), "\n")
+		if len(lines) != 2 || !strings.HasPrefix(lines[0], "id,created_at,tenant_id") || !strings.Contains(lines[1], "m-csv-a") {
+			t.Fatalf("scoped CSV:\n%s\nwant the header and tenant A's one delivery", body)
+		}
+		if !strings.Contains(lines[1], `'=HYPERLINK`) {
+			t.Errorf("formula not defused: %s", lines[1])
+		}
+		if _, body, _ := doPage(t, app, "GET", "/admin/deliveries.csv?meeting_code=m-csv-b", "viewer", ""); !strings.Contains(body, "m-csv-b") || strings.Contains(body, "m-csv-a") {
+			t.Errorf("filtered CSV:\n%s", body)
+		}
+		if status, _, _ := doPage(t, app, "GET", "/admin/deliveries.csv?from=yesterday", "viewer", ""); status != 422 {
+			t.Errorf("bad filter: %d, want 422", status)
+		}
+		if status, _, _ := doPage(t, app, "GET", "/admin/deliveries.csv", "", ""); status != 401 {
+			t.Errorf("anonymous: %d, want 401", status)
+		}
+	})
+}
+
+// TestDeliveryPageHeldAndUnsent: a delivery held for a paused tenant says
+// it goes out on resume (not "queued") and offers no replay; one failed
+// without any request (its tenant disabled) says why, where it used to
+// say only "Not attempted yet: the delivery is queued".
+func TestDeliveryPageHeldAndUnsent(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{stopped: true})
+		createTenant(t, db, "org_unsent", "http://127.0.0.1:1/a", nil)
+		held, unsent := deliveryOf(t, db, e.ingest(t, "org_unsent", "m-held")), deliveryOf(t, db, e.ingest(t, "org_unsent", "m-unsent"))
+		// What the worker writes for a paused and for a disabled tenant (tenantNotActive).
+		if err := db.Gorm.Exec("UPDATE deliveries SET status = 'held' WHERE id = ?", held.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Exec("UPDATE deliveries SET status = 'failed', last_error = ? WHERE id = ?", ReasonTenantDisabled, unsent.ID).Error; err != nil {
+			t.Fatal(err)
+		}
+		app := testPages(e)
+		for _, tc := range []struct {
+			name          string
+			id            int64
+			want, notWant []string
+		}{
+			{"held", held.ID, []string{"when the tenant is resumed", "Held while the tenant is paused"},
+				[]string{"The delivery is queued", `data-testid="delivery-replay"`}},
+			{"failed unsent", unsent.ID, []string{"The tenant is disabled", "No attempt was made", `data-testid="delivery-retry"`},
+				[]string{"The delivery is queued"}},
+		} {
+			status, body, _ := doPage(t, app, "GET", fmt.Sprintf("/admin/deliveries/%d", tc.id), "support", "")
+			if status != 200 {
+				t.Fatalf("%s: status %d", tc.name, status)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(body, w) {
+					t.Errorf("%s: page lacks %q", tc.name, w)
+				}
+			}
+			for _, w := range tc.notWant {
+				if strings.Contains(body, w) {
+					t.Errorf("%s: page shows %q", tc.name, w)
+				}
+			}
 		}
 	})
 }

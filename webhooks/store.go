@@ -136,9 +136,11 @@ type EventFilter struct {
 	SourceID    string
 	Revisions   bool
 	MeetingCode string
-	EventType   string
-	After       int64
-	Limit       int
+	// Candidate matches events whose candidate name contains it, ignoring case.
+	Candidate string
+	EventType string
+	After     int64
+	Limit     int
 }
 
 // ListEvents returns events newest first, without their bodies, and the
@@ -165,6 +167,9 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, int64, 
 	}
 	if f.EventType != "" {
 		q = q.Where("event_type = ?", f.EventType)
+	}
+	if f.Candidate != "" {
+		q = q.Where("LOWER(candidate_name) LIKE ? ESCAPE '\\'", likeContains(f.Candidate))
 	}
 	if f.After > 0 {
 		q = q.Where("id < ?", f.After)
