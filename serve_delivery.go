@@ -31,15 +31,23 @@ func mountMetrics(app *fiber.App, reg *prometheus.Registry) {
 	app.Get("/metrics", adaptor.HTTPHandler(promhttp.HandlerFor(prometheus.Gatherers{prometheus.DefaultGatherer, reg}, promhttp.HandlerOpts{})))
 }
 
-// addRetention registers the payload retention worker and returns its
-// hourly periodic job (none when retention is off).
+// addRetention registers the payload retention worker and the sweep of
+// discarded delivery jobs, and returns their periodic jobs (the sweep's
+// every 5 minutes; retention's hourly, none when retention is off).
 func addRetention(workers *river.Workers, db *database.DB, cfg Config, log *slog.Logger) []*river.PeriodicJob {
 	days := cfg.Delivery.RetentionDays
 	river.AddWorker(workers, webhooks.NewRetentionWorker(db.Gorm, time.Duration(days)*24*time.Hour, log))
+	// Deliveries whose job River discarded unseen are failed, not left pending.
+	river.AddWorker(workers, webhooks.NewSweepDiscardedWorker(db.Gorm, log))
+	sweep := river.NewPeriodicJob(river.PeriodicInterval(5*time.Minute),
+		func() (river.JobArgs, *river.InsertOpts) {
+			return webhooks.SweepDiscardedArgs{}, &river.InsertOpts{Queue: webhooks.QueueDeliveries}
+		},
+		&river.PeriodicJobOpts{RunOnStart: true})
 	if days == 0 {
-		return nil
+		return []*river.PeriodicJob{sweep}
 	}
-	return []*river.PeriodicJob{river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+	return []*river.PeriodicJob{sweep, river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 		func() (river.JobArgs, *river.InsertOpts) {
 			return webhooks.RetentionArgs{}, &river.InsertOpts{Queue: webhooks.QueueDeliveries}
 		},

@@ -80,3 +80,75 @@ func (f *JobFailures) failed(ctx context.Context, job *rivertype.JobRow, reason,
 	}
 	log.Error("The delivery queue gave up on a delivery; it is failed and can be retried by hand.", "marked_failed", res.RowsAffected == 1)
 }
+
+// SweepDiscardedArgs is the periodic job that fails deliveries whose queue
+// job River discarded without JobFailures marking them: River's rescuer
+// discards a job stuck running past its last try without calling the error
+// handler, and the handler's own update can fail.
+type SweepDiscardedArgs struct{}
+
+// Kind implements river.JobArgs.
+func (SweepDiscardedArgs) Kind() string { return "sweep_discarded" }
+
+// SweepDiscardedWorker runs SweepDiscarded.
+type SweepDiscardedWorker struct {
+	river.WorkerDefaults[SweepDiscardedArgs]
+	failures *JobFailures
+}
+
+// NewSweepDiscardedWorker returns the worker.
+func NewSweepDiscardedWorker(db *gorm.DB, log *slog.Logger) *SweepDiscardedWorker {
+	return &SweepDiscardedWorker{failures: NewJobFailures(db, log)}
+}
+
+// Work sweeps once.
+func (w *SweepDiscardedWorker) Work(ctx context.Context, _ *river.Job[SweepDiscardedArgs]) error {
+	_, err := w.failures.SweepDiscarded(ctx)
+	return err
+}
+
+// SweepDiscarded fails each pending delivery whose delivery job River
+// discarded and that has no other job left to run it, and returns how many
+// it failed. Discarded jobs are rare (River keeps them 7 days), so reading
+// them all is cheap; the check for another live job reads only jobs not
+// yet finished.
+func (f *JobFailures) SweepDiscarded(ctx context.Context) (int, error) {
+	db := f.db.WithContext(ctx)
+	argID := "json_extract(args, '$.delivery_id')"
+	if db.Dialector.Name() == "postgres" {
+		argID = "(args->>'delivery_id')::bigint"
+	}
+	var ids []int64
+	err := db.Raw("SELECT DISTINCT "+argID+" FROM river_job WHERE kind = ? AND state = ? LIMIT 1000",
+		(DeliverArgs{}).Kind(), "discarded").Scan(&ids).Error
+	if err != nil || len(ids) == 0 {
+		return 0, err
+	}
+	var pending []int64
+	if err := db.Model(&Delivery{}).Where("id IN ? AND status = ?", ids, DeliveryPending).Pluck("id", &pending).Error; err != nil {
+		return 0, err
+	}
+	failed := 0
+	for _, id := range pending {
+		var live int64
+		err := db.Raw("SELECT COUNT(*) FROM river_job WHERE kind = ? AND state NOT IN ('completed', 'cancelled', 'discarded') AND "+argID+" = ?",
+			(DeliverArgs{}).Kind(), id).Scan(&live).Error
+		if err != nil {
+			return failed, err
+		}
+		if live > 0 {
+			continue
+		}
+		res := db.Model(&Delivery{}).Where("id = ? AND status = ?", id, DeliveryPending).
+			Updates(map[string]any{"status": DeliveryFailed, "last_error": ReasonQueueGaveUp + " (its job was discarded without a recorded outcome)",
+				"next_attempt_at": nil, "updated_at": f.now().UTC()})
+		if res.Error != nil {
+			return failed, res.Error
+		}
+		if res.RowsAffected == 1 {
+			failed++
+			f.log.Error("A pending delivery had no queue job left; it is failed and can be retried by hand.", "delivery_id", id)
+		}
+	}
+	return failed, nil
+}
