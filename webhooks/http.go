@@ -94,6 +94,11 @@ func (h *Handler) admit(r request) (Inbound, error) {
 			return Inbound{}, problem.UnsupportedType(r.ContentType)
 		}
 	}
+	if !h.keys.Loaded() {
+		// Switchboard's fault (the database was unreachable at start), not
+		// the sender's: a 401 would tell Boooply its signature is wrong.
+		return Inbound{}, problem.Unavailable("inbound secrets are not loaded yet; retry later", retryAfterSeconds)
+	}
 	if !h.keys.Configured() {
 		return Inbound{}, ErrNoSecret
 	}
