@@ -3,6 +3,7 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"compress/gzip"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
@@ -197,5 +198,25 @@ func TestRecordingLinkHTTP(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusFound || resp.Header.Get("Location") != "https://s3.example/fresh.mp4" {
 		t.Fatalf("follow: %d → %q", resp.StatusCode, resp.Header.Get("Location"))
+	}
+}
+
+// TestContentEncodingRefused: the real server answers 415 to a compressed
+// body on every route before reading it. The API's text guard read c.Body()
+// ahead of sign-in, and Fiber inflates gzip there without a bound: a
+// compressed sign-in was even accepted.
+func TestContentEncodingRefused(t *testing.T) {
+	target := testdb.Targets(t)[0]
+	base, _ := startServer(t, target.URL)
+	adminBearer(t, target.URL, base) // creates the e2e admin
+	var gz bytes.Buffer
+	w := gzip.NewWriter(&gz)
+	_, _ = w.Write([]byte(`{"email":"e2e-admin@example.com","password":"e2e admin password"}`))
+	_ = w.Close()
+	for _, path := range []string{"/api/v1/auth/token", "/webhooks/boooply"} {
+		status, ans := postRaw(t, base+path, gz.Bytes(), map[string]string{"Content-Encoding": "gzip"})
+		if status != 415 || !strings.Contains(ans, "content encoding") {
+			t.Errorf("%s with a gzip body: %d %s, want 415 naming the content encoding", path, status, ans)
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -261,7 +262,7 @@ func stopQueue(queue *river.Client[*sql.Tx], timeout time.Duration, log *slog.Lo
 // newApp builds the Fiber app with the error handler that maps problem
 // codes to statuses in one place.
 func newApp(cfg Config, log *slog.Logger) *fiber.App {
-	return fiber.New(fiber.Config{
+	app := fiber.New(fiber.Config{
 		AppName:               "switchboard",
 		BodyLimit:             cfg.MaxBodyBytes,
 		ReadTimeout:           cfg.ReadTimeout,
@@ -276,6 +277,20 @@ func newApp(cfg Config, log *slog.Logger) *fiber.App {
 		ProxyHeader:             cfg.ProxyHeader,
 		EnableIPValidation:      true,
 	})
+	app.Use(refuseContentEncoding)
+	return app
+}
+
+// refuseContentEncoding answers 415 to a request sent with a
+// Content-Encoding: Fiber's c.Body() inflates gzip, deflate and br without
+// a bound, and the API's text guard reads the body before sign-in, so an
+// anonymous request of a few kB could take gigabytes of memory.
+func refuseContentEncoding(c *fiber.Ctx) error {
+	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
+		return &problem.Error{Code: problem.CodeUnsupportedType,
+			Message: fmt.Sprintf("content encoding %q is not supported; send the body uncompressed", enc)}
+	}
+	return c.Next()
 }
 
 func errorHandler(log *slog.Logger, maxBody int) fiber.ErrorHandler {

@@ -3,8 +3,10 @@ package webhooks
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"log/slog"
 	"mime"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -44,13 +46,14 @@ const retryAfterSeconds = 5
 // request is what ingest reads of an HTTP request. Authorization is only
 // compared, never logged or stored.
 type request struct {
-	ContentType   string
-	Signature     string
-	Authorization string
-	Platform      string
-	EventHeader   string
-	MeetingHeader string
-	Body          []byte // may be the server's reused buffer: admit copies what it keeps
+	ContentEncoding string
+	ContentType     string
+	Signature       string
+	Authorization   string
+	Platform        string
+	EventHeader     string
+	MeetingHeader   string
+	Body            []byte // may be the server's reused buffer: admit copies what it keeps
 }
 
 func (h *Handler) handleIngest(c *fiber.Ctx) error {
@@ -63,9 +66,13 @@ func (h *Handler) handleIngest(c *fiber.Ctx) error {
 	}
 	defer release()
 	in, err := h.admit(request{
+		// The raw body: Fiber's c.Body() would first inflate a gzip, deflate
+		// or br Content-Encoding, unbounded and before any signature check
+		// (a few kB could expand to gigabytes); admit refuses encodings.
+		ContentEncoding: c.Get(fiber.HeaderContentEncoding), Body: c.Request().Body(),
 		ContentType: c.Get(fiber.HeaderContentType), Signature: c.Get("X-Boooply-Signature"),
 		Authorization: c.Get(fiber.HeaderAuthorization), Platform: c.Get("X-Boooply-Platform"),
-		EventHeader: c.Get("X-Boooply-Event"), MeetingHeader: c.Get("X-Boooply-Meeting-Id"), Body: c.Body(),
+		EventHeader: c.Get("X-Boooply-Event"), MeetingHeader: c.Get("X-Boooply-Meeting-Id"),
 	})
 	if err != nil {
 		observe(outcomeOf(err), started)
@@ -89,10 +96,20 @@ func (h *Handler) handleIngest(c *fiber.Ctx) error {
 // signature (over the exact bytes), bearer token, body shape, header/body
 // agreement. Errors are problem errors (4xx) or verification errors (401).
 func (h *Handler) admit(r request) (Inbound, error) {
+	if enc := strings.TrimSpace(r.ContentEncoding); enc != "" && !strings.EqualFold(enc, "identity") {
+		// Boooply sends plain JSON; the signature is over those bytes.
+		return Inbound{}, &problem.Error{Code: problem.CodeUnsupportedType,
+			Message: fmt.Sprintf("content encoding %q is not supported; send the body uncompressed", enc)}
+	}
 	if r.ContentType != "" {
 		if mt, _, err := mime.ParseMediaType(r.ContentType); err != nil || mt != "application/json" {
 			return Inbound{}, problem.UnsupportedType(r.ContentType)
 		}
+	}
+	if !h.keys.Loaded() {
+		// Switchboard's fault (the database was unreachable at start), not
+		// the sender's: a 401 would tell Boooply its signature is wrong.
+		return Inbound{}, problem.Unavailable("inbound secrets are not loaded yet; retry later", retryAfterSeconds)
 	}
 	if !h.keys.Configured() {
 		return Inbound{}, ErrNoSecret

@@ -2,8 +2,11 @@ package webhooks
 
 import (
 	"bytes"
+	"compress/gzip"
 	"context"
 	"encoding/json"
+	"io"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -308,6 +311,69 @@ func TestSkipRevisions(t *testing.T) {
 		hist, err := store.ListRevisions(ctx, "m1", "interview.evaluation")
 		if err != nil || len(hist) != 2 || hist[0].Revision != 1 || hist[1].Revision != 2 {
 			t.Fatalf("ListRevisions = %+v, %v", hist, err)
+		}
+	})
+}
+
+// TestIngestRefusesContentEncoding: a compressed body is 415 on a real
+// listener, before anything is inflated. Fiber's c.Body() used to inflate
+// gzip (and deflate, br) without a bound ahead of the signature check, so
+// an anonymous 64 KiB request became 64 MiB in memory (a 10 MiB one, 10
+// GiB), and a compressed genuine event verified against inflated bytes it
+// did not send.
+func TestIngestRefusesContentEncoding(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		h, _, _ := newTestHandler(t, db, BearerAccepted, hookSecret)
+		app := testApp(h)
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() { _ = app.Listener(ln) }()
+		t.Cleanup(func() { _ = app.Shutdown() })
+		gz := func(b []byte) []byte {
+			var out bytes.Buffer
+			w := gzip.NewWriter(&out)
+			_, _ = w.Write(b)
+			_ = w.Close()
+			return out.Bytes()
+		}
+		genuine := []byte(`{"event":"interview.scores","data":{"meetingCode":"gz-1","sourceId":"org"}}`)
+		bomb := gz(bytes.Repeat([]byte(" "), 64<<20))
+		cases := []struct {
+			name, encoding string
+			body           []byte
+			sig            string
+		}{
+			{"gzip, signed over the JSON", "gzip", gz(genuine), sign(hookSecret, genuine)},
+			{"gzip, signed over the wire bytes", "gzip", gz(genuine), sign(hookSecret, gz(genuine))},
+			{"deflate", "deflate", gz(genuine), sign(hookSecret, genuine)},
+			{"upper case", "GZIP", gz(genuine), sign(hookSecret, genuine)},
+			{"unsigned bomb", "gzip", bomb, ""},
+			{"bomb under two codings", "gzip, gzip", gz(bomb), ""},
+		}
+		for _, tc := range cases {
+			req, _ := http.NewRequest(http.MethodPost, "http://"+ln.Addr().String()+"/webhooks/boooply", bytes.NewReader(tc.body))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Content-Encoding", tc.encoding)
+			if tc.sig != "" {
+				req.Header.Set("X-Boooply-Signature", tc.sig)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != http.StatusUnsupportedMediaType || !strings.Contains(string(b), "content encoding") {
+				t.Errorf("%s: got %d %s, want 415 naming the content encoding", tc.name, resp.StatusCode, b)
+			}
+		}
+		if n := count(t, db.Gorm, "SELECT COUNT(*) FROM events"); n != 0 {
+			t.Errorf("events stored = %d, want none", n)
+		}
+		if status, body, _ := postWebhook(t, app, genuine, map[string]string{"X-Boooply-Signature": sign(hookSecret, genuine), "Content-Encoding": "identity"}); status != 200 {
+			t.Errorf("identity encoding: got %d %s, want 200", status, body)
 		}
 	})
 }

@@ -29,6 +29,9 @@ type Keys struct {
 	log     *slog.Logger
 	now     func() time.Time
 	snap    atomic.Pointer[keySnapshot]
+	// loaded is set once a Reload succeeded (at once without a database):
+	// until then the candidates are unknown, and ingest answers 503.
+	loaded atomic.Bool
 }
 
 type timedKey struct {
@@ -52,8 +55,16 @@ func NewKeys(db *gorm.DB, keyring *secrets.Keyring, static []string, log *slog.L
 		}
 	}
 	k.snap.Store(&keySnapshot{})
+	k.loaded.Store(db == nil || keyring == nil)
 	return k
 }
+
+// Loaded reports whether the sources and tenants' secrets have been read
+// at least once. Before that a tenant's own secret or a source's is
+// unknown: refusing its genuine events with 401 (or accepting one signed
+// with only the static secret for a tenant that has its own) would be
+// wrong, so ingest answers 503 and the sender retries.
+func (k *Keys) Loaded() bool { return k.loaded.Load() }
 
 // Configured reports whether any secret at all is known; without one every
 // event is refused.
@@ -161,28 +172,35 @@ func (k *Keys) Reload(ctx context.Context) error {
 		snap.tenants[t.SourceID] = keys
 	}
 	k.snap.Store(snap)
+	k.loaded.Store(true)
 	return nil
 }
 
 // Run reloads every interval until ctx ends, so changes made by other
-// replicas (or by the tenants API) apply here too.
+// replicas (or by the tenants API) apply here too. Until a first load
+// succeeds it retries every keysRetry: ingest answers 503 meanwhile.
 func (k *Keys) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
 		every = DefaultKeysReload
 	}
-	t := time.NewTicker(every)
-	defer t.Stop()
 	for {
+		wait := every
+		if !k.Loaded() {
+			wait = min(every, keysRetry)
+		}
 		select {
 		case <-ctx.Done():
 			return
-		case <-t.C:
+		case <-time.After(wait):
 			if err := k.Reload(ctx); err != nil && ctx.Err() == nil {
 				k.log.Warn("Could not reload inbound secrets; keeping the previous ones.", "error", err)
 			}
 		}
 	}
 }
+
+// keysRetry is how soon Run tries again while no load has succeeded yet.
+const keysRetry = time.Second
 
 // SourceSecretContext is the sealing context of secret n of source id.
 func SourceSecretContext(id int64, n int) string {

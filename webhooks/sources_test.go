@@ -287,3 +287,40 @@ func TestSourcesAPI(t *testing.T) {
 		}
 	})
 }
+
+// TestIngestBeforeKeysLoad: while the sources and tenants' secrets have
+// never been read (the database was unreachable at start), a genuine event
+// is Switchboard's problem: 503 with Retry-After, not a 401 that tells
+// Boooply its signature is wrong, and nothing is stored. The first load
+// that succeeds lets it through.
+func TestIngestBeforeKeysLoad(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		kr := testKeyring(t)
+		const secret = "whsec_source_before_load_01"
+		if _, err := NewSourceStore(db.Gorm, kr).CreateSource(ctx, &Source{Name: "Acme"}, secret); err != nil {
+			t.Fatal(err)
+		}
+		keys := NewKeys(db.Gorm, kr, nil, discardLog())
+		gone, cancel := context.WithCancel(ctx)
+		cancel()
+		if err := keys.Reload(gone); err == nil {
+			t.Fatal("a reload with a cancelled context succeeded; the test needs it to fail")
+		}
+		app := testApp(NewHandler(newTestService(t, db), keys, BearerAccepted, discardLog()))
+		body := []byte(`{"event":"interview.scores","data":{"meetingCode":"before-load","sourceId":"org_a"}}`)
+		status, ans, hdr := postWebhook(t, app, body, map[string]string{"X-Boooply-Signature": sign(secret, body)})
+		if status != 503 || hdr.Get("Retry-After") == "" || !strings.Contains(ans, "unavailable") {
+			t.Fatalf("before the first load: got %d %s (Retry-After %q), want 503 with Retry-After", status, ans, hdr.Get("Retry-After"))
+		}
+		if n := count(t, db.Gorm, "SELECT COUNT(*) FROM events"); n != 0 {
+			t.Fatalf("events stored before the first load = %d, want 0", n)
+		}
+		if err := keys.Reload(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if status, ans, _ := postWebhook(t, app, body, map[string]string{"X-Boooply-Signature": sign(secret, body)}); status != 200 {
+			t.Fatalf("after the first load: got %d %s, want 200", status, ans)
+		}
+	})
+}
