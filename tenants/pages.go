@@ -229,7 +229,9 @@ func (h *Pages) renderTenantWith(c *fiber.Ctx, status int, t, form *Tenant, errs
 		return err
 	}
 	p.UnroutedEvents, p.HeldDeliveries = held.UnroutedEvents, held.HeldDeliveries
-	if held.UnroutedEvents > 0 && auth.Can(c, auth.PermRetry) {
+	if held.UnroutedEvents > 0 && auth.Can(c, auth.PermRetry) && len(eps) == 0 {
+		p.DeliverNeedsEndpoint = true
+	} else if held.UnroutedEvents > 0 && auth.Can(c, auth.PermRetry) {
 		p.DeliverHeldURL = "/admin/unrouted/" + strconv.FormatInt(t.ID, 10) + "/deliver?back=tenant"
 	}
 	if t.InboundSecretSealed != "" {

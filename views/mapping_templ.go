@@ -239,7 +239,7 @@ func MappingEditorView(p MappingEditor) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if p.Mode != "expression" && p.Mode != "passthrough" {
+		if p.Mode != "expression" && p.Mode != "passthrough" && p.Mode != "json" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, " checked")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err

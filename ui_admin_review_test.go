@@ -1,0 +1,82 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/testdb"
+	"github.com/switchboard-gw/switchboard/webhooks"
+)
+
+// TestAdminPagesReview covers what an admin onboarding a customer ran into:
+// a duplicate email marked at the email field, a Disable confirmation that
+// says what disabling does (not "held", which is Pause), held events of a
+// tenant without an endpoint not offered for delivery (nowhere to send
+// them), and jq and JSON mapping errors under the text at fault, with one
+// mode checked.
+func TestAdminPagesReview(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			base, pc := adminSignedIn(t, target.URL)
+
+			pc.do(http.MethodGet, "/admin/users", nil)
+			st, body, _ := pc.post("/admin/users", url.Values{"email": {"admin@example.com"}, "name": {"Twin"}, "role": {"support"}})
+			wantPage(t, "duplicate email", st, body, http.StatusUnprocessableEntity,
+				[]string{`id="user-email-error"`, "is taken by another user", `value="admin@example.com" required aria-invalid="true"`}, nil)
+
+			// An event arrives before its tenant exists; the tenant has no endpoint yet.
+			ev, err := webhooks.Sample("interview.evaluation")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if st, ans := post(t, base, ev, hmacHex(ev)); st >= 300 {
+				t.Fatalf("post event: %d %v", st, ans)
+			}
+			tenantPath := createTenantPage(t, pc, "Review Co", "org_7234567890")
+			id := strings.TrimPrefix(tenantPath, "/admin/tenants/")
+			st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
+			wantPage(t, "held events, no endpoint", st, body, http.StatusOK,
+				[]string{`data-testid="tenant-unrouted"`, `data-testid="tenant-deliver-needs-endpoint"`, "Add an endpoint first"},
+				[]string{`data-testid="tenant-deliver-held"`})
+			st, body, _ = pc.post("/admin/unrouted/"+id+"/deliver?back=tenant", nil)
+			wantPage(t, "forced deliver without an endpoint", st, body, http.StatusConflict, []string{"add one first"}, nil)
+			st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
+			wantPage(t, "the event is still held", st, body, http.StatusOK, []string{"1 event with this sourceId arrived before"}, nil)
+
+			// Disable says what it does, and the page says so once disabled.
+			wantPage(t, "disable confirmation", st, body, http.StatusOK,
+				[]string{"not sent when you resume it", "use Pause instead"}, []string{"will be held, not forwarded"})
+			if st, _, loc := pc.post(tenantPath+"/disable", nil); st != http.StatusSeeOther {
+				t.Fatalf("disable: %d → %q", st, loc)
+			}
+			st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
+			wantPage(t, "disabled tenant", st, body, http.StatusOK, []string{`data-testid="tenant-disabled-note"`, "tenant-resume"}, nil)
+			pc.post(tenantPath+"/resume", nil)
+
+			recv := newReceiver(t, nil)
+			st, _, _ = pc.post(tenantPath+"/endpoints", url.Values{"url": {recv.URL + "/hook"}, "enabled": {"true"}})
+			if st != http.StatusCreated {
+				t.Fatalf("create endpoint: %d", st)
+			}
+			st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
+			wantPage(t, "held events with an endpoint", st, body, http.StatusOK, []string{`data-testid="tenant-deliver-held"`},
+				[]string{"tenant-deliver-needs-endpoint"})
+
+			mapping := tenantPath + "/endpoints/1/mapping"
+			pc.do(http.MethodGet, mapping, nil)
+			const badJQ = "{name: .data.candidateName"
+			st, body, _ = pc.post(mapping, url.Values{"mode": {"expression"}, "expression": {badJQ}, "sample": {"evaluation"}})
+			wantPage(t, "jq syntax error", st, body, http.StatusUnprocessableEntity,
+				[]string{`id="mapping-expression-error"`, "does not parse", `name="expression" aria-invalid="true"`, ">" + badJQ + "</textarea>"}, nil)
+			st, body, _ = pc.post(mapping, url.Values{"mode": {"json"}, "sample": {"evaluation"},
+				"mapping_json": {`{"mode":"rules","rules":[{"target":"x","from":"data.candidateName","ops":["bogus"]}]}`}})
+			wantPage(t, "JSON with an unknown operation", st, body, http.StatusUnprocessableEntity,
+				[]string{`id="mapping-json-error"`, "unknown operation", `name="mapping_json" aria-invalid="true"`}, nil)
+			if n := strings.Count(body, `name="mode" value="rules" checked`) + strings.Count(body, `name="mode" value="json" checked`); n != 1 {
+				t.Errorf("JSON mode after a failed save: %d mode radios checked, want 1", n)
+			}
+		})
+	}
+}
