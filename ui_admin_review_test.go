@@ -14,8 +14,8 @@ import (
 // a duplicate email marked at the email field, a Disable confirmation that
 // says what disabling does (not "held", which is Pause), held events of a
 // tenant without an endpoint not offered for delivery (nowhere to send
-// them), and jq and JSON mapping errors under the text at fault, with one
-// mode checked.
+// them), a test event sent from the endpoint page, and jq and JSON mapping
+// errors under the text at fault, with one mode checked.
 func TestAdminPagesReview(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
@@ -63,6 +63,19 @@ func TestAdminPagesReview(t *testing.T) {
 			st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
 			wantPage(t, "held events with an endpoint", st, body, http.StatusOK, []string{`data-testid="tenant-deliver-held"`},
 				[]string{"tenant-deliver-needs-endpoint"})
+
+			// The endpoint page sends a test event and shows its delivery.
+			st, body, _ = pc.do(http.MethodGet, tenantPath+"/endpoints/1", nil)
+			wantPage(t, "endpoint page", st, body, http.StatusOK, []string{`data-testid="endpoint-test"`, `<option value="interview.scores">`}, nil)
+			st, _, loc := pc.post("/admin/deliveries/test?tenant="+id+"&endpoint=1", url.Values{"event_type": {"interview.scores"}})
+			if st != http.StatusSeeOther || !strings.HasPrefix(loc, "/admin/deliveries/") || !strings.HasSuffix(loc, "?notice=test") {
+				t.Fatalf("send test event: %d → %q", st, loc)
+			}
+			waitFor(t, "the test event delivered", func() bool { return len(recv.bodies("/hook")) > 0 })
+			st, body, _ = pc.do(http.MethodGet, loc, nil)
+			wantPage(t, "test delivery", st, body, http.StatusOK, []string{"Test event queued", "switchboard-test-", "interview.scores"}, nil)
+			st, body, _ = pc.post("/admin/deliveries/test?tenant="+id+"&endpoint=99", url.Values{"event_type": {"interview.scores"}})
+			wantPage(t, "test to a missing endpoint", st, body, http.StatusNotFound, nil, nil)
 
 			mapping := tenantPath + "/endpoints/1/mapping"
 			pc.do(http.MethodGet, mapping, nil)

@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -187,6 +188,12 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 		p.Title, p.Action, p.RotateSigningURL, p.DeleteURL = "Endpoint "+e.URL, u, u+"/rotate-secret", u+"/delete"
 		row := endpointRow(t.ID, e)
 		p.DeliveriesURL, p.MappingURL = row.DeliveriesURL, row.MappingURL
+		if auth.Can(c, auth.PermRetry) {
+			p.TestURL = "/admin/deliveries/test?" + url.Values{"tenant": {strconv.FormatInt(t.ID, 10)}, "endpoint": {strconv.FormatInt(e.ID, 10)}}.Encode()
+			for _, et := range h.ed.eventTypes {
+				p.TestEventTypes = append(p.TestEventTypes, views.Option{Value: et, Label: et, Selected: et == "interview.evaluation"})
+			}
+		}
 	}
 	return p
 }
