@@ -79,6 +79,10 @@ func TestAdminPagesReview(t *testing.T) {
 
 			mapping := tenantPath + "/endpoints/1/mapping"
 			pc.do(http.MethodGet, mapping, nil)
+			st, body, _ = pc.do(http.MethodGet, mapping, nil)
+			wantPage(t, "preview samples", st, body, http.StatusOK, []string{`<option value="interviewer_evaluation">`}, nil)
+			st, body, _ = pc.post(mapping+"/preview", url.Values{"mode": {"passthrough"}, "sample": {"interviewer_evaluation"}})
+			wantPage(t, "preview of the interviewer_evaluation sample", st, body, http.StatusOK, []string{"interviewerEvaluation"}, []string{"preview-errors"})
 			const badJQ = "{name: .data.candidateName"
 			st, body, _ = pc.post(mapping, url.Values{"mode": {"expression"}, "expression": {badJQ}, "sample": {"evaluation"}})
 			wantPage(t, "jq syntax error", st, body, http.StatusUnprocessableEntity,

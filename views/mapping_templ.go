@@ -102,7 +102,7 @@ type MappingEditor struct {
 	PresetNote   []string // what a loaded preset also expects of the endpoint
 	Presets      []Option // Value = preset name
 	PresetURL    string   // POST preset=name: load a preset into the editor
-	Samples      []Option // four samples and recent real events; Value posted as "sample"
+	Samples      []Option // the Boooply samples and recent real events; Value posted as "sample"
 	Preview      MappingPreview
 	Versions     []MappingVersion
 	Diff         *MappingDiff
