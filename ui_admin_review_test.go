@@ -64,6 +64,18 @@ func TestAdminPagesReview(t *testing.T) {
 			wantPage(t, "held events with an endpoint", st, body, http.StatusOK, []string{`data-testid="tenant-deliver-held"`},
 				[]string{"tenant-deliver-needs-endpoint"})
 
+			// A disabled endpoint's page says what disabling does and offers no
+			// test send (it would fail at once).
+			st, _, _ = pc.post(tenantPath+"/endpoints/1", url.Values{"url": {recv.URL + "/hook"}})
+			if st != http.StatusSeeOther {
+				t.Fatalf("disable the endpoint: %d", st)
+			}
+			st, body, _ = pc.do(http.MethodGet, tenantPath+"/endpoints/1", nil)
+			wantPage(t, "disabled endpoint", st, body, http.StatusOK, []string{`data-testid="endpoint-test-disabled"`, "those already queued for it fail"},
+				[]string{`data-testid="endpoint-test"`, "its deliveries wait"})
+			if st, _, _ = pc.post(tenantPath+"/endpoints/1", url.Values{"url": {recv.URL + "/hook"}, "enabled": {"true"}}); st != http.StatusSeeOther {
+				t.Fatalf("enable the endpoint: %d", st)
+			}
 			// The endpoint page sends a test event and shows its delivery.
 			st, body, _ = pc.do(http.MethodGet, tenantPath+"/endpoints/1", nil)
 			wantPage(t, "endpoint page", st, body, http.StatusOK, []string{`data-testid="endpoint-test"`, `<option value="interview.scores">`}, nil)
