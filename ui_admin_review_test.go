@@ -11,7 +11,8 @@ import (
 )
 
 // TestAdminPagesReview covers what an admin onboarding a customer ran into:
-// a duplicate email marked at the email field, a Disable confirmation that
+// a duplicate email marked at the email field, a source rotation that says
+// the old secret lasts 24 hours, a Disable confirmation that
 // says what disabling does (not "held", which is Pause), held events of a
 // tenant without an endpoint not offered for delivery (nowhere to send
 // them), a test event sent from the endpoint page, and jq and JSON mapping
@@ -25,6 +26,20 @@ func TestAdminPagesReview(t *testing.T) {
 			st, body, _ := pc.post("/admin/users", url.Values{"email": {"admin@example.com"}, "name": {"Twin"}, "role": {"support"}})
 			wantPage(t, "duplicate email", st, body, http.StatusUnprocessableEntity,
 				[]string{`id="user-email-error"`, "is taken by another user", `value="admin@example.com" required aria-invalid="true"`}, nil)
+
+			// Rotating a source says the current secret lasts 24 hours (it
+			// said "until you revoke it"), and the list shows until when.
+			if st, _, _ := pc.post("/admin/sources", url.Values{"name": {"Boooply"}}); st != http.StatusCreated {
+				t.Fatalf("create source: %d", st)
+			}
+			st, body, _ = pc.do(http.MethodGet, "/admin/sources", nil)
+			wantPage(t, "source rotate confirmation", st, body, http.StatusOK, []string{"still accepted for 24 hours, then refused"},
+				[]string{"keeps working until you revoke it"})
+			if st, _, _ := pc.post("/admin/sources/1/rotate", nil); st != http.StatusCreated {
+				t.Fatalf("rotate source: %d", st)
+			}
+			st, body, _ = pc.do(http.MethodGet, "/admin/sources", nil)
+			wantPage(t, "retiring secret", st, body, http.StatusOK, []string{"retiring", `data-testid="source-until">until 20`}, nil)
 
 			// An event arrives before its tenant exists; the tenant has no endpoint yet.
 			ev, err := webhooks.Sample("interview.evaluation")
