@@ -107,7 +107,7 @@ func TestAdminPagesReview(t *testing.T) {
 			mapping := tenantPath + "/endpoints/1/mapping"
 			pc.do(http.MethodGet, mapping, nil)
 			st, body, _ = pc.do(http.MethodGet, mapping, nil)
-			wantPage(t, "preview samples", st, body, http.StatusOK, []string{`<option value="interviewer_evaluation">`}, nil)
+			wantPage(t, "preview samples", st, body, http.StatusOK, []string{`<option value="interviewer_evaluation">`, "unsaved edits included"}, nil)
 			st, body, _ = pc.post(mapping+"/preview", url.Values{"mode": {"passthrough"}, "sample": {"interviewer_evaluation"}})
 			wantPage(t, "preview of the interviewer_evaluation sample", st, body, http.StatusOK, []string{"interviewerEvaluation"}, []string{"preview-errors"})
 			const badJQ = "{name: .data.candidateName"

@@ -431,7 +431,7 @@ func MappingEditorView(p MappingEditor) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = Select(Field{ID: "preset", Name: "preset", Label: "Start from a preset", Options: p.Presets,
-				Hint: "Loads the preset into the editor; nothing is saved until you save."}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "Replaces what the editor shows, unsaved edits included; nothing is saved until you save."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
