@@ -6,11 +6,13 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/switchboard-gw/switchboard/uitest"
 )
 
-// TestBrowserMappingTextError: a jq program that doesn't parse fails its
+// TestBrowserMappingTextError: Add rule from the keyboard moves focus to
+// the new row; a jq program that doesn't parse fails its
 // save with the message under the program (aria-invalid); once the admin
 // fixes it, the live preview clears that message instead of leaving it
 // beside a program that now works.
@@ -31,6 +33,13 @@ func TestBrowserMappingTextError(t *testing.T) {
 	b.Do(t, "open the mapping editor", chromedp.Click(`[data-testid=endpoint-mapping-editor]`))
 	b.WaitNav(t, "mapping editor", `!!document.querySelector('#mapping-expression') && typeof htmx === "object"`)
 
+	// Add rule from the keyboard lands in the new row's first field.
+	b.Do(t, "add a rule with Enter", chromedp.Focus(`[data-testid=rule-add]`), chromedp.KeyEvent(kb.Enter))
+	b.WaitFor(t, "a new row", `document.querySelectorAll('[data-rules] tbody tr').length === 1`)
+	if got := uitest.Eval[string](t, b, `document.activeElement.getAttribute('aria-label') || document.activeElement.tagName`); got != "Target field, rule 1" {
+		t.Errorf("focus after Add rule: %q, want the new row's target field", got)
+	}
+	b.Do(t, "remove it", chromedp.Click(`[data-rules] tbody tr [data-testid=rule-remove]`))
 	b.Do(t, "jq mode", chromedp.Click(`input[name=mode][value=expression]`))
 	b.WaitFor(t, "jq panel shown", `!document.querySelector('#mapping-expression').closest('[data-mode-panel]').hidden`)
 	b.Do(t, "type a broken program", chromedp.SendKeys("#mapping-expression", "{name: .data.candidateName"))

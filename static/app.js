@@ -92,10 +92,15 @@
     e.preventDefault();
     var body = table.querySelector("tbody");
     var row = btn.closest("tr");
+    var focusNext = null;
     switch (btn.getAttribute("data-rule-action")) {
       case "add":
         var tpl = document.getElementById("rule-template");
-        if (tpl) body.appendChild(tpl.content.cloneNode(true));
+        if (tpl) {
+          body.appendChild(tpl.content.cloneNode(true));
+          // the new row's first field, so the keyboard goes on typing the rule
+          focusNext = body.lastElementChild && body.lastElementChild.querySelector("input");
+        }
         break;
       case "up":
         if (row && row.previousElementSibling) body.insertBefore(row, row.previousElementSibling);
@@ -108,7 +113,7 @@
         break;
     }
     renumber(table);
-    var moved = btn.isConnected ? btn : body.querySelector("input, select");
+    var moved = focusNext || (btn.isConnected ? btn : body.querySelector("input, select"));
     if (moved) moved.focus();
     var form = table.closest("form");
     if (form) form.dispatchEvent(new Event("change", { bubbles: true }));
