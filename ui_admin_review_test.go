@@ -79,6 +79,13 @@ func TestAdminPagesReview(t *testing.T) {
 			wantPage(t, "held events with an endpoint", st, body, http.StatusOK, []string{`data-testid="tenant-deliver-held"`},
 				[]string{"tenant-deliver-needs-endpoint"})
 
+			// A failed save doesn't send the typed secret back: the field says
+			// to enter it again instead of looking untouched.
+			st, body, _ = pc.post(tenantPath+"/endpoints/1", url.Values{"url": {recv.URL + "/hook"}, "enabled": {"true"},
+				"auth_type": {"bearer"}, "auth_secret": {"typed-token-123"}, "headers": {"X-Api-Token: abc"}})
+			wantPage(t, "failed save with a typed secret", st, body, http.StatusUnprocessableEntity,
+				[]string{`id="endpoint-headers-error"`, `id="endpoint-auth-secret-error"`, "enter it again"}, []string{"typed-token-123"})
+
 			// A disabled endpoint's page says what disabling does and offers no
 			// test send (it would fail at once).
 			st, _, _ = pc.post(tenantPath+"/endpoints/1", url.Values{"url": {recv.URL + "/hook"}})

@@ -257,6 +257,13 @@ func (h *Pages) formFailed(c *fiber.Ctx, t *Tenant, e *Endpoint, in EndpointInpu
 			errs[k] = v
 		}
 	}
+	// A typed secret is never sent back to the page: say so at the field,
+	// or saving again would keep the stored one (or none) without a word.
+	for name, typed := range map[string]*string{"auth_secret": in.AuthSecret, "client_key_pem": in.ClientKeyPEM} {
+		if typed != nil && strings.TrimSpace(*typed) != "" && errs[name] == "" {
+			errs[name] = "not kept after a failed save (secrets are never sent back to the page): enter it again"
+		}
+	}
 	shown := *e
 	in.AuthSecret, in.ClientKeyPEM = nil, nil
 	in.apply(&shown)
