@@ -60,7 +60,14 @@ func TestAdminPagesReview(t *testing.T) {
 			st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
 			wantPage(t, "the event is still held", st, body, http.StatusOK, []string{"1 event with this sourceId arrived before"}, nil)
 
+			// Credentials: one bad value; the other typed one is not saved and
+			// its field says to enter it again.
+			st, body, _ = pc.post(tenantPath+"/credentials", url.Values{"inbound_secret": {"good-inbound-secret-1"}, "boooply_api_key": {"two\nlines"}})
+			wantPage(t, "credentials, one bad", st, body, http.StatusUnprocessableEntity,
+				[]string{`id="tenant-boooply-key-error"`, `id="tenant-inbound-secret-input-error"`, "enter it again"}, []string{"good-inbound-secret-1"})
+
 			// Disable says what it does, and the page says so once disabled.
+			st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
 			wantPage(t, "disable confirmation", st, body, http.StatusOK,
 				[]string{"not sent when you resume it", "use Pause instead"}, []string{"will be held, not forwarded"})
 			if st, _, loc := pc.post(tenantPath+"/disable", nil); st != http.StatusSeeOther {
