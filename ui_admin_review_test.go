@@ -75,7 +75,11 @@ func TestAdminPagesReview(t *testing.T) {
 			}
 			st, body, _ = pc.do(http.MethodGet, tenantPath, nil)
 			wantPage(t, "disabled tenant", st, body, http.StatusOK, []string{`data-testid="tenant-disabled-note"`, "tenant-resume"}, nil)
-			pc.post(tenantPath+"/resume", nil)
+			if st, _, loc := pc.post(tenantPath+"/resume", nil); st != http.StatusSeeOther || !strings.HasSuffix(loc, "?done=tenant-reenabled") {
+				t.Fatalf("resume a disabled tenant: %d → %q", st, loc)
+			}
+			st, body, _ = pc.do(http.MethodGet, tenantPath+"?done=tenant-reenabled", nil)
+			wantPage(t, "re-enabled tenant", st, body, http.StatusOK, []string{"Tenant active again"}, []string{"held deliveries are released"})
 
 			recv := newReceiver(t, nil)
 			st, _, _ = pc.post(tenantPath+"/endpoints", url.Values{"url": {recv.URL + "/hook"}, "enabled": {"true"}})
