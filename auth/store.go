@@ -42,7 +42,9 @@ func createUser(tx *gorm.DB, u *User, now time.Time) error {
 	u.TenantIDs = scopeOf(u.Role, u.TenantIDs)
 	if err := tx.Create(u).Error; err != nil {
 		if database.IsUniqueViolation(err) {
-			return problem.Conflict("a user with this email already exists")
+			// The field detail puts the message under the email field of the users page.
+			return &problem.Error{Code: problem.CodeConflict, Message: "a user with this email already exists",
+				Details: []problem.Detail{{Field: "email", Reason: "is taken by another user"}}}
 		}
 		return fmt.Errorf("insert user: %w", err)
 	}

@@ -82,7 +82,8 @@ func ErrorPage(c *fiber.Ctx, err error) error {
 var doneText = map[string]string{
 	"tenant-created": "Tenant created. Add an endpoint so its events go somewhere.", "tenant-saved": "Tenant saved.",
 	"tenant-paused": "Tenant paused: its events are held until you resume it.", "tenant-resumed": "Tenant resumed; held deliveries are released.",
-	"tenant-disabled": "Tenant disabled: its events are recorded and not forwarded.", "endpoint-saved": "Endpoint saved.",
+	"tenant-reenabled": "Tenant active again: new events are forwarded. Events recorded while it was disabled are not sent; deliveries that failed with \"tenant disabled\" can be retried from Deliveries.",
+	"tenant-disabled":  "Tenant disabled: its events are recorded and not forwarded.", "endpoint-saved": "Endpoint saved.",
 	"endpoint-deleted": "Endpoint deleted.", "mapping-saved": "Mapping saved as a new version.", "mapping-restored": "Version restored as the current mapping.",
 	"source-revoked": "Secret revoked.", "user-disabled": "User disabled and signed out everywhere.", "user-enabled": "User enabled.",
 	"token-revoked": "API token revoked.", "tenant-credentials-saved": "Credentials saved. They are stored sealed and never shown again.",

@@ -25,8 +25,10 @@ func PageRoutes(admin fiber.Router, h *Handler) {
 	admin.Get(ep+"/diff", h.handleEditorDiff)
 }
 
-// samples offered in the preview picker.
-var previewSamples = []string{"evaluation", "transcript", "scores", "recording"}
+// samples offered in the preview picker: one per event type with a Boooply
+// sample, incl. interviewer_evaluation (1-to-1 human interviews), which a
+// by_event rule set may map.
+var previewSamples = []string{"evaluation", "transcript", "scores", "recording", "interviewer_evaluation"}
 
 func editorURL(tenantID, endpointID int64) string {
 	return fmt.Sprintf("/admin/tenants/%d/endpoints/%d/mapping", tenantID, endpointID)

@@ -44,6 +44,15 @@ func (h *Handler) editor(c *fiber.Ctx, tenantID, endpointID int64, d draft, fail
 		msgs = append(msgs, e.String()+".")
 	}
 	p.Error = strings.Join(msgs, " ")
+	// In jq and JSON mode the whole text is the field at fault: the message
+	// goes under it too (the banner above the form is off screen once the
+	// admin has scrolled to a long program).
+	switch d.Mode {
+	case "expression":
+		p.Expression.Error = strings.Join(msgs, " ")
+	case "json":
+		p.JSON.Error = strings.Join(msgs, " ")
+	}
 	p.Rules = markRows(d.Rules, append(append([]views.MappingError(nil), failed...), p.Preview.Errors...))
 	for _, o := range Ops() {
 		p.Ops = append(p.Ops, views.RuleOp{Name: o.Name, Usage: o.Usage, Help: o.Help})

@@ -26,13 +26,13 @@ type RecentEvent struct {
 type RecentEventsFunc func(ctx context.Context, tenantID int64, limit int) ([]RecentEvent, error)
 
 // WithRecentEvents lets the editor preview recent real events of the
-// endpoint's tenant besides the four samples.
+// endpoint's tenant besides the samples.
 func (h *Handler) WithRecentEvents(f RecentEventsFunc) *Handler {
 	h.recent = f
 	return h
 }
 
-// sampleOptions are the four samples and the tenant's recent events
+// sampleOptions are the samples (previewSamples) and the tenant's recent events
 // ("event:<id>").
 func (h *Handler) sampleOptions(c *fiber.Ctx, tenantID int64, current string) []views.Option {
 	var out []views.Option

@@ -92,10 +92,15 @@
     e.preventDefault();
     var body = table.querySelector("tbody");
     var row = btn.closest("tr");
+    var focusNext = null;
     switch (btn.getAttribute("data-rule-action")) {
       case "add":
         var tpl = document.getElementById("rule-template");
-        if (tpl) body.appendChild(tpl.content.cloneNode(true));
+        if (tpl) {
+          body.appendChild(tpl.content.cloneNode(true));
+          // the new row's first field, so the keyboard goes on typing the rule
+          focusNext = body.lastElementChild && body.lastElementChild.querySelector("input");
+        }
         break;
       case "up":
         if (row && row.previousElementSibling) body.insertBefore(row, row.previousElementSibling);
@@ -108,7 +113,7 @@
         break;
     }
     renumber(table);
-    var moved = btn.isConnected ? btn : body.querySelector("input, select");
+    var moved = focusNext || (btn.isConnected ? btn : body.querySelector("input, select"));
     if (moved) moved.focus();
     var form = table.closest("form");
     if (form) form.dispatchEvent(new Event("change", { bubbles: true }));
@@ -155,7 +160,33 @@
     if (e.target.id !== "mapping-preview") return;
     var body = document.querySelector("[data-rules] tbody");
     if (body) markRules(body, e.target);
+    markText(e.target);
   });
+
+  // The jq and JSON text areas: a failed save puts its message under the
+  // text; from then on the live preview says whether the text is at fault,
+  // so a message the admin has fixed since is not left behind.
+  function markText(pane) {
+    var ids = ["mapping-expression", "mapping-json"];
+    var err = pane.querySelector("[id^=preview-error-]:not([data-rule])");
+    for (var i = 0; i < ids.length; i++) {
+      var area = document.getElementById(ids[i]);
+      if (!area) continue;
+      var old = document.getElementById(ids[i] + "-error");
+      if (old) old.remove();
+      area.removeAttribute("aria-invalid");
+      var hint = document.getElementById(ids[i] + "-hint") ? ids[i] + "-hint" : "";
+      var panel = area.closest("[data-mode-panel]");
+      if (err && panel && !panel.hidden) {
+        area.setAttribute("aria-invalid", "true");
+        area.setAttribute("aria-describedby", (hint + " " + err.id).trim());
+      } else if (hint) {
+        area.setAttribute("aria-describedby", hint);
+      } else {
+        area.removeAttribute("aria-describedby");
+      }
+    }
+  }
 
   function markRules(body, pane) {
     var rows = body.querySelectorAll("tr");

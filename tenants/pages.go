@@ -229,7 +229,9 @@ func (h *Pages) renderTenantWith(c *fiber.Ctx, status int, t, form *Tenant, errs
 		return err
 	}
 	p.UnroutedEvents, p.HeldDeliveries = held.UnroutedEvents, held.HeldDeliveries
-	if held.UnroutedEvents > 0 && auth.Can(c, auth.PermRetry) {
+	if held.UnroutedEvents > 0 && auth.Can(c, auth.PermRetry) && len(eps) == 0 {
+		p.DeliverNeedsEndpoint = true
+	} else if held.UnroutedEvents > 0 && auth.Can(c, auth.PermRetry) {
 		p.DeliverHeldURL = "/admin/unrouted/" + strconv.FormatInt(t.ID, 10) + "/deliver?back=tenant"
 	}
 	if t.InboundSecretSealed != "" {
@@ -302,13 +304,21 @@ func (h *Pages) handleTenantResumePage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	before, err := h.ed.FindTenant(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
 	if _, _, err := h.ed.Resume(c.UserContext(), id, h.held); err != nil {
 		return err
 	}
 	if err := auth.Audit(c, "tenant.resume", id, "tenant:"+strconv.FormatInt(id, 10), nil, nil); err != nil {
 		return err
 	}
-	return c.Redirect(auth.Done(tenantURL(id), "tenant-resumed"), fiber.StatusSeeOther)
+	done := "tenant-resumed"
+	if before.Status == StatusDisabled { // nothing was held: say what happens instead
+		done = "tenant-reenabled"
+	}
+	return c.Redirect(auth.Done(tenantURL(id), done), fiber.StatusSeeOther)
 }
 
 // handleTenantRotatePage replaces the tenant's own inbound secret with a

@@ -2,6 +2,7 @@ package tenants
 
 import (
 	"fmt"
+	"net/url"
 	"sort"
 	"strconv"
 	"strings"
@@ -187,6 +188,12 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 		p.Title, p.Action, p.RotateSigningURL, p.DeleteURL = "Endpoint "+e.URL, u, u+"/rotate-secret", u+"/delete"
 		row := endpointRow(t.ID, e)
 		p.DeliveriesURL, p.MappingURL = row.DeliveriesURL, row.MappingURL
+		if auth.Can(c, auth.PermRetry) {
+			p.TestURL = "/admin/deliveries/test?" + url.Values{"tenant": {strconv.FormatInt(t.ID, 10)}, "endpoint": {strconv.FormatInt(e.ID, 10)}}.Encode()
+			for _, et := range h.ed.eventTypes {
+				p.TestEventTypes = append(p.TestEventTypes, views.Option{Value: et, Label: et, Selected: et == "interview.evaluation"})
+			}
+		}
 	}
 	return p
 }
@@ -248,6 +255,13 @@ func (h *Pages) formFailed(c *fiber.Ctx, t *Tenant, e *Endpoint, in EndpointInpu
 		}
 		for k, v := range more {
 			errs[k] = v
+		}
+	}
+	// A typed secret is never sent back to the page: say so at the field,
+	// or saving again would keep the stored one (or none) without a word.
+	for name, typed := range map[string]*string{"auth_secret": in.AuthSecret, "client_key_pem": in.ClientKeyPEM} {
+		if typed != nil && strings.TrimSpace(*typed) != "" && errs[name] == "" {
+			errs[name] = "not kept after a failed save (secrets are never sent back to the page): enter it again"
 		}
 	}
 	shown := *e

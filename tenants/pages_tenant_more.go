@@ -95,6 +95,15 @@ func (h *Pages) handleTenantCredentialsPage(c *fiber.Ctx) error {
 		if !ok {
 			return err
 		}
+		// The other typed value isn't saved either and never comes back.
+		for name, typed := range map[string]*string{"inbound_secret": u.InboundSecret, "boooply_api_key": u.BoooplyAPIKey} {
+			if typed != nil && *typed != "" && errs[name] == "" {
+				if errs == nil {
+					errs = map[string]string{}
+				}
+				errs[name] = "not saved either (values are never sent back to the page): enter it again"
+			}
+		}
 		return h.renderTenantCreds(c, fiber.StatusUnprocessableEntity, t, credentialsForm(t, errs, msg))
 	}
 	// Names without secret words, so the audit's redaction keeps "set"/"cleared".

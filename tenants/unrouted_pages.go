@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/auth"
+	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/static"
 	ui "github.com/switchboard-gw/switchboard/views"
 )
@@ -141,6 +142,18 @@ func (p *UnroutedPages) handleDeliver(c *fiber.Ctx) error {
 	id, err := auth.TenantParam(c, "tenant")
 	if err != nil {
 		return err
+	}
+	// Without an endpoint the events would be attached with nowhere to go, and
+	// this button (which only offers unrouted events) would be gone for them.
+	if _, err := p.store.FindTenant(c.UserContext(), id); err != nil {
+		return err
+	}
+	eps, err := p.store.ListEndpoints(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if len(eps) == 0 {
+		return problem.Conflict("this tenant has no endpoint yet: add one first, then deliver the held events")
 	}
 	n, err := p.store.DeliverHeld(c.UserContext(), p.held, id, false, time.Time{}, pr.Email)
 	if err != nil {

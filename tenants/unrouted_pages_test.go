@@ -24,7 +24,8 @@ import (
 func TestUnroutedPages(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		ed := newTestEditor(t, db.Gorm)
-		owned := mustCreateTenant(t, ed, "Owner Co", "org_owned_later", StatusActive)
+		owned := mustCreateTenant(t, ed, "Owner Co", "org_owned_later", StatusActive, EndpointInput{URL: ptr("https://ats.example/hook")})
+		bare := mustCreateTenant(t, ed, "Bare Co", "org_bare", StatusActive) // no endpoint yet
 		for i, src := range []string{"org_new_customer", "org_new_customer", "org_owned_later"} {
 			err := db.Gorm.Exec("INSERT INTO events (event_type, meeting_code, source_id, revision, fingerprint, body, received_at, candidate_name) VALUES ('interview.scores', ?, ?, 1, 'f', ?, ?, ?)",
 				"m-un-"+strconv.Itoa(i), src, []byte("{}"), time.Now().UTC(), `<script>alert(1)</script>`).Error
@@ -71,6 +72,10 @@ func TestUnroutedPages(t *testing.T) {
 			{"viewer's forced post refused", "viewer", "", "POST", deliver, 403, nil, nil},
 			{"support delivers", "support", "", "POST", deliver, 303, nil, nil},
 			{"deliver to a missing tenant", "admin", "", "POST", "/admin/unrouted/999/deliver", 404, nil, nil},
+			// Delivering to a tenant without an endpoint would attach the
+			// events with nowhere to send them (and the button would be gone).
+			{"deliver to a tenant without an endpoint", "admin", "", "POST", "/admin/unrouted/" + strconv.FormatInt(bare.ID, 10) + "/deliver", 409,
+				[]string{"add one first"}, nil},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

@@ -102,7 +102,7 @@ type MappingEditor struct {
 	PresetNote   []string // what a loaded preset also expects of the endpoint
 	Presets      []Option // Value = preset name
 	PresetURL    string   // POST preset=name: load a preset into the editor
-	Samples      []Option // four samples and recent real events; Value posted as "sample"
+	Samples      []Option // the Boooply samples and recent real events; Value posted as "sample"
 	Preview      MappingPreview
 	Versions     []MappingVersion
 	Diff         *MappingDiff
@@ -239,7 +239,7 @@ func MappingEditorView(p MappingEditor) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if p.Mode != "expression" && p.Mode != "passthrough" {
+		if p.Mode != "expression" && p.Mode != "passthrough" && p.Mode != "json" {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 8, " checked")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -431,7 +431,7 @@ func MappingEditorView(p MappingEditor) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			templ_7745c5c3_Err = Select(Field{ID: "preset", Name: "preset", Label: "Start from a preset", Options: p.Presets,
-				Hint: "Loads the preset into the editor; nothing is saved until you save."}).Render(ctx, templ_7745c5c3_Buffer)
+				Hint: "Replaces what the editor shows, unsaved edits included; nothing is saved until you save."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -42,6 +42,7 @@ func PageRoutes(admin fiber.Router, p *Pages) {
 	admin.Get("/deliveries.csv", p.handleDeliveriesCSV)
 	admin.Get("/deliveries/:id", p.handleDelivery)
 	admin.Post("/deliveries/bulk-retry", p.handleBulkRetry)
+	admin.Post("/deliveries/test", p.handleTestSend)
 	admin.Post("/deliveries/:id/retry", p.handleRetry)
 	admin.Post("/deliveries/:id/replay", p.handleReplay)
 	admin.Get("/events", p.handleEvents)
@@ -64,6 +65,7 @@ func RenderPage(c *fiber.Ctx, status int, page templ.Component) error {
 var notices = map[string]views.Flash{
 	"retried":  {Kind: views.FlashSuccess, Text: "Retry queued: a new round of attempts starts now."},
 	"replayed": {Kind: views.FlashSuccess, Text: "Replay queued with the endpoint's current mapping."},
+	"test":     {Kind: views.FlashSuccess, Text: "Test event queued: this page shows its attempts (reload to follow them)."},
 	"busy":     {Kind: views.FlashWarning, Text: "Nothing to do: the delivery is already on its way, or is not in a state that allows it."},
 }
 

@@ -290,3 +290,29 @@ func afterAction(c *fiber.Ctx, id int64, notice string, err error) error {
 	}
 	return c.Redirect("/admin/deliveries/"+strconv.FormatInt(id, 10)+"?notice="+notice, fiber.StatusSeeOther)
 }
+
+// handleTestSend sends a Boooply sample to one endpoint (the endpoint page's
+// "Send test event") and shows the test delivery, like POST
+// /api/v1/deliveries/test.
+func (p *Pages) handleTestSend(c *fiber.Ctx) error {
+	if _, err := auth.Require(c, auth.PermRetry); err != nil {
+		return err
+	}
+	tenantID, err := strconv.ParseInt(c.Query("tenant"), 10, 64)
+	if err != nil || tenantID <= 0 {
+		return problem.NotFound("tenant")
+	}
+	endpointID, err := strconv.ParseInt(c.Query("endpoint"), 10, 64)
+	if err != nil || endpointID <= 0 {
+		return problem.NotFound("endpoint")
+	}
+	et := c.FormValue("event_type", "interview.evaluation")
+	did, err := p.svc.SendTest(c.UserContext(), auth.Scope(c), tenantID, endpointID, et)
+	if err != nil {
+		return err
+	}
+	if err := auditAction(c, "delivery.test", tenantID, "endpoint", endpointID, fiber.Map{"event_type": et, "delivery_id": did}); err != nil {
+		return err
+	}
+	return c.Redirect("/admin/deliveries/"+strconv.FormatInt(did, 10)+"?notice=test", fiber.StatusSeeOther)
+}

@@ -46,6 +46,9 @@ func (h *SourcesHandler) sourcesProps(c *fiber.Ctx, name views.Field, errMsg str
 			row := views.SourceRow{Name: fmt.Sprintf("%s #%d", s.Name, sec.Number), Status: status, Hint: sec.Hint,
 				Created:   sec.CreatedAt.UTC().Format("2006-01-02 15:04 UTC"),
 				RevokeURL: fmt.Sprintf("%s/secrets/%d/revoke", base, sec.Number)}
+			if status == "retiring" {
+				row.Until = sec.ExpiresAt.UTC().Format("2006-01-02 15:04 UTC")
+			}
 			if i == len(s.Secrets)-1 {
 				row.RotateURL = base + "/rotate"
 			}
