@@ -83,6 +83,14 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 	f.opts.Log = os.Stderr
 	f.opts.RunID = randomHex(3)
 	target := loadtest.Target{URL: strings.TrimRight(f.target, "/")}
+	// Before anything starts: a spawned server would dial (and migrate) a
+	// remote database, and a bad flag would only show after its start.
+	if err := f.checkLoopback(target.URL); err != nil {
+		return err
+	}
+	if err := f.checkWorkload(); err != nil {
+		return err
+	}
 	if f.spawn {
 		stop, err := f.spawnServer(ctx, &target)
 		if err != nil {
@@ -93,9 +101,6 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 		target.RSS, target.RSSWhat = loadtest.RSSOf(f.serverPID), fmt.Sprintf("server pid %d (VmRSS)", f.serverPID)
 		target.CPU = loadtest.CPUOf(f.serverPID)
 		target.OwnProcess = f.serverPID != os.Getpid()
-	}
-	if err := f.checkLoopback(target.URL); err != nil {
-		return err
 	}
 	rep, err := loadtest.Run(ctx, f.opts, target)
 	if err != nil {
@@ -133,6 +138,24 @@ func (f *loadtestFlags) checkLoopback(target string) error {
 		}
 	}
 	return nil
+}
+
+// checkWorkload applies Options.Validate before a server is spawned; the
+// secret and database --spawn fills in later are stood in for.
+func (f *loadtestFlags) checkWorkload() error {
+	o := f.opts
+	if f.countStatements {
+		if _, err := countableDatabase(o.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	if f.spawn {
+		o.Secret = "spawned"
+		if o.DatabaseURL == "" {
+			o.DatabaseURL = "sqlite:spawned"
+		}
+	}
+	return o.Validate()
 }
 
 // urlHosts lists the hosts a URL connects to. A PostgreSQL URL's host query

@@ -202,3 +202,36 @@ func loadtestTarget(t *testing.T, base, dbURL string, extra ...string) loadtest.
 	}
 	return rep.Phases[len(rep.Phases)-1]
 }
+
+// TestLoadtestRefusesBeforeSpawning: with --spawn, a database off loopback
+// and a bad flag are refused before a server starts (it would dial, and
+// migrate, the remote database): with --keep, a spawned server would leave
+// its folder behind.
+func TestLoadtestRefusesBeforeSpawning(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"remote database", []string{"--database-url", "postgres://postgres@203.0.113.7:1/x?connect_timeout=1", "--rate", "1"}, "--allow-remote"},
+		{"remote database, counted", []string{"--database-url", "postgres://postgres@203.0.113.7:1/x?connect_timeout=1", "--rate", "1",
+			"--count-statements"}, "--allow-remote"},
+		{"bad rate", []string{"--rate", "NaN"}, "rate"},
+		{"duration past cap", []string{"--rate", "1", "--duration", "11m"}, "duration"},
+		{"statements on SQLite", []string{"--rate", "1", "--count-statements"}, "--count-statements"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			// --keep leaves the folder of any server that was spawned.
+			args := append([]string{"loadtest", "--spawn", "--keep", "--duration", "1s"}, tc.args...)
+			err := run(context.Background(), args, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "spawned server") {
+				t.Fatalf("err = %v, want a refusal mentioning %q before any server starts", err, tc.wantErr)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Fatalf("left in TMPDIR: %v, want nothing", left)
+			}
+		})
+	}
+}
