@@ -1,8 +1,7 @@
 #!/bin/sh
 # Go benchmarks of the hot functions (ingest verification, field extraction,
 # fingerprinting, mapping with rules and jq, outgoing signing), of River's batch
-# parameters' encoding and of the load
-# generator itself, with allocations.
+# parameters' encoding and of the load generator itself, with allocations.
 # Compare two checkouts with benchstat:  scripts/bench.sh > new.txt; benchstat old.txt new.txt
 set -eu
 cd "$(dirname "$0")/.."
