@@ -64,6 +64,13 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	if f.spawn == (f.target != "") {
 		return nil, errors.New("loadtest: give exactly one of --spawn or --target")
 	}
+	if f.target != "" {
+		// "localhost:8080" parses as scheme "localhost" with no host: it would
+		// pass the loopback check and then fail every request.
+		if u, err := url.Parse(f.target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("loadtest: --target %q: want http://host:port", f.target)
+		}
+	}
 	f.opts.DatabaseURL = f.dbURL
 	f.opts.Version = loadtest.GitDescribe(version)
 	return f, nil

@@ -78,6 +78,19 @@ func TestLoadtestRefusesRemote(t *testing.T) {
 	}
 }
 
+// TestLoadtestTargetNeedsHTTP: a target without http:// is refused before
+// anything runs (it parsed as a scheme without a host, so it passed the
+// loopback check and every request failed).
+func TestLoadtestTargetNeedsHTTP(t *testing.T) {
+	for _, target := range []string{"localhost:8080", "db.example.com:8080", "ftp://127.0.0.1:21", "http://", "127.0.0.1:8080"} {
+		err := run(context.Background(), []string{"loadtest", "--target", target, "--database-url",
+			"sqlite:" + t.TempDir() + "/x.db", "--webhook-secret", "s", "--rate", "1", "--duration", "1s"}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "http://host:port") {
+			t.Errorf("--target %s: err = %v, want a refusal asking for http://host:port", target, err)
+		}
+	}
+}
+
 // TestLoadtestLocalDatabases: loopback addresses, localhost and PostgreSQL's
 // Unix socket count as this machine; anything else needs --allow-remote.
 func TestLoadtestLocalDatabases(t *testing.T) {
