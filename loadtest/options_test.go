@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"math"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -56,6 +57,26 @@ func TestValidate(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want it to mention %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestDescribeBuild: a built binary names the commit stamped into it, so a
+// report says which build ran wherever the binary was started.
+func TestDescribeBuild(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		settings []debug.BuildSetting
+		want     string
+	}{
+		{"clean build", []debug.BuildSetting{{Key: "vcs.revision", Value: "7e45e98a1b2c3d4e5f60718293a4b5c6d7e8f901"}, {Key: "vcs.modified", Value: "false"}}, "7e45e98a1b2c"},
+		{"modified tree", []debug.BuildSetting{{Key: "vcs.revision", Value: "7e45e98a1b2c3d4e5f60718293a4b5c6d7e8f901"}, {Key: "vcs.modified", Value: "true"}}, "7e45e98a1b2c-dirty"},
+		{"no commit (go run, tests)", []debug.BuildSetting{{Key: "GOOS", Value: "linux"}}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			if got := describeBuild(tc.settings); got != tc.want {
+				t.Fatalf("got %q, want %q", got, tc.want)
 			}
 		})
 	}
