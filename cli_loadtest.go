@@ -64,6 +64,13 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	if f.spawn == (f.target != "") {
 		return nil, errors.New("loadtest: give exactly one of --spawn or --target")
 	}
+	if f.target != "" {
+		// "localhost:8080" parses as scheme "localhost" with no host: it would
+		// pass the loopback check and then fail every request.
+		if u, err := url.Parse(f.target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("loadtest: --target %q: want http://host:port", f.target)
+		}
+	}
 	f.opts.DatabaseURL = f.dbURL
 	f.opts.Version = loadtest.GitDescribe(version)
 	return f, nil
@@ -83,6 +90,14 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 	f.opts.Log = os.Stderr
 	f.opts.RunID = randomHex(3)
 	target := loadtest.Target{URL: strings.TrimRight(f.target, "/")}
+	// Before anything starts: a spawned server would dial (and migrate) a
+	// remote database, and a bad flag would only show after its start.
+	if err := f.checkLoopback(target.URL); err != nil {
+		return err
+	}
+	if err := f.checkWorkload(); err != nil {
+		return err
+	}
 	if f.spawn {
 		stop, err := f.spawnServer(ctx, &target)
 		if err != nil {
@@ -93,9 +108,6 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 		target.RSS, target.RSSWhat = loadtest.RSSOf(f.serverPID), fmt.Sprintf("server pid %d (VmRSS)", f.serverPID)
 		target.CPU = loadtest.CPUOf(f.serverPID)
 		target.OwnProcess = f.serverPID != os.Getpid()
-	}
-	if err := f.checkLoopback(target.URL); err != nil {
-		return err
 	}
 	rep, err := loadtest.Run(ctx, f.opts, target)
 	if err != nil {
@@ -133,6 +145,24 @@ func (f *loadtestFlags) checkLoopback(target string) error {
 		}
 	}
 	return nil
+}
+
+// checkWorkload applies Options.Validate before a server is spawned; the
+// secret and database --spawn fills in later are stood in for.
+func (f *loadtestFlags) checkWorkload() error {
+	o := f.opts
+	if f.countStatements {
+		if _, err := countableDatabase(o.DatabaseURL); err != nil {
+			return err
+		}
+	}
+	if f.spawn {
+		o.Secret = "spawned"
+		if o.DatabaseURL == "" {
+			o.DatabaseURL = "sqlite:spawned"
+		}
+	}
+	return o.Validate()
 }
 
 // urlHosts lists the hosts a URL connects to. A PostgreSQL URL's host query

@@ -27,6 +27,15 @@ func (f *loadtestFlags) spawnServer(ctx context.Context, target *loadtest.Target
 	if err != nil {
 		return nil, err
 	}
+	stop, err := f.spawnIn(ctx, dir, target)
+	if err != nil && !f.keep {
+		os.RemoveAll(dir)
+	}
+	return stop, err
+}
+
+// spawnIn is spawnServer with its folder made; on an error the caller removes it.
+func (f *loadtestFlags) spawnIn(ctx context.Context, dir string, target *loadtest.Target) (func(), error) {
 	if f.opts.DatabaseURL == "" {
 		f.opts.DatabaseURL = "sqlite:" + filepath.Join(dir, "switchboard.db")
 	}
@@ -129,13 +138,9 @@ func (f *loadtestFlags) serverDatabaseURL(target *loadtest.Target) (string, erro
 	if !f.countStatements {
 		return f.opts.DatabaseURL, nil
 	}
-	u, err := url.Parse(f.opts.DatabaseURL)
-	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
-		return "", errors.New("loadtest: --count-statements needs a postgres:// --database-url")
-	}
-	if hosts := urlHosts(u); len(hosts) != 1 || hosts[0] == "" || strings.HasPrefix(hosts[0], "/") {
-		// The counter is a TCP proxy: a socket or a host list would bypass it.
-		return "", errors.New("loadtest: --count-statements needs a --database-url with one TCP host (not a Unix socket)")
+	u, err := countableDatabase(f.opts.DatabaseURL)
+	if err != nil {
+		return "", err
 	}
 	host := u.Host
 	if u.Port() == "" {
@@ -150,6 +155,20 @@ func (f *loadtestFlags) serverDatabaseURL(target *loadtest.Target) (string, erro
 	q.Set("sslmode", "disable")
 	u.Host, u.RawQuery = counter.Addr, q.Encode()
 	return u.String(), nil
+}
+
+// countableDatabase parses a --database-url --count-statements can proxy:
+// PostgreSQL on one TCP host.
+func countableDatabase(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || !strings.HasPrefix(u.Scheme, "postgres") {
+		return nil, errors.New("loadtest: --count-statements needs a postgres:// --database-url")
+	}
+	if hosts := urlHosts(u); len(hosts) != 1 || hosts[0] == "" || strings.HasPrefix(hosts[0], "/") {
+		// The counter is a TCP proxy: a socket or a host list would bypass it.
+		return nil, errors.New("loadtest: --count-statements needs a --database-url with one TCP host (not a Unix socket)")
+	}
+	return u, nil
 }
 
 func freeLoopbackAddr() (string, error) {

@@ -78,6 +78,19 @@ func TestLoadtestRefusesRemote(t *testing.T) {
 	}
 }
 
+// TestLoadtestTargetNeedsHTTP: a target without http:// is refused before
+// anything runs (it parsed as a scheme without a host, so it passed the
+// loopback check and every request failed).
+func TestLoadtestTargetNeedsHTTP(t *testing.T) {
+	for _, target := range []string{"localhost:8080", "db.example.com:8080", "ftp://127.0.0.1:21", "http://", "127.0.0.1:8080"} {
+		err := run(context.Background(), []string{"loadtest", "--target", target, "--database-url",
+			"sqlite:" + t.TempDir() + "/x.db", "--webhook-secret", "s", "--rate", "1", "--duration", "1s"}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), "http://host:port") {
+			t.Errorf("--target %s: err = %v, want a refusal asking for http://host:port", target, err)
+		}
+	}
+}
+
 // TestLoadtestLocalDatabases: loopback addresses, localhost and PostgreSQL's
 // Unix socket count as this machine; anything else needs --allow-remote.
 func TestLoadtestLocalDatabases(t *testing.T) {
@@ -201,4 +214,37 @@ func loadtestTarget(t *testing.T, base, dbURL string, extra ...string) loadtest.
 		t.Fatalf("report is not JSON: %v", err)
 	}
 	return rep.Phases[len(rep.Phases)-1]
+}
+
+// TestLoadtestRefusesBeforeSpawning: with --spawn, a database off loopback
+// and a bad flag are refused before a server starts (it would dial, and
+// migrate, the remote database): with --keep, a spawned server would leave
+// its folder behind.
+func TestLoadtestRefusesBeforeSpawning(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		args    []string
+		wantErr string
+	}{
+		{"remote database", []string{"--database-url", "postgres://postgres@203.0.113.7:1/x?connect_timeout=1", "--rate", "1"}, "--allow-remote"},
+		{"remote database, counted", []string{"--database-url", "postgres://postgres@203.0.113.7:1/x?connect_timeout=1", "--rate", "1",
+			"--count-statements"}, "--allow-remote"},
+		{"bad rate", []string{"--rate", "NaN"}, "rate"},
+		{"duration past cap", []string{"--rate", "1", "--duration", "11m"}, "duration"},
+		{"statements on SQLite", []string{"--rate", "1", "--count-statements"}, "--count-statements"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tmp := t.TempDir()
+			t.Setenv("TMPDIR", tmp)
+			// --keep leaves the folder of any server that was spawned.
+			args := append([]string{"loadtest", "--spawn", "--keep", "--duration", "1s"}, tc.args...)
+			err := run(context.Background(), args, &bytes.Buffer{})
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) || strings.Contains(err.Error(), "spawned server") {
+				t.Fatalf("err = %v, want a refusal mentioning %q before any server starts", err, tc.wantErr)
+			}
+			if left, _ := os.ReadDir(tmp); len(left) != 0 {
+				t.Fatalf("left in TMPDIR: %v, want nothing", left)
+			}
+		})
+	}
 }

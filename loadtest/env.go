@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -74,8 +75,17 @@ func RSSOf(pid int) func() int64 {
 	}
 }
 
-// GitDescribe names the code under test ("v0.1-3-gabc123-dirty"), or fallback.
+// GitDescribe names the code of this binary: the commit `go build` stamped
+// into it ("abc123def456", "-dirty" when built from a modified tree), else
+// (`go run`, tests) `git describe` of the checkout it runs in
+// ("v0.1-3-gabc123-dirty"), else fallback. A built binary run from another
+// checkout, or outside one, still names its own commit.
 func GitDescribe(fallback string) string {
+	if info, ok := debug.ReadBuildInfo(); ok {
+		if v := describeBuild(info.Settings); v != "" {
+			return v
+		}
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, "git", "describe", "--always", "--dirty", "--tags").Output()
@@ -83,6 +93,24 @@ func GitDescribe(fallback string) string {
 		return fallback
 	}
 	return strings.TrimSpace(string(out))
+}
+
+// describeBuild is the short commit in a binary's build settings, with
+// "-dirty" for a modified tree; "" when the build carries no commit.
+func describeBuild(settings []debug.BuildSetting) string {
+	var rev, dirty string
+	for _, s := range settings {
+		switch {
+		case s.Key == "vcs.revision":
+			rev = s.Value[:min(len(s.Value), 12)]
+		case s.Key == "vcs.modified" && s.Value == "true":
+			dirty = "-dirty"
+		}
+	}
+	if rev == "" {
+		return ""
+	}
+	return rev + dirty
 }
 
 // rssSampler records the peak of an RSS reader while a phase runs.

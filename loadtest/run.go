@@ -19,6 +19,10 @@ const (
 	MaxDuration = 10 * time.Minute
 	MaxEvents   = 2_000_000
 	MaxTenants  = 100_000
+	// MinRate keeps an open loop's interval between events a valid
+	// duration: a smaller rate overflowed it and sent without pause.
+	MinRate = 0.01
+	MaxRate = 50_000
 )
 
 // Options configure a run.
@@ -66,20 +70,26 @@ func (o *Options) Validate() error {
 		return fmt.Errorf("duration must be between 0 and %s", MaxDuration)
 	case o.Warmup < 0 || o.Warmup > MaxDuration:
 		return fmt.Errorf("warm-up must be between 0 and %s", MaxDuration)
-	case o.Rate <= 0 && o.Concurrency <= 0:
+	case o.Rate == 0 && o.Concurrency <= 0:
 		return errors.New("give --rate (open loop) or --concurrency (closed loop)")
-	case o.Rate > 50_000:
-		return errors.New("rate is capped at 50000 events/s")
+	case o.Rate != 0 && !(o.Rate >= MinRate && o.Rate <= MaxRate): // NaN fails both
+		return fmt.Errorf("rate must be between %g and %d events/s (0 with --concurrency)", MinRate, MaxRate)
 	case o.Concurrency > 4096:
 		return errors.New("concurrency is capped at 4096")
 	case o.Tenants < 1 || o.Tenants > MaxTenants:
 		return fmt.Errorf("tenants must be between 1 and %d", MaxTenants)
-	case o.SlowShare < 0 || o.SlowShare >= 1:
+	case !(o.SlowShare >= 0 && o.SlowShare < 1):
 		return errors.New("slow share must be in [0, 1)")
 	case o.SlowShare > 0 && o.Tenants < 2:
 		return errors.New("a slow tenant needs at least 2 tenants")
-	case o.FailRate < 0 || o.FailRate >= 1:
+	case !(o.FailRate >= 0 && o.FailRate < 1):
 		return errors.New("fail rate must be in [0, 1)")
+	case o.Drain < 0 || o.Drain > MaxDuration:
+		return fmt.Errorf("drain must be between 0 and %s", MaxDuration)
+	case o.StatsWait < 0 || o.StatsWait > MaxDuration:
+		return fmt.Errorf("db stats wait must be between 0 and %s", MaxDuration)
+	case o.SlowDelay < 0 || o.SlowDelay > MaxDuration:
+		return fmt.Errorf("slow delay must be between 0 and %s", MaxDuration)
 	case o.Secret == "" || o.DatabaseURL == "":
 		return errors.New("a run needs the webhook secret and the target's database url")
 	}

@@ -118,3 +118,27 @@ func BenchmarkFingerprintLongTranscript(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkSignEachSample measures the outgoing Standard Webhooks signature
+// of a delivery (SignatureHeader over id.timestamp.body), with one key and
+// with two while a secret rotates.
+func BenchmarkSignEachSample(b *testing.B) {
+	one := [][]byte{[]byte("0123456789abcdef0123456789abcdef")}
+	two := append(one, []byte("fedcba9876543210fedcba9876543210"))
+	for name, body := range sampleBodies(b) {
+		for _, keys := range []struct {
+			name string
+			keys [][]byte
+		}{{"one-key", one}, {"two-keys", two}} {
+			b.Run(name+"/"+keys.name, func(b *testing.B) {
+				b.SetBytes(int64(len(body)))
+				b.ReportAllocs()
+				for b.Loop() {
+					if SignatureHeader(keys.keys, "msg_2wBm2t8vMZ3LqL6JtCzaBzCjVnK", 1774118100, body) == "" {
+						b.Fatal("empty signature")
+					}
+				}
+			})
+		}
+	}
+}
