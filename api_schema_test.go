@@ -230,48 +230,45 @@ func shorten(v any) string {
 	return string(b)
 }
 
+// operation returns openapi.json's operation object for "METHOD /path/:param" (nil: none).
+func (sc *schemaChecker) operation(op string) map[string]any {
+	method, path, _ := strings.Cut(op, " ")
+	paths, _ := sc.doc["paths"].(map[string]any)
+	for p, ops := range paths {
+		if pathParam.ReplaceAllString(p, ":$1") == path {
+			o, _ := ops.(map[string]any)[strings.ToLower(method)].(map[string]any)
+			return o
+		}
+	}
+	return nil
+}
+
+// jsonSchemaOf returns the application/json schema of a response or request body object.
+func jsonSchemaOf(body map[string]any) map[string]any {
+	content, _ := body["content"].(map[string]any)
+	js, _ := content["application/json"].(map[string]any)
+	schema, _ := js["schema"].(map[string]any)
+	return schema
+}
+
 // responseSchema returns the JSON schema openapi.json documents for the
 // operation "METHOD /path/:param" answering status (nil, false when the
 // status isn't documented; nil, true when it is documented without a JSON body).
 func (sc *schemaChecker) responseSchema(op string, status int) (map[string]any, bool) {
-	method, path, _ := strings.Cut(op, " ")
-	paths, _ := sc.doc["paths"].(map[string]any)
-	for p, ops := range paths {
-		if pathParam.ReplaceAllString(p, ":$1") != path {
-			continue
-		}
-		o, _ := ops.(map[string]any)[strings.ToLower(method)].(map[string]any)
-		if o == nil {
-			return nil, false
-		}
-		res, _ := o["responses"].(map[string]any)
-		r, ok := res[fmt.Sprint(status)].(map[string]any)
-		if !ok {
-			return nil, false
-		}
-		r = resolveRef(sc.doc, r)
-		content, _ := r["content"].(map[string]any)
-		js, _ := content["application/json"].(map[string]any)
-		schema, _ := js["schema"].(map[string]any)
-		return schema, true
+	o := sc.operation(op)
+	if o == nil {
+		return nil, false
 	}
-	return nil, false
+	res, _ := o["responses"].(map[string]any)
+	r, ok := res[fmt.Sprint(status)].(map[string]any)
+	if !ok {
+		return nil, false
+	}
+	return jsonSchemaOf(resolveRef(sc.doc, r)), true
 }
 
 // requestSchema returns the JSON request body schema of op, if it has one.
 func (sc *schemaChecker) requestSchema(op string) map[string]any {
-	method, path, _ := strings.Cut(op, " ")
-	paths, _ := sc.doc["paths"].(map[string]any)
-	for p, ops := range paths {
-		if pathParam.ReplaceAllString(p, ":$1") != path {
-			continue
-		}
-		o, _ := ops.(map[string]any)[strings.ToLower(method)].(map[string]any)
-		rb, _ := o["requestBody"].(map[string]any)
-		content, _ := rb["content"].(map[string]any)
-		js, _ := content["application/json"].(map[string]any)
-		schema, _ := js["schema"].(map[string]any)
-		return schema
-	}
-	return nil
+	rb, _ := sc.operation(op)["requestBody"].(map[string]any)
+	return jsonSchemaOf(rb)
 }
