@@ -103,13 +103,13 @@ func (s *Store) ExportAuditCSV(ctx context.Context, f AuditFilter, w io.Writer) 
 }
 
 func csvRow(e Entry) []string {
-	return []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), csvSafe(e.Actor), optInt(e.ActorID),
-		optInt(e.TokenID), e.IP, csvSafe(e.Action), optInt(e.TenantID), csvSafe(e.Target), optStr(e.Before), optStr(e.After)}
+	return []string{strconv.FormatInt(e.ID, 10), e.At.UTC().Format(time.RFC3339), CSVSafe(e.Actor), optInt(e.ActorID),
+		optInt(e.TokenID), e.IP, CSVSafe(e.Action), optInt(e.TenantID), CSVSafe(e.Target), optStr(e.Before), optStr(e.After)}
 }
 
-// csvSafe defuses spreadsheet formulas in values an outsider may choose (a
-// failed login's email).
-func csvSafe(s string) string {
+// CSVSafe defuses spreadsheet formulas in values an outsider may choose (a
+// failed login's email, a candidate name like "=HYPERLINK(…)").
+func CSVSafe(s string) string {
 	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
 		return "'" + s
 	}

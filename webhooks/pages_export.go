@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/csv"
 	"strconv"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -73,17 +72,8 @@ func deliveryCSVRow(r DeliveryRow, tenant string) []string {
 	if r.DeliveredAt != nil {
 		delivered = r.DeliveredAt.UTC().Format("2006-01-02T15:04:05Z")
 	}
-	return []string{id, r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), strconv.FormatInt(r.TenantID, 10), csvSafe(tenant),
-		strconv.FormatInt(r.EndpointID, 10), csvSafe(r.EndpointURL), strconv.FormatInt(r.EventID, 10), csvSafe(r.EventType),
-		csvSafe(r.MeetingCode), csvSafe(r.Candidate), strconv.Itoa(r.Revision), string(r.Status), strconv.Itoa(r.Attempts),
-		code, csvSafe(r.LastError), delivered, "/admin/deliveries/" + id}
-}
-
-// csvSafe keeps a spreadsheet from reading webhook text (a candidate name
-// like "=HYPERLINK(…)") as a formula.
-func csvSafe(s string) string {
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		return "'" + s
-	}
-	return s
+	return []string{id, r.CreatedAt.UTC().Format("2006-01-02T15:04:05Z"), strconv.FormatInt(r.TenantID, 10), auth.CSVSafe(tenant),
+		strconv.FormatInt(r.EndpointID, 10), auth.CSVSafe(r.EndpointURL), strconv.FormatInt(r.EventID, 10), auth.CSVSafe(r.EventType),
+		auth.CSVSafe(r.MeetingCode), auth.CSVSafe(r.Candidate), strconv.Itoa(r.Revision), string(r.Status), strconv.Itoa(r.Attempts),
+		code, auth.CSVSafe(r.LastError), delivered, "/admin/deliveries/" + id}
 }
