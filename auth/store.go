@@ -146,10 +146,7 @@ func lockUsers(tx *gorm.DB, id int64, admins bool) error {
 			return fmt.Errorf("lock admins: %w", err)
 		}
 	}
-	if err := tx.Raw("SELECT id FROM users WHERE id = ? FOR NO KEY UPDATE", id).Scan(&ids).Error; err != nil {
-		return fmt.Errorf("lock user %d: %w", id, err)
-	}
-	return nil
+	return database.LockRow(tx, "users", id, database.LockForChange)
 }
 
 // applyUserUpdate changes u and reports whether its sessions must end: only

@@ -77,7 +77,9 @@ func (s *Store) CreateVersion(ctx context.Context, tenantID, endpointID int64, m
 	v := &MappingVersion{TenantID: tenantID, EndpointID: endpointID, Spec: string(m.JSON()),
 		Author: truncateText(author, 200), Comment: truncateText(comment, 2000), CreatedAt: s.now().UTC()}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		if err := lockEndpointVersions(tx, endpointID); err != nil {
+		// Saves of one endpoint's mapping take turns, so each reads the
+		// number the previous one wrote and none fails on (endpoint_id, number).
+		if err := database.LockRow(tx, "endpoints", endpointID, database.LockForChange); err != nil {
 			return err
 		}
 		if err := checkEndpoint(ctx, tx, tenantID, endpointID); err != nil {
@@ -100,22 +102,6 @@ func (s *Store) CreateVersion(ctx context.Context, tenantID, endpointID int64, m
 		return nil, fmt.Errorf("create mapping version: %w", err)
 	}
 	return v, nil
-}
-
-// lockEndpointVersions makes concurrent saves of one endpoint's mapping take
-// their turn on PostgreSQL, so each reads the number the previous one wrote
-// and none fails on the (endpoint_id, number) key. NO KEY UPDATE leaves
-// ingest's foreign-key checks on the endpoint row unblocked. SQLite
-// transactions are already serial (_txlock=immediate).
-func lockEndpointVersions(tx *gorm.DB, endpointID int64) error {
-	if tx.Dialector.Name() != "postgres" {
-		return nil
-	}
-	var ids []int64
-	if err := tx.Raw("SELECT id FROM endpoints WHERE id = ? FOR NO KEY UPDATE", endpointID).Scan(&ids).Error; err != nil {
-		return fmt.Errorf("lock endpoint %d for a mapping version: %w", endpointID, err)
-	}
-	return nil
 }
 
 func truncateText(s string, n int) string {

@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/secrets"
 )
@@ -122,7 +123,7 @@ func (ed *Editor) finishNew(tx *gorm.DB, e *Endpoint, in EndpointInput) (Endpoin
 func (ed *Editor) UpdateEndpoint(ctx context.Context, tenantID, id int64, in EndpointInput) (EndpointView, error) {
 	var v EndpointView
 	err := ed.write(ctx, func(tx *gorm.DB) error {
-		if err := lockRow(tx, "endpoints", id, lockForUpdate); err != nil {
+		if err := database.LockRow(tx, "endpoints", id, database.LockForChange); err != nil {
 			return err
 		}
 		e, err := findEndpoint(ctx, tx, tenantID, id)
@@ -158,7 +159,7 @@ func (ed *Editor) UpdateEndpoint(ctx context.Context, tenantID, id int64, in End
 // record is refused (problem.Conflict): disable it instead.
 func (ed *Editor) RemoveEndpoint(ctx context.Context, tenantID, id int64) error {
 	return ed.write(ctx, func(tx *gorm.DB) error {
-		if err := lockRow(tx, "endpoints", id, lockForDelete); err != nil {
+		if err := database.LockRow(tx, "endpoints", id, database.LockForDelete); err != nil {
 			return err
 		}
 		if _, err := findEndpoint(ctx, tx, tenantID, id); err != nil {
@@ -190,7 +191,7 @@ func (ed *Editor) RotateSigningSecret(ctx context.Context, tenantID, id int64, o
 	}
 	var v EndpointView
 	err := ed.write(ctx, func(tx *gorm.DB) error {
-		if err := lockRow(tx, "endpoints", id, lockForUpdate); err != nil {
+		if err := database.LockRow(tx, "endpoints", id, database.LockForChange); err != nil {
 			return err
 		}
 		e, err := findEndpoint(ctx, tx, tenantID, id)

@@ -148,7 +148,7 @@ func (s *Store) updateTenant(ctx context.Context, id int64, u TenantUpdate, seal
 	}
 	var out *Tenant
 	err := s.write(ctx, func(tx *gorm.DB) error {
-		if err := lockRow(tx, "tenants", id, lockForUpdate); err != nil {
+		if err := database.LockRow(tx, "tenants", id, database.LockForChange); err != nil {
 			return err
 		}
 		t, err := findTenant(ctx, tx, id)
@@ -178,7 +178,7 @@ func (s *Store) updateTenant(ctx context.Context, id int64, u TenantUpdate, seal
 // instead, so its events and deliveries stay on record.
 func (s *Store) DeleteTenant(ctx context.Context, id int64) error {
 	return s.write(ctx, func(tx *gorm.DB) error {
-		if err := lockRow(tx, "tenants", id, lockForDelete); err != nil {
+		if err := database.LockRow(tx, "tenants", id, database.LockForDelete); err != nil {
 			return err
 		}
 		if _, err := findTenant(ctx, tx, id); err != nil {
@@ -197,35 +197,6 @@ func (s *Store) DeleteTenant(ctx context.Context, id int64) error {
 		return nil
 	})
 }
-
-// lockRow locks row id of table (tenants or endpoints) on PostgreSQL before
-// a change reads it; SQLite transactions are already serial.
-//
-// Updates take NO KEY UPDATE: two PATCHes of one row take turns, so the
-// second reads what the first wrote instead of saving every column back as
-// it was (a lost update), while ingest's foreign-key checks go on.
-//
-// Deletes take UPDATE, the lock the DELETE itself needs, before the history
-// count that decides whether it may go: an ingest still committing holds a
-// key-share lock on the row (its foreign key), so this waits for it and the
-// count sees its event or delivery (409), where counting first saw nothing
-// and the DELETE then cascaded the new rows away.
-func lockRow(tx *gorm.DB, table string, id int64, strength string) error {
-	if tx.Dialector.Name() != "postgres" {
-		return nil
-	}
-	var ids []int64
-	if err := tx.Raw("SELECT id FROM "+table+" WHERE id = ? FOR "+strength, id).Scan(&ids).Error; err != nil {
-		return fmt.Errorf("lock %s %d: %w", table, id, err)
-	}
-	return nil
-}
-
-// Lock strengths for lockRow.
-const (
-	lockForUpdate = "NO KEY UPDATE"
-	lockForDelete = "UPDATE"
-)
 
 // ListEndpoints returns the tenant's endpoints, oldest first. db may be a transaction.
 func ListEndpoints(ctx context.Context, db *gorm.DB, tenantID int64) ([]Endpoint, error) {

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
@@ -163,13 +162,12 @@ func (st *SourceStore) RotateSecret(ctx context.Context, id int64, secret string
 	}
 	now := st.now().UTC()
 	err = st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		// Rotations of one source take their turn on PostgreSQL, so each
-		// reads the number the previous one wrote (SQLite's are serial).
-		lookup := tx
-		if tx.Dialector.Name() == "postgres" {
-			lookup = tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+		// Rotations of one source take their turn, so each reads the
+		// number the previous one wrote.
+		if err := database.LockRow(tx, "sources", id, database.LockForChange); err != nil {
+			return err
 		}
-		if _, err := st.find(lookup, id); err != nil {
+		if _, err := st.find(tx, id); err != nil {
 			return err
 		}
 		var last int
@@ -214,12 +212,11 @@ type SourceUpdate struct {
 func (st *SourceStore) UpdateSource(ctx context.Context, id int64, u SourceUpdate) (*Source, error) {
 	var s *Source
 	err := st.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		lookup := tx
-		if tx.Dialector.Name() == "postgres" {
-			lookup = tx.Clauses(clause.Locking{Strength: "NO KEY UPDATE"})
+		if err := database.LockRow(tx, "sources", id, database.LockForChange); err != nil {
+			return err
 		}
 		var err error
-		if s, err = st.find(lookup, id); err != nil {
+		if s, err = st.find(tx, id); err != nil {
 			return err
 		}
 		if u.Name != nil {
