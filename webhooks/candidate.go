@@ -21,7 +21,7 @@ func CandidateName(body []byte) string {
 	// The column is text: a NUL or invalid UTF-8 would fail the whole
 	// commit on PostgreSQL (a 503 Boooply retries for ever). The body keeps
 	// the name as sent.
-	return strings.ReplaceAll(strings.ToValidUTF8(name, ""), "\x00", "")
+	return textColumn(name, "")
 }
 
 // likeContains turns s into a LIKE pattern matching any text that contains

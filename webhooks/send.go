@@ -261,8 +261,12 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 // run of bytes that is not UTF-8 (a binary answer, a multi-byte character
 // cut at maxResponseBody) and each NUL becomes U+FFFD. PostgreSQL refuses
 // either in text, and an attempt that can't be recorded is sent again.
-func recordableText(s string) string {
-	return strings.ReplaceAll(strings.ToValidUTF8(s, "\uFFFD"), "\x00", "\uFFFD")
+func recordableText(s string) string { return textColumn(s, "\uFFFD") }
+
+// textColumn replaces each run of bytes that is not UTF-8, and each NUL,
+// with with: PostgreSQL's text columns refuse both.
+func textColumn(s, with string) string {
+	return strings.ReplaceAll(strings.ToValidUTF8(s, with), "\x00", with)
 }
 
 func keptHeaders(h http.Header) map[string]string {
