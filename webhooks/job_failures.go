@@ -71,14 +71,19 @@ func (f *JobFailures) failed(ctx context.Context, job *rivertype.JobRow, reason,
 	if len(msg) > 1000 {
 		msg = recordableText(msg[:1000]) + "…"
 	}
-	res := f.db.WithContext(context.WithoutCancel(ctx)).Model(&Delivery{}).
-		Where("id = ? AND status = ?", args.DeliveryID, DeliveryPending).
-		Updates(map[string]any{"status": DeliveryFailed, "last_error": msg, "next_attempt_at": nil, "updated_at": f.now().UTC()})
-	if res.Error != nil {
-		log.Error("The delivery queue gave up on a delivery and could not mark it failed; it stays pending.", "db_error", res.Error)
+	marked, err := f.failPending(context.WithoutCancel(ctx), args.DeliveryID, msg)
+	if err != nil {
+		log.Error("The delivery queue gave up on a delivery and could not mark it failed; it stays pending.", "db_error", err)
 		return
 	}
-	log.Error("The delivery queue gave up on a delivery; it is failed and can be retried by hand.", "marked_failed", res.RowsAffected == 1)
+	log.Error("The delivery queue gave up on a delivery; it is failed and can be retried by hand.", "marked_failed", marked)
+}
+
+// failPending fails delivery id with last_error msg if it is still pending.
+func (f *JobFailures) failPending(ctx context.Context, id int64, msg string) (bool, error) {
+	res := f.db.WithContext(ctx).Model(&Delivery{}).Where("id = ? AND status = ?", id, DeliveryPending).
+		Updates(map[string]any{"status": DeliveryFailed, "last_error": msg, "next_attempt_at": nil, "updated_at": f.now().UTC()})
+	return res.RowsAffected == 1, res.Error
 }
 
 // SweepDiscardedArgs is the periodic job that fails deliveries whose queue
@@ -139,13 +144,11 @@ func (f *JobFailures) SweepDiscarded(ctx context.Context) (int, error) {
 		if live > 0 {
 			continue
 		}
-		res := db.Model(&Delivery{}).Where("id = ? AND status = ?", id, DeliveryPending).
-			Updates(map[string]any{"status": DeliveryFailed, "last_error": ReasonQueueGaveUp + " (its job was discarded without a recorded outcome)",
-				"next_attempt_at": nil, "updated_at": f.now().UTC()})
-		if res.Error != nil {
-			return failed, res.Error
+		marked, err := f.failPending(ctx, id, ReasonQueueGaveUp+" (its job was discarded without a recorded outcome)")
+		if err != nil {
+			return failed, err
 		}
-		if res.RowsAffected == 1 {
+		if marked {
 			failed++
 			f.log.Error("A pending delivery had no queue job left; it is failed and can be retried by hand.", "delivery_id", id)
 		}
