@@ -32,15 +32,16 @@ func indexNames(t *testing.T, db *database.DB, table string) map[string]bool {
 // TestMigrateWriteDiet: migration 00012 leaves no duplicate revision index
 // and, on PostgreSQL, none of River's GIN indexes (River's migrations run
 // first, so they exist to be dropped on a new database too); the unique
-// constraint that enforces revisions stays, and migrating again is a no-op.
+// index that enforces revisions (by source since 00016) stays, and migrating
+// again is a no-op.
 func TestMigrateWriteDiet(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		events := indexNames(t, db, "events")
 		if events["events_revisions_idx"] {
 			t.Error("events_revisions_idx still exists")
 		}
-		if db.Dialect == database.Postgres && !events["events_revision_uq"] {
-			t.Errorf("events_revision_uq is gone: %v", events)
+		if !events["events_revision_src_uq"] {
+			t.Errorf("events_revision_src_uq (00016) is gone: %v", events)
 		}
 		if db.Dialect == database.Postgres {
 			jobs := indexNames(t, db, "river_job")
