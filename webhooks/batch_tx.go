@@ -11,8 +11,25 @@ import (
 	"github.com/switchboard-gw/switchboard/routing"
 )
 
-// eventKey identifies an event across its revisions.
-type eventKey struct{ code, event string }
+// eventKey identifies an event across its revisions: its source (data.sourceId,
+// "" when absent), meetingCode and event type. The source keeps one
+// organization's events out of another's chain: a tenant's own secret signs
+// only its sourceId, whatever meetingCode it names.
+type eventKey struct{ source, code, event string }
+
+// keyOf is the eventKey of an inbound event.
+func keyOf(in Inbound) eventKey {
+	return eventKey{sourceKey(in.SourceID), in.MeetingCode, in.Event}
+}
+
+// sourceKey is a sourceId as the events' unique indexes see it (they
+// coalesce NULL to the empty string): absent is one scope of its own.
+func sourceKey(id *string) string {
+	if id == nil {
+		return ""
+	}
+	return *id
+}
 
 // batchEntry is one request of a group commit: the event it matched or
 // created, and what it answers.
@@ -45,7 +62,7 @@ func (s *Service) storeBatch(ctx context.Context, tx *gorm.DB, ins []Inbound, kn
 	var fresh []*Event
 	dupes := map[int64]int{} // existing event id -> duplicates seen in this batch
 	for i, in := range ins {
-		k := eventKey{in.MeetingCode, in.Event}
+		k := keyOf(in)
 		if match := findFingerprint(known[k], in.Fingerprint); match != nil {
 			entries[i] = batchEntry{ev: match, status: Duplicate}
 			if match.ID != 0 {
@@ -84,7 +101,9 @@ func (s *Service) storeBatch(ctx context.Context, tx *gorm.DB, ins []Inbound, kn
 	return s.schedule(ctx, tx, entries, ds, counts, now)
 }
 
-// loadRevisions reads the earlier revisions of every event in ins, oldest first.
+// loadRevisions reads the earlier revisions of every event in ins, oldest
+// first, keyed by source, meetingCode and type: another source's rows of
+// the same meetingCode land under their own key, which no event in ins asks for.
 func loadRevisions(ctx context.Context, tx *gorm.DB, ins []Inbound) (map[eventKey][]*Event, error) {
 	codes, types := make([]string, 0, len(ins)), make([]string, 0, 4)
 	for _, in := range ins {
@@ -97,7 +116,7 @@ func loadRevisions(ctx context.Context, tx *gorm.DB, ins []Inbound) (map[eventKe
 	}
 	out := map[eventKey][]*Event{}
 	for i := range rows {
-		k := eventKey{rows[i].MeetingCode, rows[i].EventType}
+		k := eventKey{sourceKey(rows[i].SourceID), rows[i].MeetingCode, rows[i].EventType}
 		out[k] = append(out[k], &rows[i])
 	}
 	return out, nil

@@ -308,7 +308,8 @@ func TestSkipRevisions(t *testing.T) {
 		if err != nil || len(revs) != 1 || revs[0].Revision != 2 {
 			t.Fatalf("revisions filter = %+v, %v; want the one revision 2", revs, err)
 		}
-		hist, err := store.ListRevisions(ctx, "m1", "interview.evaluation")
+		src := "org_1"
+		hist, err := store.ListRevisions(ctx, EventChain{SourceID: &src, MeetingCode: "m1", EventType: "interview.evaluation"})
 		if err != nil || len(hist) != 2 || hist[0].Revision != 1 || hist[1].Revision != 2 {
 			t.Fatalf("ListRevisions = %+v, %v", hist, err)
 		}

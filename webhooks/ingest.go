@@ -56,7 +56,7 @@ var errRaced = errors.New("concurrent ingest of the same event")
 // maxRaceRetries bounds the retries of one event that keeps losing races.
 const maxRaceRetries = 5
 
-// Ingest stores in durably, deduplicated by (meetingCode, event, content),
+// Ingest stores in durably, deduplicated by (sourceId, meetingCode, event, content),
 // and, in the same transaction, creates one delivery and one River job per
 // subscribed endpoint. When it returns nil the event is on disk. With
 // batching on, concurrent calls share commits.

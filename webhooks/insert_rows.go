@@ -30,42 +30,49 @@ const (
 		RETURNING id`
 	// insertBatchUnnest inserts a group commit's events and their
 	// deliveries in one statement (one round trip): each delivery names its
-	// event by meetingCode, type and revision, unique in the batch as in the
-	// table, and takes the id the events' insert returned. Foreign keys are
-	// checked at the end of the statement, when the events exist. Event rows
-	// come back with that key, delivery rows with their event and endpoint.
+	// event by source ('' when absent, as COALESCE in the unique index),
+	// meetingCode, type and revision, unique in the batch as in the table,
+	// and takes the id the events' insert returned (an equality on plain
+	// text, so the join can hash). Foreign keys are checked at the end of
+	// the statement, when the events exist. Event rows come back with that
+	// key, delivery rows with their event and endpoint.
 	insertBatchUnnest = `WITH ev AS (
 		INSERT INTO events (event_type, meeting_code, source_id, tenant_id, revision,
 		fingerprint, body, duplicates, last_duplicate_at, received_at, video_api_url, video_url_expires_at, candidate_name)
 		SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::int[],
 		$6::text[], $7::bytea[], $8::int[], $9::timestamptz[], $10::timestamptz[], $11::text[], $12::timestamptz[], $13::text[])
-		RETURNING id, meeting_code, event_type, revision
+		RETURNING id, COALESCE(source_id, '') AS source, meeting_code, event_type, revision
 	), dl AS (
 		INSERT INTO deliveries (event_id, tenant_id, endpoint_id, status, created_at, updated_at)
 		SELECT ev.id, u.tenant_id, u.endpoint_id, u.status, u.created_at, u.updated_at
-		FROM unnest($14::text[], $15::text[], $16::int[], $17::bigint[], $18::bigint[], $19::text[], $20::timestamptz[], $21::timestamptz[])
-			AS u (meeting_code, event_type, revision, tenant_id, endpoint_id, status, created_at, updated_at)
-		JOIN ev ON ev.meeting_code = u.meeting_code AND ev.event_type = u.event_type AND ev.revision = u.revision
+		FROM unnest($14::text[], $15::text[], $16::text[], $17::int[], $18::bigint[], $19::bigint[], $20::text[], $21::timestamptz[], $22::timestamptz[])
+			AS u (source, meeting_code, event_type, revision, tenant_id, endpoint_id, status, created_at, updated_at)
+		JOIN ev ON ev.source = u.source AND ev.meeting_code = u.meeting_code AND ev.event_type = u.event_type AND ev.revision = u.revision
 		RETURNING id, event_id, endpoint_id
 	)
-	SELECT true, id, id, 0::bigint, meeting_code, event_type, revision FROM ev
+	SELECT true, id, id, 0::bigint, source, meeting_code, event_type, revision FROM ev
 	UNION ALL
-	SELECT false, id, event_id, endpoint_id, '', '', 0 FROM dl`
+	SELECT false, id, event_id, endpoint_id, '', '', '', 0 FROM dl`
 )
 
-// findRevisions returns the id, key, revision and fingerprint of every
-// stored event whose meetingCode is in codes and type in types, oldest
-// revision first. Both IN lists are padded to a power of two (repeating
-// the last value), so PostgreSQL sees a few statement texts it plans once
-// each; an array parameter ("= ANY($1)") got a generic plan that scanned
-// the whole table once it was cached.
+// findRevisions returns the id, key (source, meetingCode, type), revision
+// and fingerprint of every stored event whose meetingCode is in codes and
+// type in types, oldest revision first; the caller keys them by source.
+// Both IN lists are padded to a power of two (repeating the last value),
+// so PostgreSQL sees a few statement texts it plans once each; an array
+// parameter ("= ANY($1)") got a generic plan that scanned the whole table
+// once it was cached. The source is not a third IN list: meetingCode and
+// type lead the unique indexes, and a list on the next column would make
+// PostgreSQL's B-tree descend once per combination of the three lists
+// (codes × types × sources), while another source's rows of the same
+// meetingCode are rare (a meetingCode belongs to one organization).
 func findRevisions(ctx context.Context, tx *gorm.DB, codes, types []string) ([]Event, error) {
 	codes, types = padded(distinct(codes)), padded(distinct(types))
 	pg := tx.Dialector.Name() == "postgres"
 	// Plain SQL on GORM's connection (or transaction): the lookup runs
 	// with every group commit, and GORM's statement building and
 	// reflection were most of its CPU.
-	query := "SELECT id, meeting_code, event_type, revision, fingerprint FROM events WHERE meeting_code IN (" +
+	query := "SELECT id, source_id, meeting_code, event_type, revision, fingerprint FROM events WHERE meeting_code IN (" +
 		placeholders(pg, 0, len(codes)) + ") AND event_type IN (" + placeholders(pg, len(codes), len(types)) + ") ORDER BY revision"
 	args := make([]any, 0, len(codes)+len(types))
 	for _, c := range codes {
@@ -82,7 +89,7 @@ func findRevisions(ctx context.Context, tx *gorm.DB, codes, types []string) ([]E
 	var out []Event
 	for rows.Next() {
 		var e Event
-		if err := rows.Scan(&e.ID, &e.MeetingCode, &e.EventType, &e.Revision, &e.Fingerprint); err != nil {
+		if err := rows.Scan(&e.ID, &e.SourceID, &e.MeetingCode, &e.EventType, &e.Revision, &e.Fingerprint); err != nil {
 			return nil, err
 		}
 		out = append(out, e)
@@ -194,17 +201,17 @@ func insertBatchRows(ctx context.Context, tx *gorm.DB, events []*Event, ds []Del
 		return insertDeliveryRows(ctx, tx, ds)
 	}
 	n := len(ds)
-	codes, types := make([]string, n), make([]string, n)
+	sources, codes, types := make([]string, n), make([]string, n), make([]string, n)
 	revisions := make([]int32, n)
 	tenants, endpoints := make([]int64, n), make([]int64, n)
 	statuses := make([]string, n)
 	created, updated := make([]time.Time, n), make([]time.Time, n)
 	for i, d := range ds {
-		codes[i], types[i], revisions[i] = owners[i].MeetingCode, owners[i].EventType, int32(owners[i].Revision)
+		sources[i], codes[i], types[i], revisions[i] = sourceKey(owners[i].SourceID), owners[i].MeetingCode, owners[i].EventType, int32(owners[i].Revision)
 		tenants[i], endpoints[i], statuses[i] = d.TenantID, d.EndpointID, string(d.Status)
 		created[i], updated[i] = d.CreatedAt, d.UpdatedAt
 	}
-	args := append(eventArrays(events), codes, types, revisions, tenants, endpoints, statuses, created, updated)
+	args := append(eventArrays(events), sources, codes, types, revisions, tenants, endpoints, statuses, created, updated)
 	rows, err := tx.Statement.ConnPool.QueryContext(ctx, insertBatchUnnest, args...)
 	if err != nil {
 		return err
@@ -212,7 +219,7 @@ func insertBatchRows(ctx context.Context, tx *gorm.DB, events []*Event, ds []Del
 	defer rows.Close()
 	byKey := make(map[eventRevision]*Event, len(events))
 	for _, e := range events {
-		byKey[eventRevision{e.MeetingCode, e.EventType, e.Revision}] = e
+		byKey[eventRevision{eventKey{sourceKey(e.SourceID), e.MeetingCode, e.EventType}, e.Revision}] = e
 	}
 	type owned struct{ event, endpoint int64 }
 	deliveryIDs := make(map[owned]int64, n)
@@ -220,18 +227,18 @@ func insertBatchRows(ctx context.Context, tx *gorm.DB, events []*Event, ds []Del
 	for rows.Next() {
 		var isEvent bool
 		var id, eventID, endpointID int64
-		var code, typ string
+		var source, code, typ string
 		var revision int
-		if err := rows.Scan(&isEvent, &id, &eventID, &endpointID, &code, &typ, &revision); err != nil {
+		if err := rows.Scan(&isEvent, &id, &eventID, &endpointID, &source, &code, &typ, &revision); err != nil {
 			return err
 		}
 		if !isEvent {
 			deliveryIDs[owned{eventID, endpointID}] = id
 			continue
 		}
-		e := byKey[eventRevision{code, typ, revision}]
+		e := byKey[eventRevision{eventKey{source, code, typ}, revision}]
 		if e == nil {
-			return fmt.Errorf("inserted event %s/%s revision %d that the batch does not hold", code, typ, revision)
+			return fmt.Errorf("inserted event %q/%s/%s revision %d that the batch does not hold", source, code, typ, revision)
 		}
 		e.ID = id
 		gotEvents++
@@ -251,8 +258,8 @@ func insertBatchRows(ctx context.Context, tx *gorm.DB, events []*Event, ds []Del
 
 // eventRevision identifies one revision of an event.
 type eventRevision struct {
-	code, event string
-	revision    int
+	key      eventKey
+	revision int
 }
 
 // insertDeliveryRows inserts ds (new deliveries: pending or held) and

@@ -33,6 +33,9 @@ func (p *Pages) handleEvents(c *fiber.Ctx) error {
 	if n, err := strconv.ParseInt(c.Query("after"), 10, 64); err == nil && n > 0 {
 		f.After = n
 	}
+	if err := p.revisionsOf(c, &f, &vf); err != nil {
+		return err
+	}
 	evs, next, err := p.store.ListEvents(c.UserContext(), f)
 	if err != nil {
 		return err
@@ -48,7 +51,7 @@ func (p *Pages) handleEvents(c *fiber.Ctx) error {
 	props := views.EventList{Meta: p.pageMeta(c, "Events", views.NavEvents), ListURL: "/admin/events", Filter: vf,
 		EventTypes: eventTypeOptions(), Kinds: eventKinds}
 	for _, e := range evs {
-		props.Rows = append(props.Rows, eventRowProps(e, names, latest[e.MeetingCode+"\x00"+e.EventType]))
+		props.Rows = append(props.Rows, eventRowProps(e, names, latest[chainKey(ChainOf(e))]))
 	}
 	props.Pager = listPager(c, "/admin/events", "event-table", len(evs), f.After, next)
 	return RenderPage(c, fiber.StatusOK, views.EventsPage(props))
@@ -63,13 +66,51 @@ func eventRowProps(e Event, names map[int64]string, latest int) views.EventRow {
 	}
 	if e.TenantID != nil {
 		r.Tenant = &views.Link{Label: tenantLabel(names, *e.TenantID), URL: tenantURL(*e.TenantID)}
-		r.DeliveriesURL = withQuery("/admin/deliveries", url.Values{"meeting_code": {e.MeetingCode}, "event": {e.EventType}})
+		r.DeliveriesURL = eventDeliveriesURL(e)
 	}
 	return r
 }
 
-// latestRevisions returns the highest revision of each (meetingCode, event
-// type) on the page, keyed "code\x00type", to count later revisions.
+// eventDeliveriesURL lists the deliveries of a routed event's meetingCode
+// and type at its tenant: another tenant's events of that meetingCode have
+// their own.
+func eventDeliveriesURL(e Event) string {
+	return withQuery("/admin/deliveries", url.Values{"tenant": {strconv.FormatInt(*e.TenantID, 10)},
+		"meeting_code": {e.MeetingCode}, "event": {e.EventType}})
+}
+
+// revisionsOf narrows f to the revisions of the event ?revisions_of names
+// (its source, meetingCode and type), shown in the form's fields. An event
+// outside the caller's scope is not found, as on its own page.
+func (p *Pages) revisionsOf(c *fiber.Ctx, f *EventFilter, vf *views.EventFilter) error {
+	raw := c.Query("revisions_of")
+	if raw == "" {
+		return nil
+	}
+	id, err := strconv.ParseInt(raw, 10, 64)
+	if err != nil || id <= 0 {
+		return problem.Invalid("revisions_of", "must be an event id")
+	}
+	ev, err := p.store.FindEvent(c.UserContext(), id)
+	if err != nil {
+		return err
+	}
+	if f.Scope != nil && (ev.TenantID == nil || !inScope(f.Scope, *ev.TenantID)) {
+		return problem.NotFound("event")
+	}
+	chain := ChainOf(*ev)
+	f.RevisionsOf, f.MeetingCode, f.EventType, f.SourceID = &chain, ev.MeetingCode, ev.EventType, ""
+	vf.RevisionsOf, vf.MeetingCode, vf.EventType, vf.SourceID = raw, ev.MeetingCode, ev.EventType, sourceKey(ev.SourceID)
+	return nil
+}
+
+// chainKey is an EventChain as a map key.
+func chainKey(c EventChain) string {
+	return sourceKey(c.SourceID) + "\x00" + c.MeetingCode + "\x00" + c.EventType
+}
+
+// latestRevisions returns the highest revision of each event chain (source,
+// meetingCode, type) on the page, keyed by chainKey, to count later revisions.
 func (p *Pages) latestRevisions(ctx context.Context, evs []Event) (map[string]int, error) {
 	out := map[string]int{}
 	codes := make([]string, 0, len(evs))
@@ -80,16 +121,17 @@ func (p *Pages) latestRevisions(ctx context.Context, evs []Event) (map[string]in
 		return out, nil
 	}
 	var rows []struct {
-		MeetingCode, EventType string
-		Latest                 int
+		Source, MeetingCode, EventType string
+		Latest                         int
 	}
-	err := p.store.db.WithContext(ctx).Table("events").Select("meeting_code, event_type, MAX(revision) AS latest").
-		Where("meeting_code IN ?", codes).Group("meeting_code, event_type").Scan(&rows).Error
+	err := p.store.db.WithContext(ctx).Table("events").
+		Select("COALESCE(source_id, '') AS source, meeting_code, event_type, MAX(revision) AS latest").
+		Where("meeting_code IN ?", codes).Group("COALESCE(source_id, ''), meeting_code, event_type").Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("latest revisions: %w", err)
 	}
 	for _, r := range rows {
-		out[r.MeetingCode+"\x00"+r.EventType] = r.Latest
+		out[chainKey(EventChain{SourceID: &r.Source, MeetingCode: r.MeetingCode, EventType: r.EventType})] = r.Latest
 	}
 	return out, nil
 }
@@ -114,7 +156,7 @@ func (p *Pages) handleEvent(c *fiber.Ctx) error {
 	}
 	d := views.EventDetail{ID: strconv.FormatInt(ev.ID, 10), Received: formatTime(ev.ReceivedAt), EventType: ev.EventType,
 		MeetingCode: ev.MeetingCode, Candidate: ev.CandidateName, Revision: ev.Revision, Duplicates: ev.Duplicates,
-		RevisionsURL: withQuery("/admin/events", url.Values{"meeting_code": {ev.MeetingCode}, "event": {ev.EventType}}),
+		RevisionsURL: withQuery("/admin/events", url.Values{"revisions_of": {strconv.FormatInt(ev.ID, 10)}}),
 		PrettyEvent:  prettyJSON(ev.Body), RawEvent: string(ev.Body)}
 	if len(ev.Body) == 0 {
 		d.PrettyEvent, d.RawEvent = "(purged by retention)", "(purged by retention)"
@@ -128,7 +170,7 @@ func (p *Pages) handleEvent(c *fiber.Ctx) error {
 			return err
 		}
 		d.Tenant = &views.Link{Label: tenantLabel(names, *ev.TenantID), URL: tenantURL(*ev.TenantID)}
-		d.DeliveriesURL = withQuery("/admin/deliveries", url.Values{"meeting_code": {ev.MeetingCode}, "event": {ev.EventType}})
+		d.DeliveriesURL = eventDeliveriesURL(*ev)
 	} else {
 		d.UnroutedURL = "/admin/unrouted"
 	}

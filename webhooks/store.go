@@ -14,8 +14,10 @@ import (
 )
 
 // Event is one accepted inbound webhook, stored once with its exact bytes.
-// (MeetingCode, EventType, Revision) is unique; a re-fired event with new
-// content is the next revision, a redelivery only bumps Duplicates.
+// (SourceID, MeetingCode, EventType, Revision) is unique, a nil SourceID
+// counting as one source (migration 00016); a re-fired event with new
+// content is the next revision of its source's chain, a redelivery only
+// bumps Duplicates.
 type Event struct {
 	ID              int64
 	EventType       string
@@ -125,8 +127,9 @@ func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 
 // EventFilter selects events for ListEvents. Unrouted keeps only events
 // without a tenant. Revisions keeps only re-fired revisions (revision > 1:
-// same meetingCode and event, different content). After is a keyset
-// cursor: ids below it (newest first).
+// same source, meetingCode and event, different content). RevisionsOf
+// keeps one event's chain. After is a keyset cursor: ids below it (newest
+// first).
 type EventFilter struct {
 	// Scope is the caller's tenant scope (auth.Scope: nil means every
 	// tenant and the unrouted events; a scope never includes unrouted ones).
@@ -135,6 +138,7 @@ type EventFilter struct {
 	Duplicates  bool // only events redelivered at least once
 	SourceID    string
 	Revisions   bool
+	RevisionsOf *EventChain
 	MeetingCode string
 	// Candidate matches events whose candidate name contains it, ignoring case.
 	Candidate string
@@ -161,6 +165,9 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, int64, 
 	}
 	if f.Revisions {
 		q = q.Where("revision > 1")
+	}
+	if c := f.RevisionsOf; c != nil {
+		q = q.Where("meeting_code = ? AND event_type = ? AND COALESCE(source_id, '') = ?", c.MeetingCode, c.EventType, sourceKey(c.SourceID))
 	}
 	if f.MeetingCode != "" {
 		q = q.Where("meeting_code = ?", f.MeetingCode)
@@ -202,14 +209,29 @@ func (s *Store) FindEvent(ctx context.Context, id int64) (*Event, error) {
 	return &e, nil
 }
 
-// ListRevisions returns every revision of one event (meetingCode + event
-// type), oldest first, without bodies: what changed when an analysis re-ran.
-func (s *Store) ListRevisions(ctx context.Context, meetingCode, eventType string) ([]Event, error) {
+// EventChain names one event across its revisions: its source (nil: the
+// events without a sourceId), meetingCode and type.
+type EventChain struct {
+	SourceID    *string
+	MeetingCode string
+	EventType   string
+}
+
+// ChainOf is the chain e belongs to.
+func ChainOf(e Event) EventChain {
+	return EventChain{SourceID: e.SourceID, MeetingCode: e.MeetingCode, EventType: e.EventType}
+}
+
+// ListRevisions returns every revision of one event, oldest first, without
+// bodies: what changed when an analysis re-ran. Another source's events of
+// the same meetingCode are not among them.
+func (s *Store) ListRevisions(ctx context.Context, c EventChain) ([]Event, error) {
 	var out []Event
-	err := s.db.WithContext(ctx).Omit("body").Where("meeting_code = ? AND event_type = ?", meetingCode, eventType).
+	err := s.db.WithContext(ctx).Omit("body").
+		Where("meeting_code = ? AND event_type = ? AND COALESCE(source_id, '') = ?", c.MeetingCode, c.EventType, sourceKey(c.SourceID)).
 		Order("revision").Find(&out).Error
 	if err != nil {
-		return nil, fmt.Errorf("list revisions of %s %s: %w", meetingCode, eventType, err)
+		return nil, fmt.Errorf("list revisions of %s %s: %w", c.MeetingCode, c.EventType, err)
 	}
 	return out, nil
 }
