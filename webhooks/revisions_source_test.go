@@ -221,7 +221,7 @@ func TestEventPagesKeepSourcesApart(t *testing.T) {
 			want, notWant []string
 		}{
 			{"event page links its own chain", fmt.Sprintf("/admin/events/%d", first.EventID), 200,
-				[]string{fmt.Sprintf(`href="/admin/events?revisions_of=%d"`, first.EventID)}, nil},
+				[]string{fmt.Sprintf(`href="/admin/events?revisions_of=%d"`, first.EventID), "meeting_code=m1&amp;tenant="}, nil},
 			{"A's revisions", fmt.Sprintf("/admin/events?revisions_of=%d", first.EventID), 200,
 				[]string{`data-testid="revisions-of"`, "org_a", "1 later revision(s)"}, []string{"org_b"}},
 			{"B's chain", fmt.Sprintf("/admin/events?revisions_of=%d", forged.EventID), 200,
