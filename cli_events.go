@@ -21,8 +21,9 @@ func cmdEvents(ctx context.Context, args []string, out io.Writer) error {
 	unrouted := fs.Bool("unrouted", false, "only events no tenant owns yet (null or unknown sourceId)")
 	limit := fs.Int("limit", 50, "how many events, newest first")
 	grouped := fs.Bool("grouped", false, "with --unrouted: one line per sourceId (count, first/last seen, tenant now owning it)")
-	revisions := fs.Bool("revisions", false, "only re-fired revisions (same meetingCode and event, new content)")
-	meeting := fs.String("meeting-code", "", "only this meetingCode (every revision of it)")
+	revisions := fs.Bool("revisions", false, "only re-fired revisions (same sourceId, meetingCode and event, new content)")
+	meeting := fs.String("meeting-code", "", "only this meetingCode (every source's revisions of it; SOURCE_ID tells the chains apart)")
+	source := fs.String("source-id", "", "only this sourceId (with --meeting-code: one chain of revisions)")
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -34,7 +35,8 @@ func cmdEvents(ctx context.Context, args []string, out io.Writer) error {
 	if *grouped {
 		return printUnroutedGroups(ctx, db, *limit, out)
 	}
-	evs, _, err := webhooks.NewStore(db.Gorm).ListEvents(ctx, webhooks.EventFilter{Unrouted: *unrouted, Revisions: *revisions, MeetingCode: *meeting, Limit: *limit})
+	evs, _, err := webhooks.NewStore(db.Gorm).ListEvents(ctx, webhooks.EventFilter{Unrouted: *unrouted, Revisions: *revisions, MeetingCode: *meeting,
+		SourceID: *source, Limit: *limit})
 	if err != nil {
 		return err
 	}
