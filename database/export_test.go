@@ -26,3 +26,15 @@ func (db *DB) MigrateUpTo(ctx context.Context, version int64) error {
 	}
 	return nil
 }
+
+// MigrateDownTo rolls our migrations back to version.
+func (db *DB) MigrateDownTo(ctx context.Context, version int64) error {
+	p, err := db.goose()
+	if err != nil {
+		return err
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("migrate down to %d: %w", version, err)
+	}
+	return nil
+}

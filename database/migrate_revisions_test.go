@@ -181,3 +181,35 @@ func checkNewKeys(t *testing.T, db *database.DB) {
 		t.Errorf("newest event id %d, want past the deleted 9", id)
 	}
 }
+
+// TestMigrateRevisionsBySourceDown: 00016's Down brings the old keys back on
+// a database whose rows fit them, keeping rows and foreign keys, and Up
+// applies again.
+func TestMigrateRevisionsBySourceDown(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		if err := db.MigrateDownTo(ctx, 15); err != nil {
+			t.Fatal(err)
+		}
+		fillAt15(t, db)
+		before := eventRows(t, db)
+		if err := db.Migrate(ctx, nil); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.MigrateDownTo(ctx, 15); err != nil {
+			t.Fatalf("down again with rows: %v", err)
+		}
+		if after := eventRows(t, db); !reflect.DeepEqual(after, before) {
+			t.Fatalf("events after Down:\n%+v\nwant\n%+v", after, before)
+		}
+		ins := "INSERT INTO events (event_type, meeting_code, source_id, revision, fingerprint, body, received_at) VALUES ('interview.evaluation', 'm1', 'org_c', 1, 'fp-c', ?, ?)"
+		if err := db.Gorm.Exec(ins, []byte(`{}`), time.Now().UTC()).Error; !database.IsUniqueViolation(err) {
+			t.Errorf("revision 1 of m1 from a third source after Down: err = %v, want the old key's unique violation", err)
+		}
+		checkForeignKeys(t, db)
+		if err := db.Migrate(ctx, nil); err != nil {
+			t.Fatalf("up after down: %v", err)
+		}
+		checkEventIndexes(t, db)
+	})
+}
