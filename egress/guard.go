@@ -32,6 +32,14 @@ const (
 	expectContinueTimeout = 1 * time.Second
 )
 
+// MaxResponseHeaderBytes bounds the status line and headers of one answer
+// (HTTP/1.1 and HTTP/2). net/http's default is 10 MB, which 100 delivery
+// workers facing hostile receivers could turn into 1 GB; a receiver's
+// legitimate headers fit in a few KiB (nginx proxies refuse more than 4 or
+// 8 KiB by default), and Switchboard keeps only a few of them. 64 KiB
+// matches the part of the body that is read.
+const MaxResponseHeaderBytes = 64 << 10
+
 // ErrBlocked is wrapped by every refusal from CheckAddr, CheckURL,
 // DialContext and requests made through Transport or Client; test it with
 // errors.Is. Errors that do not wrap it are lookup failures, dial failures
@@ -153,7 +161,8 @@ func (g *Guard) dialer() *net.Dialer {
 }
 
 // Transport returns a new *http.Transport tuned for many endpoints
-// (keep-alive, HTTP/2, 512 idle connections, 128 per host) that dials through
+// (keep-alive, HTTP/2, 512 idle connections, 128 per host, answers' headers
+// bounded by MaxResponseHeaderBytes) that dials through
 // DialContext. Proxies come from HTTPS_PROXY, HTTP_PROXY and NO_PROXY; the
 // proxy itself may be private, but before a request goes through it the
 // target host is checked as CheckURL does, since the Guard cannot see what

@@ -238,6 +238,9 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 	if err != nil {
 		res.duration = time.Since(res.started)
 		res.class, res.err = errorClass(err), err
+		if res.class == "headers-too-large" {
+			res.err = fmt.Errorf("endpoint answered with more than %d KiB of headers; its answer was not read: %w", egress.MaxResponseHeaderBytes>>10, err)
+		}
 		return res
 	}
 	defer resp.Body.Close()
