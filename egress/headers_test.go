@@ -3,6 +3,7 @@ package egress
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -96,5 +97,61 @@ func TestTransportBoundsHeaders(t *testing.T) {
 	}
 	if got := (&Guard{}).Transport().Clone().MaxResponseHeaderBytes; got != MaxResponseHeaderBytes {
 		t.Fatalf("a clone (mutual TLS clients) has MaxResponseHeaderBytes = %d, want %d", got, MaxResponseHeaderBytes)
+	}
+}
+
+// rawHeaders serves every connection the same prepared answer: a 200 with
+// about n bytes of headers. Nothing is allocated per request on its side,
+// so a benchmark's B/op is the client's.
+func rawHeaders(tb testing.TB, n int) string {
+	var b strings.Builder
+	b.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n")
+	for i := range n / 4096 {
+		fmt.Fprintf(&b, "X-Pad-%d: %s\r\n", i, strings.Repeat("a", 4096-20))
+	}
+	b.WriteString("\r\n")
+	answer := []byte(b.String())
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ln.Close() })
+	go func() {
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer conn.Close()
+				buf := make([]byte, 4096)
+				_, _ = conn.Read(buf) // the request: small, one read
+				_, _ = conn.Write(answer)
+			}()
+		}
+	}()
+	return "http://" + ln.Addr().String()
+}
+
+// BenchmarkHugeHeaders: what one request to a receiver answering with
+// 1 MiB of headers allocates, with the bound and with net/http's default
+// (10 MB): go test ./egress -run XXX -bench HugeHeaders -benchmem
+func BenchmarkHugeHeaders(b *testing.B) {
+	url := rawHeaders(b, 1<<20)
+	for _, limit := range []int64{MaxResponseHeaderBytes, 0} {
+		name := map[int64]string{MaxResponseHeaderBytes: "bounded", 0: "net-http-default"}[limit]
+		b.Run(name, func(b *testing.B) {
+			client := (&Guard{AllowPrivate: true}).Client(0)
+			client.Transport.(*http.Transport).MaxResponseHeaderBytes = limit
+			for b.Loop() {
+				resp, err := client.Get(url)
+				if err == nil {
+					resp.Body.Close()
+				}
+				if (err != nil) != (limit != 0) {
+					b.Fatalf("limit %d: err = %v", limit, err)
+				}
+			}
+		})
 	}
 }

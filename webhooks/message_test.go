@@ -131,3 +131,17 @@ func TestMessageOf(t *testing.T) {
 		})
 	}
 }
+
+// BenchmarkMessageOf: the per-attempt cost of naming a body (one SHA-256):
+// go test ./webhooks -run XXX -bench MessageOf -benchmem
+func BenchmarkMessageOf(b *testing.B) {
+	for _, size := range []int{2 << 10, 64 << 10} {
+		body := []byte(strings.Repeat("x", size))
+		b.Run(fmt.Sprintf("%d_KiB", size>>10), func(b *testing.B) {
+			b.SetBytes(int64(size))
+			for b.Loop() {
+				messageOf(&Delivery{ID: 7}, body)
+			}
+		})
+	}
+}
