@@ -33,11 +33,14 @@ const (
 )
 
 // MaxResponseHeaderBytes bounds the status line and headers of one answer
-// (HTTP/1.1 and HTTP/2). net/http's default is 10 MB, which 100 delivery
-// workers facing hostile receivers could turn into 1 GB; a receiver's
-// legitimate headers fit in a few KiB (nginx proxies refuse more than 4 or
-// 8 KiB by default), and Switchboard keeps only a few of them. 64 KiB
-// matches the part of the body that is read.
+// (HTTP/1.1; HTTP/2 adds its 32 bytes per field for ten fields). net/http's
+// default is 10 MB, which 100 delivery workers facing hostile receivers
+// could turn into 1 GB. A receiver's real headers fit in a few KiB (an
+// nginx in front of it answers 502 when its upstream's exceed
+// proxy_buffer_size, 4 or 8 KiB by default) and Switchboard keeps only a
+// few of them; 64 KiB leaves ample room and matches the part of the body
+// that is read. net/http's server default for requests, 1 MiB, is meant
+// for browsers' cookies, which an ATS's answer doesn't carry.
 const MaxResponseHeaderBytes = 64 << 10
 
 // ErrBlocked is wrapped by every refusal from CheckAddr, CheckURL,
