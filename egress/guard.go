@@ -32,6 +32,17 @@ const (
 	expectContinueTimeout = 1 * time.Second
 )
 
+// MaxResponseHeaderBytes bounds the status line and headers of one answer
+// (HTTP/1.1; HTTP/2 adds its 32 bytes per field for ten fields). net/http's
+// default is 10 MB, which 100 delivery workers facing hostile receivers
+// could turn into 1 GB. A receiver's real headers fit in a few KiB (an
+// nginx in front of it answers 502 when its upstream's exceed
+// proxy_buffer_size, 4 or 8 KiB by default) and Switchboard keeps only a
+// few of them; 64 KiB leaves ample room and matches the part of the body
+// that is read. net/http's server default for requests, 1 MiB, is meant
+// for browsers' cookies, which an ATS's answer doesn't carry.
+const MaxResponseHeaderBytes = 64 << 10
+
 // ErrBlocked is wrapped by every refusal from CheckAddr, CheckURL,
 // DialContext and requests made through Transport or Client; test it with
 // errors.Is. Errors that do not wrap it are lookup failures, dial failures
@@ -153,7 +164,8 @@ func (g *Guard) dialer() *net.Dialer {
 }
 
 // Transport returns a new *http.Transport tuned for many endpoints
-// (keep-alive, HTTP/2, 512 idle connections, 128 per host) that dials through
+// (keep-alive, HTTP/2, 512 idle connections, 128 per host, answers' headers
+// bounded by MaxResponseHeaderBytes) that dials through
 // DialContext. Proxies come from HTTPS_PROXY, HTTP_PROXY and NO_PROXY; the
 // proxy itself may be private, but before a request goes through it the
 // target host is checked as CheckURL does, since the Guard cannot see what

@@ -48,14 +48,15 @@ func (g *Guard) transport(from proxyFunc) *http.Transport {
 		}
 	}
 	return &http.Transport{
-		Proxy:                 g.checkedProxy(from, proxies),
-		DialContext:           g.transportDial(proxies),
-		ForceAttemptHTTP2:     true,
-		MaxIdleConns:          maxIdleConns,
-		MaxIdleConnsPerHost:   maxIdleConnsPerHost,
-		IdleConnTimeout:       idleConnTimeout,
-		TLSHandshakeTimeout:   tlsHandshakeTimeout,
-		ExpectContinueTimeout: expectContinueTimeout,
+		Proxy:                  g.checkedProxy(from, proxies),
+		DialContext:            g.transportDial(proxies),
+		ForceAttemptHTTP2:      true,
+		MaxIdleConns:           maxIdleConns,
+		MaxIdleConnsPerHost:    maxIdleConnsPerHost,
+		IdleConnTimeout:        idleConnTimeout,
+		TLSHandshakeTimeout:    tlsHandshakeTimeout,
+		ExpectContinueTimeout:  expectContinueTimeout,
+		MaxResponseHeaderBytes: MaxResponseHeaderBytes,
 	}
 }
 

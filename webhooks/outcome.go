@@ -92,6 +92,8 @@ func errorClass(err error) string {
 	switch {
 	case errors.Is(err, egress.ErrBlocked):
 		return "ssrf-blocked"
+	case egress.HeadersTooLarge(err):
+		return "headers-too-large"
 	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
 		return "timeout"
 	case errors.As(err, &dnsErr):

@@ -58,12 +58,12 @@ var receiverCases = []struct {
 			}
 		}
 	}, wantStatus: DeliveryDelivered, wantBodyLen: maxResponseBody, wantRespHead: "Content-Length=1073741824"},
-	{name: "200 with 2 MB of headers", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
+	{name: "200 with 2 MB of headers: not read past 64 KiB", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
 		for i := range 2000 {
 			w.Header().Set("X-Filler-"+strconv.Itoa(i), strings.Repeat("v", 1000))
 		}
 		w.WriteHeader(200)
-	}, wantStatus: DeliveryDelivered},
+	}, wantStatus: DeliveryFailed, wantClass: "headers-too-large", wantError: "endpoint answered with more than 64 KiB of headers", noAnswer: true},
 	{name: "NUL in a response header: a malformed answer", answer: func(_ int, w http.ResponseWriter, _ *http.Request) {
 		conn, buf, _ := w.(http.Hijacker).Hijack()
 		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nX-Bad: a\x00b\r\nContent-Length: 0\r\n\r\n")

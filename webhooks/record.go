@@ -35,6 +35,9 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, t *target, res se
 	}
 	if status == DeliveryDelivered {
 		updates["delivered_at"], updates["last_error"] = now, "" // a cut-off answer's note stays on the attempt
+		if res.msg.id != "" {
+			updates["webhook_seq"], updates["delivered_body_sha256"] = res.msg.seq, res.msg.sum // the next body that differs gets a new webhook-id
+		}
 	}
 	if t.payload.Body != nil {
 		updates["mapping_version_id"] = t.payload.MappingVersionID

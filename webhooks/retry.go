@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"math/rand/v2"
+	"slices"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -48,6 +49,13 @@ func (p RetryPolicy) Delay(attempt int) time.Duration {
 		d = time.Duration(float64(d) * f)
 	}
 	return d
+}
+
+// longestWait is the longest wait Next can return: the longest step with
+// its jitter, or an endpoint's Retry-After.
+func (p RetryPolicy) longestWait() time.Duration {
+	longest := slices.Max(p.Schedule)
+	return max(time.Duration(float64(longest)*(1+p.Jitter)), maxRetryAfter)
 }
 
 // NextRetry implements river.ClientRetryPolicy.

@@ -31,6 +31,7 @@ var keptResponseHeaders = []string{"Content-Type", "Content-Length", "Retry-Afte
 // sendResult is what came back from one HTTP try.
 type sendResult struct {
 	started    time.Time
+	msg        message // set once a request is built
 	duration   time.Duration
 	status     int
 	body       string
@@ -91,9 +92,9 @@ func (c *clients) forEndpoint(ep *tenants.Endpoint) (*http.Client, error) {
 }
 
 // buildRequest makes the outgoing request: body, Switchboard's headers,
-// Standard Webhooks signing, the endpoint's auth and static headers. It
-// returns the headers to record, secrets redacted.
-func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Rendered, now time.Time) (*http.Request, map[string]string, error) {
+// Standard Webhooks signing under msgID, the endpoint's auth and static
+// headers. It returns the headers to record, secrets redacted.
+func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Rendered, msgID string, now time.Time) (*http.Request, map[string]string, error) {
 	method := t.endpoint.Method
 	if method == "" {
 		method = http.MethodPost // rows written before the method column, or by tests that skip validation
@@ -113,7 +114,6 @@ func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Re
 	h.Set("X-Switchboard-Tenant", strconv.FormatInt(t.delivery.TenantID, 10))
 	h.Set("X-Switchboard-Revision", strconv.Itoa(t.event.Revision))
 	h.Set("X-Boooply-Meeting-Id", t.event.MeetingCode)
-	msgID := "dlv_" + strconv.FormatInt(t.delivery.ID, 10) // stable across retries of one delivery
 	ts := now.Unix()
 	h.Set("webhook-id", msgID)
 	h.Set("webhook-timestamp", strconv.FormatInt(ts, 10))
@@ -223,11 +223,13 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	res := sendResult{started: w.now().UTC()}
-	req, hdrs, err := w.buildRequest(ctx, t, payload, res.started)
+	msg := messageOf(&t.delivery, payload.Body)
+	req, hdrs, err := w.buildRequest(ctx, t, payload, msg.id, res.started)
 	if err != nil {
 		res.class, res.err = "config", err
 		return res
 	}
+	res.msg = msg
 	res.reqHeaders = hdrs
 	client, err := w.clients.forEndpoint(&t.endpoint)
 	if err != nil {
@@ -238,6 +240,9 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 	if err != nil {
 		res.duration = time.Since(res.started)
 		res.class, res.err = errorClass(err), err
+		if res.class == "headers-too-large" {
+			res.err = fmt.Errorf("endpoint answered with more than %d KiB of headers; its answer was not read: %w", egress.MaxResponseHeaderBytes>>10, err)
+		}
 		return res
 	}
 	defer resp.Body.Close()

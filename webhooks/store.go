@@ -97,6 +97,11 @@ type Delivery struct {
 	// NextAttemptAt is when a retry after a failed attempt is due (before
 	// jitter); nil when none is scheduled.
 	NextAttemptAt *time.Time
+	// WebhookSeq and DeliveredBodySHA256 are the number of the webhook-id
+	// the body was last delivered under and that body's hex SHA-256 (nil:
+	// not recorded); messageOf derives the next request's webhook-id from them.
+	WebhookSeq          int
+	DeliveredBodySHA256 *string `gorm:"column:delivered_body_sha256"`
 }
 
 // Attempt is one HTTP try of a delivery.

@@ -203,6 +203,10 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 		return step{} // already settled: a re-run after a crash must not send again
 	}
 	log := w.log.With("delivery_id", t.delivery.ID, "tenant_id", t.delivery.TenantID, "endpoint_id", t.endpoint.ID, "event_id", t.event.ID)
+	if wait, early := w.notDue(log, t.delivery.NextAttemptAt); early {
+		log.Info("Retry is not due yet; waiting for it.", "retry_in_ms", wait.Milliseconds())
+		return step{wait: wait}
+	}
 	if t.tenantStatus != tenants.StatusActive {
 		return w.tenantNotActive(ctx, log, t.delivery.ID, t.delivery.TenantID)
 	}
@@ -245,6 +249,36 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 	}
 	t.payload = payload
 	return w.settle(ctx, log, t, res, out)
+}
+
+// dueSlack is how far ahead of its delivery's next_attempt_at a job may run
+// and still send. A snoozed job becomes available a moment after the time
+// recorded with the failed attempt, by River's clock or PostgreSQL's, which
+// may run a little ahead of this replica's. Earlier than that, River's
+// rescuer handed the job out after a crash between recording the attempt
+// and saving the job's snooze.
+const dueSlack = 5 * time.Second
+
+// notDue reports how long the retry a failed attempt scheduled is still
+// ahead, when its job runs clearly early: the job then waits for it without
+// sending or counting an attempt, so a receiver's Retry-After and the
+// schedule hold across a crash. Manual retries and replays clear
+// next_attempt_at, so they send at once. A time further ahead than any
+// retry can wait was written by a clock far off: sending beats parking the
+// delivery behind it.
+func (w *Worker) notDue(log *slog.Logger, next *time.Time) (time.Duration, bool) {
+	if next == nil {
+		return 0, false
+	}
+	wait := next.Sub(w.now())
+	if wait <= dueSlack {
+		return 0, false
+	}
+	if wait > w.policy.longestWait()+dueSlack {
+		log.Warn("Recorded retry time is further ahead than any retry waits; sending now.", "next_attempt_at", next.UTC())
+		return 0, false
+	}
+	return wait, true
 }
 
 // mayStart applies the circuit breaker and ordered mode before a send.
