@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"testing"
@@ -193,6 +194,14 @@ func fitsWidth(t *testing.T, b *uitest.Browser, s a11ySite, width int64) {
 		for _, tbl := range tables {
 			t.Errorf("%s at %d px: the table %s scrolls sideways", path, width, tbl)
 		}
+	}
+	// The names may wrap after "." and "_", but read as they are.
+	openPage(t, b, s.base+"/admin")
+	got := uitest.Eval[string](t, b, `[...document.querySelectorAll('#by-type tbody th')].map(th => th.textContent.trim()).sort().join(",")`)
+	names := eventTypeNames()
+	sort.Strings(names)
+	if want := strings.Join(names, ","); got != want {
+		t.Errorf("the dashboard's event types read %q, want %q", got, want)
 	}
 }
 
