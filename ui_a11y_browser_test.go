@@ -125,6 +125,10 @@ func TestBrowserAccessibility(t *testing.T) {
 	t.Run("sign-in page", func(t *testing.T) {
 		openPage(t, b, s.base+"/login")
 		auditPage(t, b, "/login")
+		b.Do(t, "a wrong password", chromedp.SendKeys("#email", "admin@example.com"), chromedp.SendKeys("#password", "not it"),
+			chromedp.Click(`[data-testid=sign-in-submit]`))
+		focusedOnError(t, b)
+		auditPage(t, b, "/login after a wrong password")
 	})
 	browserSignIn(t, b, s.base, "admin@example.com", uiPassword)
 	t.Run("pages as admin", func(t *testing.T) { auditPages(t, b, s, s.adminPages) })
@@ -135,6 +139,7 @@ func TestBrowserAccessibility(t *testing.T) {
 		auditPage(t, b, "/admin/sources")
 	})
 	t.Run("dashboard fits 800 px", func(t *testing.T) { fitsWidth(t, b, s, 800) })
+	t.Run("status by more than colour", func(t *testing.T) { statusNotByColour(t, b, s) })
 	t.Run("skip link", func(t *testing.T) { skipLink(t, b, s) })
 	t.Run("dashboard window keeps focus", func(t *testing.T) { windowSwitchKeepsFocus(t, b, s) })
 	t.Run("filter results announced", func(t *testing.T) { filterAnnounced(t, b, s) })
@@ -202,6 +207,27 @@ func fitsWidth(t *testing.T, b *uitest.Browser, s a11ySite, width int64) {
 	sort.Strings(names)
 	if want := strings.Join(names, ","); got != want {
 		t.Errorf("the dashboard's event types read %q, want %q", got, want)
+	}
+}
+
+// statusNotByColour: every status badge names its status in words, and
+// the chart's failed bars are striped, not only red.
+func statusNotByColour(t *testing.T, b *uitest.Browser, s a11ySite) {
+	for _, path := range []string{"/admin/deliveries", s.delivery, "/admin/tenants", s.tenant} {
+		openPage(t, b, s.base+path)
+		if n := uitest.Eval[int](t, b, `[...document.querySelectorAll('.badge')].filter(e => !/\w/.test(e.textContent)).length`); n > 0 {
+			t.Errorf("%s: %d badges without a word", path, n)
+		}
+	}
+	openPage(t, b, s.base+"/admin")
+	fills := uitest.Eval[[]string](t, b, `[...document.querySelectorAll('.chart .bar-bad')].map(r => getComputedStyle(r).fill)`)
+	if len(fills) == 0 {
+		t.Fatal("no failed bar in the chart")
+	}
+	for _, f := range fills {
+		if !strings.HasPrefix(f, "url(") {
+			t.Errorf("a failed bar is filled with %s, want the striped pattern", f)
+		}
 	}
 }
 
@@ -290,11 +316,20 @@ func failedPostFocusesField(t *testing.T, b *uitest.Browser, s a11ySite) {
 	openPage(t, b, s.base+"/admin/tenants/new")
 	b.Do(t, "a taken sourceId", chromedp.SendKeys("#tenant-name", "Acme again"), chromedp.SendKeys("#tenant-source-id", "org_acme"),
 		chromedp.Click(`[data-testid=tenant-save]`))
+	focusedOnError(t, b)
+	auditPage(t, b, "/admin/tenants/new after a failed post")
+}
+
+// focusedOnError waits for the page a failed form post answers with and
+// checks focus is on the first control at fault, else on the form's message.
+func focusedOnError(t *testing.T, b *uitest.Browser) {
+	t.Helper()
 	b.WaitNav(t, "the form with its error", `document.readyState === "complete" && document.documentElement.dataset.js === "on" &&
 		!!document.querySelector('[aria-invalid="true"], [data-testid=form-error]')`)
-	want := uitest.Eval[string](t, b, `(document.querySelector('main form [aria-invalid="true"]') || document.querySelector('[data-testid=form-error]')).id`)
-	if got := uitest.Eval[string](t, b, "document.activeElement.id || document.activeElement.tagName"); got != want {
-		t.Errorf("after the failed post focus is on %q, want %q (the control at fault)", got, want)
+	want := uitest.Eval[string](t, b, `(() => { const e = document.querySelector('main form [aria-invalid="true"]') ||
+		document.querySelector('[data-testid=form-error]'); return e.id || e.dataset.testid; })()`)
+	if got := uitest.Eval[string](t, b, "document.activeElement.id || document.activeElement.dataset.testid || document.activeElement.tagName"); got != want {
+		t.Errorf("after the failed post focus is on %q, want %q (what is at fault)", got, want)
 	}
 }
 
