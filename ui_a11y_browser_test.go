@@ -71,16 +71,18 @@ func a11yServer(t *testing.T) a11ySite {
 		return countRows(t, db, "SELECT COUNT(*) FROM deliveries WHERE status = 'pending'") == 0 &&
 			countRows(t, db, "SELECT COUNT(*) FROM deliveries WHERE status = 'failed'") > 0
 	})
-	var ids struct{ Tenant, Endpoint, Delivery, Event, User int64 }
+	var ids struct{ Tenant, Endpoint, Endpoint2, Delivery, Event, User, Admin int64 }
 	for _, q := range []struct {
 		dst *int64
 		sql string
 	}{
 		{&ids.Tenant, "SELECT id FROM tenants WHERE source_id = 'org_acme'"},
 		{&ids.Endpoint, "SELECT MIN(id) FROM endpoints"},
+		{&ids.Endpoint2, "SELECT MAX(id) FROM endpoints"},
 		{&ids.Delivery, "SELECT MIN(id) FROM deliveries WHERE status = 'failed'"},
 		{&ids.Event, "SELECT MIN(id) FROM events"},
 		{&ids.User, "SELECT id FROM users WHERE email = 'support@example.com'"},
+		{&ids.Admin, "SELECT id FROM users WHERE email = 'admin@example.com'"},
 	} {
 		if err := db.Gorm.Raw(q.sql).Scan(q.dst).Error; err != nil || *q.dst == 0 {
 			t.Fatalf("%s: %v", q.sql, err)
@@ -98,7 +100,10 @@ func a11yServer(t *testing.T) a11ySite {
 		"/admin/deliveries", s.delivery, "/admin/events", s.event, "/admin/account"}
 	s.supportPages = shared
 	s.adminPages = append(append([]string{}, shared...), "/admin/tenants/new", s.tenant+"/endpoints/new",
-		"/admin/sources", "/admin/users", s.user, "/admin/audit")
+		"/admin/sources", "/admin/users", s.user, "/admin/audit",
+		// Pages of the same kind, which must not share a title either.
+		fmt.Sprintf("%s/endpoints/%d", s.tenant, ids.Endpoint2), fmt.Sprintf("%s/endpoints/%d/mapping", s.tenant, ids.Endpoint2),
+		fmt.Sprintf("/admin/users/%d", ids.Admin))
 	s.errorPages = []string{"/admin/no-such-page", "/admin/deliveries/999999"}
 	return s
 }
