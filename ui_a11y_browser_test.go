@@ -26,7 +26,8 @@ import (
 // a11yAudit (structure), a11yFocus (visible, unclipped focus) and
 // a11yContrast (text), titles differ, the dashboard fits an 800 px window,
 // and the keyboard and screen-reader flows of TestBrowserAccessibility's
-// subtests work. TestStatusBadgeContrast checks the badge colours in app.css.
+// subtests work. TestCSSContrast checks the badge, flash and focus-ring
+// colours in app.css.
 
 // a11ySite is the seeded server the accessibility test walks.
 type a11ySite struct {
@@ -39,7 +40,8 @@ type a11ySite struct {
 
 // a11yServer starts the real server on SQLite with an admin, a support
 // user, a tenant with an endpoint that answers and one that fails, every
-// Boooply sample delivered (and failed), and an event no tenant owns.
+// Boooply sample posted for it (delivered to the one, failed at the other),
+// and an event no tenant owns.
 func a11yServer(t *testing.T) a11ySite {
 	t.Helper()
 	dbURL := testdb.Targets(t)[0].URL
