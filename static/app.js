@@ -73,6 +73,64 @@
     table.scrollIntoView({ block: "start" });
   });
 
+  // Focus must not fall to <body> when an htmx swap removes the element
+  // that had it (the dashboard's window links sit inside what they swap):
+  // a keyboard user would start over from the top. Give it to the element
+  // with the same id in the new content, else to the swapped-in element.
+  var lostFocus = null;
+  document.addEventListener("htmx:beforeSwap", function (e) {
+    var a = document.activeElement;
+    lostFocus = a && a !== document.body && e.detail.target && e.detail.target.contains(a) ? { id: a.id } : null;
+  });
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var had = lostFocus;
+    lostFocus = null;
+    var a = document.activeElement;
+    if (!had || (a && a !== document.body && a.isConnected)) return;
+    var next = (had.id && document.getElementById(had.id)) || (e.target.isConnected ? e.target : null);
+    if (!next) return;
+    if (!next.matches("a[href], button, input, select, textarea, summary, [tabindex]")) next.setAttribute("tabindex", "-1");
+    next.focus({ preventScroll: true });
+  });
+
+  // Screen readers hear what a swap brought through the page's one live
+  // region (#live-status, in the layout): a swapped-in element can't be a
+  // live region itself, as it is new each time. The swapped element, or
+  // the first inside it, with data-announce says what to read: the
+  // attribute's value, else its text. data-announce-changes reads it only
+  // when it differs from the last time (the live preview, as one types).
+  var lastSaid = {};
+  var initial = document.querySelectorAll("[data-announce-changes][id]");
+  for (var n = 0; n < initial.length; n++) lastSaid[initial[n].id] = announcement(initial[n]);
+  document.addEventListener("htmx:afterSettle", function (e) {
+    var el = e.target.matches("[data-announce]") ? e.target : e.target.querySelector("[data-announce]");
+    if (!el) return;
+    var text = announcement(el);
+    if (el.hasAttribute("data-announce-changes")) {
+      if (lastSaid[el.id] === text) return;
+      lastSaid[el.id] = text;
+    }
+    announce(text);
+  });
+
+  function announcement(el) {
+    return (el.getAttribute("data-announce") || el.textContent || "").replace(/\s+/g, " ").trim();
+  }
+
+  function announce(text) {
+    var live = document.getElementById("live-status");
+    if (!live || !text) return;
+    // Emptied first, so the same words twice in a row are read twice.
+    live.textContent = "";
+    setTimeout(function () { live.textContent = text; }, 50);
+  }
+
+  // A form post that failed comes back with its errors: put focus on the
+  // first control at fault (its label, state and message are read), else
+  // on the form's message, so nobody has to hunt for what went wrong.
+  var invalid = document.querySelector('main form [aria-invalid="true"]') || document.querySelector('main [data-testid="form-error"]');
+  if (invalid) invalid.focus();
+
   // Confirmation for destructive forms: <form data-confirm="Really?">.
   document.addEventListener("submit", function (e) {
     var form = e.target.closest("form[data-confirm]");

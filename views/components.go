@@ -28,6 +28,7 @@ type Field struct {
 	Autocomplete    string
 	Required        bool
 	Options         []Option // for SelectField and ChecksField
+	Describe        string   // id of a further element that describes the control (a live check's answer)
 }
 
 func (f Field) inputType() string { return orDefault(f.Type, "text") }
@@ -42,6 +43,9 @@ func (f Field) describedBy() string {
 	}
 	if f.Error != "" {
 		ids = append(ids, f.errorID())
+	}
+	if f.Describe != "" {
+		ids = append(ids, f.Describe)
 	}
 	return strings.Join(ids, " ")
 }
@@ -228,4 +232,10 @@ func withAny(opts []Option, current, anyLabel string) []Option {
 		out = append(out, o)
 	}
 	return out
+}
+
+// describedBy is f also described by the element with id (a live check's answer).
+func describedBy(f Field, id string) Field {
+	f.Describe = id
+	return f
 }

@@ -118,6 +118,63 @@ func pageTitle(m Meta) string {
 	return m.Title + " · Switchboard"
 }
 
+// titled is m with a page's own title. Handlers name some pages by their
+// kind ("Endpoint", "Edit user"); the page knows which one it shows, and
+// two endpoints' pages must not share a title.
+func titled(m Meta, title string) Meta {
+	m.Title = title
+	return m
+}
+
+// tenantCrumb is the label of the second breadcrumb (Tenants › tenant ›
+// …): the tenant an endpoint or mapping page belongs to, or "".
+func tenantCrumb(crumbs []Link) string {
+	if len(crumbs) < 2 {
+		return ""
+	}
+	return crumbs[1].Label
+}
+
+// joinTitle joins the non-empty parts of a page title with " · ".
+func joinTitle(parts ...string) string {
+	var kept []string
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, " · ")
+}
+
+// breakable splits s after each "." and "_", so a long dotted name
+// ("interview.interviewer_evaluation") may wrap there (<wbr>) instead of
+// widening its table column.
+func breakable(s string) []string {
+	var parts []string
+	start := 0
+	for i, r := range s {
+		if (r == '.' || r == '_') && i+1 < len(s) {
+			parts = append(parts, s[start:i+1])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+// listAnnouncement is what app.js reads out when a filter, a search or the
+// pager swaps a list: "12 deliveries shown.", "No deliveries match.", with
+// "More on the next page." when there is one.
+func listAnnouncement(n int, one, many string, p Pager) string {
+	if n == 0 {
+		return "No " + many + " match."
+	}
+	s := count(int64(n), one, many) + " shown."
+	if p.NextURL != "" {
+		s += " More on the next page."
+	}
+	return s
+}
+
 func orDefault(s, def string) string {
 	if s == "" {
 		return def
