@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math"
 	"net/http"
 	"net/http/httptest"
 	"regexp"
@@ -23,8 +22,8 @@ import (
 
 // The accessibility guarantees of the admin UI (WCAG 2.2 AA), held on the
 // real server with Chromium: every page as admin and as support passes
-// a11yAudit (structure), a11yFocus (visible, unclipped focus) and
-// a11yContrast (text), titles differ, the dashboard fits an 800 px window,
+// uitest.A11yAudit (structure), uitest.A11yFocus (visible, unclipped focus) and
+// uitest.A11yContrast (text), titles differ, the dashboard fits an 800 px window,
 // and the keyboard and screen-reader flows of TestBrowserAccessibility's
 // subtests work. TestCSSContrast checks the badge, flash and focus-ring
 // colours in app.css.
@@ -181,11 +180,11 @@ func auditPages(t *testing.T, b *uitest.Browser, s a11ySite, pages []string) {
 // auditPage runs the structure, contrast and focus audits on the open page.
 func auditPage(t *testing.T, b *uitest.Browser, path string) {
 	t.Helper()
-	problems := uitest.Eval[[]string](t, b, a11yAudit)
-	problems = append(problems, uitest.Eval[[]string](t, b, a11yContrast)...)
+	problems := uitest.Eval[[]string](t, b, uitest.A11yAudit)
+	problems = append(problems, uitest.Eval[[]string](t, b, uitest.A11yContrast)...)
 	// A real key press first, so the browser shows focus as for a keyboard user.
 	b.Do(t, "press Tab", chromedp.KeyEvent("\t"))
-	problems = append(problems, uitest.Eval[[]string](t, b, a11yFocus)...)
+	problems = append(problems, uitest.Eval[[]string](t, b, uitest.A11yFocus)...)
 	for _, p := range problems {
 		t.Errorf("%s: %s", path, p)
 	}
@@ -365,7 +364,7 @@ func TestCSSContrast(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rules := cssRules(string(css))
+	rules := uitest.CSSRules(string(css))
 	vars := rules[":root"]
 	color := func(selector, property string) [3]float64 {
 		t.Helper()
@@ -373,7 +372,7 @@ func TestCSSContrast(t *testing.T) {
 		if m := regexp.MustCompile(`^var\((--[\w-]+)\)$`).FindStringSubmatch(v); m != nil {
 			v = vars[m[1]]
 		}
-		c, ok := hexColor(v)
+		c, ok := uitest.HexColor(v)
 		if !ok {
 			t.Fatalf("%s { %s: %q }: not a colour", selector, property, rules[selector][property])
 		}
@@ -399,290 +398,8 @@ func TestCSSContrast(t *testing.T) {
 		pair{"focus ring on a panel", focus, color(":root", "--panel"), 3},
 		pair{"focus ring in the header", focus, color(".site-header", "background"), 3})
 	for _, p := range pairs {
-		if r := contrast(p.fg, p.bg); r < p.minimum {
+		if r := uitest.Contrast(p.fg, p.bg); r < p.minimum {
 			t.Errorf("%s: contrast %.2f:1, want at least %.1f:1", p.name, r, p.minimum)
 		}
 	}
 }
-
-// cssRules reads a stylesheet's declarations by selector (a rule for
-// "a, b" counts for both; later declarations win, as in the cascade).
-// Comments are dropped and @media blocks read as if always on: enough for
-// the colours, which app.css sets outside media queries.
-func cssRules(css string) map[string]map[string]string {
-	css = regexp.MustCompile(`(?s)/\*.*?\*/`).ReplaceAllString(css, "")
-	out := map[string]map[string]string{}
-	for _, m := range regexp.MustCompile(`([^{}]+)\{([^{}]*)\}`).FindAllStringSubmatch(css, -1) {
-		for _, sel := range strings.Split(m[1], ",") {
-			sel = strings.TrimSpace(sel)
-			if out[sel] == nil {
-				out[sel] = map[string]string{}
-			}
-			for _, decl := range strings.Split(m[2], ";") {
-				if k, v, ok := strings.Cut(decl, ":"); ok {
-					out[sel][strings.TrimSpace(k)] = strings.TrimSpace(v)
-				}
-			}
-		}
-	}
-	return out
-}
-
-// hexColor parses #rgb or #rrggbb into 0–255 channels.
-func hexColor(s string) ([3]float64, bool) {
-	s = strings.TrimPrefix(s, "#")
-	if len(s) == 3 {
-		s = string([]byte{s[0], s[0], s[1], s[1], s[2], s[2]})
-	}
-	var c [3]float64
-	if len(s) != 6 {
-		return c, false
-	}
-	for i := range c {
-		v, err := strconv.ParseUint(s[2*i:2*i+2], 16, 8)
-		if err != nil {
-			return c, false
-		}
-		c[i] = float64(v)
-	}
-	return c, true
-}
-
-// contrast is WCAG's contrast ratio of two colours.
-func contrast(a, b [3]float64) float64 {
-	lum := func(c [3]float64) float64 {
-		var l [3]float64
-		for i, v := range c {
-			v /= 255
-			if v <= 0.03928 {
-				l[i] = v / 12.92
-			} else {
-				l[i] = math.Pow((v+0.055)/1.055, 2.4)
-			}
-		}
-		return 0.2126*l[0] + 0.7152*l[1] + 0.0722*l[2]
-	}
-	x, y := lum(a), lum(b)
-	return (math.Max(x, y) + 0.05) / (math.Min(x, y) + 0.05)
-}
-
-// a11yAudit is evaluated in a page and returns what breaks the structural
-// accessibility rules the admin UI keeps (WCAG 2.2 AA): one problem per
-// string, naming the element. It checks what a DOM query can decide; the
-// keyboard, focus and live-region rules are driven separately.
-const a11yAudit = `(() => {
-  const problems = [];
-  const name = (el) => {
-    if (!el || !el.tagName) return String(el);
-    let s = el.tagName.toLowerCase();
-    if (el.id) s += "#" + el.id;
-    for (const a of ["data-testid", "name", "class"]) {
-      if (el.getAttribute(a)) s += "[" + a + "=" + el.getAttribute(a) + "]";
-    }
-    const text = (el.textContent || "").trim().replace(/\s+/g, " ").slice(0, 40);
-    return text ? s + " «" + text + "»" : s;
-  };
-  const bad = (rule, el, why) => problems.push(rule + ": " + name(el) + (why ? " (" + why + ")" : ""));
-  const all = (sel) => Array.from(document.querySelectorAll(sel));
-  const text = (el) => (el.textContent || "").trim();
-  const byIDs = (ids) => (ids || "").split(/\s+/).filter(Boolean).map((id) => document.getElementById(id));
-
-  // <html lang>, a title, the skip link and the landmarks.
-  if (!document.documentElement.lang) bad("lang", document.documentElement, "no lang");
-  if (!document.title.trim()) bad("title", document.documentElement, "empty title");
-  const skip = document.querySelector("a[href^='#']");
-  const first = all("a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex='-1'])")[0];
-  if (!skip || skip !== first || !/skip/i.test(text(skip))) bad("skip-link", first, "the first focusable element must be a skip link");
-  else {
-    const target = document.getElementById(skip.getAttribute("href").slice(1));
-    if (!target || target.tagName !== "MAIN") bad("skip-link", skip, "its target must be <main>");
-    else if (target.getAttribute("tabindex") !== "-1") bad("skip-link", target, "the target must take focus (tabindex=-1)");
-  }
-  if (all("main").length !== 1) bad("landmark", document.body, all("main").length + " <main>");
-  if (!document.querySelector("body > header, body > * > header")) bad("landmark", document.body, "no <header>");
-  if (document.querySelector("[data-testid=current-user]") && !document.querySelector("nav[aria-label]")) bad("landmark", document.body, "no labelled <nav>");
-
-  // Ids are unique, and every id reference points at an element.
-  const seen = {};
-  for (const el of all("[id]")) {
-    if (seen[el.id]) bad("duplicate-id", el);
-    seen[el.id] = true;
-  }
-  for (const attr of ["aria-describedby", "aria-labelledby", "aria-controls"]) {
-    for (const el of all("[" + attr + "]")) {
-      if (byIDs(el.getAttribute(attr)).some((t) => !t)) bad("broken-reference", el, attr + "=" + el.getAttribute(attr));
-    }
-  }
-
-  // One h1, and headings that never skip a level on the way down.
-  const headings = all("h1, h2, h3, h4, h5, h6").filter((h) => !h.closest("[hidden], template"));
-  if (headings.filter((h) => h.tagName === "H1").length !== 1) bad("h1", document.body, headings.filter((h) => h.tagName === "H1").length + " h1 elements");
-  let level = 0;
-  for (const h of headings) {
-    const l = Number(h.tagName[1]);
-    if (l > level + 1) bad("heading-order", h, "h" + l + " after h" + level);
-    level = l;
-  }
-
-  // Every form control has a label; an invalid one says why.
-  for (const el of all("input:not([type=hidden]), select, textarea")) {
-    const labelled = (el.getAttribute("aria-label") || "").trim() ||
-      byIDs(el.getAttribute("aria-labelledby")).some((t) => t && text(t)) ||
-      Array.from(el.labels || []).some((l) => text(l));
-    if (!labelled) bad("label", el, "no programmatic label");
-  }
-  for (const el of all("[aria-invalid=true]")) {
-    if (!byIDs(el.getAttribute("aria-describedby")).some((t) => t && text(t))) bad("error-link", el, "aria-invalid without a described error");
-  }
-  for (const el of all(".field .error[id], .rules .error[id]")) {
-    if (!document.querySelector("[aria-describedby~='" + el.id + "']")) bad("error-link", el, "an error message no control points at");
-  }
-
-  // Tables are named and their headers scoped.
-  for (const t of all("table")) {
-    const named = (t.caption && text(t.caption)) || (t.getAttribute("aria-label") || "").trim() ||
-      byIDs(t.getAttribute("aria-labelledby")).some((e) => e && text(e));
-    if (!named) bad("table-name", t, "no caption or aria-label");
-  }
-  for (const th of all("th")) {
-    if (!["col", "row", "colgroup", "rowgroup"].includes(th.getAttribute("scope"))) bad("th-scope", th);
-  }
-
-  // Only links and buttons (and form controls) act on a click.
-  const actionable = ["A", "BUTTON", "INPUT", "SELECT", "TEXTAREA", "FORM", "SUMMARY", "OPTION"];
-  for (const el of all("*")) {
-    for (const a of el.getAttributeNames()) {
-      if (a.startsWith("on")) bad("click-handler", el, a + " attribute");
-    }
-  }
-  for (const el of all("[role=button], [role=link], [hx-get], [hx-post], [data-copy], [data-rule-action]")) {
-    const trigger = el.getAttribute("hx-trigger") || "";
-    const clicks = !(el.hasAttribute("hx-get") || el.hasAttribute("hx-post")) || trigger === "" || /click/.test(trigger);
-    if (clicks && !actionable.includes(el.tagName)) bad("click-handler", el, "a " + el.tagName.toLowerCase() + " that acts on click");
-  }
-  for (const a of all("a:not([href])")) {
-    if (a.hasAttribute("tabindex") || a.hasAttribute("hx-get")) bad("click-handler", a, "a link without href");
-  }
-  for (const el of all("[tabindex]")) {
-    if (Number(el.getAttribute("tabindex")) > 0) bad("tabindex", el, "positive tabindex");
-  }
-  return problems;
-})()`
-
-// a11yContrast is evaluated in a page and returns every visible text whose
-// colour against its background is below WCAG's AA minimum (4.5:1, 3:1 for
-// large text). Disabled controls are exempt, as WCAG says.
-const a11yContrast = `(() => {
-  const problems = [];
-  const parse = (c) => {
-    const m = c.match(/rgba?\(([^)]+)\)/);
-    if (!m) return null;
-    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
-    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
-  };
-  const over = (top, below) => ({
-    r: top.r * top.a + below.r * (1 - top.a), g: top.g * top.a + below.g * (1 - top.a),
-    b: top.b * top.a + below.b * (1 - top.a), a: 1 });
-  const lum = (c) => {
-    const ch = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-    return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
-  };
-  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
-  // background composites the backgrounds from the root down to el; null
-  // when an image or gradient makes it unknowable.
-  const background = (el) => {
-    const chain = [];
-    for (let e = el; e; e = e.parentElement) chain.unshift(e);
-    let bg = { r: 255, g: 255, b: 255, a: 1 };
-    for (const e of chain) {
-      const cs = getComputedStyle(e);
-      if (cs.backgroundImage !== "none") return null;
-      const c = parse(cs.backgroundColor);
-      if (c && c.a > 0) bg = over(c, bg);
-    }
-    return bg;
-  };
-  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-  const done = new Set();
-  for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-    const el = n.parentElement;
-    if (!n.textContent.trim() || done.has(el) || el.closest("svg, template, [hidden], option")) continue;
-    done.add(el);
-    if (!el.getClientRects().length || el.closest(".visually-hidden")) continue;
-    if (el.closest(":disabled, fieldset[disabled]")) continue;
-    const cs = getComputedStyle(el);
-    if (cs.visibility === "hidden") continue;
-    const bg = background(el);
-    const fg = parse(cs.color);
-    if (!bg || !fg) continue;
-    const size = parseFloat(cs.fontSize), bold = Number(cs.fontWeight) >= 700;
-    const need = size >= 24 || (bold && size >= 18.66) ? 3 : 4.5;
-    const r = ratio(over(fg, bg), bg);
-    if (r < need) {
-      problems.push("contrast: " + el.tagName.toLowerCase() + (el.className ? "." + String(el.className).replace(/ /g, ".") : "") +
-        " «" + n.textContent.trim().slice(0, 30) + "» " + r.toFixed(2) + ":1, want " + need + ":1");
-    }
-  }
-  return problems;
-})()`
-
-// a11yFocus focuses every visible focusable element of the page in turn
-// (after a real Tab press, so the browser shows focus as for a keyboard
-// user) and returns those whose focus indicator is missing, too faint
-// (under 3:1 against what surrounds it) or cut off by a scrolling box.
-const a11yFocus = `(() => {
-  const problems = [];
-  const parse = (c) => {
-    const m = c.match(/rgba?\(([^)]+)\)/);
-    if (!m) return null;
-    const p = m[1].split(/[ ,/]+/).filter(Boolean).map(Number);
-    return { r: p[0], g: p[1], b: p[2], a: p.length > 3 ? p[3] : 1 };
-  };
-  const lum = (c) => {
-    const ch = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
-    return 0.2126 * ch(c.r) + 0.7152 * ch(c.g) + 0.0722 * ch(c.b);
-  };
-  const ratio = (a, b) => { const x = lum(a), y = lum(b); return (Math.max(x, y) + 0.05) / (Math.min(x, y) + 0.05); };
-  // around is the opaque background the indicator is drawn on: the
-  // element's own for an inset outline, its parent's otherwise.
-  const around = (el) => {
-    for (let e = el; e; e = e.parentElement) {
-      const c = parse(getComputedStyle(e).backgroundColor);
-      if (c && c.a === 1) return c;
-    }
-    return { r: 255, g: 255, b: 255, a: 1 };
-  };
-  const name = (el) => el.tagName.toLowerCase() + (el.id ? "#" + el.id : "") +
-    (el.getAttribute("data-testid") ? "[data-testid=" + el.getAttribute("data-testid") + "]" : "") +
-    " «" + ((el.getAttribute("aria-label") || el.textContent || el.name || "").trim().replace(/\s+/g, " ").slice(0, 30)) + "»";
-  const sel = "a[href], button, input:not([type=hidden]), select, textarea, summary, [tabindex]:not([tabindex='-1'])";
-  for (const el of document.querySelectorAll(sel)) {
-    if (el.disabled || el.closest("fieldset[disabled], template") || !el.getClientRects().length) continue;
-    el.focus();
-    if (document.activeElement !== el) continue; // not focusable after all (e.g. inside closed details)
-    const cs = getComputedStyle(el);
-    const width = parseFloat(cs.outlineWidth);
-    if (!el.matches(":focus-visible") || cs.outlineStyle === "none" || width < 2) {
-      problems.push("focus-visible: " + name(el) + " shows no outline (" + cs.outlineStyle + " " + cs.outlineWidth + ")");
-      continue;
-    }
-    const offset = parseFloat(cs.outlineOffset);
-    const bg = offset < 0 ? around(el) : around(el.parentElement);
-    const r = ratio(parse(cs.outlineColor), bg);
-    if (r < 3) problems.push("focus-contrast: " + name(el) + " outline " + r.toFixed(2) + ":1 against its background, want 3:1");
-    const grow = offset + width;
-    const rect = el.getBoundingClientRect();
-    const ring = { left: rect.left - grow, right: rect.right + grow, top: rect.top - grow, bottom: rect.bottom + grow };
-    for (let a = el.parentElement; a && a !== document.body; a = a.parentElement) {
-      const s = getComputedStyle(a);
-      if (s.overflowX === "visible" && s.overflowY === "visible") continue;
-      const box = a.getBoundingClientRect();
-      if (ring.left < box.left - 0.5 || ring.right > box.right + 0.5 || ring.top < box.top - 0.5 || ring.bottom > box.bottom + 0.5) {
-        problems.push("focus-clipped: " + name(el) + " outline cut off by " + a.tagName.toLowerCase() + "." + String(a.className).replace(/ /g, "."));
-        break;
-      }
-    }
-  }
-  document.activeElement && document.activeElement.blur();
-  return problems;
-})()`
