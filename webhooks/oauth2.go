@@ -224,7 +224,7 @@ func (w *Worker) tokenRefused(ctx context.Context, t *target, accessToken string
 		return out, fmt.Errorf("count earlier 401 answers: %w", err)
 	}
 	if earlier > 0 {
-		out.Err = errors.New("endpoint answered 401 again to a freshly fetched OAuth2 access token: check the client's scopes and the receiver's configuration")
+		out.Err = errors.New("endpoint answered 401 again after its OAuth2 token was replaced once this round: check the client's scopes and the receiver's configuration")
 		return out, nil
 	}
 	return Outcome{Kind: Retry, Err: errors.New("endpoint answered 401 to the OAuth2 access token; the next try fetches a fresh one")}, nil

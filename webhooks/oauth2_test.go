@@ -297,8 +297,12 @@ func TestOAuth2Receiver401(t *testing.T) {
 			id := e.ingest(t, "org_oauth_401b", "m-401b")
 			waitUntil(t, "the delivery to settle", func() bool { return deliveryOf(t, db, id).Status != DeliveryPending })
 			d := deliveryOf(t, db, id)
-			if n := len(attemptsOf(t, db, d.ID)); d.Status != DeliveryFailed || n != 2 || len(h.got()) != 2 || len(ts.requests()) != 2 {
-				t.Fatalf("got %s after %d attempts, %d sent, %d token requests; want failed after 2, 2, 2", d.Status, n, len(h.got()), len(ts.requests()))
+			atts := attemptsOf(t, db, d.ID)
+			if d.Status != DeliveryFailed || len(atts) != 2 || len(h.got()) != 2 || len(ts.requests()) != 2 {
+				t.Fatalf("got %s after %d attempts, %d sent, %d token requests; want failed after 2, 2, 2", d.Status, len(atts), len(h.got()), len(ts.requests()))
+			}
+			if !strings.Contains(atts[1].Error, "401 again") {
+				t.Errorf("last attempt's error %q, want it to say the receiver refused a replaced token too", atts[1].Error)
 			}
 		})
 	})
