@@ -210,22 +210,24 @@ func truncateRunes(s string, n int) string {
 // have been revoked before its expiry), and that next try is scheduled even
 // though a 401 is otherwise not retried, once per delivery round: a client
 // the receiver refuses for good (wrong scopes) fails at the second 401
-// instead of looping.
-func (w *Worker) tokenRefused(ctx context.Context, t *target, accessToken string, out Outcome) (Outcome, error) {
+// instead of looping. If the earlier answers can't be counted, the 401 is
+// not retried: failing once beats a loop.
+func (w *Worker) tokenRefused(ctx context.Context, t *target, accessToken string, out Outcome) Outcome {
 	w.tokens.drop(ctx, t.endpoint.ID, accessToken)
 	if out.Kind != Permanent {
-		return out, nil // the endpoint retries 4xx anyway
+		return out // the endpoint retries 4xx anyway
 	}
 	var earlier int64
 	err := w.db.WithContext(ctx).Model(&Attempt{}).
 		Where("delivery_id = ? AND number > ? AND status_code = ?", t.delivery.ID, t.delivery.RoundStartAttempts, http.StatusUnauthorized).
 		Count(&earlier).Error
-	if err != nil {
-		return out, fmt.Errorf("count earlier 401 answers: %w", err)
-	}
-	if earlier > 0 {
+	switch {
+	case err != nil:
+		out.Err = fmt.Errorf("endpoint answered 401 to the OAuth2 access token (not retried: counting this round's earlier 401 answers failed: %w)", err)
+	case earlier > 0:
 		out.Err = errors.New("endpoint answered 401 again after its OAuth2 token was replaced once this round: check the client's scopes and the receiver's configuration")
-		return out, nil
+	default:
+		out = Outcome{Kind: Retry, Err: errors.New("endpoint answered 401 to the OAuth2 access token; the next try fetches a fresh one")}
 	}
-	return Outcome{Kind: Retry, Err: errors.New("endpoint answered 401 to the OAuth2 access token; the next try fetches a fresh one")}, nil
+	return out
 }

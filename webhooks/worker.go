@@ -247,9 +247,7 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 		out.Kind = Permanent // a secret that won't unseal or a bad URL: retrying can't help
 	}
 	if res.status == http.StatusUnauthorized && res.accessToken != "" {
-		if out, err = w.tokenRefused(ctx, t, res.accessToken, out); err != nil {
-			return step{err: err}
-		}
+		out = w.tokenRefused(ctx, t, res.accessToken, out)
 		res.err = out.Err
 	}
 	if out.Kind == Retry && res.respHeader != nil {
