@@ -65,6 +65,8 @@ func contractSetup(t *testing.T, a *testAPI, db *database.DB, token string, f ro
 		{"POST", fmt.Sprintf("/tenants/%d/deliver-held", late), `{"since":"2000-01-01T00:00:00Z"}`, [5]int{4: 200}},
 		{"GET", fmt.Sprintf("/tenants/%d/held-log", late), "", [5]int{4: 200}},
 		{"POST", "/tenants/{T}/endpoints", `{"url":"http://127.0.0.1:9/put","method":"put","probe_url":"http://127.0.0.1:9/health"}`, [5]int{4: 201}},
+		{"POST", "/tenants/{T}/endpoints", `{"url":"http://127.0.0.1:9/v3/notes","auth_type":"oauth2","auth_secret":"cs-1","oauth2_token_url":"http://127.0.0.1:9/token",` +
+			`"oauth2_client_id":"c1","oauth2_scopes":["harvest:notes:create"],"oauth2_params":{"sub":"42"},"oauth2_client_auth":"body"}`, [5]int{4: 201}},
 		{"PUT", "/tenants/{T}/endpoints/{E}/mapping", `{"mapping":{"mode":"rules","rules":[{"target":"name","from":"data.candidateName","ops":["upper",{"op":"truncate","args":["3"]}],"required":true},{"target":"v","value":1}],` +
 			`"by_event":{"*":{"keep_unmapped":true}}},"comment":"rules"}`, [5]int{4: 201}},
 		{"GET", "/tenants/{T}/endpoints/{E}/mapping", "", [5]int{4: 200}},

@@ -38,6 +38,8 @@ type endpointFlags struct {
 	authSecretFile, certFile, keyFile         *string
 	subscribe                                 *string
 	headers                                   stringList
+	tokenURL, clientID, scopes, clientAuth    *string
+	tokenParams                               stringList
 	timeout, maxAge                           *time.Duration
 	maxAttempts, maxConcurrency               *int
 	rate                                      *float64
@@ -52,9 +54,14 @@ func addEndpointFlags(fs *flag.FlagSet) *endpointFlags {
 	f.description = fs.String("description", "", "what this endpoint is")
 	f.enabled = fs.Bool("enabled", true, "deliver to this endpoint")
 	f.subscribe = fs.String("subscribe", "", "comma-separated event types, or * for all (empty: the defaults)")
-	f.authType = fs.String("auth-type", "none", "none, bearer, basic or header")
+	f.authType = fs.String("auth-type", "none", "none, bearer, basic, header or oauth2")
 	f.authHeader = fs.String("auth-header", "", "header name for --auth-type header")
-	f.authSecretFile = fs.String("auth-secret-file", "", "file holding the bearer token, user:password or header value (- = stdin)")
+	f.authSecretFile = fs.String("auth-secret-file", "", "file holding the bearer token, user:password, header value or OAuth2 client secret (- = stdin)")
+	f.tokenURL = fs.String("token-url", "", "OAuth2 token endpoint for --auth-type oauth2 (client credentials grant)")
+	f.clientID = fs.String("client-id", "", "OAuth2 client id for --auth-type oauth2")
+	f.scopes = fs.String("scopes", "", "comma-separated OAuth2 scopes to ask for (empty: none)")
+	fs.Var(&f.tokenParams, "token-param", "extra OAuth2 token request parameter name=value (not secret, e.g. sub=<Greenhouse user id>); repeat for several")
+	f.clientAuth = fs.String("client-auth", tenants.OAuth2ClientAuthBasic, "how the OAuth2 client authenticates to the token endpoint: basic or body")
 	fs.Var(&f.headers, "header", "static header Name=value; repeat for several")
 	f.timeout = fs.Duration("timeout", 0, "time limit of one attempt (0: server default)")
 	f.maxAttempts = fs.Int("max-attempts", 0, "total attempts (0: server default)")
@@ -100,6 +107,19 @@ func (f *endpointFlags) setField(in *tenants.EndpointInput, name string) error {
 		in.AuthType = &at
 	case "auth-header":
 		in.AuthHeaderName = f.authHeader
+	case "token-url":
+		in.OAuth2TokenURL = f.tokenURL
+	case "client-id":
+		in.OAuth2ClientID = f.clientID
+	case "scopes":
+		scopes := splitList(*f.scopes)
+		in.OAuth2Scopes = &scopes
+	case "token-param":
+		params, err := parseNamedPairs("--token-param", f.tokenParams)
+		in.OAuth2Params = &params
+		return err
+	case "client-auth":
+		in.OAuth2ClientAuth = f.clientAuth
 	case "header":
 		h, err := parseHeaders(f.headers)
 		in.Headers = &h
@@ -152,14 +172,19 @@ func readInto(dst **string, path string) error {
 }
 
 func parseHeaders(list []string) (map[string]string, error) {
+	return parseNamedPairs("--header", list)
+}
+
+// parseNamedPairs reads repeated Name=value flags, each name once.
+func parseNamedPairs(flagName string, list []string) (map[string]string, error) {
 	h := map[string]string{}
 	for _, kv := range list {
 		k, v, ok := strings.Cut(kv, "=")
 		if !ok {
-			return nil, fmt.Errorf("--header %q: want Name=value", kv)
+			return nil, fmt.Errorf("%s %q: want Name=value", flagName, kv)
 		}
 		if _, dup := h[k]; dup {
-			return nil, fmt.Errorf("--header %s is given twice: keep one", k)
+			return nil, fmt.Errorf("%s %s is given twice: keep one", flagName, k)
 		}
 		h[k] = v
 	}

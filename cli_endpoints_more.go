@@ -5,6 +5,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -110,7 +112,26 @@ func printEndpoints(out io.Writer, eps []tenants.Endpoint) error {
 		fmt.Fprintf(tw, "%d\t%s\t%s\t%t\t%s\t%s\t%s\t%s\t%t\n", v.ID, v.URL, v.Method, v.Enabled, subs, v.AuthType,
 			secretState(v.AuthSecret), secretState(v.SigningSecret), v.ClientCertPEM != "")
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, e := range eps {
+		if e.AuthType == tenants.AuthOAuth2 {
+			printOAuth2(out, e.View())
+		}
+	}
+	return nil
+}
+
+// printOAuth2 shows an oauth2 endpoint's client credential settings (the
+// client secret only as set/not set, in the table above).
+func printOAuth2(out io.Writer, v tenants.EndpointView) {
+	params := make([]string, 0, len(v.OAuth2Params))
+	for _, k := range slices.Sorted(maps.Keys(v.OAuth2Params)) {
+		params = append(params, k+"="+v.OAuth2Params[k])
+	}
+	fmt.Fprintf(out, "endpoint %d oauth2: token_url %s, client_id %s, scopes %q, token params %q, client auth %s\n",
+		v.ID, v.OAuth2TokenURL, v.OAuth2ClientID, strings.Join(v.OAuth2Scopes, " "), strings.Join(params, " "), v.OAuth2ClientAuth)
 }
 
 func secretState(s tenants.SecretState) string {

@@ -98,3 +98,49 @@ func TestParseHeaderFlags(t *testing.T) {
 		t.Fatalf("a repeated name: err = %v", err)
 	}
 }
+
+// TestEndpointOAuth2CLI: endpoints add/update take the oauth2 settings
+// (--token-url, --client-id, --auth-secret-file for the client secret,
+// --scopes, --token-param, --client-auth); the listing shows them and the
+// secret only as set, and a new token URL needs the secret again.
+func TestEndpointOAuth2CLI(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			cli := func(args ...string) (string, error) {
+				var out bytes.Buffer
+				err := run(context.Background(), append(args, "--database-url", target.URL, "--secret-key", testKey), &out)
+				return out.String(), err
+			}
+			must := func(args ...string) string {
+				t.Helper()
+				out, err := cli(args...)
+				if err != nil {
+					t.Fatalf("switchboard %s: %v", strings.Join(args, " "), err)
+				}
+				return out
+			}
+			id := strings.TrimSpace(must("tenants", "create", "--name", "Acme", "--source-id", "org_cli_oauth"))
+			secretFile := filepath.Join(t.TempDir(), "client-secret")
+			if err := os.WriteFile(secretFile, []byte("cs-very-secret-77\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			out := must("endpoints", "add", "--tenant", id, "--url", "https://93.184.215.14/v3/notes", "--auth-type", "oauth2",
+				"--token-url", "https://93.184.215.14/token", "--client-id", "cid-1", "--auth-secret-file", secretFile,
+				"--scopes", "harvest:notes:create,harvest:candidates:read", "--token-param", "sub=42")
+			epID := regexp.MustCompile(`endpoint (\d+) added`).FindStringSubmatch(out)[1]
+			want := `endpoint ` + epID + ` oauth2: token_url https://93.184.215.14/token, client_id cid-1, scopes "harvest:notes:create harvest:candidates:read", token params "sub=42", client auth basic`
+			if show := must("tenants", "show", "--tenant", id); !strings.Contains(show, want) || !strings.Contains(show, "oauth2") ||
+				strings.Contains(show, "cs-very-secret") || !regexp.MustCompile(`oauth2\s+set 20`).MatchString(show) {
+				t.Fatalf("tenants show:\n%s\nwant a line %q and the secret only as set", show, want)
+			}
+			if _, err := cli("endpoints", "update", "--tenant", id, "--endpoint", epID, "--token-url", "https://93.184.215.15/token"); err == nil ||
+				!strings.Contains(err.Error(), "auth_secret") {
+				t.Fatalf("new token URL without the secret: err = %v, want auth_secret refused", err)
+			}
+			must("endpoints", "update", "--tenant", id, "--endpoint", epID, "--client-auth", "body", "--scopes", "")
+			if list := must("endpoints", "list", "--tenant", id); !strings.Contains(list, `scopes "", token params "sub=42", client auth body`) {
+				t.Fatalf("after update:\n%s", list)
+			}
+		})
+	}
+}

@@ -64,11 +64,14 @@ var presets = []Preset{
 			"summary, strengths/weaknesses/red flags as text. report_url comes from the correlation record's report_url " +
 			"(the vendor's own report page); replace that rule with a template if your report links follow a pattern.",
 		Subscriptions: []string{evaluationOnly}, Mapping: json.RawMessage(flatScorecard)},
-	{Name: "greenhouse-harvest-note", Title: "Greenhouse Harvest: candidate note",
-		Description: "POSTs a note to Harvest v1 activity_feed/notes. Assumes correlation candidate_id (the Greenhouse candidate id). " +
+	{Name: "greenhouse-harvest-note", Title: "Greenhouse Harvest v1 (retired): candidate note",
+		Description: "RETIRED: Greenhouse switched Harvest v1/v2 off on 2026-08-31, so this preset reaches nothing any more; kept " +
+			"for endpoints still configured with it. Harvest v3 takes auth type oauth2 (client credentials, token URL " +
+			"https://auth.greenhouse.io/token, extra token parameter sub=<Greenhouse user id>) and a new notes route; no v3 " +
+			"preset ships, as its request body is not confirmed from public material. " +
+			"POSTs a note to Harvest v1 activity_feed/notes. Assumes correlation candidate_id (the Greenhouse candidate id). " +
 			"Set user_id (0 is refused by Greenhouse, so nothing is misattributed) and the endpoint's On-Behalf-Of header to your " +
-			"Greenhouse user id; Basic auth with the Harvest token as user name and an empty password. Harvest v1/v2 stop on " +
-			"2026-08-31; a v3 variant needs OAuth2 and the /v3/notes route.",
+			"Greenhouse user id; Basic auth with the Harvest token as user name and an empty password.",
 		Subscriptions: []string{evaluationOnly}, URL: "https://harvest.greenhouse.io/v1/candidates/{{correlation.candidate_id}}/activity_feed/notes",
 		Auth: "basic (Harvest API token, empty password)", Headers: map[string]string{"On-Behalf-Of": "<Greenhouse user id>"},
 		Mapping: json.RawMessage(`{"mode":"rules","rules":[

@@ -147,3 +147,13 @@ func TestResultPresetsNeedScores(t *testing.T) {
 		}
 	}
 }
+
+// TestGreenhouseV1PresetMarkedRetired: Harvest v1/v2 were switched off on
+// 2026-08-31; the preset says so before anyone loads it, and points at
+// oauth2 for v3.
+func TestGreenhouseV1PresetMarkedRetired(t *testing.T) {
+	p, ok := FindPreset("greenhouse-harvest-note")
+	if !ok || !strings.Contains(p.Title, "retired") || !strings.HasPrefix(p.Description, "RETIRED") || !strings.Contains(p.Description, "oauth2") {
+		t.Fatalf("preset %q: %q, want it marked retired and pointing at auth type oauth2", p.Title, p.Description)
+	}
+}

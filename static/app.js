@@ -275,6 +275,29 @@
     }
   }
 
+  // Endpoint auth type: show the fields of the chosen type only (without
+  // JavaScript they all stay visible; the server ignores the others).
+  function syncAuthPanels(root) {
+    var selects = root.querySelectorAll('select[name="auth_type"]');
+    for (var i = 0; i < selects.length; i++) {
+      var form = selects[i].closest("form");
+      if (!form) continue;
+      var panels = form.querySelectorAll("[data-auth-panel]");
+      for (var j = 0; j < panels.length; j++) {
+        panels[j].hidden = panels[j].getAttribute("data-auth-panel") !== selects[i].value;
+      }
+    }
+  }
+  document.addEventListener("change", function (e) {
+    if (e.target.matches('select[name="auth_type"]')) syncAuthPanels(e.target.closest("form") || document);
+  });
+  document.addEventListener("htmx:afterSettle", function (e) { syncAuthPanels(e.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { syncAuthPanels(document); });
+  } else {
+    syncAuthPanels(document);
+  }
+
   // Mapping mode switch (rules / expression): show the chosen panel.
   document.addEventListener("change", function (e) {
     if (!e.target.matches('input[name="mode"]')) return;

@@ -66,7 +66,7 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 			return err
 		}
 	}
-	return nil
+	return e.validateOAuth2(ctx, urls)
 }
 
 // ValidateSubscriptions refuses event types outside known (and "*").
@@ -116,7 +116,7 @@ func (e *Endpoint) validateProbe(ctx context.Context, urls URLChecker) error {
 
 func (e *Endpoint) validateAuth() error {
 	switch e.AuthType {
-	case AuthNone, AuthBearer, AuthBasic:
+	case AuthNone, AuthBearer, AuthBasic, AuthOAuth2:
 		e.AuthHeaderName = ""
 	case AuthHeader:
 		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(e.AuthHeaderName))
@@ -125,7 +125,7 @@ func (e *Endpoint) validateAuth() error {
 		}
 		e.AuthHeaderName = name
 	default:
-		return problem.Invalid("auth_type", "must be none, bearer, basic or header")
+		return problem.Invalid("auth_type", "must be none, bearer, basic, header or oauth2")
 	}
 	return nil
 }
@@ -280,5 +280,14 @@ func (e *Endpoint) fillDefaults() {
 	}
 	if e.AuthType == "" {
 		e.AuthType = AuthNone
+	}
+	if e.OAuth2Scopes == nil {
+		e.OAuth2Scopes = []string{}
+	}
+	if e.OAuth2Params == nil {
+		e.OAuth2Params = map[string]string{}
+	}
+	if e.OAuth2ClientAuth == "" {
+		e.OAuth2ClientAuth = OAuth2ClientAuthBasic
 	}
 }

@@ -14,6 +14,11 @@ type EndpointInput struct {
 	AuthType           *AuthType          `json:"auth_type"`
 	AuthHeaderName     *string            `json:"auth_header_name"`
 	AuthSecret         *string            `json:"auth_secret"`
+	OAuth2TokenURL     *string            `json:"oauth2_token_url"`
+	OAuth2ClientID     *string            `json:"oauth2_client_id"`
+	OAuth2Scopes       *[]string          `json:"oauth2_scopes"`
+	OAuth2Params       *map[string]string `json:"oauth2_params"`
+	OAuth2ClientAuth   *string            `json:"oauth2_client_auth"`
 	Headers            *map[string]string `json:"headers"`
 	TimeoutMS          *int               `json:"timeout_ms"`
 	MaxAttempts        *int               `json:"max_attempts"`
@@ -37,6 +42,11 @@ func (in EndpointInput) apply(e *Endpoint) {
 	set(&e.Subscriptions, in.Subscriptions)
 	set(&e.AuthType, in.AuthType)
 	set(&e.AuthHeaderName, in.AuthHeaderName)
+	set(&e.OAuth2TokenURL, in.OAuth2TokenURL)
+	set(&e.OAuth2ClientID, in.OAuth2ClientID)
+	set(&e.OAuth2Scopes, in.OAuth2Scopes)
+	set(&e.OAuth2Params, in.OAuth2Params)
+	set(&e.OAuth2ClientAuth, in.OAuth2ClientAuth)
 	set(&e.Headers, in.Headers)
 	set(&e.TimeoutMS, in.TimeoutMS)
 	set(&e.MaxAttempts, in.MaxAttempts)

@@ -92,6 +92,7 @@ func endpointInput(c *fiber.Ctx) (EndpointInput, map[string]string) {
 		errs["headers"] = err.Error()
 	}
 	in.Headers = &hs
+	oauth2Input(c, &in, errs)
 	return in, errs
 }
 
@@ -162,7 +163,7 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 		Description: fld("description", "Description", e.Description, ""), Enabled: e.Enabled,
 		Events:   fld("subscriptions", "Event types", "", h.defaultsHint()),
 		AuthType: fld("auth_type", "Type", "", ""), AuthHeader: fld("auth_header_name", "Header name (type header)", e.AuthHeaderName, ""),
-		AuthSecret: fld("auth_secret", "Secret (token, user:password or header value)", "", ""), HasAuthSecret: e.AuthSecretSealed != "",
+		AuthSecret: fld("auth_secret", "Secret (token, user:password, header value or OAuth2 client secret)", "", ""), HasAuthSecret: e.AuthSecretSealed != "",
 		Headers:           fld("headers", "Extra headers", formatHeaders(e.Headers), "One Name: value per line (not secret)."),
 		TimeoutMS:         fld("timeout_ms", "Timeout (ms)", num(e.TimeoutMS), "Empty: server default."),
 		MaxAttempts:       fld("max_attempts", "Max attempts", num(e.MaxAttempts), "Empty: server default."),
@@ -180,7 +181,7 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 		}
 		p.Events.Options = append(p.Events.Options, views.Option{Value: et, Label: label, Selected: contains(e.Subscriptions, et)})
 	}
-	for _, a := range []AuthType{AuthNone, AuthBearer, AuthBasic, AuthHeader} {
+	for _, a := range []AuthType{AuthNone, AuthBearer, AuthBasic, AuthHeader, AuthOAuth2} {
 		p.AuthType.Options = append(p.AuthType.Options, views.Option{Value: string(a), Label: string(a), Selected: e.AuthType == a || (e.AuthType == "" && a == AuthNone)})
 	}
 	if e.ID != 0 {

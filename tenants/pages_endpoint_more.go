@@ -1,6 +1,16 @@
 package tenants
 
-import "github.com/switchboard-gw/switchboard/views"
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/gofiber/fiber/v2"
+
+	"github.com/switchboard-gw/switchboard/views"
+)
 
 // endpointFormMore fills the endpoint form's HTTP method, health probe and
 // mutual-TLS fields; the client key is write-only (set / not set).
@@ -15,4 +25,51 @@ func (h *Pages) endpointFormMore(p *views.EndpointForm, e *Endpoint, fld func(na
 		"For receivers that require mutual TLS. Public; paste the CERTIFICATE block(s).")
 	p.ClientKey = fld("client_key_pem", "Client private key (PEM)", "", "Write-only: stored sealed, never shown again.")
 	p.HasClientKey = e.ClientKeySealed != ""
+	endpointFormOAuth2(p, e, fld)
+}
+
+// endpointFormOAuth2 fills the OAuth2 client credential fields, shown when
+// the auth type is oauth2 (app.js hides them for the other types; without
+// JavaScript they stay visible).
+func endpointFormOAuth2(p *views.EndpointForm, e *Endpoint, fld func(name, label, value, hint string) views.Field) {
+	p.OAuth2TokenURL = fld("oauth2_token_url", "Token URL", e.OAuth2TokenURL,
+		"The token endpoint of the client credentials grant, e.g. https://auth.greenhouse.io/token. Changing it needs the client secret again.")
+	p.OAuth2ClientID = fld("oauth2_client_id", "Client ID", e.OAuth2ClientID, "The client secret goes in Secret above.")
+	p.OAuth2Scopes = fld("oauth2_scopes", "Scopes", strings.Join(e.OAuth2Scopes, " "), "Space- or comma-separated; empty: none asked for.")
+	p.OAuth2Params = fld("oauth2_params", "Extra token parameters", formatParams(e.OAuth2Params),
+		"One name=value per line, not secret, e.g. sub=<user id> for Greenhouse Harvest v3, or audience=….")
+	p.OAuth2ClientAuth = fld("oauth2_client_auth", "Client authentication", "", "How the client id and secret reach the token endpoint.")
+	for _, o := range []views.Option{{Value: OAuth2ClientAuthBasic, Label: "HTTP Basic (default)"}, {Value: OAuth2ClientAuthBody, Label: "In the request body"}} {
+		o.Selected = o.Value == e.OAuth2ClientAuth || (e.OAuth2ClientAuth == "" && o.Value == OAuth2ClientAuthBasic)
+		p.OAuth2ClientAuth.Options = append(p.OAuth2ClientAuth.Options, o)
+	}
+}
+
+// oauth2Input reads the OAuth2 fields of the endpoint form into in.
+func oauth2Input(c *fiber.Ctx, in *EndpointInput, errs map[string]string) {
+	str := func(name string) *string { v := strings.TrimSpace(c.FormValue(name)); return &v }
+	in.OAuth2TokenURL, in.OAuth2ClientID, in.OAuth2ClientAuth = str("oauth2_token_url"), str("oauth2_client_id"), str("oauth2_client_auth")
+	scopes := strings.FieldsFunc(c.FormValue("oauth2_scopes"), func(r rune) bool { return r == ',' || unicode.IsSpace(r) })
+	in.OAuth2Scopes = &scopes
+	params := map[string]string{}
+	for i, line := range strings.Split(c.FormValue("oauth2_params"), "\n") {
+		if line = strings.TrimSpace(line); line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if k = strings.TrimSpace(k); !ok || k == "" {
+			errs["oauth2_params"] = fmt.Sprintf("line %d: write name=value", i+1)
+			return
+		}
+		params[k] = strings.TrimSpace(v)
+	}
+	in.OAuth2Params = &params
+}
+
+func formatParams(params map[string]string) string {
+	var b strings.Builder
+	for _, k := range slices.Sorted(maps.Keys(params)) {
+		b.WriteString(k + "=" + params[k] + "\n")
+	}
+	return b.String()
 }

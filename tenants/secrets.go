@@ -12,6 +12,7 @@ import (
 
 // prepare applies in to e and validates the result, secrets included, before anything is written.
 func (ed *Editor) prepare(ctx context.Context, e *Endpoint, in EndpointInput) error {
+	before := *e
 	in.apply(e)
 	if err := e.Validate(ctx, ed.endpointURLs()); err != nil {
 		return err
@@ -19,19 +20,22 @@ func (ed *Editor) prepare(ctx context.Context, e *Endpoint, in EndpointInput) er
 	if err := e.ValidateSubscriptions(ed.eventTypes); err != nil {
 		return err
 	}
-	if err := ed.checkAuthSecret(e, in.AuthSecret); err != nil {
+	if err := ed.checkAuthSecret(&before, e, in.AuthSecret); err != nil {
 		return err
 	}
 	return ed.checkClientKey(e, in.ClientKeyPEM)
 }
 
-func (ed *Editor) checkAuthSecret(e *Endpoint, secret *string) error {
+func (ed *Editor) checkAuthSecret(before, e *Endpoint, secret *string) error {
 	if e.AuthType == AuthNone {
 		return nil
 	}
 	if secret == nil {
 		if e.AuthSecretSealed == "" {
 			return problem.Invalid("auth_secret", "is required for auth type "+string(e.AuthType))
+		}
+		if why := secretMustBeResent(before, e); why != "" {
+			return problem.Invalid("auth_secret", why)
 		}
 		return nil
 	}

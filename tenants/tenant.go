@@ -65,10 +65,21 @@ type Endpoint struct {
 	ProbeURL string `gorm:"column:probe_url"`
 
 	// Outbound authentication: AuthType none, bearer (secret = token), basic
-	// (secret = "user:password") or header (AuthHeaderName: secret).
+	// (secret = "user:password"), header (AuthHeaderName: secret) or oauth2
+	// (secret = the client secret of the OAuth2 fields below).
 	AuthType         AuthType
 	AuthHeaderName   string
 	AuthSecretSealed string
+	// OAuth2 client credentials (AuthType oauth2, RFC 6749 §4.4): the token
+	// endpoint (checked by the SSRF guard like URL), the client id, the
+	// scopes asked for, extra token request parameters (not secret, e.g.
+	// Greenhouse's "sub") and how the client authenticates to the token
+	// endpoint (OAuth2ClientAuth*). Empty unless AuthType is oauth2.
+	OAuth2TokenURL   string            `gorm:"column:oauth2_token_url"`
+	OAuth2ClientID   string            `gorm:"column:oauth2_client_id"`
+	OAuth2Scopes     []string          `gorm:"column:oauth2_scopes;serializer:json"`
+	OAuth2Params     map[string]string `gorm:"column:oauth2_params;serializer:json"`
+	OAuth2ClientAuth string            `gorm:"column:oauth2_client_auth"`
 	// Standard Webhooks signing secret ("whsec_…"); while a rotation is in
 	// progress the previous one also signs until PreviousSigningExpiresAt.
 	SigningSecretSealed         string
@@ -106,6 +117,13 @@ const (
 	AuthBearer AuthType = "bearer"
 	AuthBasic  AuthType = "basic"
 	AuthHeader AuthType = "header"
+	AuthOAuth2 AuthType = "oauth2"
+)
+
+// How an oauth2 endpoint's client authenticates to its token endpoint.
+const (
+	OAuth2ClientAuthBasic = "basic" // HTTP Basic (RFC 6749 §2.3.1), the default
+	OAuth2ClientAuthBody  = "body"  // client_id and client_secret in the form body
 )
 
 // SubscribeAll is the subscription that matches every event type.

@@ -17,6 +17,11 @@ type EndpointView struct {
 	AuthType           AuthType          `json:"auth_type"`
 	AuthHeaderName     string            `json:"auth_header_name,omitempty"`
 	AuthSecret         SecretState       `json:"auth_secret"`
+	OAuth2TokenURL     string            `json:"oauth2_token_url,omitempty"`
+	OAuth2ClientID     string            `json:"oauth2_client_id,omitempty"`
+	OAuth2Scopes       []string          `json:"oauth2_scopes,omitempty"`
+	OAuth2Params       map[string]string `json:"oauth2_params,omitempty"`
+	OAuth2ClientAuth   string            `json:"oauth2_client_auth,omitempty"`
 	SigningSecret      SecretState       `json:"signing_secret"`
 	PreviousSigning    *SecretState      `json:"previous_signing_secret,omitempty"`
 	Headers            map[string]string `json:"headers"`
@@ -57,6 +62,10 @@ func (e *Endpoint) View() EndpointView {
 		RateLimitPerSecond: e.RateLimitPerSecond, Ordered: e.Ordered, ClientCertPEM: e.ClientCertPEM,
 		ClientKey: SecretState{Set: e.ClientKeySealed != "", SetAt: e.ClientKeySetAt},
 		CreatedAt: e.CreatedAt, UpdatedAt: e.UpdatedAt,
+	}
+	if e.AuthType == AuthOAuth2 {
+		v.OAuth2TokenURL, v.OAuth2ClientID, v.OAuth2ClientAuth = e.OAuth2TokenURL, e.OAuth2ClientID, e.OAuth2ClientAuth
+		v.OAuth2Scopes, v.OAuth2Params = e.OAuth2Scopes, e.OAuth2Params
 	}
 	if e.PreviousSigningSecretSealed != "" {
 		v.PreviousSigning = &SecretState{Set: true, ExpiresAt: e.PreviousSigningExpiresAt}

@@ -40,6 +40,7 @@ type engineOpts struct {
 	roots    *x509.CertPool
 	stopped  bool                              // don't start River: jobs queue up until start
 	register func(*river.Workers, RetryPolicy) // more workers beside the delivery worker
+	logs     io.Writer                         // where the engine logs, every level (default: discarded)
 }
 
 // startEngine runs River with the delivery worker on db, with a 20 ms retry
@@ -57,6 +58,9 @@ func startEngine(t testing.TB, db *database.DB, o engineOpts) *engine {
 	}
 	policy := NewRetryPolicy(o.schedule, 0)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if o.logs != nil {
+		log = slog.New(slog.NewTextHandler(o.logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
 	kr := testKeyring(t)
 	w := NewWorker(WorkerConfig{DB: db.Gorm, Mapper: routing.NewMapper(db.Gorm), Guard: o.guard, Keyring: kr, Policy: policy,
 		Timeout: 2 * time.Second, UserAgent: "Switchboard/test", Log: log, Breaker: o.breaker, Metrics: o.metrics, RootCAs: o.roots, BusyWait: 20 * time.Millisecond})

@@ -6,6 +6,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -39,6 +40,9 @@ type sendResult struct {
 	respHeader http.Header
 	class      string
 	err        error
+	// accessToken is the OAuth2 access token sent (oauth2 endpoints), so a
+	// 401 can drop it from the cache. Never recorded.
+	accessToken string
 }
 
 // clients hands out the HTTP client of an endpoint: the shared, guarded one,
@@ -124,7 +128,7 @@ func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Re
 	if len(keys) > 0 {
 		h.Set("webhook-signature", SignatureHeader(keys, msgID, ts, payload.Body))
 	}
-	secretHeader, err := w.setAuth(req, ep)
+	secretHeader, err := w.setAuth(ctx, req, ep)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -188,10 +192,15 @@ func (w *Worker) signingKeys(ep *tenants.Endpoint, now time.Time) ([][]byte, err
 }
 
 // setAuth adds the endpoint's own authentication and returns the name of
-// the header that carries the secret.
-func (w *Worker) setAuth(req *http.Request, ep *tenants.Endpoint) (string, error) {
+// the header that carries the secret. For oauth2 that is an access token
+// from the endpoint's token endpoint (cached, see tokens); a failed token
+// request is a *tokenError.
+func (w *Worker) setAuth(ctx context.Context, req *http.Request, ep *tenants.Endpoint) (string, error) {
 	if ep.AuthType == "" || ep.AuthType == tenants.AuthNone {
 		return "", nil
+	}
+	if ep.AuthType == tenants.AuthOAuth2 {
+		return w.setOAuth2(ctx, req, ep)
 	}
 	secret, err := w.keyring.Open(ep.AuthSecretSealed, fmt.Sprintf("endpoint:%d:auth", ep.ID))
 	if err != nil {
@@ -214,6 +223,28 @@ func (w *Worker) setAuth(req *http.Request, ep *tenants.Endpoint) (string, error
 	return "", fmt.Errorf("unknown auth type %q", ep.AuthType)
 }
 
+// setOAuth2 sets "Authorization: Bearer <access token>", the token fetched
+// (or reused) through the endpoint's own guarded client.
+func (w *Worker) setOAuth2(ctx context.Context, req *http.Request, ep *tenants.Endpoint) (string, error) {
+	client, err := w.clients.forEndpoint(ep)
+	if err != nil {
+		return "", err
+	}
+	secret := func() (string, error) {
+		plain, err := w.keyring.Open(ep.AuthSecretSealed, fmt.Sprintf("endpoint:%d:auth", ep.ID))
+		if err != nil {
+			return "", fmt.Errorf("open OAuth2 client secret: %w", err)
+		}
+		return string(plain), nil
+	}
+	tok, err := w.tokens.token(ctx, ep, client, secret)
+	if err != nil {
+		return "", err
+	}
+	tok.SetAuthHeader(req)
+	return "Authorization", nil
+}
+
 // send makes one HTTP try within the endpoint's timeout.
 func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) sendResult {
 	timeout := w.timeout
@@ -225,9 +256,17 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 	res := sendResult{started: w.now().UTC()}
 	msg := messageOf(&t.delivery, payload.Body)
 	req, hdrs, err := w.buildRequest(ctx, t, payload, msg.id, res.started)
-	if err != nil {
+	var tokenErr *tokenError
+	if errors.As(err, &tokenErr) {
+		res.duration = time.Since(res.started)
+		res.class, res.err = tokenErr.class(), err
+		return res
+	} else if err != nil {
 		res.class, res.err = "config", err
 		return res
+	}
+	if t.endpoint.AuthType == tenants.AuthOAuth2 {
+		_, res.accessToken, _ = strings.Cut(req.Header.Get("Authorization"), " ")
 	}
 	res.msg = msg
 	res.reqHeaders = hdrs

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"time"
 
 	"github.com/riverqueue/river"
@@ -79,6 +80,7 @@ type Worker struct {
 	mapper    *routing.Mapper
 	keyring   *secrets.Keyring
 	clients   *clients
+	tokens    *tokens
 	policy    RetryPolicy
 	timeout   time.Duration
 	userAgent string
@@ -107,7 +109,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
-	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs),
+	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs), tokens: newTokens(),
 		loads: newLoadBatcher(cfg.DB, &targetQuery{}), records: newRecordBatcher(cfg.DB, &attemptRecord{}),
 		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
 		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, links: cfg.Links, now: time.Now}
@@ -243,6 +245,10 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 	out := Classify(res.status, res.err, t.endpoint.RetryClientErrors)
 	if res.class == "config" {
 		out.Kind = Permanent // a secret that won't unseal or a bad URL: retrying can't help
+	}
+	if res.status == http.StatusUnauthorized && res.accessToken != "" {
+		out = w.tokenRefused(ctx, t, res.accessToken, out)
+		res.err = out.Err
 	}
 	if out.Kind == Retry && res.respHeader != nil {
 		out.Wait = RetryAfter(res.status, res.respHeader.Get("Retry-After"), w.now())
