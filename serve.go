@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	mountMetrics(app, registry)
 	deps := apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
-		sources: ingest.sources, recordings: ingest.recordings}
+		sources: ingest.sources, recordings: ingest.recordings, keys: ingest.keys}
 	mountAPI(mountGate(app, gate), deps)
 	mountSupportPages(mountAdminPages(app, deps), deps)
 	mountStatic(app)

@@ -177,7 +177,8 @@ func (k *Keys) Reload(ctx context.Context) error {
 }
 
 // Run reloads every interval until ctx ends, so changes made by other
-// replicas (or by the tenants API) apply here too. Until a first load
+// replicas or the CLI apply here too (this replica's own API and pages call
+// Changed). Until a first load
 // succeeds it retries every keysRetry: ingest answers 503 meanwhile.
 func (k *Keys) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
@@ -196,6 +197,21 @@ func (k *Keys) Run(ctx context.Context, every time.Duration) {
 				k.log.Warn("Could not reload inbound secrets; keeping the previous ones.", "error", err)
 			}
 		}
+	}
+}
+
+// changedTimeout bounds the reload Changed runs in a request's wake.
+const changedTimeout = 5 * time.Second
+
+// Changed applies a committed change of tenants' inbound secrets to this
+// replica at once, as the sources API does for sources: without it a
+// tenant's new secret would be refused with 401 until the next periodic
+// reload. A failed reload keeps the previous keys; Run retries it.
+func (k *Keys) Changed() {
+	ctx, cancel := context.WithTimeout(context.Background(), changedTimeout)
+	defer cancel()
+	if err := k.Reload(ctx); err != nil {
+		k.log.Warn("Could not reload inbound secrets after a change; the periodic reload will retry.", "error", err)
 	}
 }
 
