@@ -120,7 +120,7 @@ func storedEvents(db *gorm.DB) routing.EventFunc {
 			return nil, err
 		}
 		return &routing.StoredEvent{TenantID: e.TenantID, EventType: e.EventType, MeetingCode: e.MeetingCode,
-			Revision: e.Revision, Body: e.Body}, nil
+			Revision: e.Revision, Body: e.Body, VideoURLExpiresAt: e.VideoURLExpiresAt}, nil
 	}
 }
 
