@@ -85,13 +85,22 @@ func (k *Keys) Candidates(platform, sourceID string) [][]byte {
 			return active(nil, keys, now)
 		}
 	}
-	if platform != "" {
-		if keys, ok := s.byPlatform[platform]; ok {
+	if p := platformKey(platform); p != "" {
+		if keys, ok := s.byPlatform[p]; ok {
 			return active(nil, keys, now)
 		}
 	}
 	out := append([][]byte(nil), k.static...)
 	return active(out, s.defaults, now)
+}
+
+// platformKey is how X-Boooply-Platform values are compared: Boooply
+// documents no list of values nor their case, and an admin typing
+// "TalentFlow" for a header "talentflow" would otherwise see every event
+// refused as a bad signature. Two sources whose values differ only in case
+// share the value: both sources' secrets are tried.
+func platformKey(platform string) string {
+	return strings.ToLower(strings.TrimSpace(platform))
 }
 
 func active(out [][]byte, keys []timedKey, now time.Time) [][]byte {
@@ -149,10 +158,10 @@ func (k *Keys) Reload(ctx context.Context) error {
 		if r.ExpiresAt != nil {
 			tk.expires = *r.ExpiresAt
 		}
-		if r.Platform == "" {
+		if p := platformKey(r.Platform); p == "" {
 			snap.defaults = append(snap.defaults, tk)
 		} else {
-			snap.byPlatform[r.Platform] = append(snap.byPlatform[r.Platform], tk)
+			snap.byPlatform[p] = append(snap.byPlatform[p], tk)
 		}
 	}
 	for _, t := range trows {
