@@ -31,24 +31,34 @@ type apiDeps struct {
 
 	sources    *webhooks.SourcesHandler
 	recordings *webhooks.RecordingHandler
+	keys       *webhooks.Keys // inbound secrets; nil outside serve
 }
 
 // mountAPI mounts every package's /api/v1 routes on api, which is already
 // behind the gate (see mountGate).
 func mountAPI(api fiber.Router, d apiDeps) {
 	auth.Routes(api, d.gate)
-	tenants.Routes(api, tenants.NewHandler(newEditor(d.db, d.ring, d.guard, d.cache), d.held))
+	tenants.Routes(api, tenants.NewHandler(newEditor(d.db, d.ring, d.guard, d.cache, d.keys), d.held))
 	webhooks.DeliveryRoutes(api, webhooks.NewDeliveriesHandler(webhooks.NewStore(d.db.Gorm), d.svc))
 	routing.Routes(api, routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm)))
 	webhooks.SourcesRoutes(api, d.sources)
 	webhooks.RecordingAdminRoutes(api, d.recordings)
 }
 
-// newEditor builds the tenants editor; cache (may be nil) refreshes at once after each write.
-func newEditor(db *database.DB, ring *secrets.Keyring, guard *egress.Guard, cache *tenants.Cache) *tenants.Editor {
+// newEditor builds the tenants editor. After each write the sourceId cache
+// refreshes and the inbound secrets reload (a tenant's own secret applies to
+// the next webhook); either may be nil (the CLI has neither).
+func newEditor(db *database.DB, ring *secrets.Keyring, guard *egress.Guard, cache *tenants.Cache, keys *webhooks.Keys) *tenants.Editor {
 	store := tenants.NewStore(db.Gorm)
-	if cache != nil {
-		store.OnChange(cache.Changed)
+	if cache != nil || keys != nil {
+		store.OnChange(func() {
+			if cache != nil {
+				cache.Changed()
+			}
+			if keys != nil {
+				keys.Changed()
+			}
+		})
 	}
 	return tenants.NewEditor(store, ring, guard, eventTypeNames()).
 		CheckURLTemplates(mustURLTemplates()).
@@ -110,7 +120,7 @@ func storedEvents(db *gorm.DB) routing.EventFunc {
 			return nil, err
 		}
 		return &routing.StoredEvent{TenantID: e.TenantID, EventType: e.EventType, MeetingCode: e.MeetingCode,
-			Revision: e.Revision, Body: e.Body}, nil
+			Revision: e.Revision, Body: e.Body, VideoURLExpiresAt: e.VideoURLExpiresAt}, nil
 	}
 }
 

@@ -83,7 +83,7 @@ func (f cliFlags) open(ctx context.Context) (*cliEnv, error) {
 		fmt.Fprintln(os.Stderr, "switchboard: no SWITCHBOARD_SECRET_KEY: endpoints get no signing secret and secrets can't be stored")
 	}
 	guard := &egress.Guard{AllowPrivate: *f.allowPrivate}
-	return &cliEnv{db: db, ed: newEditor(db, ring, guard, nil)}, nil
+	return &cliEnv{db: db, ed: newEditor(db, ring, guard, nil, nil)}, nil
 }
 
 // held returns the service that schedules held deliveries, with an

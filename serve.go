@@ -110,7 +110,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	mountMetrics(app, registry)
 	deps := apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
-		sources: ingest.sources, recordings: ingest.recordings}
+		sources: ingest.sources, recordings: ingest.recordings, keys: ingest.keys}
 	mountAPI(mountGate(app, gate), deps)
 	mountSupportPages(mountAdminPages(app, deps), deps)
 	mountStatic(app)
@@ -287,6 +287,9 @@ func newApp(cfg Config, log *slog.Logger) *fiber.App {
 // anonymous request of a few kB could take gigabytes of memory.
 func refuseContentEncoding(c *fiber.Ctx) error {
 	if enc := strings.TrimSpace(c.Get(fiber.HeaderContentEncoding)); enc != "" && !strings.EqualFold(enc, "identity") {
+		if webhooks.IsIngestPath(c.Path()) {
+			webhooks.CountRefusedEarly(problem.CodeUnsupportedType)
+		}
 		return &problem.Error{Code: problem.CodeUnsupportedType,
 			Message: fmt.Sprintf("content encoding %q is not supported; send the body uncompressed", enc)}
 	}
@@ -307,6 +310,9 @@ func errorHandler(log *slog.Logger, maxBody int) fiber.ErrorHandler {
 			switch {
 			case errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge:
 				p = problem.TooLarge(maxBody)
+				if webhooks.IsIngestPath(c.Path()) {
+					webhooks.CountRefusedEarly(p.Code)
+				}
 			case errors.As(err, &fe) && fe.Code == fiber.StatusNotFound:
 				p = problem.NotFound("route " + c.Method() + " " + c.Path())
 			case errors.As(err, &fe) && fe.Code == fiber.StatusMethodNotAllowed:

@@ -15,6 +15,7 @@ import (
 type ingestAPI struct {
 	sources    *webhooks.SourcesHandler
 	recordings *webhooks.RecordingHandler
+	keys       *webhooks.Keys // the tenants editor reloads them when a tenant's inbound secret changes
 }
 
 // mountIngest wires the ingest side: inbound secrets (loaded now, reloaded
@@ -42,5 +43,5 @@ func mountIngest(ctx context.Context, app *fiber.App, db *database.DB, keyring *
 	webhooks.Routes(app, webhooks.NewHandler(svc, keys, cfg.InboundBearer, log))
 	recordings := webhooks.NewRecordingHandler(links, log)
 	webhooks.RecordingRoutes(app, recordings)
-	return ingestAPI{sources: webhooks.NewSourcesHandler(webhooks.NewSourceStore(db.Gorm, keyring), keys), recordings: recordings}, nil
+	return ingestAPI{sources: webhooks.NewSourcesHandler(webhooks.NewSourceStore(db.Gorm, keyring), keys), recordings: recordings, keys: keys}, nil
 }

@@ -28,7 +28,7 @@ func mountAdminPages(app *fiber.App, d apiDeps) fiber.Router {
 	if d.sources != nil {
 		webhooks.SourcesPageRoutes(admin, d.sources)
 	}
-	tenants.PageRoutes(admin, tenants.NewPages(newEditor(d.db, d.ring, d.guard, d.cache), d.held, lastDeliveries(d.db.Gorm)))
+	tenants.PageRoutes(admin, tenants.NewPages(newEditor(d.db, d.ring, d.guard, d.cache, d.keys), d.held, lastDeliveries(d.db.Gorm)))
 	return admin
 }
 

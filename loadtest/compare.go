@@ -55,7 +55,9 @@ func serverFigure(p *PhaseReport, f func(s *ServerAck) float64) (float64, bool) 
 var metrics = []metric{
 	{"acked/s", true, always(func(p *PhaseReport) float64 { return p.AckedPerSec })},
 	{"ack p50 ms", false, always(func(p *PhaseReport) float64 { return p.AckLatency.P50 })},
+	{"ack p90 ms", false, always(func(p *PhaseReport) float64 { return p.AckLatency.P90 })},
 	{"ack p99 ms", false, always(func(p *PhaseReport) float64 { return p.AckLatency.P99 })},
+	{"ack max ms", false, always(func(p *PhaseReport) float64 { return p.AckLatency.Max })},
 	{"server: ack p99 ms (buckets)", false, func(p *PhaseReport) (float64, bool) {
 		v, ok := serverFigure(p, func(s *ServerAck) float64 { return s.AckP99Ms })
 		return v, ok && v > 0 // reports before these percentiles have none
@@ -67,9 +69,17 @@ var metrics = []metric{
 	{"deliveries/s", true, delivery(func(d *DeliveryReport) float64 { return d.DeliveriesPerSec })},
 	{"lag p50 ms", false, delivery(func(d *DeliveryReport) float64 { return d.Lag.P50 })},
 	{"lag p99 ms", false, delivery(func(d *DeliveryReport) float64 { return d.Lag.P99 })},
+	// The isolation target: the other tenants' lag beside a slow one.
+	{"lag p99 other tenants ms", false, delivery(func(d *DeliveryReport) float64 { return d.LagOthers.P99 })},
 	{"missing", false, delivery(func(d *DeliveryReport) float64 { return float64(d.Missing) })},
 	{"duplicates", false, delivery(func(d *DeliveryReport) float64 { return float64(d.DuplicatesByKey) })},
 	{"statements/event", false, func(p *PhaseReport) (float64, bool) { return p.StatementsPerEvent, p.StatementsPerEvent > 0 }},
+	{"commits / stored event", false, func(p *PhaseReport) (float64, bool) {
+		if p.DB == nil {
+			return 0, false
+		}
+		return p.DB.CommitsPerEvent, true
+	}},
 	{"server CPU ms / stored event", false, func(p *PhaseReport) (float64, bool) {
 		return p.ServerCPUMsPerEvent, p.ServerCPUMsPerEvent > 0
 	}},
@@ -100,6 +110,11 @@ func Compare(w io.Writer, old, cur *Report) error {
 				fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%s\t\n", np.Name, m.name, a, b, change(a, b, m.higher))
 			}
 		}
+	}
+	// Storage is measured once per run (the storage target: close to the payload size).
+	if old.Storage != nil && cur.Storage != nil {
+		a, b := old.Storage.BytesPerEvent, cur.Storage.BytesPerEvent
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%s\t\n", "run", "bytes / stored event", a, b, change(a, b, false))
 	}
 	return tw.Flush()
 }

@@ -104,3 +104,33 @@ func TestCompareServerPercentiles(t *testing.T) {
 		t.Errorf("an old report without percentiles gave %q, want no row", got)
 	}
 }
+
+// TestCompareCoversTargetFigures: the figures the performance targets name
+// (ack p90 and max, the other tenants' lag beside a slow one, commits per
+// event, bytes stored per event) are compared too, regressions marked.
+func TestCompareCoversTargetFigures(t *testing.T) {
+	report := func(scale float64) *Report {
+		return &Report{SchemaVersion: SchemaVersion, Storage: &Storage{BytesPerEvent: 6500 * scale},
+			Phases: []PhaseReport{{Name: "switchboard", AckLatency: Summary{P90: 5 * scale, Max: 40 * scale},
+				Delivery: &DeliveryReport{LagOthers: Summary{P99: 80 * scale}}, DB: &DBDelta{CommitsPerEvent: 1.2 * scale}}}}
+	}
+	var out bytes.Buffer
+	if err := Compare(&out, report(1), report(2)); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]bool{}
+	for _, line := range strings.Split(out.String(), "\n") {
+		got[strings.Join(strings.Fields(line), " ")] = true
+	}
+	for _, want := range []string{
+		"switchboard ack p90 ms 5.0 10.0 +100% worse",
+		"switchboard ack max ms 40.0 80.0 +100% worse",
+		"switchboard lag p99 other tenants ms 80.0 160.0 +100% worse",
+		"switchboard commits / stored event 1.2 2.4 +100% worse",
+		"run bytes / stored event 6500.0 13000.0 +100% worse",
+	} {
+		if !got[want] {
+			t.Errorf("compare lacks %q:\n%s", want, out.String())
+		}
+	}
+}

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"slices"
 	"testing"
 
 	"github.com/switchboard-gw/switchboard/database"
@@ -18,7 +19,9 @@ func BenchmarkApply(b *testing.B) {
 		name string
 		c    *Compiled
 	}{{"rules", rules}, {"jq", jq}} {
-		for _, s := range sampleNames {
+		// The golden tests' samples plus the interviewer evaluation, which an
+		// endpoint that names it receives too.
+		for _, s := range append(slices.Clone(sampleNames), "interviewer_evaluation") {
 			in := sampleInput(b, s)
 			b.Run(mode.name+"/"+s, func(b *testing.B) {
 				b.ReportAllocs()

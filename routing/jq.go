@@ -29,7 +29,8 @@ var jqDenied = map[string]string{
 }
 
 // jq variables: $correlation (the correlation record, {} when there is
-// none) and $meta (tenant_id, endpoint_id, event_type, meeting_code, revision).
+// none) and $meta (tenant_id, endpoint_id, event_type, meeting_code, revision,
+// and for recordings recording_link and video_url_expires_at).
 var jqVars = []string{"$correlation", "$meta"}
 
 type compiledJQ struct {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/problem"
 )
@@ -22,6 +23,8 @@ type StoredEvent struct {
 	MeetingCode string
 	Revision    int
 	Body        []byte
+	// VideoURLExpiresAt is a recording's videoUrl expiry (nil otherwise).
+	VideoURLExpiresAt *time.Time
 }
 
 // EventFunc loads a stored event by id, or returns problem.NotFound
@@ -84,7 +87,8 @@ func resolveInput(ctx context.Context, req PreviewRequest, samples SampleFunc, e
 		if scope != nil && (ev.TenantID == nil || !slices.Contains(scope, *ev.TenantID)) {
 			return RenderInput{}, problem.NotFound("event")
 		}
-		in := RenderInput{EventType: ev.EventType, MeetingCode: ev.MeetingCode, Revision: ev.Revision, Body: ev.Body}
+		in := RenderInput{EventType: ev.EventType, MeetingCode: ev.MeetingCode, Revision: ev.Revision, Body: ev.Body,
+			VideoURLExpiresAt: ev.VideoURLExpiresAt}
 		if ev.TenantID != nil {
 			in.TenantID = *ev.TenantID
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -27,6 +28,10 @@ type RenderInput struct {
 	// meta.recording_link (rules) or $meta.recording_link (jq); the worker fills it from
 	// webhooks.RecordingLinks.URLFor.
 	RecordingLink string
+	// VideoURLExpiresAt is when a recording's pre-signed videoUrl stops
+	// working (nil: not a recording, or unknown), so a mapping can tell the
+	// ATS; meta.video_url_expires_at, RFC 3339 in UTC.
+	VideoURLExpiresAt *time.Time
 }
 
 // Rendered is what a delivery sends: the mapped body, the final URL (after

@@ -5,19 +5,20 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Roots a source path may start with besides the event's own top-level
 // keys (event, data): correlation.* (the tenant's correlation record for
 // the meetingCode) and meta.* (tenant_id, endpoint_id, event_type, recording_link,
-// meeting_code, revision).
+// video_url_expires_at, meeting_code, revision).
 const (
 	rootCorrelation = "correlation"
 	rootMeta        = "meta"
 )
 
 // metaKeys are the names under meta.* (metaObject sets them).
-var metaKeys = []string{"tenant_id", "endpoint_id", "event_type", "meeting_code", "revision", "recording_link"}
+var metaKeys = []string{"tenant_id", "endpoint_id", "event_type", "meeting_code", "revision", "recording_link", "video_url_expires_at"}
 
 // sourceRootProblem explains why a source path can never have a value:
 // every Boooply body is {"event", "data"}, so a path starting elsewhere
@@ -310,6 +311,9 @@ func metaObject(in RenderInput) *object {
 	m.set("revision", json.Number(fmt.Sprint(in.Revision)))
 	if in.RecordingLink != "" {
 		m.set("recording_link", in.RecordingLink)
+	}
+	if in.VideoURLExpiresAt != nil {
+		m.set("video_url_expires_at", in.VideoURLExpiresAt.UTC().Format(time.RFC3339))
 	}
 	return m
 }

@@ -35,9 +35,18 @@ func NewHandler(svc *Service, keys *Keys, bearer BearerMode, log *slog.Logger) *
 	return &Handler{svc: svc, keys: keys, bearer: bearer, log: log}
 }
 
+// IngestPath is where Boooply posts webhooks.
+const IngestPath = "/webhooks/boooply"
+
+// IsIngestPath reports whether path is IngestPath as the router matches it
+// (any letter case, with or without a trailing slash).
+func IsIngestPath(path string) bool {
+	return strings.EqualFold(strings.TrimSuffix(path, "/"), IngestPath)
+}
+
 // Routes mounts the ingest endpoint.
 func Routes(r fiber.Router, h *Handler) {
-	r.Post("/webhooks/boooply", h.handleIngest)
+	r.Post(IngestPath, h.handleIngest)
 }
 
 // retryAfterSeconds is what a sender is told to wait when storing failed.

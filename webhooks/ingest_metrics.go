@@ -67,6 +67,7 @@ func init() {
 	for _, e := range []error{ErrMissingSignature, ErrBadSignature, ErrMissingBearer, ErrBadBearer, ErrUnknownSource, ErrNoSecret} {
 		ingestRequests.WithLabelValues(reasonCode(e))
 	}
+	ingestRequests.WithLabelValues(string(problem.CodeTooLarge))
 }
 
 // outcomeOf names the reason class of a refused request for the metric.
@@ -99,6 +100,14 @@ func reasonCode(err error) string {
 		return "no_secret"
 	}
 	return "error"
+}
+
+// CountRefusedEarly counts an inbound webhook that main refused before the
+// handler ran (a body over the limit, a Content-Encoding), so every answer
+// Boooply gets is in switchboard_ingest_requests_total: a 413 loses the
+// event once Boooply stops retrying, and support must be able to see it.
+func CountRefusedEarly(code problem.Code) {
+	ingestRequests.WithLabelValues(string(code)).Inc()
 }
 
 func observe(outcome string, started time.Time) {

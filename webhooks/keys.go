@@ -85,13 +85,22 @@ func (k *Keys) Candidates(platform, sourceID string) [][]byte {
 			return active(nil, keys, now)
 		}
 	}
-	if platform != "" {
-		if keys, ok := s.byPlatform[platform]; ok {
+	if p := platformKey(platform); p != "" {
+		if keys, ok := s.byPlatform[p]; ok {
 			return active(nil, keys, now)
 		}
 	}
 	out := append([][]byte(nil), k.static...)
 	return active(out, s.defaults, now)
+}
+
+// platformKey is how X-Boooply-Platform values are compared: Boooply
+// documents no list of values nor their case, and an admin typing
+// "TalentFlow" for a header "talentflow" would otherwise see every event
+// refused as a bad signature. Two sources whose values differ only in case
+// share the value: both sources' secrets are tried.
+func platformKey(platform string) string {
+	return strings.ToLower(strings.TrimSpace(platform))
 }
 
 func active(out [][]byte, keys []timedKey, now time.Time) [][]byte {
@@ -149,10 +158,10 @@ func (k *Keys) Reload(ctx context.Context) error {
 		if r.ExpiresAt != nil {
 			tk.expires = *r.ExpiresAt
 		}
-		if r.Platform == "" {
+		if p := platformKey(r.Platform); p == "" {
 			snap.defaults = append(snap.defaults, tk)
 		} else {
-			snap.byPlatform[r.Platform] = append(snap.byPlatform[r.Platform], tk)
+			snap.byPlatform[p] = append(snap.byPlatform[p], tk)
 		}
 	}
 	for _, t := range trows {
@@ -177,7 +186,8 @@ func (k *Keys) Reload(ctx context.Context) error {
 }
 
 // Run reloads every interval until ctx ends, so changes made by other
-// replicas (or by the tenants API) apply here too. Until a first load
+// replicas or the CLI apply here too (this replica's own API and pages call
+// Changed). Until a first load
 // succeeds it retries every keysRetry: ingest answers 503 meanwhile.
 func (k *Keys) Run(ctx context.Context, every time.Duration) {
 	if every <= 0 {
@@ -196,6 +206,21 @@ func (k *Keys) Run(ctx context.Context, every time.Duration) {
 				k.log.Warn("Could not reload inbound secrets; keeping the previous ones.", "error", err)
 			}
 		}
+	}
+}
+
+// changedTimeout bounds the reload Changed runs in a request's wake.
+const changedTimeout = 5 * time.Second
+
+// Changed applies a committed change of tenants' inbound secrets to this
+// replica at once, as the sources API does for sources: without it a
+// tenant's new secret would be refused with 401 until the next periodic
+// reload. A failed reload keeps the previous keys; Run retries it.
+func (k *Keys) Changed() {
+	ctx, cancel := context.WithTimeout(context.Background(), changedTimeout)
+	defer cancel()
+	if err := k.Reload(ctx); err != nil {
+		k.log.Warn("Could not reload inbound secrets after a change; the periodic reload will retry.", "error", err)
 	}
 }
 

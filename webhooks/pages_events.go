@@ -6,6 +6,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -164,6 +165,7 @@ func (p *Pages) handleEvent(c *fiber.Ctx) error {
 	if ev.SourceID != nil {
 		d.SourceID = *ev.SourceID
 	}
+	d.VideoAPIURL, d.VideoURLExpires = recordingFacts(ev, p.now())
 	if ev.TenantID != nil {
 		names, err := p.tenantNames(c.UserContext(), scope)
 		if err != nil {
@@ -176,4 +178,20 @@ func (p *Pages) handleEvent(c *fiber.Ctx) error {
 	}
 	d.Meta = p.pageMeta(c, "Event #"+d.ID, views.NavEvents)
 	return RenderPage(c, fiber.StatusOK, views.EventPage(d))
+}
+
+// recordingFacts formats what ingest stored of a recording event: the
+// stable videoApiUrl and when videoUrl expires, so support can tell an ATS
+// why its video link stopped working. Both are "" for other events.
+func recordingFacts(ev *Event, now time.Time) (apiURL, expires string) {
+	if ev.VideoAPIURL != nil {
+		apiURL = *ev.VideoAPIURL
+	}
+	if ev.VideoURLExpiresAt != nil {
+		expires = formatTime(*ev.VideoURLExpiresAt)
+		if !now.Before(*ev.VideoURLExpiresAt) {
+			expires += " (expired)"
+		}
+	}
+	return apiURL, expires
 }

@@ -26,7 +26,11 @@ const hostileName = `<script>alert("xss")</script><img src=x onerror=alert(1)>`
 
 // testPages mounts the pages with a principal chosen per request by the
 // X-Role and X-Scope headers (none: unauthenticated).
-func testPages(e *engine) *fiber.App {
+func testPages(e *engine) *fiber.App { return testPagesWith(e, nil) }
+
+// testPagesWith is testPages with configure (may be nil) applied to the
+// pages first, e.g. to fix their clock.
+func testPagesWith(e *engine, configure func(*Pages)) *fiber.App {
 	app := fiber.New(fiber.Config{ErrorHandler: func(c *fiber.Ctx, err error) error {
 		if p, ok := problem.As(err); ok {
 			return c.Status(problem.Status(p.Code)).JSON(p)
@@ -49,7 +53,11 @@ func testPages(e *engine) *fiber.App {
 	meta := func(c *fiber.Ctx, title, active string) views.Meta {
 		return views.Meta{Title: title, Active: active, CSRF: "csrf-test-token"}
 	}
-	PageRoutes(admin, NewPages(NewStore(e.db.Gorm), e.svc, meta))
+	pages := NewPages(NewStore(e.db.Gorm), e.svc, meta)
+	if configure != nil {
+		configure(pages)
+	}
+	PageRoutes(admin, pages)
 	return app
 }
 

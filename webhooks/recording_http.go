@@ -35,10 +35,18 @@ func RecordingAdminRoutes(api fiber.Router, h *RecordingHandler) {
 
 func (h *RecordingHandler) handleRecordingRedirect(c *fiber.Ctx) error {
 	target, err := h.links.FreshURL(c.UserContext(), c.Params("token"))
-	if errors.Is(err, errUpstream) {
+	switch {
+	case errors.Is(err, errKeyRefused):
+		// Every link of the tenant fails until an admin stores a current key.
+		h.log.Error("Boooply refused a tenant's organization API key; store a current one.", "error", err)
+		return problem.Unavailable("Boooply refused this organization's API key; ask the gateway's administrator to update it", 0)
+	case errors.Is(err, errRecordingGone):
+		h.log.Warn("Boooply no longer has a recording.", "error", err)
+		return problem.NotFound("recording")
+	case errors.Is(err, errUpstream):
 		h.log.Warn("Boooply did not give a fresh recording URL.", "error", err)
 		return problem.Unavailable("the recording service did not answer; try again shortly", 30)
-	} else if err != nil {
+	case err != nil:
 		return err
 	}
 	c.Set(fiber.HeaderCacheControl, "no-store")

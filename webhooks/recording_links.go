@@ -140,8 +140,14 @@ func (r *RecordingLinks) Revoke(ctx context.Context, id int64) error {
 	return nil
 }
 
-// errUpstream is a Boooply API failure (the link itself is fine).
-var errUpstream = errors.New("boooply api")
+// Boooply API failures (the link itself is fine). Retrying cures neither
+// errKeyRefused (the tenant's organization key is wrong or revoked: an
+// admin must store a current one) nor errRecordingGone.
+var (
+	errUpstream      = errors.New("boooply api")
+	errKeyRefused    = fmt.Errorf("%w: the organization API key was refused", errUpstream)
+	errRecordingGone = fmt.Errorf("%w: the recording is gone", errUpstream)
+)
 
 // FreshURL resolves a token to a fresh download URL: it calls the event's
 // videoApiUrl (moved onto the configured API base) with the tenant's
@@ -169,7 +175,11 @@ func (r *RecordingLinks) FreshURL(ctx context.Context, token string) (string, er
 	if err != nil {
 		return "", fmt.Errorf("open boooply key of tenant %d: %w", row.TenantID, err)
 	}
-	return r.fetch(ctx, *row.VideoAPIURL, string(key))
+	target, err := r.fetch(ctx, *row.VideoAPIURL, string(key))
+	if err != nil {
+		return "", fmt.Errorf("tenant %d: %w", row.TenantID, err)
+	}
+	return target, nil
 }
 
 // fetch asks Boooply for a fresh pre-signed URL.
@@ -189,6 +199,12 @@ func (r *RecordingLinks) fetch(ctx context.Context, videoAPIURL, key string) (st
 		return "", fmt.Errorf("%w: %v", errUpstream, err)
 	}
 	defer resp.Body.Close()
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		return "", errKeyRefused
+	case http.StatusNotFound, http.StatusGone:
+		return "", errRecordingGone
+	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil || resp.StatusCode/100 != 2 {
 		return "", fmt.Errorf("%w: answered %d", errUpstream, resp.StatusCode)

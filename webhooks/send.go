@@ -118,6 +118,11 @@ func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Re
 	h.Set("X-Switchboard-Tenant", strconv.FormatInt(t.delivery.TenantID, 10))
 	h.Set("X-Switchboard-Revision", strconv.Itoa(t.event.Revision))
 	h.Set("X-Boooply-Meeting-Id", t.event.MeetingCode)
+	if link := w.recordingLink(t); link != "" {
+		// The stable link reaches passthrough endpoints too; a mapping reads
+		// it as meta.recording_link. videoUrl expires, videoApiUrl needs a key.
+		h.Set("X-Switchboard-Recording-Link", link)
+	}
 	ts := now.Unix()
 	h.Set("webhook-id", msgID)
 	h.Set("webhook-timestamp", strconv.FormatInt(ts, 10))

@@ -226,7 +226,7 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 	defer release()
 	payload, err := w.mapper.RenderVersion(ctx, t.endpoint, t.mappingVersion, routing.RenderInput{TenantID: t.delivery.TenantID, EndpointID: t.endpoint.ID,
 		EventType: t.event.EventType, MeetingCode: t.event.MeetingCode, Revision: t.event.Revision, Body: t.event.Body,
-		RecordingLink: w.recordingLink(t)})
+		RecordingLink: w.recordingLink(t), VideoURLExpiresAt: t.event.VideoURLExpiresAt})
 	if routing.IsCorrelationMissing(err) {
 		// The vendor may record the ATS ids after the event arrived: retry on
 		// the endpoint's schedule (bounded by its attempts and max age).
