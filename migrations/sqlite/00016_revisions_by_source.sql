@@ -12,7 +12,9 @@
 -- deliveries and recording_links. The pragma is a no-op inside a
 -- transaction, so this migration runs outside goose's and opens its own;
 -- the foreign-key check before COMMIT aborts it (a CHECK constraint fails)
--- if any reference to events were left dangling.
+-- if any reference to events were left dangling. The pragma and the
+-- transaction hold because Switchboard opens SQLite with one connection
+-- (database.Open: SetMaxOpenConns(1)), so every statement runs on it.
 PRAGMA foreign_keys = OFF;
 
 BEGIN IMMEDIATE;
