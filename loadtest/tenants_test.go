@@ -26,8 +26,8 @@ func TestCreateError(t *testing.T) {
 	}{
 		{"no token", 401, `{"code":"unauthorized","message":"invalid or revoked API token","details":[]}`, "--api-token"},
 		{"not an admin", 403, `{"code":"forbidden","message":"forbidden","details":[]}`, "must be an admin's"},
-		{"loopback refused", 422, `{"code":"invalid","message":"endpoints[0].url: host 127.0.0.1 is 127.0.0.1 (loopback), which is not allowed",
-			"details":[{"field":"endpoints[0].url","reason":"host 127.0.0.1 is 127.0.0.1 (loopback), which is not allowed"}]}`,
+		{"loopback refused", 422, `{"code":"invalid","message":"endpoints[0].url: address 127.0.0.1 (loopback) is not allowed",
+			"details":[{"field":"endpoints[0].url","reason":"address 127.0.0.1 (loopback) is not allowed"}]}`,
 			"SWITCHBOARD_ALLOW_PRIVATE_ENDPOINTS=true"},
 		{"other invalid", 422, `{"code":"invalid","message":"source_id: taken","details":[{"field":"source_id","reason":"taken"}]}`, "create tenant 3: 422 source_id: taken"},
 		{"not JSON", 502, `bad gateway`, "create tenant 3: 502 bad gateway"},
