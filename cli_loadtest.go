@@ -128,7 +128,7 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		defer stop()
-		if f.opts.API, err = f.admin.signIn(ctx, target.URL); err != nil {
+		if f.opts.API, err = f.admin.signIn(ctx, target.URL, f.opts.RunID); err != nil {
 			return err
 		}
 	} else if f.serverPID > 0 {

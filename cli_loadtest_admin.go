@@ -39,26 +39,47 @@ func createLoadtestAdmin(ctx context.Context, dbURL, runID string) (loadtestAdmi
 }
 
 // signIn trades the admin's email and password for a Bearer JWT at the
-// server's POST /api/v1/auth/token, as any script does, and returns the
-// server's API with it. The JWT lasts an hour; the tenants are created first.
-func (a loadtestAdmin) signIn(ctx context.Context, base string) (loadtest.API, error) {
-	body, _ := json.Marshal(map[string]string{"email": a.email, "password": a.password})
+// server's POST /api/v1/auth/token, as any script does, then creates with it
+// an admin API token for the run (POST /api/v1/tokens, expiring in a day: a
+// JWT lasts an hour, which 100,000 tenants could outlast), and returns the
+// server's API with that token.
+func (a loadtestAdmin) signIn(ctx context.Context, base, runID string) (loadtest.API, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, base+"/api/v1/auth/token", bytes.NewReader(body))
+	var jwt struct{ Token string }
+	if err := postJSON(ctx, base+"/api/v1/auth/token", "", map[string]string{"email": a.email, "password": a.password}, &jwt); err != nil {
+		return loadtest.API{}, fmt.Errorf("loadtest: sign in to the spawned server: %w", err)
+	}
+	var tok struct{ Token string }
+	body := map[string]any{"name": "loadtest " + runID, "role": auth.RoleAdmin, "expires_in_days": 1}
+	if err := postJSON(ctx, base+"/api/v1/tokens", jwt.Token, body, &tok); err != nil {
+		return loadtest.API{}, fmt.Errorf("loadtest: create an API token on the spawned server: %w", err)
+	}
+	return loadtest.API{URL: base, Token: tok.Token}, nil
+}
+
+// postJSON posts in as JSON (with a Bearer token when given) and decodes a
+// 200 or 201 answer into out. Errors carry the status, never a credential.
+func postJSON(ctx context.Context, url, bearer string, in, out any) error {
+	body, _ := json.Marshal(in)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
-		return loadtest.API{}, err
+		return err
 	}
 	req.Header.Set("Content-Type", "application/json")
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
 	res, err := http.DefaultClient.Do(req)
 	if err != nil {
-		return loadtest.API{}, fmt.Errorf("loadtest: sign in to the spawned server: %w", err)
+		return err
 	}
 	defer res.Body.Close()
 	answer, _ := io.ReadAll(io.LimitReader(res.Body, 1<<16))
-	var out struct{ Token string }
-	if res.StatusCode != http.StatusOK || json.Unmarshal(answer, &out) != nil || out.Token == "" {
-		return loadtest.API{}, fmt.Errorf("loadtest: sign in to the spawned server: status %d", res.StatusCode)
+	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusCreated {
+		var p struct{ Message string }
+		_ = json.Unmarshal(answer, &p)
+		return fmt.Errorf("status %d %s", res.StatusCode, p.Message)
 	}
-	return loadtest.API{URL: base, Token: out.Token}, nil
+	return json.Unmarshal(answer, out)
 }

@@ -60,7 +60,17 @@ func TestLoadtestSpawn(t *testing.T) {
 			}
 			// The tenants came through the API, by the run's own admin, with
 			// signed endpoints, and every delivery verified.
-			checkAPITenants(t, target.URL, rep.Config.RunID, 3, "loadtest-"+rep.Config.RunID+"@loadtest.switchboard.local")
+			admin := "loadtest-" + rep.Config.RunID + "@loadtest.switchboard.local"
+			checkAPITenants(t, target.URL, rep.Config.RunID, 3, admin)
+			// The admin came from the CLI's user creation and made its API
+			// token through the API, which created the tenants.
+			db := testdb.Open(t, target.URL)
+			if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'token.create' AND actor = ?`, admin); n != 1 {
+				t.Errorf("token.create audit entries by %s: %d, want 1", admin, n)
+			}
+			if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'tenant.create' AND actor = ? AND token_id IS NOT NULL`, admin); n != 3 {
+				t.Errorf("tenant.create entries made with an API token: %d, want 3", n)
+			}
 			if d.BadSignatures != 0 || d.DuplicatesByID != 0 {
 				t.Errorf("bad signatures %d, duplicates by webhook-id %d; want none", d.BadSignatures, d.DuplicatesByID)
 			}

@@ -36,7 +36,7 @@ type Report struct {
 // figuresFromDatabase are the figures read from the target's database
 // directly, or derived from its count of stored events.
 var figuresFromDatabase = []string{"stored_events", "db", "storage", "server_cpu_ms_per_stored_event",
-	"db_cpu_ms_per_stored_event", "tool_cpu_ms_per_stored_event", "statements_per_stored_event"}
+	"db_cpu_ms_per_stored_event", "tool_cpu_ms_per_stored_event"}
 
 // RunConfig echoes the workload, so a report stands on its own.
 type RunConfig struct {
@@ -177,7 +177,7 @@ func (r *Report) writeFooter(w io.Writer) {
 	}
 	if len(r.Unavailable) > 0 {
 		fmt.Fprintf(w, "not measured (%s): stored events, commits and row writes per stored event, bytes per event, "+
-			"CPU per stored event (server, PostgreSQL, load tool), statements per stored event\n", r.UnavailableWhy)
+			"CPU per stored event (server, PostgreSQL, load tool)\n", r.UnavailableWhy)
 	}
 	for _, p := range r.Phases {
 		if strings.HasPrefix(p.Name, "switchboard") && len(p.AckBySecond) > 1 {
