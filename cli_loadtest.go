@@ -21,6 +21,8 @@ import (
 type loadtestFlags struct {
 	opts                           loadtest.Options
 	target, dbURL, jsonOut         string
+	apiToken                       string // --target: an admin's Bearer credential; never printed
+	admin                          loadtestAdmin
 	spawn, asJSON, allowRemote     bool
 	keep, child, countStatements   bool
 	serverPID                      int
@@ -33,7 +35,10 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
 	fs.StringVar(&f.target, "target", "", "base URL of a running Switchboard (loopback unless --allow-remote)")
 	fs.BoolVar(&f.spawn, "spawn", false, "run `serve` in-process on --database-url (default: a fresh SQLite file)")
-	fs.StringVar(&f.dbURL, "database-url", "", "the target's database: tenants are created there (required with --target)")
+	fs.StringVar(&f.dbURL, "database-url", "", "the target's database, read for stored events, commits, bytes and CPU per stored event, and the insert baseline (optional with --target; --spawn: default a fresh SQLite file)")
+	// No default from the environment here: flag's usage would print it.
+	fs.StringVar(&f.apiToken, "api-token", "", "--target: an admin's API token (sbt_…) or Bearer JWT; tenants are created through the target's API ("+loadtestTokenEnv+"; never printed)")
+	fs.IntVar(&f.opts.CreateConcurrency, "create-concurrency", loadtest.DefaultCreateConcurrency, "tenants created through the API at once")
 	fs.StringVar(&f.opts.Secret, "webhook-secret", os.Getenv("BOOOPLY_WEBHOOK_SECRET"), "inbound secret of the target (generated with --spawn)")
 	fs.Float64Var(&f.opts.Rate, "rate", 0, "events per second, open loop (latency counts from each event's scheduled time)")
 	fs.IntVar(&f.opts.Concurrency, "concurrency", 0, "closed loop: this many senders back to back (when --rate is 0)")
@@ -65,15 +70,34 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 		return nil, errors.New("loadtest: give exactly one of --spawn or --target")
 	}
 	if f.target != "" {
-		// "localhost:8080" parses as scheme "localhost" with no host: it would
-		// pass the loopback check and then fail every request.
-		if u, err := url.Parse(f.target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return nil, fmt.Errorf("loadtest: --target %q: want http://host:port", f.target)
+		if err := f.checkTarget(); err != nil {
+			return nil, err
 		}
 	}
 	f.opts.DatabaseURL = f.dbURL
 	f.opts.Version = loadtest.GitDescribe(version)
 	return f, nil
+}
+
+// loadtestTokenEnv holds the --target's API token when --api-token is not given.
+const loadtestTokenEnv = "SWITCHBOARD_LOADTEST_API_TOKEN"
+
+// checkTarget checks --target and its API token before anything is sent.
+func (f *loadtestFlags) checkTarget() error {
+	// "localhost:8080" parses as scheme "localhost" with no host: it would
+	// pass the loopback check and then fail every request.
+	if u, err := url.Parse(f.target); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return fmt.Errorf("loadtest: --target %q: want http://host:port", f.target)
+	}
+	if f.apiToken == "" {
+		f.apiToken = strings.TrimSpace(os.Getenv(loadtestTokenEnv))
+	}
+	if f.apiToken == "" {
+		return errors.New("loadtest: --target needs an admin's API token (--api-token or " + loadtestTokenEnv +
+			"): the tenants are created through the target's API")
+	}
+	f.opts.API = loadtest.API{URL: strings.TrimRight(f.target, "/"), Token: f.apiToken}
+	return nil
 }
 
 func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
@@ -104,6 +128,9 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 			return err
 		}
 		defer stop()
+		if f.opts.API, err = f.admin.signIn(ctx, target.URL, f.opts.RunID); err != nil {
+			return err
+		}
 	} else if f.serverPID > 0 {
 		target.RSS, target.RSSWhat = loadtest.RSSOf(f.serverPID), fmt.Sprintf("server pid %d (VmRSS)", f.serverPID)
 		target.CPU = loadtest.CPUOf(f.serverPID)
@@ -158,6 +185,7 @@ func (f *loadtestFlags) checkWorkload() error {
 	}
 	if f.spawn {
 		o.Secret = "spawned"
+		o.API = loadtest.API{URL: "http://spawned", Token: "spawned"}
 		if o.DatabaseURL == "" {
 			o.DatabaseURL = "sqlite:spawned"
 		}

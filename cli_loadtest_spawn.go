@@ -42,6 +42,13 @@ func (f *loadtestFlags) spawnIn(ctx context.Context, dir string, target *loadtes
 	if f.opts.Secret == "" {
 		f.opts.Secret = "loadtest-" + randomHex(16)
 	}
+	// Before the server starts, as `switchboard users create` would: the
+	// server then has an account and logs no first-run setup link.
+	admin, err := createLoadtestAdmin(ctx, f.opts.DatabaseURL, f.opts.RunID)
+	if err != nil {
+		return nil, err
+	}
+	f.admin = admin
 	addr, err := freeLoopbackAddr()
 	if err != nil {
 		return nil, err

@@ -58,6 +58,22 @@ func TestLoadtestSpawn(t *testing.T) {
 			if d.Lag.Count != d.Delivered || rep.Storage == nil || rep.Storage.Events != sb.Acked {
 				t.Errorf("lag samples %d of %d delivered; storage %+v", d.Lag.Count, d.Delivered, rep.Storage)
 			}
+			// The tenants came through the API, by the run's own admin, with
+			// signed endpoints, and every delivery verified.
+			admin := "loadtest-" + rep.Config.RunID + "@loadtest.switchboard.local"
+			checkAPITenants(t, target.URL, rep.Config.RunID, 3, admin)
+			// The admin came from the CLI's user creation and made its API
+			// token through the API, which created the tenants.
+			db := testdb.Open(t, target.URL)
+			if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'token.create' AND actor = ?`, admin); n != 1 {
+				t.Errorf("token.create audit entries by %s: %d, want 1", admin, n)
+			}
+			if n := countRows(t, db, `SELECT COUNT(*) FROM audit_log WHERE action = 'tenant.create' AND actor = ? AND token_id IS NOT NULL`, admin); n != 3 {
+				t.Errorf("tenant.create entries made with an API token: %d, want 3", n)
+			}
+			if d.BadSignatures != 0 || d.DuplicatesByID != 0 {
+				t.Errorf("bad signatures %d, duplicates by webhook-id %d; want none", d.BadSignatures, d.DuplicatesByID)
+			}
 			// PostgreSQL's backends run on this machine: their CPU per event is
 			// read from /proc. The in-process server shares its pid with the
 			// load tool, so no server figure is claimed.
@@ -72,7 +88,7 @@ func TestLoadtestSpawn(t *testing.T) {
 // TestLoadtestRefusesRemote: a target off loopback needs --allow-remote.
 func TestLoadtestRefusesRemote(t *testing.T) {
 	err := run(context.Background(), []string{"loadtest", "--target", "http://203.0.113.7:8080", "--database-url",
-		"sqlite:" + t.TempDir() + "/x.db", "--webhook-secret", "s", "--rate", "1", "--duration", "1s"}, &bytes.Buffer{})
+		"sqlite:" + t.TempDir() + "/x.db", "--webhook-secret", "s", "--api-token", "t", "--rate", "1", "--duration", "1s"}, &bytes.Buffer{})
 	if err == nil || !strings.Contains(err.Error(), "--allow-remote") {
 		t.Fatalf("err = %v, want a refusal naming --allow-remote", err)
 	}
@@ -114,8 +130,8 @@ func TestLoadtestLocalDatabases(t *testing.T) {
 }
 
 // TestLoadtestTarget drives an already running server (--target) whose
-// tenants are created through its database URL, with a failing share of
-// receiver answers that Switchboard retries: every acked event still arrives.
+// tenants are created through its API, with a failing share of receiver
+// answers that Switchboard retries: every acked event still arrives.
 func TestLoadtestTarget(t *testing.T) {
 	target := testdb.Targets(t)[0]
 	// A 20 % failure rate gives some endpoint five failures in a row about
@@ -200,11 +216,13 @@ func TestLoadtestWarmup(t *testing.T) {
 }
 
 // loadtestTarget runs the load tool against the server at base (two
-// tenants, two senders, JSON) with extra flags, and returns its last phase.
+// tenants, two senders, JSON) with an admin's token and extra flags, and
+// returns its last phase.
 func loadtestTarget(t *testing.T, base, dbURL string, extra ...string) loadtest.PhaseReport {
 	t.Helper()
 	var out bytes.Buffer
 	args := append([]string{"loadtest", "--target", base, "--database-url", dbURL, "--webhook-secret", testSecret,
+		"--api-token", adminBearer(t, dbURL, base),
 		"--concurrency", "2", "--duration", "30s", "--tenants", "2", "--json", "--drain", "20s"}, extra...)
 	if err := run(context.Background(), args, &out); err != nil {
 		t.Fatalf("loadtest: %v", err)

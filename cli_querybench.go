@@ -49,7 +49,7 @@ func cmdQueryBench(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer db.Close()
 	start := time.Now()
-	state, err := qb.Fill(ctx, db, *dbURL)
+	state, err := qb.Fill(ctx, db)
 	if err != nil {
 		return err
 	}

@@ -73,6 +73,7 @@ var metrics = []metric{
 	{"lag p99 other tenants ms", false, delivery(func(d *DeliveryReport) float64 { return d.LagOthers.P99 })},
 	{"missing", false, delivery(func(d *DeliveryReport) float64 { return float64(d.Missing) })},
 	{"duplicates", false, delivery(func(d *DeliveryReport) float64 { return float64(d.DuplicatesByKey) })},
+	{"bad signatures", false, delivery(func(d *DeliveryReport) float64 { return float64(d.BadSignatures) })},
 	{"statements/event", false, func(p *PhaseReport) (float64, bool) { return p.StatementsPerEvent, p.StatementsPerEvent > 0 }},
 	{"commits / stored event", false, func(p *PhaseReport) (float64, bool) {
 		if p.DB == nil {
@@ -111,7 +112,12 @@ func Compare(w io.Writer, old, cur *Report) error {
 			}
 		}
 	}
-	// Storage is measured once per run (the storage target: close to the payload size).
+	// Tenant creation and storage are measured once per run (the storage
+	// target: close to the payload size).
+	if old.TenantsCreateS > 0 && cur.TenantsCreateS > 0 {
+		a, b := old.TenantsCreateS, cur.TenantsCreateS
+		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%s\t\n", "run", "tenants create s", a, b, change(a, b, false))
+	}
 	if old.Storage != nil && cur.Storage != nil {
 		a, b := old.Storage.BytesPerEvent, cur.Storage.BytesPerEvent
 		fmt.Fprintf(tw, "%s\t%s\t%.1f\t%.1f\t%s\t\n", "run", "bytes / stored event", a, b, change(a, b, false))

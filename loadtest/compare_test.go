@@ -107,12 +107,13 @@ func TestCompareServerPercentiles(t *testing.T) {
 
 // TestCompareCoversTargetFigures: the figures the performance targets name
 // (ack p90 and max, the other tenants' lag beside a slow one, commits per
-// event, bytes stored per event) are compared too, regressions marked.
+// event, bytes stored per event), the deliveries whose signature failed and
+// the time to create the tenants are compared too, regressions marked.
 func TestCompareCoversTargetFigures(t *testing.T) {
 	report := func(scale float64) *Report {
-		return &Report{SchemaVersion: SchemaVersion, Storage: &Storage{BytesPerEvent: 6500 * scale},
+		return &Report{SchemaVersion: SchemaVersion, Storage: &Storage{BytesPerEvent: 6500 * scale}, TenantsCreateS: 20 * scale,
 			Phases: []PhaseReport{{Name: "switchboard", AckLatency: Summary{P90: 5 * scale, Max: 40 * scale},
-				Delivery: &DeliveryReport{LagOthers: Summary{P99: 80 * scale}}, DB: &DBDelta{CommitsPerEvent: 1.2 * scale}}}}
+				Delivery: &DeliveryReport{LagOthers: Summary{P99: 80 * scale}, BadSignatures: int(scale) - 1}, DB: &DBDelta{CommitsPerEvent: 1.2 * scale}}}}
 	}
 	var out bytes.Buffer
 	if err := Compare(&out, report(1), report(2)); err != nil {
@@ -128,6 +129,8 @@ func TestCompareCoversTargetFigures(t *testing.T) {
 		"switchboard lag p99 other tenants ms 80.0 160.0 +100% worse",
 		"switchboard commits / stored event 1.2 2.4 +100% worse",
 		"run bytes / stored event 6500.0 13000.0 +100% worse",
+		"switchboard bad signatures 0.0 1.0 new",
+		"run tenants create s 20.0 40.0 +100% worse",
 	} {
 		if !got[want] {
 			t.Errorf("compare lacks %q:\n%s", want, out.String())

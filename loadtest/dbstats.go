@@ -14,7 +14,12 @@ type dbProbe struct {
 	db *database.DB
 }
 
+// openProbe opens the target's database; nil (and no error) without a URL:
+// the figures it reads are then reported unavailable (Report.Unavailable).
 func openProbe(ctx context.Context, rawURL string) (*dbProbe, error) {
+	if rawURL == "" {
+		return nil, nil
+	}
 	db, err := database.Open(ctx, rawURL)
 	if err != nil {
 		return nil, err
@@ -22,7 +27,11 @@ func openProbe(ctx context.Context, rawURL string) (*dbProbe, error) {
 	return &dbProbe{db: db}, nil
 }
 
-func (p *dbProbe) close() { p.db.Close() }
+func (p *dbProbe) close() {
+	if p != nil {
+		p.db.Close()
+	}
+}
 
 // dbCounters are cumulative counters of the target database (PostgreSQL only).
 type dbCounters struct {

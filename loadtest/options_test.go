@@ -14,7 +14,7 @@ import (
 func TestValidate(t *testing.T) {
 	ok := func() Options {
 		return Options{Workload: Workload{Rate: 10, Duration: time.Second, Tenants: 2},
-			Secret: "s", DatabaseURL: "sqlite:x.db", Drain: time.Second, SlowDelay: time.Second}
+			Secret: "s", API: API{URL: "http://127.0.0.1:1", Token: "t"}, DatabaseURL: "sqlite:x.db", Drain: time.Second, SlowDelay: time.Second}
 	}
 	for _, tc := range []struct {
 		name    string
@@ -43,6 +43,10 @@ func TestValidate(t *testing.T) {
 		{name: "stats wait past cap", change: func(o *Options) { o.StatsWait = 24 * time.Hour }, wantErr: "stats wait"},
 		{name: "slow delay past cap", change: func(o *Options) { o.SlowDelay = 24 * time.Hour }, wantErr: "slow delay"},
 		{name: "no secret", change: func(o *Options) { o.Secret = "" }, wantErr: "secret"},
+		{name: "no API token", change: func(o *Options) { o.API.Token = "" }, wantErr: "API token"},
+		{name: "no database passes", change: func(o *Options) { o.DatabaseURL = "" }},
+		{name: "baseline without database", change: func(o *Options) { o.Baseline, o.DatabaseURL = true, "" }, wantErr: "--database-url"},
+		{name: "create concurrency past cap", change: func(o *Options) { o.CreateConcurrency = MaxCreateConcurrency + 1 }, wantErr: "create concurrency"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

@@ -48,12 +48,15 @@ type PhaseReport struct {
 
 // DeliveryReport is what the receivers saw of a phase's acked events.
 type DeliveryReport struct {
-	Expected         int     `json:"expected"` // acked, routed to an endpoint that answers
-	Delivered        int     `json:"delivered"`
-	Missing          int     `json:"missing_after_drain"`
-	HeldByHang       int     `json:"held_by_hanging_endpoint"`
-	DuplicatesByKey  int     `json:"duplicates_by_meeting_code_event"`
-	DuplicatesByID   int     `json:"duplicates_by_webhook_id"`
+	Expected        int `json:"expected"` // acked, routed to an endpoint that answers
+	Delivered       int `json:"delivered"`
+	Missing         int `json:"missing_after_drain"`
+	HeldByHang      int `json:"held_by_hanging_endpoint"`
+	DuplicatesByKey int `json:"duplicates_by_meeting_code_event"`
+	DuplicatesByID  int `json:"duplicates_by_webhook_id"`
+	// BadSignatures counts deliveries whose Standard Webhooks signature
+	// did not verify with their endpoint's signing secret (or was missing).
+	BadSignatures    int     `json:"bad_signatures"`
 	DeliveriesPerSec float64 `json:"deliveries_per_sec"`
 	DrainSeconds     float64 `json:"drain_seconds"`
 	Lag              Summary `json:"lag"`
@@ -104,6 +107,7 @@ func (p *phaseRunner) runFor(ctx context.Context, name string, target Target, de
 		before, eventsBefore = p.probe.counters(ctx), p.probe.events(ctx)
 	}
 	_, _, idsBefore := p.recv.Counts()
+	badSigsBefore := p.recv.BadSignatures()
 	var stmtsBefore map[string]int64
 	if delivers && target.Statements != nil {
 		stmtsBefore = target.Statements()
@@ -144,6 +148,7 @@ func (p *phaseRunner) runFor(ctx context.Context, name string, target Target, de
 		r.Delivery = p.drain(ctx, t.acks, start)
 		_, _, idsAfter := p.recv.Counts()
 		r.Delivery.DuplicatesByID = idsAfter - idsBefore
+		r.Delivery.BadSignatures = int(p.recv.BadSignatures() - badSigsBefore)
 		if p.probe != nil {
 			r.StoredEvents = p.probe.events(ctx) - eventsBefore
 			if counters {

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/tenants"
 )
 
 // fillBatch is how many events one INSERT … SELECT adds; batches keep each
@@ -18,10 +19,9 @@ const fillBatch = 50_000
 // about 90 % delivered, 8 % failed, 2 % pending.
 // Rows are generated inside the database (INSERT … SELECT over a series), so
 // a million rows take seconds rather than a million round trips.
-func (qb *QueryBench) Fill(ctx context.Context, db *database.DB, dbURL string) (*qbState, error) {
+func (qb *QueryBench) Fill(ctx context.Context, db *database.DB) (*qbState, error) {
 	s := &qbState{runID: qb.RunID, bigPercent: int(qb.BigShare * 100)}
-	err := CreateTenants(ctx, dbURL, "qb"+qb.RunID, qb.Tenants, func(i int) string { return fmt.Sprintf("http://127.0.0.1:9/qb/%d", i) })
-	if err != nil {
+	if err := insertTenants(ctx, db, "qb"+qb.RunID, qb.Tenants); err != nil {
 		return nil, err
 	}
 	if err := db.Gorm.WithContext(ctx).Raw("SELECT id FROM tenants WHERE source_id LIKE ? ORDER BY id", "lt-qb"+qb.RunID+"-%").
@@ -43,8 +43,41 @@ func (qb *QueryBench) Fill(ctx context.Context, db *database.DB, dbURL string) (
 		}
 		fmt.Fprintf(qb.Log, "filled events %d-%d and their deliveries in %.1fs\n", lo, hi, time.Since(start).Seconds())
 	}
-	_, err = db.SQL.ExecContext(ctx, "ANALYZE")
+	_, err := db.SQL.ExecContext(ctx, "ANALYZE")
 	return s, err
+}
+
+// tenantBatch is how many rows one INSERT carries when filling tenants.
+const tenantBatch = 500
+
+// insertTenants inserts n tenants of run runID, one endpoint each (a
+// discard address: the bench never delivers), straight through GORM in
+// batches: querybench fills a scratch database with no server running, so
+// there is no API to ask and no routing cache to refresh. The load tool
+// itself creates its tenants through the target's API (CreateTenants).
+func insertTenants(ctx context.Context, db *database.DB, runID string, n int) error {
+	now := time.Now().UTC()
+	for lo := 0; lo < n; lo += tenantBatch {
+		hi := min(n, lo+tenantBatch)
+		ts := make([]tenants.Tenant, hi-lo)
+		for i := range ts {
+			ts[i] = tenants.Tenant{Name: fmt.Sprintf("Query bench %s #%d", runID, lo+i), SourceID: SourceID(runID, lo+i),
+				Status: tenants.StatusActive, CreatedAt: now, UpdatedAt: now}
+		}
+		if err := db.Gorm.WithContext(ctx).Create(&ts).Error; err != nil {
+			return fmt.Errorf("insert tenants: %w", err)
+		}
+		eps := make([]tenants.Endpoint, len(ts))
+		for i, t := range ts {
+			eps[i] = tenants.Endpoint{TenantID: t.ID, URL: fmt.Sprintf("http://127.0.0.1:9/qb/%d", lo+i), Enabled: true,
+				Subscriptions: []string{}, Headers: map[string]string{}, AuthType: tenants.AuthNone,
+				OAuth2Scopes: []string{}, OAuth2Params: map[string]string{}, CreatedAt: now, UpdatedAt: now}
+		}
+		if err := db.Gorm.WithContext(ctx).Create(&eps).Error; err != nil {
+			return fmt.Errorf("insert endpoints: %w", err)
+		}
+	}
+	return nil
 }
 
 // addEndpoints gives every bench tenant Endpoints endpoints in total.

@@ -2,6 +2,7 @@ package loadtest
 
 import (
 	"context"
+	"crypto/hmac"
 	"io"
 	"math/rand/v2"
 	"net"
@@ -13,6 +14,8 @@ import (
 	"time"
 
 	"github.com/tidwall/gjson"
+
+	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
 // Behaviour is how a receiver path answers, standing in for one kind of ATS.
@@ -46,6 +49,8 @@ type Receiver struct {
 	got      map[string]*Arrival
 	ids      map[string]int // webhook-id -> successful arrivals
 	hits     atomic.Int64
+	keys     atomic.Pointer[[][]byte] // tenant i's signing key; nil: not checked
+	badSigs  atomic.Int64
 }
 
 // StartReceiver listens on a free loopback port until Close.
@@ -103,7 +108,43 @@ func (r *Receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 		}
 	}
 	r.record(req.Header, body, time.Now())
+	r.checkSignature(tenant, req.Header, body)
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// SetSigningKeys gives the receiver each tenant's endpoint signing key
+// (index i is tenant i): from then on every delivery is verified as an
+// ATS would, and one without a valid signature is counted.
+func (r *Receiver) SetSigningKeys(keys [][]byte) { r.keys.Store(&keys) }
+
+// BadSignatures counts deliveries that carried no valid signature.
+func (r *Receiver) BadSignatures() int64 { return r.badSigs.Load() }
+
+func (r *Receiver) checkSignature(tenant int, h http.Header, body []byte) {
+	keys := r.keys.Load()
+	if keys == nil {
+		return
+	}
+	if tenant < 0 || tenant >= len(*keys) || !validSignature((*keys)[tenant], h, body) {
+		r.badSigs.Add(1)
+	}
+}
+
+// validSignature checks a Standard Webhooks signature: one of the
+// webhook-signature values is v1 HMAC-SHA256 of id.timestamp.body.
+func validSignature(key []byte, h http.Header, body []byte) bool {
+	id := h.Get("webhook-id")
+	ts, err := strconv.ParseInt(h.Get("webhook-timestamp"), 10, 64)
+	if len(key) == 0 || id == "" || err != nil {
+		return false
+	}
+	want := []byte(webhooks.Sign(key, id, ts, body))
+	for _, sig := range strings.Fields(h.Get("webhook-signature")) {
+		if hmac.Equal([]byte(sig), want) {
+			return true
+		}
+	}
+	return false
 }
 
 // record keys the arrival by meetingCode+event (headers first, the body when a

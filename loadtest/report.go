@@ -26,7 +26,17 @@ type Report struct {
 	Isolation      *Isolation    `json:"isolation,omitempty"`
 	Storage        *Storage      `json:"storage,omitempty"`
 	RSSWhat        string        `json:"rss_of,omitempty"`
+	// Unavailable names the figures this run could not measure (JSON
+	// names; absent from the phases rather than zero), with the reason in
+	// UnavailableWhy: the target's database was not given.
+	Unavailable    []string `json:"unavailable,omitempty"`
+	UnavailableWhy string   `json:"unavailable_why,omitempty"`
 }
+
+// figuresFromDatabase are the figures read from the target's database
+// directly, or derived from its count of stored events.
+var figuresFromDatabase = []string{"stored_events", "db", "storage", "server_cpu_ms_per_stored_event",
+	"db_cpu_ms_per_stored_event", "tool_cpu_ms_per_stored_event"}
 
 // RunConfig echoes the workload, so a report stands on its own.
 type RunConfig struct {
@@ -58,13 +68,24 @@ type Isolation struct {
 }
 
 func newReport(o Options, t Target) *Report {
-	dialect := "postgres"
-	if strings.HasPrefix(o.DatabaseURL, "sqlite:") {
-		dialect = "sqlite"
-	}
-	return &Report{SchemaVersion: SchemaVersion, GitDescribe: o.Version, StartedAt: time.Now().UTC(), Machine: ReadMachine(), RSSWhat: t.RSSWhat,
-		Config: RunConfig{Dialect: dialect, Rate: o.Rate, Concurrency: o.Concurrency, DurationS: o.Duration.Seconds(), WarmupS: o.Warmup.Seconds(),
+	r := &Report{SchemaVersion: SchemaVersion, GitDescribe: o.Version, StartedAt: time.Now().UTC(), Machine: ReadMachine(), RSSWhat: t.RSSWhat,
+		Config: RunConfig{Dialect: dialectOf(o.DatabaseURL), Rate: o.Rate, Concurrency: o.Concurrency, DurationS: o.Duration.Seconds(), WarmupS: o.Warmup.Seconds(),
 			Tenants: o.Tenants, SlowShare: o.SlowShare, Hang: o.Hang, FailRate: o.FailRate, RunID: o.RunID}}
+	if o.DatabaseURL == "" {
+		r.Unavailable, r.UnavailableWhy = figuresFromDatabase, "no --database-url: the load tool did not read the target's database"
+	}
+	return r
+}
+
+// dialectOf names the target's database by its URL; "unknown" without one.
+func dialectOf(dbURL string) string {
+	switch {
+	case dbURL == "":
+		return "unknown"
+	case strings.HasPrefix(dbURL, "sqlite:"):
+		return "sqlite"
+	}
+	return "postgres"
 }
 
 func (r *Report) add(p PhaseReport) { r.Phases = append(r.Phases, p) }
@@ -153,6 +174,10 @@ func (r *Report) writeFooter(w io.Writer) {
 	}
 	if r.RSSWhat != "" {
 		fmt.Fprintf(w, "rss: %s\n", r.RSSWhat)
+	}
+	if len(r.Unavailable) > 0 {
+		fmt.Fprintf(w, "not measured (%s): stored events, commits and row writes per stored event, bytes per event, "+
+			"CPU per stored event (server, PostgreSQL, load tool)\n", r.UnavailableWhy)
 	}
 	for _, p := range r.Phases {
 		if strings.HasPrefix(p.Name, "switchboard") && len(p.AckBySecond) > 1 {

@@ -83,6 +83,7 @@ var tableRows = []tableRow{
 	{"duplicates (code+event / webhook-id)", deliveryCell(func(d *DeliveryReport) string {
 		return fmt.Sprintf("%d / %d", d.DuplicatesByKey, d.DuplicatesByID)
 	})},
+	{"bad signatures", deliveryCell(func(d *DeliveryReport) string { return fmt.Sprint(d.BadSignatures) })},
 	{"deliveries/s", deliveryCell(func(d *DeliveryReport) string { return rate(d.DeliveriesPerSec) })},
 	{"drain s", deliveryCell(func(d *DeliveryReport) string { return fmt.Sprintf("%.1f", d.DrainSeconds) })},
 	{"lag p50 ms", deliveryCell(func(d *DeliveryReport) string { return msf(d.Lag.P50) })},
