@@ -134,3 +134,33 @@ func TestListUnrouted(t *testing.T) {
 		}
 	})
 }
+
+// TestCacheSpacesNudgedReloads: writes arriving every few milliseconds (a
+// script creating tenants through the API) share reloads instead of each
+// rescanning every tenant, and the last write is still seen.
+func TestCacheSpacesNudgedReloads(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		c := NewCache(db.Gorm, time.Hour, slog.New(slog.NewTextHandler(io.Discard, nil)))
+		go c.Run(ctx)
+		waitCache(t, "the first load", func() bool { return c.reloads.Load() == 1 })
+		const writes = 40
+		start := time.Now()
+		for range writes {
+			if err := db.Gorm.Exec("UPDATE tenants_version SET version = version + 1 WHERE id = 1").Error; err != nil {
+				t.Fatal(err)
+			}
+			c.Changed()
+			time.Sleep(5 * time.Millisecond)
+		}
+		elapsed := time.Since(start)
+		want := tenantVersion(t, db.Gorm)
+		waitCache(t, "the last write", func() bool { return c.Version() == want })
+		// One reload per 100 ms at most (minNudgeGap), plus the first and
+		// the last: one per write without the gap.
+		if got, most := c.reloads.Load(), int64(elapsed/(100*time.Millisecond))+3; got > most {
+			t.Fatalf("%d writes over %v caused %d reloads, want at most %d", writes, elapsed, got, most)
+		}
+	})
+}
