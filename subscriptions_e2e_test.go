@@ -86,12 +86,15 @@ func TestInterviewerEvaluationNamedOnly(t *testing.T) {
 
 			// Held: the same rule when the tenant is created after the event arrived.
 			mustPost(t, base, interviewerEvent(t, "org_late", "human-2"))
-			lateID, _, _ := tenant("org_late", "late")
+			lateID, lateAllID, _ := tenant("org_late", "late")
 			held := apiCall(t, token, "POST", fmt.Sprintf("%s/api/v1/tenants/%v/deliver-held", base, lateID), `{}`, 200)
 			if held["events"] != 1.0 {
 				t.Fatalf("deliver-held = %v, want one event", held)
 			}
 			waitFor(t, "the held interviewer evaluation", func() bool { return len(recv.bodies("/late-named")) == 1 })
+			if n := countRows(t, db, "SELECT COUNT(*) FROM deliveries WHERE endpoint_id = ?", lateAllID); n != 0 {
+				t.Fatalf("held event planned %d deliveries to the \"*\" endpoint, want none", n)
+			}
 
 			var eventID int64
 			if err := db.Gorm.Raw("SELECT id FROM events WHERE meeting_code = 'human-1'").Scan(&eventID).Error; err != nil || eventID == 0 {
