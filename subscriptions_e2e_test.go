@@ -50,8 +50,8 @@ func hasBody(bodies [][]byte, part []byte) bool {
 // receiver, an endpoint on "*" does not get interview.interviewer_evaluation
 // and one that names it does, whether the event routes at once or is
 // delivered held; the "*" endpoint's page says so; a replay to the "*"
-// endpoint is refused, and a delivery planned before the rule (a retry of
-// it) is not sent.
+// endpoint is refused (so is a test send of the sample), and a delivery
+// planned before the rule (a retry of it) is not sent.
 func TestInterviewerEvaluationNamedOnly(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
@@ -72,8 +72,13 @@ func TestInterviewerEvaluationNamedOnly(t *testing.T) {
 				!strings.Contains(page, "does not include interview.interviewer_evaluation") {
 				t.Fatalf("page of the \"*\" endpoint = %d, want it to say interviewer evaluations need checking:\n%s", st, page)
 			}
-			if _, page, _ := pc.do("GET", fmt.Sprintf("/admin/tenants/%v/endpoints/%v", nowID, namedID), nil); strings.Contains(page, "does not include") {
-				t.Fatalf("page of the naming endpoint warns about what it names")
+			sampleOption := `<option value="interview.interviewer_evaluation"`
+			if strings.Contains(page, sampleOption) {
+				t.Fatalf("page of the \"*\" endpoint offers the interviewer evaluation sample as a test event")
+			}
+			if _, page, _ := pc.do("GET", fmt.Sprintf("/admin/tenants/%v/endpoints/%v", nowID, namedID), nil); strings.Contains(page, "does not include") ||
+				!strings.Contains(page, sampleOption) {
+				t.Fatalf("page of the naming endpoint warns about what it names, or doesn't offer its sample")
 			}
 
 			if ans := mustPost(t, base, interviewerEvent(t, "org_7234567890", "human-1")); ans["deliveries"] != 1.0 {
@@ -103,6 +108,8 @@ func TestInterviewerEvaluationNamedOnly(t *testing.T) {
 			replay := fmt.Sprintf("%s/api/v1/events/%d/replay", base, eventID)
 			checkInvalid(t, apiCall(t, token, "POST", replay, fmt.Sprintf(`{"endpoint_id":%v}`, allID), 422), "endpoint_id", "don't name interview.interviewer_evaluation")
 			apiCall(t, token, "POST", replay, fmt.Sprintf(`{"endpoint_id":%v}`, namedID), 202)
+			testSend := `{"tenant_id":%v,"endpoint_id":%v,"event_type":"interview.interviewer_evaluation"}`
+			checkInvalid(t, apiCall(t, token, "POST", base+"/api/v1/deliveries/test", fmt.Sprintf(testSend, nowID, allID), 422), "event_type", "don't name interview.interviewer_evaluation")
 			waitFor(t, "the replay to the naming endpoint", func() bool { return len(recv.bodies("/now-named")) == 3 })
 
 			// A delivery planned when "*" still matched (before the upgrade) fails on retry without a request.

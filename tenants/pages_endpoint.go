@@ -181,6 +181,9 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 		if auth.Can(c, auth.PermRetry) {
 			p.TestURL = "/admin/deliveries/test?" + url.Values{"tenant": {strconv.FormatInt(t.ID, 10)}, "endpoint": {strconv.FormatInt(e.ID, 10)}}.Encode()
 			for _, et := range h.ed.eventTypes {
+				if contains(h.ed.namedOnly, et) && !contains(e.Subscriptions, et) {
+					continue // only endpoints that name it receive it, tests included
+				}
 				p.TestEventTypes = append(p.TestEventTypes, views.Option{Value: et, Label: et, Selected: et == "interview.evaluation"})
 			}
 		}

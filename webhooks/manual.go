@@ -205,9 +205,12 @@ func (s *Service) SendTest(ctx context.Context, scope []int64, tenantID, endpoin
 	if err != nil {
 		return 0, problem.Invalid("event_type", "has no sample (known: "+strings.Join(SampleTypes(), ", ")+")")
 	}
-	var ep EndpointHealth
-	if err := s.db.WithContext(ctx).Where("id = ? AND tenant_id = ?", endpointID, tenantID).First(&ep).Error; err != nil {
-		return 0, problem.NotFound("endpoint")
+	ep, err := tenants.NewStore(s.db).FindEndpoint(ctx, tenantID, endpointID)
+	if err != nil {
+		return 0, err
+	}
+	if err := notNamedError(ep, eventType); err != nil { // the worker would refuse it
+		return 0, problem.Invalid("event_type", err.Error())
 	}
 	now := s.now().UTC()
 	code := "switchboard-test-" + strconv.FormatInt(now.UnixNano(), 36)
