@@ -62,7 +62,8 @@ func newEditor(db *database.DB, ring *secrets.Keyring, guard *egress.Guard, cach
 	}
 	return tenants.NewEditor(store, ring, guard, eventTypeNames()).
 		CheckURLTemplates(mustURLTemplates()).
-		DefaultEventTypes(defaultEventTypeNames())
+		DefaultEventTypes(defaultEventTypeNames()).
+		NamedOnlyEventTypes(namedOnlyEventTypeNames())
 }
 
 // mustURLTemplates checks endpoint URL placeholders against the embedded
@@ -90,6 +91,17 @@ func defaultEventTypeNames() []string {
 	var out []string
 	for _, et := range webhooks.EventTypes() {
 		if et.ForwardByDefault {
+			out = append(out, et.Name)
+		}
+	}
+	return out
+}
+
+// namedOnlyEventTypeNames are the event types "*" does not match.
+func namedOnlyEventTypeNames() []string {
+	var out []string
+	for _, et := range webhooks.EventTypes() {
+		if et.NamedOnly {
 			out = append(out, et.Name)
 		}
 	}

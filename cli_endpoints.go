@@ -53,7 +53,7 @@ func addEndpointFlags(fs *flag.FlagSet) *endpointFlags {
 	f.probeURL = fs.String("probe-url", "", "health probe: while disabled automatically, a 2xx GET here re-enables the endpoint and redelivers what failed")
 	f.description = fs.String("description", "", "what this endpoint is")
 	f.enabled = fs.Bool("enabled", true, "deliver to this endpoint")
-	f.subscribe = fs.String("subscribe", "", "comma-separated event types, or * for all (empty: the defaults)")
+	f.subscribe = fs.String("subscribe", "", "comma-separated event types (known, or received from Boooply), or * for all but interview.interviewer_evaluation, which must be named (empty: the defaults)")
 	f.authType = fs.String("auth-type", "none", "none, bearer, basic, header or oauth2")
 	f.authHeader = fs.String("auth-header", "", "header name for --auth-type header")
 	f.authSecretFile = fs.String("auth-secret-file", "", "file holding the bearer token, user:password, header value or OAuth2 client secret (- = stdin)")

@@ -87,12 +87,12 @@ func (pc *pageClient) signIn(email string) {
 	pc.do(http.MethodGet, "/admin/tenants", nil)
 }
 
-// adminSignedIn starts a server on dbURL whose first admin is
-// admin@example.com, and returns its URL and a page client signed in as it.
-func adminSignedIn(t *testing.T, dbURL string) (string, *pageClient) {
+// adminSignedIn starts a server on dbURL (with extra flags) whose first
+// admin is admin@example.com, and returns its URL and a page client signed in as it.
+func adminSignedIn(t *testing.T, dbURL string, extra ...string) (string, *pageClient) {
 	t.Helper()
 	t.Setenv("SWITCHBOARD_ADMIN_PASSWORD", uiPassword)
-	base, _ := startServer(t, dbURL, "--admin-email", "admin@example.com")
+	base, _ := startServer(t, dbURL, append([]string{"--admin-email", "admin@example.com"}, extra...)...)
 	pc := newPageClient(t, base)
 	pc.signIn("admin@example.com")
 	return base, pc

@@ -19,8 +19,9 @@ import (
 type Event struct {
 	Type     string
 	SourceID *string // nil for interviews created in Boooply's dashboard
-	// ForwardByDefault is the event type's default for endpoints that chose no subscriptions.
-	ForwardByDefault bool
+	// TypeRule is how the event type meets endpoints that don't name it
+	// (the default subscription, and whether "*" matches it).
+	tenants.TypeRule
 }
 
 // Plan is the routing decision for one event. A nil TenantID means the event
@@ -94,7 +95,7 @@ func decide(r *tenants.Routed, ev Event) Plan {
 	}
 	plan.Held = t.Status == tenants.StatusPaused
 	for _, e := range r.Endpoints {
-		if e.Enabled && e.Subscribes(ev.Type, ev.ForwardByDefault) {
+		if e.Enabled && e.Subscribes(ev.Type, ev.TypeRule) {
 			plan.Endpoints = append(plan.Endpoints, e)
 		}
 	}

@@ -30,9 +30,12 @@ func TestPlan(t *testing.T) {
 			&tenants.Endpoint{URL: "https://ats/scores-only", Enabled: true, Subscriptions: []string{"interview.scores"}},
 			&tenants.Endpoint{URL: "https://ats/all", Enabled: true, Subscriptions: []string{tenants.SubscribeAll}},
 			&tenants.Endpoint{URL: "https://ats/off", Enabled: false},
+			&tenants.Endpoint{URL: "https://ats/interviewer", Enabled: true, Subscriptions: []string{"interview.scores", "interview.interviewer_evaluation"}},
 		)
 		mk("org_off", tenants.StatusDisabled, &tenants.Endpoint{URL: "https://ats/x", Enabled: true})
 		str := func(s string) *string { return &s }
+		byDefault := tenants.TypeRule{ForwardByDefault: true}
+		namedOnly := tenants.TypeRule{NamedOnly: true}
 
 		cases := []struct {
 			name       string
@@ -40,15 +43,17 @@ func TestPlan(t *testing.T) {
 			wantTenant bool
 			wantURLs   []string
 		}{
-			{"scores to default, scores-only and all", Event{Type: "interview.scores", SourceID: str("org_a"), ForwardByDefault: true}, true,
-				[]string{"https://ats/default", "https://ats/scores-only", "https://ats/all"}},
-			{"transcript skips scores-only", Event{Type: "interview.transcript", SourceID: str("org_a"), ForwardByDefault: true}, true,
+			{"scores to default, scores-only, all and scores+interviewer", Event{Type: "interview.scores", SourceID: str("org_a"), TypeRule: byDefault}, true,
+				[]string{"https://ats/default", "https://ats/scores-only", "https://ats/all", "https://ats/interviewer"}},
+			{"transcript skips scores-only", Event{Type: "interview.transcript", SourceID: str("org_a"), TypeRule: byDefault}, true,
 				[]string{"https://ats/default", "https://ats/all"}},
-			{"opt-in type goes only to all", Event{Type: "interview.interviewer_evaluation", SourceID: str("org_a")}, true,
+			{"named-only type goes only to the endpoint naming it, not to all", Event{Type: "interview.interviewer_evaluation", SourceID: str("org_a"), TypeRule: namedOnly}, true,
+				[]string{"https://ats/interviewer"}},
+			{"unknown type goes to all", Event{Type: "interview.feedback", SourceID: str("org_a")}, true,
 				[]string{"https://ats/all"}},
-			{"null source is unrouted", Event{Type: "interview.scores", ForwardByDefault: true}, false, nil},
-			{"unknown source is unrouted", Event{Type: "interview.scores", SourceID: str("org_new"), ForwardByDefault: true}, false, nil},
-			{"disabled tenant owns but gets nothing", Event{Type: "interview.scores", SourceID: str("org_off"), ForwardByDefault: true}, true, nil},
+			{"null source is unrouted", Event{Type: "interview.scores", TypeRule: byDefault}, false, nil},
+			{"unknown source is unrouted", Event{Type: "interview.scores", SourceID: str("org_new"), TypeRule: byDefault}, false, nil},
+			{"disabled tenant owns but gets nothing", Event{Type: "interview.scores", SourceID: str("org_off"), TypeRule: byDefault}, true, nil},
 		}
 		for _, tc := range cases {
 			t.Run(tc.name, func(t *testing.T) {

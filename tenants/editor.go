@@ -31,6 +31,7 @@ type Editor struct {
 	eventTypes []string
 	templates  URLTemplateChecker // nil: placeholders aren't validated (see CheckURLTemplates)
 	defaults   []string           // event types an endpoint without subscriptions receives (see DefaultEventTypes)
+	namedOnly  []string           // event types "*" does not match (see NamedOnlyEventTypes)
 }
 
 // NewEditor returns an editor over store. urls is the SSRF guard,
@@ -49,6 +50,14 @@ func (ed *Editor) DefaultEventTypes(names []string) *Editor {
 	return ed
 }
 
+// NamedOnlyEventTypes names the event types "*" does not match (only
+// endpoints that name them receive them), for the endpoint form to say so
+// (webhooks owns the list; main wires it). It returns ed.
+func (ed *Editor) NamedOnlyEventTypes(names []string) *Editor {
+	ed.namedOnly = names
+	return ed
+}
+
 // CreateTenant validates and inserts t with its endpoints in one
 // transaction. The views carry each endpoint's new signing secret (shown once).
 func (ed *Editor) CreateTenant(ctx context.Context, t *Tenant, inputs []EndpointInput) ([]EndpointView, error) {
@@ -58,7 +67,7 @@ func (ed *Editor) CreateTenant(ctx context.Context, t *Tenant, inputs []Endpoint
 	eps := make([]*Endpoint, len(inputs))
 	for i, in := range inputs {
 		eps[i] = &Endpoint{Enabled: true}
-		if err := ed.prepare(ctx, eps[i], in); err != nil {
+		if err := ed.prepare(ctx, ed.db, eps[i], in); err != nil {
 			return nil, prefixField(err, fmt.Sprintf("endpoints[%d].", i))
 		}
 	}
@@ -81,7 +90,7 @@ func (ed *Editor) CreateTenant(ctx context.Context, t *Tenant, inputs []Endpoint
 // new signing secret (shown once).
 func (ed *Editor) AddEndpoint(ctx context.Context, tenantID int64, in EndpointInput) (EndpointView, error) {
 	e := &Endpoint{Enabled: true, TenantID: tenantID}
-	if err := ed.prepare(ctx, e, in); err != nil {
+	if err := ed.prepare(ctx, ed.db, e, in); err != nil {
 		return EndpointView{}, err
 	}
 	var v EndpointView
@@ -130,7 +139,7 @@ func (ed *Editor) UpdateEndpoint(ctx context.Context, tenantID, id int64, in End
 		if err != nil {
 			return err
 		}
-		if err := ed.prepare(ctx, e, in); err != nil {
+		if err := ed.prepare(ctx, tx, e, in); err != nil {
 			return err
 		}
 		now := ed.now().UTC()

@@ -138,7 +138,6 @@ func TestEndpointValidation(t *testing.T) {
 		{name: "probe url with a placeholder", in: EndpointInput{URL: ptr("https://a/"), ProbeURL: ptr("https://a/{{data.x}}")}, wantField: "probe_url"},
 		{name: "method GET refused", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("GET")}, wantField: "method"},
 		{name: "method DELETE refused", in: EndpointInput{URL: ptr("https://a/"), Method: ptr("DELETE")}, wantField: "method"},
-		{name: "unknown event", in: EndpointInput{URL: ptr("https://a/"), Subscriptions: &[]string{"interview.nope"}}, wantField: "subscriptions"},
 		{name: "bearer without token", in: EndpointInput{URL: ptr("https://a/"), AuthType: ptr(AuthBearer)}, wantField: "auth_secret"},
 		{name: "basic without colon", in: EndpointInput{URL: ptr("https://a/"), AuthType: ptr(AuthBasic), AuthSecret: ptr("user")}, wantField: "auth_secret"},
 		{name: "bad auth type", in: EndpointInput{URL: ptr("https://a/"), AuthType: ptr(AuthType("oauth"))}, wantField: "auth_type"},
@@ -174,7 +173,7 @@ func TestEndpointValidation(t *testing.T) {
 	ed := NewEditor(nil, testRing(t), allowAll{}, testEventTypes)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := ed.prepare(context.Background(), &Endpoint{Enabled: true}, tc.in)
+			err := ed.prepare(context.Background(), nil, &Endpoint{Enabled: true}, tc.in)
 			if tc.wantField == "" {
 				if err != nil {
 					t.Fatalf("err = %v, want nil", err)
@@ -191,7 +190,7 @@ func TestEndpointValidation(t *testing.T) {
 		})
 	}
 	ed = NewEditor(nil, testRing(t), refuseAll{}, testEventTypes)
-	if err := ed.prepare(context.Background(), &Endpoint{}, EndpointInput{URL: ptr("http://127.0.0.1/")}); !isInvalid(err) {
+	if err := ed.prepare(context.Background(), nil, &Endpoint{}, EndpointInput{URL: ptr("http://127.0.0.1/")}); !isInvalid(err) {
 		t.Fatalf("loopback url: err = %v, want invalid", err)
 	}
 }

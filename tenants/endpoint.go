@@ -69,14 +69,24 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 	return e.validateOAuth2(ctx, urls)
 }
 
-// ValidateSubscriptions refuses event types outside known (and "*").
-func (e *Endpoint) ValidateSubscriptions(known []string) error {
+// unlistedSubscriptions returns the event types e subscribes to that are
+// neither "*", in known, nor in kept (the endpoint's subscriptions before
+// this change: a name it had stays valid after retention deleted the
+// events that made it acceptable).
+func (e *Endpoint) unlistedSubscriptions(known, kept []string) []string {
+	var out []string
 	for _, s := range e.Subscriptions {
-		if s != SubscribeAll && !slices.Contains(known, s) {
-			return problem.Invalid("subscriptions", fmt.Sprintf("unknown event type %q (want one of %s or *)", s, strings.Join(known, ", ")))
+		if s != SubscribeAll && !slices.Contains(known, s) && !slices.Contains(kept, s) {
+			out = append(out, s)
 		}
 	}
-	return nil
+	return out
+}
+
+// unknownSubscription is the refusal of a name Switchboard neither knows nor has received.
+func unknownSubscription(name string, known []string) error {
+	return problem.Invalid("subscriptions", fmt.Sprintf("unknown event type %q: not a known type and never received (want one of %s, *, or a type Switchboard has received)",
+		name, strings.Join(known, ", ")))
 }
 
 // DefaultMethod is the HTTP method of endpoints that don't name one.

@@ -49,7 +49,7 @@ func TestOAuth2EndpointValidation(t *testing.T) {
 	ed := NewEditor(nil, testRing(t), allowAll{}, testEventTypes)
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
-			err := ed.prepare(context.Background(), &Endpoint{Enabled: true}, oauthEndpointInput(tc.edit))
+			err := ed.prepare(context.Background(), nil, &Endpoint{Enabled: true}, oauthEndpointInput(tc.edit))
 			if tc.wantField == "" {
 				if err != nil {
 					t.Fatalf("err = %v, want nil", err)
@@ -69,11 +69,11 @@ func TestOAuth2TokenURLCheckedBySSRFGuard(t *testing.T) {
 	in := oauthEndpointInput(func(in *EndpointInput) {
 		in.URL, in.OAuth2TokenURL = ptr("https://93.184.216.34/notes"), ptr("http://127.0.0.1:9/token")
 	})
-	err := NewEditor(nil, testRing(t), &egress.Guard{}, testEventTypes).prepare(context.Background(), &Endpoint{}, in)
+	err := NewEditor(nil, testRing(t), &egress.Guard{}, testEventTypes).prepare(context.Background(), nil, &Endpoint{}, in)
 	if field, _ := asProblem(err); field != "oauth2_token_url" || !strings.Contains(err.Error(), "127.0.0.1") {
 		t.Fatalf("private token URL: err = %v (field %q), want invalid oauth2_token_url naming the address", err, field)
 	}
-	if err := NewEditor(nil, testRing(t), &egress.Guard{AllowPrivate: true}, testEventTypes).prepare(context.Background(), &Endpoint{}, in); err != nil {
+	if err := NewEditor(nil, testRing(t), &egress.Guard{AllowPrivate: true}, testEventTypes).prepare(context.Background(), nil, &Endpoint{}, in); err != nil {
 		t.Fatalf("private token URL with private endpoints allowed: err = %v", err)
 	}
 }

@@ -252,7 +252,7 @@ func (h *Pages) renderTenantWith(c *fiber.Ctx, status int, t, form *Tenant, errs
 		return err
 	}
 	for _, e := range eps {
-		row := endpointRow(t.ID, &e)
+		row := h.endpointRow(t.ID, &e)
 		row.Health = health[e.ID]
 		p.Endpoints = append(p.Endpoints, row)
 	}

@@ -30,16 +30,9 @@ func endpointURL(tenantID, id int64) string {
 
 // endpointRow is an endpoint as the tenant page lists it (never a secret);
 // the caller fills Health.
-func endpointRow(tenantID int64, e *Endpoint) views.EndpointRow {
-	subs := "default event types"
-	if len(e.Subscriptions) > 0 {
-		subs = strings.Join(e.Subscriptions, ", ")
-	}
-	if subs == "*" {
-		subs = "all event types"
-	}
+func (h *Pages) endpointRow(tenantID int64, e *Endpoint) views.EndpointRow {
 	u := endpointURL(tenantID, e.ID)
-	return views.EndpointRow{URL: e.URL, Description: e.Description, Enabled: e.Enabled, Subscriptions: subs,
+	return views.EndpointRow{URL: e.URL, Description: e.Description, Enabled: e.Enabled, Subscriptions: h.subscriptionsSummary(e),
 		Auth: string(e.AuthType), EditURL: u, MappingURL: u + "/mapping",
 		DeliveriesURL: fmt.Sprintf("/admin/deliveries?tenant=%d&endpoint=%d", tenantID, e.ID)}
 }
@@ -146,7 +139,7 @@ func (h *Pages) defaultsHint() string {
 }
 
 // endpointForm fills the form props from e (the values shown) and errs.
-func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[string]string, msg string) views.EndpointForm {
+func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[string]string, msg string) (views.EndpointForm, error) {
 	base := tenantURL(t.ID)
 	num := func(n int) string {
 		if n == 0 {
@@ -174,12 +167,8 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 		CanEdit: auth.Can(c, auth.PermEditConfig)}
 	p.AuthSecret.Name = "auth_secret"
 	h.endpointFormMore(&p, e, fld)
-	for _, et := range append([]string{"*"}, h.ed.eventTypes...) {
-		label := et
-		if et == "*" {
-			label = "all (incl. future types)"
-		}
-		p.Events.Options = append(p.Events.Options, views.Option{Value: et, Label: label, Selected: contains(e.Subscriptions, et)})
+	if err := h.subscriptionOptions(c.UserContext(), &p.Events, e); err != nil {
+		return p, err
 	}
 	for _, a := range []AuthType{AuthNone, AuthBearer, AuthBasic, AuthHeader, AuthOAuth2} {
 		p.AuthType.Options = append(p.AuthType.Options, views.Option{Value: string(a), Label: string(a), Selected: e.AuthType == a || (e.AuthType == "" && a == AuthNone)})
@@ -187,16 +176,19 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 	if e.ID != 0 {
 		u := endpointURL(t.ID, e.ID)
 		p.Title, p.Action, p.RotateSigningURL, p.DeleteURL = "Endpoint "+e.URL, u, u+"/rotate-secret", u+"/delete"
-		row := endpointRow(t.ID, e)
+		row := h.endpointRow(t.ID, e)
 		p.DeliveriesURL, p.MappingURL = row.DeliveriesURL, row.MappingURL
 		if auth.Can(c, auth.PermRetry) {
 			p.TestURL = "/admin/deliveries/test?" + url.Values{"tenant": {strconv.FormatInt(t.ID, 10)}, "endpoint": {strconv.FormatInt(e.ID, 10)}}.Encode()
 			for _, et := range h.ed.eventTypes {
+				if contains(h.ed.namedOnly, et) && !contains(e.Subscriptions, et) {
+					continue // only endpoints that name it receive it, tests included
+				}
 				p.TestEventTypes = append(p.TestEventTypes, views.Option{Value: et, Label: et, Selected: et == "interview.evaluation"})
 			}
 		}
 	}
-	return p
+	return p, nil
 }
 
 func contains(list []string, s string) bool {
@@ -225,7 +217,11 @@ func (h *Pages) handleEndpointNew(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return auth.Render(c, fiber.StatusOK, views.EndpointFormPage(h.endpointForm(c, t, &Endpoint{Enabled: true}, nil, "")))
+	p, err := h.endpointForm(c, t, &Endpoint{Enabled: true}, nil, "")
+	if err != nil {
+		return err
+	}
+	return auth.Render(c, fiber.StatusOK, views.EndpointFormPage(p))
 }
 
 func (h *Pages) handleEndpointPage(c *fiber.Ctx) error {
@@ -241,7 +237,11 @@ func (h *Pages) handleEndpointPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return auth.Render(c, fiber.StatusOK, views.EndpointFormPage(h.endpointForm(c, t, e, nil, "")))
+	p, err := h.endpointForm(c, t, e, nil, "")
+	if err != nil {
+		return err
+	}
+	return auth.Render(c, fiber.StatusOK, views.EndpointFormPage(p))
 }
 
 // formFailed re-renders the endpoint form with the input (never the
@@ -268,7 +268,10 @@ func (h *Pages) formFailed(c *fiber.Ctx, t *Tenant, e *Endpoint, in EndpointInpu
 	shown := *e
 	in.AuthSecret, in.ClientKeyPEM = nil, nil
 	in.apply(&shown)
-	p := h.endpointForm(c, t, &shown, errs, msg)
+	p, ferr := h.endpointForm(c, t, &shown, errs, msg)
+	if ferr != nil {
+		return ferr
+	}
 	return auth.Render(c, fiber.StatusUnprocessableEntity, views.EndpointFormPage(p))
 }
 
@@ -301,7 +304,10 @@ func (h *Pages) showWithSecret(c *fiber.Ctx, t *Tenant, v EndpointView, status i
 	if err != nil {
 		return err
 	}
-	p := h.endpointForm(c, t, e, nil, "")
+	p, err := h.endpointForm(c, t, e, nil, "")
+	if err != nil {
+		return err
+	}
 	if v.NewSigningSecret != "" {
 		p.NewSecret = &views.Secret{ID: "endpoint-signing-secret", Label: label, Value: v.NewSigningSecret, PageURL: endpointURL(t.ID, v.ID),
 			Note: "The receiver verifies each delivery's webhook-signature with it. Copy it now: it is shown only once."}

@@ -6,24 +6,44 @@ import (
 	"strings"
 	"time"
 
+	"gorm.io/gorm"
+
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/secrets"
 )
 
-// prepare applies in to e and validates the result, secrets included, before anything is written.
-func (ed *Editor) prepare(ctx context.Context, e *Endpoint, in EndpointInput) error {
+// prepare applies in to e and validates the result, secrets included,
+// before anything is written. db reads the received event types: the
+// caller's transaction, if any.
+func (ed *Editor) prepare(ctx context.Context, db *gorm.DB, e *Endpoint, in EndpointInput) error {
 	before := *e
 	in.apply(e)
 	if err := e.Validate(ctx, ed.endpointURLs()); err != nil {
 		return err
 	}
-	if err := e.ValidateSubscriptions(ed.eventTypes); err != nil {
+	if err := ed.checkSubscriptions(ctx, db, e, before.Subscriptions); err != nil {
 		return err
 	}
 	if err := ed.checkAuthSecret(&before, e, in.AuthSecret); err != nil {
 		return err
 	}
 	return ed.checkClientKey(e, in.ClientKeyPEM)
+}
+
+// checkSubscriptions refuses event types Switchboard neither knows nor has
+// received (a typo guard), so an endpoint can still subscribe to a type
+// Boooply added after this build. Names in kept, the endpoint's own, pass.
+func (ed *Editor) checkSubscriptions(ctx context.Context, db *gorm.DB, e *Endpoint, kept []string) error {
+	for _, name := range e.unlistedSubscriptions(ed.eventTypes, kept) {
+		ok, err := everReceived(ctx, db, name)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return unknownSubscription(name, ed.eventTypes)
+		}
+	}
+	return nil
 }
 
 func (ed *Editor) checkAuthSecret(before, e *Endpoint, secret *string) error {

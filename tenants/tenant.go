@@ -46,7 +46,8 @@ type Tenant struct {
 
 // Endpoint is one URL of a tenant's systems that receives its events.
 // An empty Subscriptions list means "the default event types"; "*" means
-// every event type, including ones Switchboard learns later.
+// every event type, including ones Switchboard learns later, except the
+// named-only ones (TypeRule.NamedOnly), which go only to endpoints that name them.
 //
 // Secrets are stored sealed (secrets.Keyring) with the context
 // "endpoint:<id>:<field>"; zero numeric values mean "the server default".
@@ -126,18 +127,29 @@ const (
 	OAuth2ClientAuthBody  = "body"  // client_id and client_secret in the form body
 )
 
-// SubscribeAll is the subscription that matches every event type.
+// SubscribeAll is the subscription that matches every event type except
+// the named-only ones (see TypeRule.NamedOnly).
 const SubscribeAll = "*"
 
-// Subscribes reports whether the endpoint wants events of eventType.
-// forwardByDefault is the event type's default for endpoints that did not
-// choose (the caller knows the event types; this package does not).
-func (e *Endpoint) Subscribes(eventType string, forwardByDefault bool) bool {
+// TypeRule is how an event type meets subscriptions that don't name it.
+// webhooks owns the event types and fills it in; this package does not know them.
+type TypeRule struct {
+	// ForwardByDefault: endpoints that chose no subscriptions receive it.
+	ForwardByDefault bool
+	// NamedOnly: "*" does not match it, so only endpoints whose
+	// subscriptions name it receive it (interviewer evaluations: about the
+	// interviewer, not the candidate, and not for an ATS unless asked for).
+	NamedOnly bool
+}
+
+// Subscribes reports whether the endpoint wants events of eventType, whose
+// rule the caller knows.
+func (e *Endpoint) Subscribes(eventType string, rule TypeRule) bool {
 	if len(e.Subscriptions) == 0 {
-		return forwardByDefault
+		return rule.ForwardByDefault && !rule.NamedOnly
 	}
 	for _, s := range e.Subscriptions {
-		if s == SubscribeAll || s == eventType {
+		if s == eventType || (s == SubscribeAll && !rule.NamedOnly) {
 			return true
 		}
 	}

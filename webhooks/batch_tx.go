@@ -73,7 +73,7 @@ func (s *Service) storeBatch(ctx context.Context, tx *gorm.DB, ins []Inbound, kn
 			}
 			continue
 		}
-		plan, err := bc.plan(ctx, s.planner, tx, routing.Event{Type: in.Event, SourceID: in.SourceID, ForwardByDefault: forwardByDefault(in.Event)})
+		plan, err := bc.plan(ctx, s.planner, tx, routingEvent(in.Event, in.SourceID))
 		if err != nil {
 			return nil, err
 		}

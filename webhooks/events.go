@@ -8,6 +8,9 @@ import (
 	"embed"
 	"encoding/json"
 	"fmt"
+
+	"github.com/switchboard-gw/switchboard/routing"
+	"github.com/switchboard-gw/switchboard/tenants"
 )
 
 // EventType describes one Boooply event name. Unknown names still flow
@@ -23,6 +26,9 @@ type EventType struct {
 	Decode func(body []byte) (any, error)
 	// ForwardByDefault: endpoints that chose no subscriptions receive it.
 	ForwardByDefault bool
+	// NamedOnly: "*" does not match it; only endpoints whose subscriptions
+	// name it receive it (routing, held events and replays alike).
+	NamedOnly bool
 }
 
 // eventTypes is the list of known events; ingest, subscriptions and samples read it.
@@ -31,8 +37,8 @@ var eventTypes = []EventType{
 	{Name: "interview.evaluation", Sample: "evaluation.json", Decode: decode[Evaluation], ForwardByDefault: true},
 	{Name: "interview.scores", Sample: "scores.json", Decode: decode[Scores], ForwardByDefault: true},
 	{Name: "interview.recording", Sample: "recording.json", Decode: decode[Recording], ForwardByDefault: true},
-	// About the interviewer, not the candidate: only for endpoints that ask for it.
-	{Name: "interview.interviewer_evaluation", Sample: "interviewer_evaluation.json", Decode: decode[InterviewerEvaluation]},
+	// About the interviewer, not the candidate: only for endpoints that name it.
+	{Name: "interview.interviewer_evaluation", Sample: "interviewer_evaluation.json", Decode: decode[InterviewerEvaluation], NamedOnly: true},
 }
 
 // Decode parses body with its event type's Go type. For unknown event types
@@ -63,11 +69,28 @@ func LookupEventType(name string) (EventType, bool) {
 	return EventType{}, false
 }
 
-// forwardByDefault is the default subscription for name; unknown types go
-// only to endpoints that subscribe to them (or to "*").
-func forwardByDefault(name string) bool {
-	et, ok := LookupEventType(name)
-	return ok && et.ForwardByDefault
+// typeRule is how endpoints that don't name the event type meet it. Unknown
+// types go only to endpoints that subscribe to them or to "*".
+func typeRule(name string) tenants.TypeRule {
+	et, _ := LookupEventType(name)
+	return tenants.TypeRule{ForwardByDefault: et.ForwardByDefault, NamedOnly: et.NamedOnly}
+}
+
+// routingEvent is what routing needs to know of an event of eventType.
+func routingEvent(eventType string, sourceID *string) routing.Event {
+	return routing.Event{Type: eventType, SourceID: sourceID, TypeRule: typeRule(eventType)}
+}
+
+// notNamedError says why ep must not receive an event of eventType, or is
+// nil when it may: a named-only type goes only to endpoints whose
+// subscriptions name it, whichever path sends it (ingest, held events,
+// replay, retry: the worker checks again before each attempt).
+func notNamedError(ep *tenants.Endpoint, eventType string) error {
+	rule := typeRule(eventType)
+	if !rule.NamedOnly || ep.Subscribes(eventType, rule) {
+		return nil
+	}
+	return fmt.Errorf("the endpoint's subscriptions don't name %s, which goes only to endpoints that name it (\"*\" is not enough)", eventType)
 }
 
 // SampleTypes names the event types Sample has a body for, in display order.

@@ -19,7 +19,11 @@ func TestEventTypes(t *testing.T) {
 		tn := &tenants.Tenant{Name: "T", SourceID: "org_7234567890", Status: tenants.StatusActive}
 		byDefault := &tenants.Endpoint{URL: "https://default.example/", Enabled: true}
 		everything := &tenants.Endpoint{URL: "https://all.example/", Enabled: true, Subscriptions: []string{"*"}}
-		if err := tenants.NewStore(db.Gorm).CreateTenant(ctx, tn, []*tenants.Endpoint{byDefault, everything}); err != nil {
+		naming := &tenants.Endpoint{URL: "https://named.example/", Enabled: true}
+		for _, et := range EventTypes() {
+			naming.Subscriptions = append(naming.Subscriptions, et.Name)
+		}
+		if err := tenants.NewStore(db.Gorm).CreateTenant(ctx, tn, []*tenants.Endpoint{byDefault, everything, naming}); err != nil {
 			t.Fatal(err)
 		}
 		for _, et := range EventTypes() {
@@ -42,16 +46,19 @@ func TestEventTypes(t *testing.T) {
 				if code := meetingCodeOf(t, decoded); code != in.MeetingCode {
 					t.Fatalf("decoded meetingCode %q, want %q", code, in.MeetingCode)
 				}
-				plan, err := routing.NewPlanner().Plan(ctx, db.Gorm, routing.Event{Type: et.Name, SourceID: in.SourceID, ForwardByDefault: et.ForwardByDefault})
+				plan, err := routing.NewPlanner().Plan(ctx, db.Gorm, routingEvent(et.Name, in.SourceID))
 				if err != nil {
 					t.Fatal(err)
 				}
-				want := 1
+				want := 1 // the endpoint that names it
 				if et.ForwardByDefault {
-					want = 2
+					want++
+				}
+				if !et.NamedOnly {
+					want++ // "*"
 				}
 				if len(plan.Endpoints) != want {
-					t.Fatalf("routes to %d endpoints, want %d (default %v)", len(plan.Endpoints), want, et.ForwardByDefault)
+					t.Fatalf("routes to %d endpoints, want %d (default %v, named only %v)", len(plan.Endpoints), want, et.ForwardByDefault, et.NamedOnly)
 				}
 			})
 		}

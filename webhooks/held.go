@@ -114,7 +114,7 @@ func (s *Service) deliverHeldBatch(ctx context.Context, tenantID int64, sourceID
 
 // attach gives one unrouted event to tenantID and schedules its deliveries.
 func (s *Service) attach(ctx context.Context, tx *gorm.DB, tenantID int64, ev Event) error {
-	plan, err := s.planner.PlanTenant(ctx, tx, tenantID, routing.Event{Type: ev.EventType, SourceID: ev.SourceID, ForwardByDefault: forwardByDefault(ev.EventType)})
+	plan, err := s.planner.PlanTenant(ctx, tx, tenantID, routingEvent(ev.EventType, ev.SourceID))
 	if err != nil {
 		return err
 	}

@@ -158,9 +158,12 @@ func (s *Service) Replay(ctx context.Context, scope []int64, eventID, endpointID
 	} else if err != nil {
 		return 0, fmt.Errorf("find event %d: %w", eventID, err)
 	}
-	var ep EndpointHealth
-	if err := s.db.WithContext(ctx).Where("id = ? AND tenant_id = ?", endpointID, *ev.TenantID).First(&ep).Error; err != nil {
-		return 0, problem.NotFound("endpoint")
+	ep, err := tenants.NewStore(s.db).FindEndpoint(ctx, *ev.TenantID, endpointID)
+	if err != nil {
+		return 0, err
+	}
+	if err := notNamedError(ep, ev.EventType); err != nil {
+		return 0, problem.Invalid("endpoint_id", err.Error())
 	}
 	var d Delivery
 	err = s.db.WithContext(ctx).Where("event_id = ? AND endpoint_id = ?", eventID, endpointID).First(&d).Error
@@ -202,9 +205,12 @@ func (s *Service) SendTest(ctx context.Context, scope []int64, tenantID, endpoin
 	if err != nil {
 		return 0, problem.Invalid("event_type", "has no sample (known: "+strings.Join(SampleTypes(), ", ")+")")
 	}
-	var ep EndpointHealth
-	if err := s.db.WithContext(ctx).Where("id = ? AND tenant_id = ?", endpointID, tenantID).First(&ep).Error; err != nil {
-		return 0, problem.NotFound("endpoint")
+	ep, err := tenants.NewStore(s.db).FindEndpoint(ctx, tenantID, endpointID)
+	if err != nil {
+		return 0, err
+	}
+	if err := notNamedError(ep, eventType); err != nil { // the worker would refuse it
+		return 0, problem.Invalid("event_type", err.Error())
 	}
 	now := s.now().UTC()
 	code := "switchboard-test-" + strconv.FormatInt(now.UnixNano(), 36)

@@ -171,7 +171,7 @@ func gaveUpReason(d *DeliveryDetail, lim endpointLimits, defaultAttempts int) st
 	}
 	last := d.Attempts[len(d.Attempts)-1]
 	switch last.ErrorClass {
-	case "mapping", "config", "endpoint-disabled", "ssrf-blocked":
+	case "mapping", "config", "endpoint-disabled", "ssrf-blocked", "not-subscribed":
 		return "This failure is not retried: it can't succeed until the configuration changes. Fix it, then retry."
 	}
 	if last.StatusCode != nil {

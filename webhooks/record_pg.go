@@ -122,5 +122,6 @@ func healthUnchanged(h *EndpointHealth, res sendResult, kind Kind) bool {
 // ourSide reports whether an attempt failed before reaching the endpoint
 // for a reason of ours, which says nothing about the endpoint's health.
 func ourSide(res sendResult) bool {
-	return res.status == 0 && (res.class == "config" || res.class == "mapping" || res.class == "correlation-missing" || res.class == "endpoint-disabled")
+	return res.status == 0 && (res.class == "config" || res.class == "mapping" || res.class == "correlation-missing" || res.class == "endpoint-disabled" ||
+		res.class == "not-subscribed")
 }

@@ -216,6 +216,12 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 		res := sendResult{started: w.now().UTC(), class: "endpoint-disabled", err: errors.New("endpoint is disabled")}
 		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err})
 	}
+	if err := notNamedError(&t.endpoint, t.event.EventType); err != nil {
+		// Planned before the endpoint's subscriptions (or Switchboard's rule)
+		// changed: a retry or held delivery must not send it anyway.
+		res := sendResult{started: w.now().UTC(), class: "not-subscribed", err: err}
+		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: err})
+	}
 	if st, wait := w.mayStart(ctx, t); wait || st.err != nil {
 		return st
 	}
