@@ -17,10 +17,17 @@ func TestBrowserMappingRuleRows(t *testing.T) {
 	if Eval[bool](t, b, hintShown) {
 		t.Error("the empty-table hint shows next to three rules")
 	}
-	b.Do(t, "add two rules and move the first new one up",
-		chromedp.Click(chromedp.CSS(`[data-rule-action="add"][data-testid=rule-add]`)),
-		chromedp.Click(chromedp.CSS(`[data-rule-action="add"][data-testid=rule-add]`)),
-		chromedp.Click(chromedp.CSS(`#mapping-form tbody tr:nth-child(4) [data-rule-action="up"]`)))
+	// Clicked through the DOM, one at a time: each click moves focus and
+	// asks the live preview to re-render beside the table, and a mouse click
+	// aimed before that layout shift could land beside the button (a
+	// missing row in one run of three on a loaded machine).
+	rows := `document.querySelectorAll('#mapping-form tbody tr').length`
+	for _, n := range []string{"4", "5"} {
+		b.Do(t, "add a rule", chromedp.Evaluate[chromedp.Void](`document.querySelector('[data-rule-action="add"][data-testid=rule-add]').click()`))
+		b.WaitFor(t, n+" rules", rows+" === "+n)
+	}
+	b.Do(t, "move the first new rule up",
+		chromedp.Evaluate[chromedp.Void](`document.querySelector('#mapping-form tbody tr:nth-child(4) [data-rule-action="up"]').click()`))
 	labels := `[...document.querySelectorAll('#mapping-form tbody tr')].map((r, i) => [...r.querySelectorAll('[aria-label]')].map(e => e.getAttribute('aria-label')).join('|')).join('\n')`
 	want := func(n string) string {
 		return "Target field, rule " + n + "|Source path, rule " + n + "|Operation, rule " + n + "|Arguments, rule " + n +
