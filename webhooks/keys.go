@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -29,6 +30,10 @@ type Keys struct {
 	log     *slog.Logger
 	now     func() time.Time
 	snap    atomic.Pointer[keySnapshot]
+	// reload serialises Reload: Run's periodic reload, Changed after each
+	// write and the sources API overlap, and a reload that read before a
+	// change must not store its snapshot after one that read it.
+	reload sync.Mutex
 	// loaded is set once a Reload succeeded (at once without a database):
 	// until then the candidates are unknown, and ingest answers 503.
 	loaded atomic.Bool
@@ -136,6 +141,8 @@ func (k *Keys) Reload(ctx context.Context) error {
 	if k.db == nil || k.keyring == nil {
 		return nil
 	}
+	k.reload.Lock()
+	defer k.reload.Unlock()
 	var rows []keyRow
 	err := k.db.WithContext(ctx).Raw(`SELECT s.id AS source_id, s.platform, ss.number, ss.secret_sealed, ss.expires_at
 		FROM source_secrets ss JOIN sources s ON s.id = ss.source_id WHERE s.enabled ORDER BY s.id, ss.number`).Scan(&rows).Error

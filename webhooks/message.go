@@ -16,20 +16,21 @@ type message struct {
 
 // messageOf names the body a delivery is about to send. Receivers
 // deduplicate on webhook-id, so one id must never carry two bodies a
-// receiver accepted: the id stays while the body equals the one last
-// delivered (retries, a crash and resend, a replay of the same bytes), and
-// a body that differs from it (a replay after a mapping change) gets the
-// next id, dlv_<id>_r<n>. The state behind it changes only when a delivery
-// is recorded (settle), so every try until then carries the same id.
-// Before the first delivery every try carries dlv_<id>. A delivery
-// delivered before the body was recorded counts as differing: a receiver
-// may then see the same bytes under a new id, never new bytes under an old one.
+// receiver may have accepted: the id stays while the body equals the one
+// last sent (retries, a crash and resend, a replay of the same bytes), and
+// a body that differs from it (a mapping change before a retry or a
+// replay) gets the next id, dlv_<id>_r<n>. A failed try counts as sent: a
+// receiver may have committed before it timed out or answered 5xx. The
+// state behind it changes only when an attempt is recorded (settle), so a
+// try sent just before a crash and sent again after it carries the same id.
+// A delivery delivered before the body was recorded counts as differing: a
+// receiver may then see the same bytes under a new id, never new bytes under an old one.
 func messageOf(d *Delivery, body []byte) message {
 	h := sha256.Sum256(body)
 	sum := hex.EncodeToString(h[:])
 	seq := d.WebhookSeq
-	delivered := d.DeliveredBodySHA256 != nil || d.DeliveredAt != nil
-	if delivered && (d.DeliveredBodySHA256 == nil || *d.DeliveredBodySHA256 != sum) {
+	sent := d.DeliveredBodySHA256 != nil || d.DeliveredAt != nil
+	if sent && (d.DeliveredBodySHA256 == nil || *d.DeliveredBodySHA256 != sum) {
 		seq++
 	}
 	id := "dlv_" + strconv.FormatInt(d.ID, 10)

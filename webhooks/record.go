@@ -35,9 +35,11 @@ func (w *Worker) settle(ctx context.Context, log *slog.Logger, t *target, res se
 	}
 	if status == DeliveryDelivered {
 		updates["delivered_at"], updates["last_error"] = now, "" // a cut-off answer's note stays on the attempt
-		if res.msg.id != "" {
-			updates["webhook_seq"], updates["delivered_body_sha256"] = res.msg.seq, res.msg.sum // the next body that differs gets a new webhook-id
-		}
+	}
+	if res.msg.id != "" {
+		// Sent, so maybe accepted even if it failed (a timeout, a 5xx after
+		// the receiver committed): the next body that differs gets a new webhook-id.
+		updates["webhook_seq"], updates["delivered_body_sha256"] = res.msg.seq, res.msg.sum
 	}
 	if t.payload.Body != nil {
 		updates["mapping_version_id"] = t.payload.MappingVersionID

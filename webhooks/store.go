@@ -98,8 +98,9 @@ type Delivery struct {
 	// jitter); nil when none is scheduled.
 	NextAttemptAt *time.Time
 	// WebhookSeq and DeliveredBodySHA256 are the number of the webhook-id
-	// the body was last delivered under and that body's hex SHA-256 (nil:
-	// not recorded); messageOf derives the next request's webhook-id from them.
+	// the body was last sent under (delivered, or a failed try the receiver
+	// may have accepted) and that body's hex SHA-256 (nil: none recorded);
+	// messageOf derives the next request's webhook-id from them.
 	WebhookSeq          int
 	DeliveredBodySHA256 *string `gorm:"column:delivered_body_sha256"`
 }
