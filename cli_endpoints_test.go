@@ -17,19 +17,7 @@ import (
 func TestTenantAndEndpointCLI(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
-			cli := func(args ...string) (string, error) {
-				var out bytes.Buffer
-				err := run(context.Background(), append(args, "--database-url", target.URL, "--secret-key", testKey), &out)
-				return out.String(), err
-			}
-			must := func(args ...string) string {
-				t.Helper()
-				out, err := cli(args...)
-				if err != nil {
-					t.Fatalf("switchboard %s: %v", strings.Join(args, " "), err)
-				}
-				return out
-			}
+			cli, must := cliOn(t, target.URL)
 			id := strings.TrimSpace(must("tenants", "create", "--name", "Acme", "--source-id", "org_cli", "--notes", "pilot"))
 			if !regexp.MustCompile(`^\d+$`).MatchString(id) {
 				t.Fatalf("tenants create printed %q, want only the id", id)
@@ -106,19 +94,7 @@ func TestParseHeaderFlags(t *testing.T) {
 func TestEndpointOAuth2CLI(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
-			cli := func(args ...string) (string, error) {
-				var out bytes.Buffer
-				err := run(context.Background(), append(args, "--database-url", target.URL, "--secret-key", testKey), &out)
-				return out.String(), err
-			}
-			must := func(args ...string) string {
-				t.Helper()
-				out, err := cli(args...)
-				if err != nil {
-					t.Fatalf("switchboard %s: %v", strings.Join(args, " "), err)
-				}
-				return out
-			}
+			cli, must := cliOn(t, target.URL)
 			id := strings.TrimSpace(must("tenants", "create", "--name", "Acme", "--source-id", "org_cli_oauth"))
 			secretFile := filepath.Join(t.TempDir(), "client-secret")
 			if err := os.WriteFile(secretFile, []byte("cs-very-secret-77\n"), 0o600); err != nil {
@@ -143,4 +119,23 @@ func TestEndpointOAuth2CLI(t *testing.T) {
 			}
 		})
 	}
+}
+
+// cliOn runs the CLI against databaseURL with the test key: cli returns
+// the output and error, must fails the test on an error.
+func cliOn(t *testing.T, databaseURL string) (cli func(args ...string) (string, error), must func(args ...string) string) {
+	cli = func(args ...string) (string, error) {
+		var out bytes.Buffer
+		err := run(context.Background(), append(args, "--database-url", databaseURL, "--secret-key", testKey), &out)
+		return out.String(), err
+	}
+	must = func(args ...string) string {
+		t.Helper()
+		out, err := cli(args...)
+		if err != nil {
+			t.Fatalf("switchboard %s: %v", strings.Join(args, " "), err)
+		}
+		return out
+	}
+	return cli, must
 }

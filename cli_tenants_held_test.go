@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"strings"
 	"testing"
 
@@ -15,11 +13,7 @@ import (
 func TestHeldCommandsRetrySchedule(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
-			cli := func(args ...string) (string, error) {
-				var out bytes.Buffer
-				err := run(context.Background(), append(args, "--database-url", target.URL, "--secret-key", testKey), &out)
-				return out.String(), err
-			}
+			cli, _ := cliOn(t, target.URL)
 			id, err := cli("tenants", "create", "--name", "Held", "--source-id", "org_sched", "--status", "paused")
 			if err != nil {
 				t.Fatal(err)
