@@ -12,6 +12,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"github.com/switchboard-gw/switchboard/static"
+	"github.com/switchboard-gw/switchboard/tenants"
 	"github.com/switchboard-gw/switchboard/views"
 )
 
@@ -143,10 +144,22 @@ func sortedOptions(m map[int64]string, current string) []views.Option {
 	return out
 }
 
-func eventTypeOptions() []views.Option {
+// eventTypeOptions lists the known event types, then the types Switchboard
+// has received without knowing them (the ones endpoints may subscribe to),
+// so support can filter by a type Boooply added after this build.
+func (p *Pages) eventTypeOptions(ctx context.Context) ([]views.Option, error) {
 	var out []views.Option
+	var known []string
 	for _, et := range EventTypes() {
 		out = append(out, views.Option{Value: et.Name, Label: et.Name})
+		known = append(known, et.Name)
 	}
-	return out
+	received, err := tenants.NewStore(p.store.db).ReceivedUnknownTypes(ctx, known)
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range received {
+		out = append(out, views.Option{Value: name, Label: name})
+	}
+	return out, nil
 }

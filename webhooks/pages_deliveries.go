@@ -93,9 +93,13 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	types, err := p.eventTypeOptions(c.UserContext())
+	if err != nil {
+		return err
+	}
 	canRetry := auth.Can(c, auth.PermRetry)
 	props := views.DeliveryList{Meta: p.pageMeta(c, "Deliveries", views.NavDeliveries), ListURL: "/admin/deliveries", Filter: vf,
-		Tenants: sortedOptions(names, vf.Tenant), Endpoints: endpoints, EventTypes: eventTypeOptions(), CanRetry: canRetry,
+		Tenants: sortedOptions(names, vf.Tenant), Endpoints: endpoints, EventTypes: types, CanRetry: canRetry,
 		Statuses: statusOptions(), ExportURL: withQuery("/admin/deliveries.csv", filterQuery(vf))}
 	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
 	if vf.MeetingCode != "" || vf.Candidate != "" {

@@ -49,8 +49,12 @@ func (p *Pages) handleEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	types, err := p.eventTypeOptions(c.UserContext())
+	if err != nil {
+		return err
+	}
 	props := views.EventList{Meta: p.pageMeta(c, "Events", views.NavEvents), ListURL: "/admin/events", Filter: vf,
-		EventTypes: eventTypeOptions(), Kinds: eventKinds}
+		EventTypes: types, Kinds: eventKinds}
 	for _, e := range evs {
 		props.Rows = append(props.Rows, eventRowProps(e, names, latest[chainKey(ChainOf(e))]))
 	}

@@ -599,3 +599,28 @@ func TestDeliveryPageHeldAndUnsent(t *testing.T) {
 		}
 	})
 }
+
+// TestFilterListsReceivedTypes: the deliveries and events filters offer an
+// event type Switchboard received without knowing it, so support can pick
+// a type Boooply added after this build; filtering by it finds its event.
+func TestFilterListsReceivedTypes(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{stopped: true})
+		createTenant(t, db, "org_newtype", "http://127.0.0.1:1/a", nil)
+		r, err := e.svc.Ingest(context.Background(), mustParse(t, `{"event":"interview.brand_new","data":{"meetingCode":"m-brand-new","sourceId":"org_newtype"}}`))
+		if err != nil || r.Status != Accepted {
+			t.Fatalf("ingest: %+v, %v", r, err)
+		}
+		app := testPages(e)
+		for _, path := range []string{"/admin/deliveries", "/admin/events"} {
+			status, body, _ := doPage(t, app, "GET", path, "support", "")
+			if status != 200 || !strings.Contains(body, `<option value="interview.brand_new"`) {
+				t.Errorf("%s: status %d, the event-type filter lacks interview.brand_new", path, status)
+			}
+		}
+		status, body, _ := doPage(t, app, "GET", "/admin/events?event=interview.brand_new", "support", "")
+		if status != 200 || !strings.Contains(body, "m-brand-new") {
+			t.Errorf("events filtered by the new type: status %d, m-brand-new missing", status)
+		}
+	})
+}
