@@ -290,6 +290,14 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 		return res
 	}
 	defer resp.Body.Close()
+	readAnswer(&res, resp)
+	return res
+}
+
+// readAnswer records the first maxResponseBody bytes of the answer, its
+// status and headers, and what went wrong: a non-2xx status, or an answer
+// that broke off while it was read.
+func readAnswer(res *sendResult, resp *http.Response) {
 	b, rerr := io.ReadAll(io.LimitReader(resp.Body, maxResponseBody))
 	res.duration = time.Since(res.started)
 	res.status, res.body, res.respHeader = resp.StatusCode, recordableText(string(b)), resp.Header
@@ -303,7 +311,6 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 		// cut-off answer (timeout while it dribbled, connection closed) as whole.
 		res.class, res.err = errorClass(rerr), fmt.Errorf("endpoint answered %d, then its answer broke off: %w", resp.StatusCode, rerr)
 	}
-	return res
 }
 
 // recordableText is s as a text column holds it on both databases: each

@@ -209,18 +209,8 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 		log.Info("Retry is not due yet; waiting for it.", "retry_in_ms", wait.Milliseconds())
 		return step{wait: wait}
 	}
-	if t.tenantStatus != tenants.StatusActive {
-		return w.tenantNotActive(ctx, log, t.delivery.ID, t.delivery.TenantID)
-	}
-	if !t.endpoint.Enabled {
-		res := sendResult{started: w.now().UTC(), class: "endpoint-disabled", err: errors.New("endpoint is disabled")}
-		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err})
-	}
-	if err := notNamedError(&t.endpoint, t.event.EventType); err != nil {
-		// Planned before the endpoint's subscriptions (or Switchboard's rule)
-		// changed: a retry or held delivery must not send it anyway.
-		res := sendResult{started: w.now().UTC(), class: "not-subscribed", err: err}
-		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: err})
+	if st, stop := w.mustNotSend(ctx, log, t); stop {
+		return st
 	}
 	if st, wait := w.mayStart(ctx, t); wait || st.err != nil {
 		return st
@@ -248,6 +238,36 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 		// retries the job; nothing was delivered, nothing is recorded.
 		return step{err: fmt.Errorf("attempt interrupted: %w", ctx.Err())}
 	}
+	out := w.outcomeOf(ctx, t, &res)
+	t.payload = payload
+	return w.settle(ctx, log, t, res, out)
+}
+
+// mustNotSend settles (or holds) a delivery that may not be sent at all:
+// its tenant is not active, its endpoint is disabled, or the endpoint no
+// longer subscribes to the event. stop is false when it may be sent.
+func (w *Worker) mustNotSend(ctx context.Context, log *slog.Logger, t *target) (st step, stop bool) {
+	if t.tenantStatus != tenants.StatusActive {
+		return w.tenantNotActive(ctx, log, t.delivery.ID, t.delivery.TenantID), true
+	}
+	if !t.endpoint.Enabled {
+		res := sendResult{started: w.now().UTC(), class: "endpoint-disabled", err: errors.New("endpoint is disabled")}
+		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: res.err}), true
+	}
+	if err := notNamedError(&t.endpoint, t.event.EventType); err != nil {
+		// Planned before the endpoint's subscriptions (or Switchboard's rule)
+		// changed: a retry or held delivery must not send it anyway.
+		res := sendResult{started: w.now().UTC(), class: "not-subscribed", err: err}
+		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: err}), true
+	}
+	return step{}, false
+}
+
+// outcomeOf classifies a sent attempt: its status or error, a
+// configuration fault that retrying can't mend, a refused OAuth2 token
+// (dropped, and the next try fetches a fresh one), and the receiver's
+// Retry-After. It may replace res.err with the reason it settled on.
+func (w *Worker) outcomeOf(ctx context.Context, t *target, res *sendResult) Outcome {
 	out := Classify(res.status, res.err, t.endpoint.RetryClientErrors)
 	if res.class == "config" {
 		out.Kind = Permanent // a secret that won't unseal or a bad URL: retrying can't help
@@ -259,8 +279,7 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 	if out.Kind == Retry && res.respHeader != nil {
 		out.Wait = RetryAfter(res.status, res.respHeader.Get("Retry-After"), w.now())
 	}
-	t.payload = payload
-	return w.settle(ctx, log, t, res, out)
+	return out
 }
 
 // dueSlack is how far ahead of its delivery's next_attempt_at a job may run
