@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -30,6 +31,9 @@ func openMigratedDB(ctx context.Context, url string) (*database.DB, error) {
 	return db, nil
 }
 
+// migrateActions are the words `switchboard migrate` takes ("" means up).
+var migrateActions = map[string]bool{"": true, "up": true, "status": true, "down": true}
+
 func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 	// The action comes first ("migrate status --database-url …"): the flag
 	// package stops at the first non-flag, so flags after it would otherwise
@@ -38,11 +42,15 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		action, args = args[0], args[1:]
 	}
-	if action != "" && action != "up" && action != "status" {
-		return fmt.Errorf("migrate: unknown action %q (want up or status)", action)
+	if !migrateActions[action] {
+		return fmt.Errorf("migrate: unknown action %q (want up, status or down)", action)
 	}
 	fs := flag.NewFlagSet("migrate "+action, flag.ContinueOnError)
 	dbf := addDBFlags(fs)
+	var to *int64
+	if action == "down" {
+		to = fs.Int64("to", 0, "roll Switchboard's migrations back until this version is the newest applied (required)")
+	}
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -52,8 +60,11 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 		}
 		action = fs.Arg(0) // "migrate --database-url … status"
 		if (action != "up" && action != "status") || fs.NArg() > 1 {
-			return fmt.Errorf("migrate: unexpected arguments %q (want up or status)", fs.Args())
+			return fmt.Errorf("migrate: unexpected arguments %q (want up or status; down takes its flags after it)", fs.Args())
 		}
+	}
+	if action == "down" && !flagSet(fs, "to") {
+		return errors.New("migrate down: --to VERSION is required (the version to go back to; see migrate status)")
 	}
 	db, err := openDB(ctx, *dbf.url)
 	if err != nil {
@@ -67,21 +78,38 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 		}
 		_, err := fmt.Fprintln(out, "database is up to date:", db.Where)
 		return err
-	case "status":
-		st, err := db.Status(ctx)
-		if err != nil {
+	case "down":
+		if err := db.MigrateDown(ctx, *to, out); err != nil {
 			return err
 		}
-		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "COMPONENT\tVERSION\tNAME\tSTATE")
-		for _, s := range st {
-			state := "pending"
-			if s.Applied {
-				state = "applied"
-			}
-			fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", s.Component, s.Version, s.Name, state)
-		}
-		return tw.Flush()
+		_, err := fmt.Fprintf(out, "switchboard migrations are at version %d: %s\n", *to, db.Where)
+		return err
+	case "status":
+		return printMigrationStatus(ctx, db, out)
 	}
-	return fmt.Errorf("migrate: unknown action %q (want up or status)", action)
+	return fmt.Errorf("migrate: unknown action %q (want up, status or down)", action)
+}
+
+func printMigrationStatus(ctx context.Context, db *database.DB, out io.Writer) error {
+	st, err := db.Status(ctx)
+	if err != nil {
+		return err
+	}
+	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "COMPONENT\tVERSION\tNAME\tSTATE")
+	for _, s := range st {
+		state := "pending"
+		if s.Applied {
+			state = "applied"
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", s.Component, s.Version, s.Name, state)
+	}
+	return tw.Flush()
+}
+
+// flagSet reports whether the command line named flag name.
+func flagSet(fs *flag.FlagSet, name string) bool {
+	set := false
+	fs.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }

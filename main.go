@@ -45,7 +45,8 @@ const usage = `Usage: switchboard [COMMAND] [FLAGS]
 
 Commands:
   serve                    run the gateway (the default)
-  migrate [status]         apply database migrations, or list them
+  migrate [status|down --to VERSION]
+                           apply database migrations, list them, or roll ours back
   tenants create|list|show|update|pause|resume|disable|delete|deliver-held
                            manage tenants and their held events
   endpoints add|update|remove|list|rotate-secret

@@ -68,8 +68,22 @@ COMMIT;
 PRAGMA foreign_keys = ON;
 
 -- +goose Down
--- The same rebuild back to the old inline constraints. Fails while two
--- sources hold the same meetingCode, event and revision (or fingerprint).
+-- The same rebuild back to the old inline constraints. They cannot hold two
+-- sources' copies of one meetingCode, event and revision (or fingerprint):
+-- refuse those (a CHECK constraint fails, naming the reason) before foreign
+-- keys go off and the transaction opens, so a refused rollback leaves the
+-- connection as it found it instead of inside a transaction without them.
+DROP TABLE IF EXISTS temp.events_down_check;
+CREATE TEMP TABLE events_down_check (
+    events_two_sources_share_a_revision_or_fingerprint INTEGER
+        CHECK (events_two_sources_share_a_revision_or_fingerprint = 0)
+);
+INSERT INTO events_down_check SELECT COUNT(*) FROM (
+    SELECT 1 FROM events GROUP BY meeting_code, event_type, revision HAVING COUNT(*) > 1
+    UNION ALL
+    SELECT 1 FROM events GROUP BY meeting_code, event_type, fingerprint HAVING COUNT(*) > 1);
+DROP TABLE events_down_check;
+
 PRAGMA foreign_keys = OFF;
 
 BEGIN IMMEDIATE;
