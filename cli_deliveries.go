@@ -57,7 +57,7 @@ func deliveriesList(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("deliveries list", flag.ContinueOnError)
 	dbf := addDBFlags(fs)
 	vals := filterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	f, err := parseFilter(vals)

@@ -196,7 +196,7 @@ func endpointsAdd(ctx context.Context, args []string, out io.Writer) error {
 	cf := addCLIFlags(fs)
 	tenant := tenantFlag(fs)
 	ef := addEndpointFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needTenant(*tenant); err != nil {
@@ -228,7 +228,7 @@ func endpointsUpdate(ctx context.Context, args []string, out io.Writer) error {
 	tenant := tenantFlag(fs)
 	id := fs.Int64("endpoint", 0, "endpoint id (required)")
 	ef := addEndpointFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needEndpoint(*tenant, *id); err != nil {
