@@ -97,10 +97,7 @@ func deliveriesShow(ctx context.Context, args []string, out io.Writer) error {
 		}
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			*webhooks.DeliveryDetail
-			Body string `json:"body"`
-		}{d, string(d.Body)})
+		return enc.Encode(webhooks.DeliveryDetailJSON(d)) // the API's shape, so scripts read one
 	})
 }
 
