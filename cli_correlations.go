@@ -35,7 +35,7 @@ func correlationsSet(ctx context.Context, args []string, out io.Writer) error {
 	code := fs.String("meeting-code", "", "Boooply meetingCode (required)")
 	var attrs stringList
 	fs.Var(&attrs, "attr", "KEY=VALUE, e.g. candidate_id=123; repeat")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	m, err := parsePairs(attrs)
@@ -77,7 +77,7 @@ func correlationsShow(ctx context.Context, args []string, out io.Writer) error {
 	dbf := addDBFlags(fs)
 	tenant := fs.Int64("tenant", 0, "tenant id (required)")
 	code := fs.String("meeting-code", "", "Boooply meetingCode (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	db, err := openMigratedDB(ctx, *dbf.url)
@@ -99,7 +99,7 @@ func correlationsImport(ctx context.Context, args []string, out io.Writer) error
 	dbf := addDBFlags(fs)
 	tenant := fs.Int64("tenant", 0, "tenant id (required)")
 	file := fs.String("file", "", `JSON object {"<meetingCode>": {"candidate_id": "…"}, …} (required)`)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	b, err := os.ReadFile(*file)

@@ -57,7 +57,7 @@ func deliveriesList(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("deliveries list", flag.ContinueOnError)
 	dbf := addDBFlags(fs)
 	vals := filterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	f, err := parseFilter(vals)
@@ -97,10 +97,7 @@ func deliveriesShow(ctx context.Context, args []string, out io.Writer) error {
 		}
 		enc := json.NewEncoder(out)
 		enc.SetIndent("", "  ")
-		return enc.Encode(struct {
-			*webhooks.DeliveryDetail
-			Body string `json:"body"`
-		}{d, string(d.Body)})
+		return enc.Encode(webhooks.DeliveryDetailJSON(d)) // the API's shape, so scripts read one
 	})
 }
 

@@ -15,7 +15,7 @@ func deliveriesBulkRetry(ctx context.Context, args []string, out io.Writer) erro
 	fs := flag.NewFlagSet("deliveries bulk-retry", flag.ContinueOnError)
 	dbf := addDBFlags(fs)
 	vals := filterFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	f, err := parseFilter(vals)
@@ -48,7 +48,7 @@ func deliveriesReplay(ctx context.Context, args []string, out io.Writer) error {
 	dbf := addDBFlags(fs)
 	event := fs.Int64("event", 0, "event id")
 	endpoint := fs.Int64("endpoint", 0, "endpoint id (of the event's tenant)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *event <= 0 || *endpoint <= 0 {
@@ -74,7 +74,7 @@ func deliveriesTest(ctx context.Context, args []string, out io.Writer) error {
 	tenant := fs.Int64("tenant", 0, "tenant id")
 	endpoint := fs.Int64("endpoint", 0, "endpoint id")
 	eventType := fs.String("event-type", "interview.evaluation", "which sample to send")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *tenant <= 0 || *endpoint <= 0 {
@@ -99,7 +99,7 @@ func deliveriesEnableEndpoint(ctx context.Context, args []string, out io.Writer)
 	dbf := addDBFlags(fs)
 	endpoint := fs.Int64("endpoint", 0, "endpoint id")
 	redeliver := fs.Bool("redeliver", false, "also retry what failed while it was failing or disabled")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *endpoint <= 0 {

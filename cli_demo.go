@@ -54,7 +54,7 @@ func cmdDemo(ctx context.Context, args []string, out io.Writer) error {
 	dir := fs.String("dir", "", "folder for demo.db, recreated on each start (default: a new temporary folder, removed at exit)")
 	interval := fs.Duration("interval", 3*time.Second, "time between replayed events")
 	schedule := fs.String("retry-schedule", "2s,5s,15s", "retry waits, short so retries show quickly")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *interval <= 0 {

@@ -196,7 +196,7 @@ func endpointsAdd(ctx context.Context, args []string, out io.Writer) error {
 	cf := addCLIFlags(fs)
 	tenant := tenantFlag(fs)
 	ef := addEndpointFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needTenant(*tenant); err != nil {
@@ -218,6 +218,10 @@ func endpointsAdd(ctx context.Context, args []string, out io.Writer) error {
 	if err := recordCLI(ctx, env.db, "endpoint.create", *tenant, auditTarget("endpoint", v.ID), nil, cliEndpointView(v)); err != nil {
 		return err
 	}
+	if v.NewSigningSecret == "" { // no operator key: the warning on stderr said why
+		_, err = fmt.Fprintf(out, "endpoint %d added without a signing secret\n", v.ID)
+		return err
+	}
 	_, err = fmt.Fprintf(out, "endpoint %d added\nsigning secret (shown once, store it now): %s\n", v.ID, v.NewSigningSecret)
 	return err
 }
@@ -228,7 +232,7 @@ func endpointsUpdate(ctx context.Context, args []string, out io.Writer) error {
 	tenant := tenantFlag(fs)
 	id := fs.Int64("endpoint", 0, "endpoint id (required)")
 	ef := addEndpointFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needEndpoint(*tenant, *id); err != nil {

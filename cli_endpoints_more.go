@@ -20,7 +20,7 @@ func endpointsRemove(ctx context.Context, args []string, out io.Writer) error {
 	cf := addCLIFlags(fs)
 	tenant := tenantFlag(fs)
 	id := fs.Int64("endpoint", 0, "endpoint id (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needEndpoint(*tenant, *id); err != nil {
@@ -49,7 +49,7 @@ func endpointsList(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("endpoints list", flag.ContinueOnError)
 	cf := addCLIFlags(fs)
 	tenant := tenantFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needTenant(*tenant); err != nil {
@@ -76,7 +76,7 @@ func endpointsRotate(ctx context.Context, args []string, out io.Writer) error {
 	tenant := tenantFlag(fs)
 	id := fs.Int64("endpoint", 0, "endpoint id (required)")
 	overlap := fs.Duration("overlap", tenants.DefaultSigningOverlap, "how long the previous secret keeps signing")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needEndpoint(*tenant, *id); err != nil {

@@ -24,7 +24,7 @@ func cmdEvents(ctx context.Context, args []string, out io.Writer) error {
 	revisions := fs.Bool("revisions", false, "only re-fired revisions (same sourceId, meetingCode and event, new content)")
 	meeting := fs.String("meeting-code", "", "only this meetingCode (every source's revisions of it; SOURCE_ID tells the chains apart)")
 	source := fs.String("source-id", "", "only this sourceId (with --meeting-code: one chain of revisions)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	db, err := openMigratedDB(ctx, *dbf.url)

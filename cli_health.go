@@ -15,7 +15,7 @@ import (
 func cmdHealthcheck(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("healthcheck", flag.ContinueOnError)
 	listen := fs.String("listen", env("SWITCHBOARD_LISTEN", defaultListen), "address the server listens on (SWITCHBOARD_LISTEN)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	host := *listen

@@ -64,11 +64,8 @@ func cmdKeys(ctx context.Context, args []string, out io.Writer) error {
 	key := fs.String("secret-key", os.Getenv("SWITCHBOARD_SECRET_KEY"), "the current key for secrets at rest (SWITCHBOARD_SECRET_KEY)")
 	prev := fs.String("previous-secret-keys", os.Getenv("SWITCHBOARD_PREVIOUS_SECRET_KEYS"), "comma-separated old keys the stored secrets may still be sealed with (SWITCHBOARD_PREVIOUS_SECRET_KEYS)")
 	dryRun := fs.Bool("dry-run", false, "count what would be re-sealed, change nothing")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("keys reseal: unexpected argument %q", fs.Arg(0))
 	}
 	db, err := openMigratedDB(ctx, *dbf.url)
 	if err != nil {

@@ -63,7 +63,7 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	fs.IntVar(&f.workers, "delivery-workers", -1, "--spawn: the server's delivery workers (-1: its default; 0: it only ingests, PostgreSQL)")
 	fs.StringVar(&f.retrySchedule, "retry-schedule", "200ms,1s,2s", "--spawn: the server's retry schedule")
 	fs.StringVar(&f.deliveryTimeout, "delivery-timeout", "", "--spawn: the server's delivery timeout (empty: its default)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return nil, err
 	}
 	if f.spawn == (f.target != "") {

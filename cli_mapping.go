@@ -83,7 +83,7 @@ func mappingSet(ctx context.Context, args []string, out io.Writer) error {
 	preset := fs.String("preset", "", "start from a built-in preset instead of a file")
 	comment := fs.String("comment", "", "what changed and why")
 	author := fs.String("author", os.Getenv("USER"), "who saves it")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	spec, err := readMapping(*file, *preset)
@@ -126,7 +126,7 @@ func mappingShow(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("mapping show", flag.ContinueOnError)
 	ef := addMappingTarget(fs)
 	version := fs.Int("version", 0, "version number (default: the current one)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	db, store, err := ef.open(ctx)
@@ -168,7 +168,7 @@ func writeIndented(out io.Writer, b []byte) error {
 func mappingVersions(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("mapping versions", flag.ContinueOnError)
 	ef := addMappingTarget(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	db, store, err := ef.open(ctx)

@@ -32,7 +32,7 @@ func mappingDiff(ctx context.Context, args []string, out io.Writer) error {
 	ef := addMappingTarget(fs)
 	from := fs.Int("from", 0, "older version number (required)")
 	to := fs.Int("to", 0, "newer version number (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	db, store, err := ef.open(ctx)
@@ -56,7 +56,7 @@ func mappingRestore(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("mapping restore", flag.ContinueOnError)
 	ef := addMappingTarget(fs)
 	version := fs.Int("version", 0, "version number to bring back (required)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	db, store, err := ef.open(ctx)
@@ -87,7 +87,7 @@ func mappingPreview(ctx context.Context, args []string, out io.Writer) error {
 	rawURL := fs.String("url", "", "endpoint URL template to fill, e.g. https://ats.example/c/{{correlation.candidate_id}}")
 	var corr stringList
 	fs.Var(&corr, "correlation", "KEY=VALUE standing in for the correlation record; repeat")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	spec, err := readMapping(*file, *preset)
@@ -145,7 +145,7 @@ func parsePairs(pairs []string) (map[string]string, error) {
 func mappingPresets(_ context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("mapping presets", flag.ContinueOnError)
 	name := fs.String("name", "", "print this preset's mapping and endpoint advice")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if *name != "" {
@@ -164,7 +164,10 @@ func mappingPresets(_ context.Context, args []string, out io.Writer) error {
 	return tw.Flush()
 }
 
-func mappingOps(_ context.Context, _ []string, out io.Writer) error {
+func mappingOps(_ context.Context, args []string, out io.Writer) error {
+	if err := parseFlags(flag.NewFlagSet("mapping ops", flag.ContinueOnError), args); err != nil {
+		return err
+	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "USAGE\tWHAT IT DOES")
 	for _, o := range routing.Ops() {

@@ -31,7 +31,7 @@ func cmdQueryBench(ctx context.Context, args []string, out io.Writer) error {
 	without := fs.String("compare-without-index", "", "also time the queries with this index dropped (in a rolled-back transaction)")
 	asJSON := fs.Bool("json", false, "print the results as JSON")
 	allowRemote := fs.Bool("allow-remote", false, "allow a database that is not on loopback")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	switch {

@@ -31,7 +31,7 @@ func cmdSources(ctx context.Context, args []string, out io.Writer) error {
 	platform := fs.String("platform", "", "X-Boooply-Platform value that selects this source (create; empty: tried for every request)")
 	secret := fs.String("secret", "", "the secret Boooply signs with (create, rotate; empty: generate one)")
 	overlap := fs.Duration("overlap", webhooks.DefaultRotationOverlap, "how long the previous secrets stay valid (rotate; at most 720h)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := parseFlags(fs, args[1:]); err != nil {
 		return err
 	}
 	// The store refuses it too, but naming overlap_seconds; say --overlap here.

@@ -111,7 +111,7 @@ func tenantsCreate(ctx context.Context, args []string, out io.Writer) error {
 	status := fs.String("status", "active", "active, paused or disabled")
 	var urls stringList
 	fs.Var(&urls, "endpoint", "endpoint URL; repeat for several (signing secrets: see endpoints rotate-secret)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	t := &tenants.Tenant{Name: *name, SourceID: *sourceID, Notes: *notes, Status: tenants.Status(*status)}
@@ -151,7 +151,7 @@ func tenantsList(ctx context.Context, args []string, out io.Writer) error {
 	fs.StringVar(&f.Sort, "sort", "id", "id, name or source_id; prefix - for descending")
 	fs.StringVar(&f.After, "after", "", "cursor printed by the previous page")
 	fs.IntVar(&f.Limit, "limit", tenants.DefaultPageSize, "page size (at most 500)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	f.Status = tenants.Status(*status)
@@ -202,7 +202,7 @@ func tenantsShow(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("tenants show", flag.ContinueOnError)
 	cf := addCLIFlags(fs)
 	id := tenantFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needTenant(*id); err != nil {
@@ -237,7 +237,7 @@ func tenantsUpdate(ctx context.Context, args []string, out io.Writer) error {
 	notes := fs.String("notes", "", "new notes")
 	inbound := fs.String("inbound-secret-file", "", "file with the tenant's own Boooply webhook secret (- = stdin; empty file clears)")
 	apiKey := fs.String("boooply-api-key-file", "", "file with the organization's Boooply API key (- = stdin; empty file clears)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needTenant(*id); err != nil {
@@ -287,7 +287,7 @@ func tenantsSetStatus(s tenants.Status) command {
 		fs := flag.NewFlagSet("tenants "+string(s), flag.ContinueOnError)
 		cf := addCLIFlags(fs)
 		id := tenantFlag(fs)
-		if err := fs.Parse(args); err != nil {
+		if err := parseFlags(fs, args); err != nil {
 			return err
 		}
 		if err := needTenant(*id); err != nil {

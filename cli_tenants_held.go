@@ -15,7 +15,7 @@ func tenantsResume(ctx context.Context, args []string, out io.Writer) error {
 	cf := addCLIFlags(fs)
 	id := tenantFlag(fs)
 	schedule := retryScheduleFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needTenant(*id); err != nil {
@@ -45,7 +45,7 @@ func tenantsDelete(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("tenants delete", flag.ContinueOnError)
 	cf := addCLIFlags(fs)
 	id := tenantFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needTenant(*id); err != nil {
@@ -77,7 +77,7 @@ func tenantsDeliverHeld(ctx context.Context, args []string, out io.Writer) error
 	sinceStr := fs.String("since", "", "only events received at or after this RFC 3339 time (default: all)")
 	nullSource := fs.Bool("null-source", false, "deliver the events that carry no sourceId instead of the tenant's own")
 	schedule := retryScheduleFlag(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if err := needTenant(*id); err != nil {

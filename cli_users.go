@@ -43,7 +43,7 @@ func usersCreate(ctx context.Context, args []string, out io.Writer) error {
 	name := fs.String("name", "", "display name")
 	tenantList := fs.String("tenants", "", "comma-separated tenant ids a support/viewer account is limited to (default: all)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin (default: generate one and print it once)")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	ids, err := parseIDList(*tenantList)
@@ -103,7 +103,7 @@ func parseIDList(s string) ([]int64, error) {
 func usersList(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("users list", flag.ContinueOnError)
 	dbf := addDBFlags(fs)
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	db, err := openMigratedDB(ctx, *dbf.url)
@@ -161,7 +161,7 @@ func updateUserCLI(ctx context.Context, name string, args []string, out io.Write
 	if flags != nil {
 		flags(fs)
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	var up auth.UserUpdate

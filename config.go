@@ -127,7 +127,7 @@ func parseServeConfig(args []string) (Config, error) {
 	if err := checkEnv(fs); err != nil {
 		return Config{}, err
 	}
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return Config{}, err
 	}
 	cfg := Config{Delivery: delivery.config(),

@@ -222,7 +222,7 @@ func TestDeliveriesCLIAndMetrics(t *testing.T) {
 			var first int64
 			_ = db.Gorm.Raw("SELECT MIN(id) FROM deliveries").Scan(&first).Error
 			id := fmt.Sprint(first)
-			if show := runCLI(t, "deliveries", "show", "--database-url", target.URL, id); !strings.Contains(show, `"ErrorClass": "http-status"`) {
+			if show := runCLI(t, "deliveries", "show", "--database-url", target.URL, id); !strings.Contains(show, `"error_class": "http-status"`) {
 				t.Fatalf("deliveries show:\n%s", show)
 			}
 			mu.Lock()

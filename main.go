@@ -113,7 +113,10 @@ func isHelpFlag(a string) bool {
 	return a == "-h" || a == "-help" || a == "--help" || a == "--h"
 }
 
-func cmdVersion(_ context.Context, _ []string, out io.Writer) error {
+func cmdVersion(_ context.Context, args []string, out io.Writer) error {
+	if err := parseFlags(flag.NewFlagSet("version", flag.ContinueOnError), args); err != nil {
+		return err
+	}
 	_, err := fmt.Fprintln(out, "switchboard", version)
 	return err
 }

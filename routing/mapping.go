@@ -99,13 +99,29 @@ func ParseMapping(b []byte) (*Mapping, error) {
 	if err := dec.Decode(&m); err != nil {
 		return nil, problem.Invalid("mapping", "is not a valid mapping: "+strings.TrimPrefix(err.Error(), "json: "))
 	}
-	if _, err := Compile(&m); err != nil {
-		return nil, err
-	}
-	if err := checkSources(&m); err != nil {
+	if err := checkForSave(&m); err != nil {
 		return nil, err
 	}
 	return &m, nil
+}
+
+// checkForSave runs Compile and checkSources and reports the problems of
+// both in one problem.Invalid, so a refused save names every problem at
+// once instead of hiding the source paths until the rules compile.
+func checkForSave(m *Mapping) error {
+	var v invalid
+	_, compileErr := Compile(m)
+	for _, err := range []error{compileErr, checkSources(m)} {
+		if err == nil {
+			continue
+		}
+		p, ok := problem.As(err)
+		if !ok || p.Code != problem.CodeInvalid || len(p.Details) == 0 {
+			return err
+		}
+		v.details = append(v.details, p.Details...)
+	}
+	return v.err()
 }
 
 // JSON returns the mapping's canonical JSON text (what is stored).

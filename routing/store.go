@@ -68,10 +68,7 @@ func checkEndpoint(ctx context.Context, db *gorm.DB, tenantID, endpointID int64)
 // CreateVersion validates m and stores it as the endpoint's next (and so
 // current) version. Invalid mappings are problem.Invalid and never stored.
 func (s *Store) CreateVersion(ctx context.Context, tenantID, endpointID int64, m *Mapping, author, comment string) (*MappingVersion, error) {
-	if _, err := Compile(m); err != nil {
-		return nil, err
-	}
-	if err := checkSources(m); err != nil {
+	if err := checkForSave(m); err != nil {
 		return nil, err
 	}
 	v := &MappingVersion{TenantID: tenantID, EndpointID: endpointID, Spec: string(m.JSON()),

@@ -192,6 +192,11 @@ func (ed *Editor) RemoveEndpoint(ctx context.Context, tenantID, id int64) error 
 // keeps signing alongside it for overlap (DefaultSigningOverlap when 0). The
 // view carries the new secret (shown once).
 func (ed *Editor) RotateSigningSecret(ctx context.Context, tenantID, id int64, overlap time.Duration) (EndpointView, error) {
+	if ed.ring == nil {
+		// Without the operator key no secret can be made: a rotation
+		// would store nothing and show an empty "new" secret.
+		return EndpointView{}, errNoKey("signing_secret")
+	}
 	if overlap < 0 || overlap > MaxSigningOverlap {
 		return EndpointView{}, problem.Invalid("overlap", "must be between 0 and 720h")
 	}

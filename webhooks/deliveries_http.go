@@ -75,6 +75,13 @@ func (h *DeliveriesHandler) handleDeliveryShow(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
+	return c.JSON(DeliveryDetailJSON(d))
+}
+
+// DeliveryDetailJSON is one delivery as GET /api/v1/deliveries/:id answers
+// it and `switchboard deliveries show` prints it: the row, the body sent
+// and every attempt. The caller has checked the tenant.
+func DeliveryDetailJSON(d *DeliveryDetail) fiber.Map {
 	out := deliveryJSON(d.DeliveryRow)
 	out["body"] = bodyJSON(d.Body)
 	atts := make([]fiber.Map, len(d.Attempts))
@@ -84,7 +91,7 @@ func (h *DeliveriesHandler) handleDeliveryShow(c *fiber.Ctx) error {
 			"response_headers": a.ResponseHeaders, "response_body": a.ResponseBody}
 	}
 	out["attempts"] = atts
-	return c.JSON(out)
+	return out
 }
 
 func (h *DeliveriesHandler) handleDeliveryRetry(c *fiber.Ctx) error {
