@@ -21,7 +21,7 @@ import (
 // character or invalid UTF-8). It returns the /admin group for the other pages.
 func mountAdminPages(app *fiber.App, d apiDeps) fiber.Router {
 	admin := app.Group("/admin", d.gate.PageGate(), textGuard)
-	d.gate.SetTenantNames(tenantNames(d.db.Gorm))
+	d.gate.SetTenants(tenantDirectory{store: tenants.NewStore(d.db.Gorm)})
 	auth.PageRoutes(app, admin, d.gate)
 	editor := routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm))
 	routing.PageRoutes(admin, editor.WithRecentEvents(recentEvents(d.db.Gorm)))
@@ -73,13 +73,36 @@ func recentEvents(db *gorm.DB) routing.RecentEventsFunc {
 	}
 }
 
-// tenantNames lists tenants by name for the users pages' scope checkboxes.
-func tenantNames(db *gorm.DB) auth.TenantNamesFunc {
-	return func(ctx context.Context) ([]auth.TenantName, error) {
-		var out []auth.TenantName
-		if err := db.WithContext(ctx).Table("tenants").Select("id, name").Order("name, id").Limit(1000).Scan(&out).Error; err != nil {
-			return nil, fmt.Errorf("tenant names: %w", err)
+// tenantDirectory finds tenants for the users pages' scope picker.
+type tenantDirectory struct{ store *tenants.Store }
+
+func (d tenantDirectory) FirstTenants(ctx context.Context, limit int) ([]auth.TenantName, error) {
+	ts, err := d.store.SuggestTenants(ctx, nil, "", limit)
+	return tenantNameList(ts), err
+}
+
+func (d tenantDirectory) TenantsByID(ctx context.Context, ids []int64) ([]auth.TenantName, error) {
+	var out []auth.TenantName
+	for start := 0; start < len(ids); start += tenants.MaxPageSize { // a page per chunk: none is left out
+		part := ids[start:min(start+tenants.MaxPageSize, len(ids))]
+		ts, _, err := d.store.ListTenants(ctx, tenants.TenantFilter{TenantIDs: part, Limit: tenants.MaxPageSize})
+		if err != nil {
+			return nil, err
 		}
-		return out, nil
+		out = append(out, tenantNameList(ts)...)
 	}
+	return out, nil
+}
+
+func (d tenantDirectory) MatchTenants(ctx context.Context, text string, limit int) ([]auth.TenantName, error) {
+	ts, err := d.store.MatchTenants(ctx, nil, text, limit)
+	return tenantNameList(ts), err
+}
+
+func tenantNameList(ts []tenants.Tenant) []auth.TenantName {
+	out := make([]auth.TenantName, len(ts))
+	for i, t := range ts {
+		out[i] = auth.TenantName{ID: t.ID, Name: t.Name, SourceID: t.SourceID}
+	}
+	return out
 }

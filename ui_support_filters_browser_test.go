@@ -56,7 +56,8 @@ func TestBrowserDeliveryFiltersKeepActions(t *testing.T) {
 	if got := uitest.Eval[string](t, b, action); !strings.Contains(got, "tenant="+a) {
 		t.Fatalf("bulk retry of tenant A: form action %q", got)
 	}
-	uitest.Eval[bool](t, b, `(() => { const s = document.getElementById('f-tenant'); s.value = '`+bb+`';
+	// The tenant field takes a name (or sourceId): typed, then left.
+	uitest.Eval[bool](t, b, `(() => { const s = document.getElementById('f-tenant'); s.value = 'T org_filters_b';
 		s.dispatchEvent(new Event('change', {bubbles: true})); return true; })()`)
 	b.WaitFor(t, "the list of tenant B", `location.search.includes("tenant=`+bb+`") &&
 		document.querySelector('[data-testid="delivery-table"]').innerText.includes("m-org_filters_b")`)

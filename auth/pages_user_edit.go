@@ -1,8 +1,6 @@
 package auth
 
 import (
-	"context"
-	"slices"
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
@@ -10,37 +8,6 @@ import (
 	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/views"
 )
-
-// TenantName is one tenant as the users page's scope checkboxes list it.
-type TenantName struct {
-	ID   int64
-	Name string
-}
-
-// TenantNamesFunc lists the tenants a user may be limited to (auth can't
-// import tenants; main wires it).
-type TenantNamesFunc func(ctx context.Context) ([]TenantName, error)
-
-// SetTenantNames gives the users pages their tenant checkboxes; without it
-// they offer no scope (every user sees every tenant).
-func (s *Service) SetTenantNames(f TenantNamesFunc) { s.tenantNames = f }
-
-// tenantChecks is the scope checkbox group with selected ticked.
-func (s *Service) tenantChecks(ctx context.Context, id string, selected []int64, errMsg string) (views.Field, error) {
-	f := views.Field{ID: id, Name: "tenant_ids", Label: "Tenants", Error: errMsg,
-		Hint: "None ticked: every tenant. Support and viewers can be limited; admins always see every tenant."}
-	if s.tenantNames == nil {
-		return f, nil
-	}
-	names, err := s.tenantNames(ctx)
-	if err != nil {
-		return f, err
-	}
-	for _, t := range names {
-		f.Options = append(f.Options, views.Option{Value: itoa(t.ID), Label: t.Name, Selected: slices.Contains(selected, t.ID)})
-	}
-	return f, nil
-}
 
 // formTenantIDs reads the ticked tenants; none ticked is nil (every tenant).
 func formTenantIDs(c *fiber.Ctx) ([]int64, error) {
@@ -67,16 +34,16 @@ func (s *Service) handleUserEditPage(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return s.renderUserEdit(c, fiber.StatusOK, u, string(u.Role), u.TenantIDs, nil, "")
+	return s.renderUserEdit(c, fiber.StatusOK, u, string(u.Role), scopeForm{ids: u.TenantIDs}, nil, "")
 }
 
-func (s *Service) renderUserEdit(c *fiber.Ctx, status int, u *User, role string, ids []int64, errs map[string]string, msg string) error {
-	tenants, err := s.tenantChecks(c.UserContext(), "user-edit-tenants", ids, errs["tenant_ids"])
+func (s *Service) renderUserEdit(c *fiber.Ctx, status int, u *User, role string, sf scopeForm, errs map[string]string, msg string) error {
+	tenants, search, err := s.scopePicker(c.UserContext(), "user-edit-tenants", sf, errs["tenant_ids"])
 	if err != nil {
 		return err
 	}
 	p := views.UserEdit{Meta: Meta(c, "Edit user", views.NavUsers), Email: u.Email, Name: u.Name, Action: "/admin/users/" + itoa(u.ID),
-		Role: roleField("user-edit-role", role, errs["role"]), Tenants: tenants, Error: msg}
+		Role: roleField("user-edit-role", role, errs["role"]), Tenants: tenants, TenantSearch: search, Error: msg}
 	return Render(c, status, views.UserEditPage(p))
 }
 
@@ -95,7 +62,8 @@ func (s *Service) handleUserUpdatePage(c *fiber.Ctx) error {
 		return err
 	}
 	role := Role(c.FormValue("role"))
-	ids, err := formTenantIDs(c)
+	sf, err := s.formScope(c)
+	ids := sf.ids
 	if err == nil {
 		// The store decides, as for PATCH /api/v1/users/:id and the CLI: an
 		// admin with ticked tenants is refused, and only a real change of
@@ -113,5 +81,5 @@ func (s *Service) handleUserUpdatePage(c *fiber.Ctx) error {
 	if !ok {
 		return err
 	}
-	return s.renderUserEdit(c, fiber.StatusUnprocessableEntity, u, string(role), ids, errs, msg)
+	return s.renderUserEdit(c, fiber.StatusUnprocessableEntity, u, string(role), sf, errs, msg)
 }

@@ -1,8 +1,6 @@
 package auth
 
 import (
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -27,7 +25,7 @@ func UserPageRoutes(admin fiber.Router, s *Service) {
 // usersForm is what the two forms of the users page show.
 type usersForm struct {
 	email, name, role, tokenName, tokenRole string
-	tenantIDs                               []int64
+	scope                                   scopeForm
 	userErrs, tokenErrs                     map[string]string
 	userMsg, tokenMsg                       string
 	secret                                  *views.Secret
@@ -52,15 +50,14 @@ func (s *Service) usersProps(c *fiber.Ctx, f usersForm) (views.Users, error) {
 		NewSecret: f.secret, CanManage: Can(c, PermManageUsers)}
 	ctx := c.UserContext()
 	var err error
-	if p.UserTenants, err = s.tenantChecks(ctx, "user-tenants", f.tenantIDs, f.userErrs["tenant_ids"]); err != nil {
+	if p.UserTenants, p.UserTenantSearch, err = s.scopePicker(ctx, "user-tenants", f.scope, f.userErrs["tenant_ids"]); err != nil {
 		return p, err
 	}
-	names := map[int64]string{}
-	for _, o := range p.UserTenants.Options {
-		id, _ := strconv.ParseInt(o.Value, 10, 64)
-		names[id] = o.Label
-	}
 	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return p, err
+	}
+	names, err := s.scopeNames(ctx, users)
 	if err != nil {
 		return p, err
 	}
@@ -95,21 +92,6 @@ func (s *Service) usersProps(c *fiber.Ctx, f usersForm) (views.Users, error) {
 	return p, nil
 }
 
-// scopeText names the user's tenants ("#id" where the name is unknown).
-func scopeText(ids []int64, names map[int64]string) string {
-	if ids == nil {
-		return "all tenants"
-	}
-	parts := make([]string, len(ids))
-	for i, id := range ids {
-		parts[i] = "#" + strconv.FormatInt(id, 10)
-		if n, ok := names[id]; ok {
-			parts[i] = n
-		}
-	}
-	return "tenants " + strings.Join(parts, ", ")
-}
-
 func (s *Service) renderUsers(c *fiber.Ctx, status int, f usersForm) error {
 	p, err := s.usersProps(c, f)
 	if err != nil {
@@ -135,11 +117,11 @@ func (s *Service) handleUserCreatePage(c *fiber.Ctx) error {
 	}
 	f := usersForm{email: c.FormValue("email"), name: c.FormValue("name"), role: c.FormValue("role"), tokenRole: string(RoleViewer)}
 	pw := GeneratePassword()
-	ids, err := formTenantIDs(c)
-	f.tenantIDs = ids
+	var err error
+	f.scope, err = s.formScope(c)
 	var u *User
 	if err == nil {
-		u, err = s.CreateUser(c.UserContext(), &User{Email: f.email, Name: f.name, Role: Role(f.role), TenantIDs: ids}, pw)
+		u, err = s.CreateUser(c.UserContext(), &User{Email: f.email, Name: f.name, Role: Role(f.role), TenantIDs: f.scope.ids}, pw)
 	}
 	if err != nil {
 		var ok bool

@@ -22,8 +22,8 @@ type Service struct {
 	limit  *limiter
 	now    func() time.Time
 	secure bool // Secure cookies regardless of the request (SWITCHBOARD_PUBLIC_URL is https)
-	// tenantNames lists tenants for the users pages' scope checkboxes (may be nil).
-	tenantNames TenantNamesFunc
+	// tenants finds tenants for the users pages' scope picker (may be nil).
+	tenants TenantDirectory
 
 	dummyOnce sync.Once
 	dummyHash string

@@ -28,6 +28,7 @@ func NewPages(ed *Editor, held HeldEvents, last LastDeliveries) *Pages {
 // PageRoutes mounts the pages under admin (the /admin group behind the gate).
 func PageRoutes(admin fiber.Router, h *Pages) {
 	admin.Get("/tenants", h.handleTenantList)
+	admin.Get("/tenant-suggestions", h.handleTenantSuggestions)
 	admin.Get("/tenants/new", h.handleTenantNew)
 	admin.Post("/tenants", h.handleTenantCreatePage)
 	admin.Get("/tenants/:tenant", h.handleTenantPage)

@@ -2,9 +2,7 @@ package webhooks
 
 import (
 	"context"
-	"fmt"
 	"net/url"
-	"sort"
 	"strconv"
 	"time"
 
@@ -78,21 +76,10 @@ func (p *Pages) pageMeta(c *fiber.Ctx, title, active string) views.Meta {
 	return m
 }
 
-// tenantNames maps the ids of the tenants in scope to their names.
-func (p *Pages) tenantNames(ctx context.Context, scope []int64) (map[int64]string, error) {
-	var rows []struct {
-		ID   int64
-		Name string
-	}
-	q := p.store.db.WithContext(ctx).Table("tenants").Select("id, name").Order("name").Limit(1000)
-	if err := scoped(q, "id", scope).Scan(&rows).Error; err != nil {
-		return nil, fmt.Errorf("tenant names: %w", err)
-	}
-	out := make(map[int64]string, len(rows))
-	for _, r := range rows {
-		out[r.ID] = r.Name
-	}
-	return out, nil
+// tenantNames names the tenants of the rows a page shows (and nothing
+// more: loading every tenant's name per page view does not scale).
+func (p *Pages) tenantNames(ctx context.Context, ids []int64) (map[int64]string, error) {
+	return tenants.TenantNames(ctx, p.store.db, ids)
 }
 
 func tenantLabel(names map[int64]string, id int64) string {
@@ -132,16 +119,6 @@ func formatMillis(ms int64) string {
 		return "<1 ms"
 	}
 	return strconv.FormatInt(ms, 10) + " ms"
-}
-
-func sortedOptions(m map[int64]string, current string) []views.Option {
-	out := make([]views.Option, 0, len(m))
-	for id, name := range m {
-		v := strconv.FormatInt(id, 10)
-		out = append(out, views.Option{Value: v, Label: name, Selected: v == current})
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Label < out[j].Label })
-	return out
 }
 
 // eventTypeOptions lists the known event types, then the types Switchboard

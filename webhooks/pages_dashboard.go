@@ -44,11 +44,12 @@ func (p *Pages) handleDashboard(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	names, err := p.tenantNames(c.UserContext(), scope)
+	busiest := busiestTenants(st.ByTenant, dashTenantRows)
+	names, err := p.tenantNames(c.UserContext(), append(troubleTenantIDs(st.Trouble), busiest...))
 	if err != nil {
 		return err
 	}
-	props := dashboardProps(st, names, w)
+	props := dashboardProps(st, names, busiest, w)
 	props.Meta = p.pageMeta(c, "Dashboard", views.NavDashboard)
 	if c.Get("HX-Request") == "true" {
 		return RenderPage(c, fiber.StatusOK, views.DashboardView(props))
@@ -56,7 +57,46 @@ func (p *Pages) handleDashboard(c *fiber.Ctx) error {
 	return RenderPage(c, fiber.StatusOK, views.DashboardPage(props))
 }
 
-func dashboardProps(st *Stats, names map[int64]string, w dashWindow) views.Dashboard {
+// dashTenantRows bounds the "By tenant" table: with thousands of active
+// tenants it listed every one.
+const dashTenantRows = 25
+
+// busiestTenants are the ids of at most n tenants with the most events,
+// then deliveries, in the window (ties by id).
+func busiestTenants(by map[int64]*Counts, n int) []int64 {
+	ids := make([]int64, 0, len(by))
+	for id := range by {
+		ids = append(ids, id)
+	}
+	volume := func(id int64) (int, int) {
+		c := by[id]
+		return c.Received, c.Delivered + c.Failed + c.Pending + c.Held
+	}
+	sort.Slice(ids, func(i, j int) bool {
+		ri, di := volume(ids[i])
+		rj, dj := volume(ids[j])
+		if ri != rj {
+			return ri > rj
+		}
+		if di != dj {
+			return di > dj
+		}
+		return ids[i] < ids[j]
+	})
+	return ids[:min(len(ids), n)]
+}
+
+func troubleTenantIDs(ts []Trouble) []int64 {
+	ids := make([]int64, len(ts))
+	for i, t := range ts {
+		ids[i] = t.TenantID
+	}
+	return ids
+}
+
+// dashboardProps builds the dashboard; busiest are the tenants its "By
+// tenant" table shows, busiest first.
+func dashboardProps(st *Stats, names map[int64]string, busiest []int64, w dashWindow) views.Dashboard {
 	props := views.Dashboard{Window: w.label, Totals: statRow("All events", "", st.Totals),
 		Unrouted: st.Unrouted, UnroutedURL: "/admin/unrouted"}
 	for _, o := range dashWindows {
@@ -65,11 +105,14 @@ func dashboardProps(st *Stats, names map[int64]string, w dashWindow) views.Dashb
 	for name, c := range st.ByType {
 		props.ByType = append(props.ByType, statRow(name, "/admin/deliveries?event="+url.QueryEscape(name), *c))
 	}
-	for id, c := range st.ByTenant {
-		props.ByTenant = append(props.ByTenant, statRow(tenantLabel(names, id), "/admin/deliveries?tenant="+strconv.FormatInt(id, 10), *c))
+	for _, id := range busiest {
+		props.ByTenant = append(props.ByTenant, statRow(tenantLabel(names, id), "/admin/deliveries?tenant="+strconv.FormatInt(id, 10), *st.ByTenant[id]))
+	}
+	if len(busiest) < len(st.ByTenant) {
+		props.ByTenantNote = "The " + strconv.Itoa(len(busiest)) + " busiest of " + strconv.Itoa(len(st.ByTenant)) +
+			" tenants with events in this period; the Deliveries page filters by any tenant."
 	}
 	sort.Slice(props.ByType, func(i, j int) bool { return props.ByType[i].Label < props.ByType[j].Label })
-	sort.Slice(props.ByTenant, func(i, j int) bool { return props.ByTenant[i].Label < props.ByTenant[j].Label })
 	// The slot labels are bare hours, so the title names their zone, as every other time shown does.
 	props.Chart = views.Chart{ID: "volume-chart", Title: "Deliveries, " + w.label + " (UTC)"}
 	for _, b := range st.Buckets {

@@ -78,30 +78,62 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 		return err
 	}
 	f, vf, bad := deliveryPageFilter(c)
+	choices, err := p.resolveTenantText(c, &f, &vf)
+	if err != nil {
+		return err
+	}
 	if err := p.dropUnseenTargets(c.UserContext(), &f, &vf, &bad); err != nil {
 		return err
 	}
-	rows, next, err := p.store.ListDeliveryRows(c.UserContext(), f)
+	var rows []DeliveryRow
+	var next int64
+	if choices == nil { // text naming no single tenant lists tenants, not deliveries
+		if rows, next, err = p.store.ListDeliveryRows(c.UserContext(), f); err != nil {
+			return err
+		}
+	}
+	props, err := p.deliveryListProps(c, f, vf, rows)
 	if err != nil {
 		return err
 	}
-	names, err := p.tenantNames(c.UserContext(), f.Scope)
-	if err != nil {
-		return err
+	props.TenantChoices = choices
+	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
+	props.Pager = listPager(c, "/admin/deliveries", "delivery-table", len(rows), f.After, next)
+	if c.Get("HX-Request") == "true" && c.Context().QueryArgs().Has(tenantTextParam) {
+		// The form sent the text and maybe a stale id: the bar shows the list as a link names it.
+		c.Set("HX-Push-Url", canonicalListURL(vf))
 	}
-	endpoints, err := p.endpointOptions(c, f.Scope, f.TenantID)
+	return RenderPage(c, fiber.StatusOK, views.DeliveriesPage(props))
+}
+
+// deliveryListProps builds the page around rows: the pickers (the chosen
+// tenant's endpoints only), the actions on what the filters select, and
+// the rows with their tenants named.
+func (p *Pages) deliveryListProps(c *fiber.Ctx, f DeliveryFilter, vf views.DeliveryFilter, rows []DeliveryRow) (views.DeliveryList, error) {
+	ctx := c.UserContext()
+	names, err := p.tenantNames(ctx, rowTenantIDs(rows, f.TenantID))
 	if err != nil {
-		return err
+		return views.DeliveryList{}, err
 	}
-	types, err := p.eventTypeOptions(c.UserContext())
+	picker, err := p.tenantPicker(ctx, f, vf, names)
 	if err != nil {
-		return err
+		return views.DeliveryList{}, err
+	}
+	endpoints, err := p.endpointOptions(ctx, f.Scope, f.TenantID, f.EndpointID)
+	if err != nil {
+		return views.DeliveryList{}, err
+	}
+	types, err := p.eventTypeOptions(ctx)
+	if err != nil {
+		return views.DeliveryList{}, err
 	}
 	canRetry := auth.Can(c, auth.PermRetry)
 	props := views.DeliveryList{Meta: p.pageMeta(c, "Deliveries", views.NavDeliveries), ListURL: "/admin/deliveries", Filter: vf,
-		Tenants: sortedOptions(names, vf.Tenant), Endpoints: endpoints, EventTypes: types, CanRetry: canRetry,
+		Tenant: picker, Endpoints: endpoints, EventTypes: types, CanRetry: canRetry,
 		Statuses: statusOptions(), ExportURL: withQuery("/admin/deliveries.csv", filterQuery(vf))}
-	props.Meta.Flashes = append(props.Meta.Flashes, bad...)
+	if f.TenantID == 0 {
+		props.EndpointHint = "Choose a tenant to pick one of its endpoints."
+	}
 	if vf.MeetingCode != "" || vf.Candidate != "" {
 		q := url.Values{}
 		for k, v := range map[string]string{"meeting_code": vf.MeetingCode, "candidate": vf.Candidate} {
@@ -119,8 +151,7 @@ func (p *Pages) handleDeliveries(c *fiber.Ctx) error {
 	for _, r := range rows {
 		props.Rows = append(props.Rows, deliveryRowProps(r, names, canRetry, c.OriginalURL()))
 	}
-	props.Pager = listPager(c, "/admin/deliveries", "delivery-table", len(rows), f.After, next)
-	return RenderPage(c, fiber.StatusOK, views.DeliveriesPage(props))
+	return props, nil
 }
 
 // filterQuery is the list's filters as a query, as the form would send
@@ -223,21 +254,29 @@ func (p *Pages) dropUnseenTargets(ctx context.Context, f *DeliveryFilter, v *vie
 	return nil
 }
 
-// endpointOptions lists the endpoints in scope (of one tenant when chosen).
-func (p *Pages) endpointOptions(c *fiber.Ctx, scope []int64, tenantID int64) ([]views.Option, error) {
+// endpointOptions lists the endpoint picker's choices within scope: the
+// chosen tenant's endpoints, else the chosen endpoint alone (a link from
+// the dashboard names only it). Every tenant's endpoints would be
+// thousands of options.
+func (p *Pages) endpointOptions(ctx context.Context, scope []int64, tenantID, endpointID int64) ([]views.Option, error) {
 	var rows []struct {
 		ID     int64
 		URL    string
 		Tenant string
 	}
 	// Named by tenant too: many tenants' endpoints share their ATS's host.
-	q := p.store.db.WithContext(c.UserContext()).Table("endpoints").Select("endpoints.id, endpoints.url, tenants.name AS tenant").
-		Joins("JOIN tenants ON tenants.id = endpoints.tenant_id").Order("tenants.name, endpoints.url").Limit(500)
-	if tenantID > 0 {
+	q := p.store.db.WithContext(ctx).Table("endpoints").Select("endpoints.id, endpoints.url, tenants.name AS tenant").
+		Joins("JOIN tenants ON tenants.id = endpoints.tenant_id").Order("endpoints.url, endpoints.id").Limit(500)
+	switch {
+	case tenantID > 0:
 		q = q.Where("endpoints.tenant_id = ?", tenantID)
+	case endpointID > 0:
+		q = q.Where("endpoints.id = ?", endpointID)
+	default:
+		return nil, nil
 	}
 	if err := scoped(q, "endpoints.tenant_id", scope).Scan(&rows).Error; err != nil {
-		return nil, err
+		return nil, fmt.Errorf("endpoint options: %w", err)
 	}
 	out := make([]views.Option, len(rows))
 	for i, r := range rows {

@@ -41,7 +41,7 @@ func (p *Pages) handleEvents(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	names, err := p.tenantNames(c.UserContext(), f.Scope)
+	names, err := p.tenantNames(c.UserContext(), eventTenantIDs(evs))
 	if err != nil {
 		return err
 	}
@@ -60,6 +60,17 @@ func (p *Pages) handleEvents(c *fiber.Ctx) error {
 	}
 	props.Pager = listPager(c, "/admin/events", "event-table", len(evs), f.After, next)
 	return RenderPage(c, fiber.StatusOK, views.EventsPage(props))
+}
+
+// eventTenantIDs are the tenants of the routed events on the page.
+func eventTenantIDs(evs []Event) []int64 {
+	ids := make([]int64, 0, len(evs))
+	for _, e := range evs {
+		if e.TenantID != nil {
+			ids = append(ids, *e.TenantID)
+		}
+	}
+	return ids
 }
 
 func eventRowProps(e Event, names map[int64]string, latest int) views.EventRow {
@@ -171,7 +182,7 @@ func (p *Pages) handleEvent(c *fiber.Ctx) error {
 	}
 	d.VideoAPIURL, d.VideoURLExpires = recordingFacts(ev, p.now())
 	if ev.TenantID != nil {
-		names, err := p.tenantNames(c.UserContext(), scope)
+		names, err := p.tenantNames(c.UserContext(), []int64{*ev.TenantID})
 		if err != nil {
 			return err
 		}

@@ -32,10 +32,6 @@ func (p *Pages) handleDeliveriesCSV(c *fiber.Ctx) error {
 	if len(bad) > 0 {
 		return problem.Invalid("filter", bad[0].Text)
 	}
-	names, err := p.tenantNames(c.UserContext(), f.Scope)
-	if err != nil {
-		return err
-	}
 	var rows []DeliveryRow
 	f.Limit = maxDeliveryLimit
 	for len(rows) < maxDeliveryExport {
@@ -50,6 +46,10 @@ func (p *Pages) handleDeliveriesCSV(c *fiber.Ctx) error {
 		f.After = next
 	}
 	rows = rows[:min(len(rows), maxDeliveryExport)]
+	names, err := p.tenantNames(c.UserContext(), rowTenantIDs(rows, 0))
+	if err != nil {
+		return err
+	}
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="deliveries.csv"`)
 	c.Set(fiber.HeaderCacheControl, "no-store")

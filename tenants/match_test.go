@@ -1,0 +1,70 @@
+package tenants
+
+import (
+	"context"
+	"reflect"
+	"sort"
+	"testing"
+
+	"github.com/switchboard-gw/switchboard/database"
+	"github.com/switchboard-gw/switchboard/testdb"
+)
+
+// TestMatchTenants: a typed tenant filter picks the tenant whose sourceId
+// it is, else those named so (any case), else those containing it, within
+// the caller's scope, bounded; the names of a page's rows come in one go.
+func TestMatchTenants(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		ed := newTestEditor(t, db.Gorm)
+		acme := mustCreateTenant(t, ed, "Acme", "acme-hq", StatusActive)
+		labs := mustCreateTenant(t, ed, "Acme Labs", "org_labs", StatusActive)
+		twin := mustCreateTenant(t, ed, "acme labs", "org_twin", StatusPaused)
+		other := mustCreateTenant(t, ed, "Other Co", "Acme", StatusActive) // a sourceId equal to another's name
+		// sorted: "Acme Labs" and "acme labs" sort either way by the database's collation
+		names := func(ts []Tenant) []string {
+			var out []string
+			for _, tn := range ts {
+				out = append(out, tn.SourceID)
+			}
+			sort.Strings(out)
+			return out
+		}
+		for _, tc := range []struct {
+			name, text string
+			scope      []int64
+			limit      int
+			want       []string
+		}{
+			{name: "sourceId first", text: "Acme", want: []string{"Acme"}},
+			{name: "name any case", text: "ACME", want: []string{"acme-hq"}},
+			{name: "a shared name names both", text: "Acme Labs", want: []string{"org_labs", "org_twin"}},
+			{name: "part of a name", text: "labs", want: []string{"org_labs", "org_twin"}},
+			{name: "part of a sourceId", text: "org_t", want: []string{"org_twin"}},
+			{name: "bounded, by name", text: "cme", limit: 1, want: []string{"acme-hq"}},
+			{name: "scope hides the sourceId match", text: "Acme", scope: []int64{acme.ID}, want: []string{"acme-hq"}},
+			{name: "scope hides the twin", text: "labs", scope: []int64{labs.ID, other.ID}, want: []string{"org_labs"}},
+			{name: "empty scope", text: "acme", scope: []int64{}, want: nil},
+			{name: "empty text", text: "  ", want: nil},
+			{name: "nothing", text: "zzz", want: nil},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := ed.MatchTenants(ctx, tc.scope, tc.text, tc.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !reflect.DeepEqual(names(got), tc.want) {
+					t.Errorf("got %v, want %v", names(got), tc.want)
+				}
+			})
+		}
+		sugg, err := ed.SuggestTenants(ctx, []int64{acme.ID, twin.ID}, "", 10)
+		if err != nil || !reflect.DeepEqual(names(sugg), []string{"acme-hq", "org_twin"}) {
+			t.Errorf("suggestions in scope: %v (err %v)", names(sugg), err)
+		}
+		got, err := TenantNames(ctx, db.Gorm, []int64{labs.ID, other.ID, labs.ID, 987654})
+		if want := map[int64]string{labs.ID: "Acme Labs", other.ID: "Other Co"}; err != nil || !reflect.DeepEqual(got, want) {
+			t.Errorf("TenantNames = %v (err %v), want %v", got, err, want)
+		}
+	})
+}
