@@ -18,7 +18,11 @@ import (
 func (ed *Editor) prepare(ctx context.Context, db *gorm.DB, e *Endpoint, in EndpointInput) error {
 	before := *e
 	in.apply(e)
-	if err := e.Validate(ctx, ed.endpointURLs()); err != nil {
+	urls := ed.endpointURLs()
+	if before.ID != 0 {
+		urls = storedURLs{next: urls, stored: []string{before.URL, before.ProbeURL, before.OAuth2TokenURL}}
+	}
+	if err := e.Validate(ctx, urls); err != nil {
 		return err
 	}
 	if err := ed.checkSubscriptions(ctx, db, e, before.Subscriptions); err != nil {

@@ -3,6 +3,7 @@ package tenants
 import (
 	"context"
 	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -33,6 +34,24 @@ func (ed *Editor) CheckURLTemplates(c URLTemplateChecker) *Editor {
 // form's live check: its template first, then the SSRF guard.
 func (ed *Editor) endpointURLs() URLChecker {
 	return templatedURLs{urls: ed.urls, templates: ed.templates}
+}
+
+// storedURLs passes the URLs an endpoint already has and asks next about
+// any other. An update that keeps a URL must not depend on it passing the
+// check again: a host whose DNS went away, or a loopback receiver saved
+// while private endpoints were allowed, would otherwise stop an admin from
+// disabling the endpoint or changing its description. Deliveries are still
+// guarded where they dial.
+type storedURLs struct {
+	next   URLChecker
+	stored []string
+}
+
+func (s storedURLs) CheckURL(ctx context.Context, raw string) error {
+	if raw != "" && slices.Contains(s.stored, raw) {
+		return nil
+	}
+	return s.next.CheckURL(ctx, raw)
 }
 
 // correlationPlaceholders lists raw's {{correlation.…}} placeholders: their
