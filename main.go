@@ -46,7 +46,7 @@ const usage = `Usage: switchboard [COMMAND] [FLAGS]
 Commands:
   serve                    run the gateway (the default)
   migrate [status]         apply database migrations, or list them
-  tenants create|list|show|update|pause|resume|disable|delete|deliver-held
+  tenants create|import|list|show|update|pause|resume|disable|delete|deliver-held
                            manage tenants and their held events
   endpoints add|update|remove|list|rotate-secret
                            manage a tenant's endpoints
