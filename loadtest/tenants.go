@@ -185,6 +185,9 @@ func (c *tenantCreator) importRange(ctx context.Context, from, to int) error {
 		body.Tenants = append(body.Tenants, c.body(i))
 	}
 	what := fmt.Sprintf("import tenants %d to %d", from, to-1)
+	if to-from == 1 {
+		what = fmt.Sprintf("import tenant %d", from)
+	}
 	status, answer, err := c.post(ctx, "/api/v1/tenants/import", body, maxImportAnswer)
 	switch {
 	case err != nil:
