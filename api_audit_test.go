@@ -43,6 +43,8 @@ const (
 var auditRows = []auditRow{
 	{method: "POST", path: "/tenants", body: `{"name":"Doomed","source_id":"org_doomed","endpoints":[{"url":"http://127.0.0.1:9/d"}]}`, wantStatus: 201,
 		action: "tenant.create", target: "tenant:{NT}", tenant: "{NT}", capture: map[string]string{"NT": "id"}},
+	{method: "POST", path: "/tenants/import", body: `{"tenants":[{"name":"Bulk","source_id":"org_bulk","endpoints":[{"url":"http://127.0.0.1:9/b"}]}]}`, wantStatus: 201,
+		action: "tenant.create", target: "tenant:{IT}", tenant: "{IT}", capture: map[string]string{"IT": "tenants.0.id"}},
 	{method: "PATCH", path: "/tenants/{T}", body: `{"notes":"audited","inbound_secret":"` + auditInbound + `","boooply_api_key":"` + auditAPIKey + `"}`,
 		wantStatus: 200, action: "tenant.update", target: "tenant:{T}", tenant: "{T}"},
 	{method: "POST", path: "/tenants/{T}/pause", wantStatus: 200, action: "tenant.pause", target: "tenant:{T}", tenant: "{T}"},

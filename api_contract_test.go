@@ -28,6 +28,9 @@ var contractRows = []roleRow{
 	{"POST", "/tenants", `{"name":"X","source_id":"org_x","bogus":1}`, [5]int{4: 400}},
 	{"POST", "/tenants", `{"name":"","source_id":"org_y"}`, [5]int{4: 422}},
 	{"POST", "/tenants", `{"name":"Dup","source_id":"org_7234567890"}`, [5]int{4: 409}},
+	{"POST", "/tenants/import", `{"tenants":[{"name":"Dup","source_id":"org_7234567890"}]}`, [5]int{4: 409}},
+	{"POST", "/tenants/import", `{"tenants":[{"name":"A","source_id":"org_twice"},{"name":"B","source_id":"org_twice"}]}`, [5]int{4: 422}},
+	{"POST", "/tenants/import", `{"tenants":[{"name":"Dry","source_id":"org_dry"}],"dry_run":true}`, [5]int{4: 200}},
 	{"GET", "/deliveries?limit=501", "", [5]int{4: 422}},
 	{"GET", "/deliveries/999999", "", [5]int{4: 404}},
 	// A time the body names badly is a 422 on that field, as in deliver-held and the list filters.
@@ -221,7 +224,7 @@ func checkAnswer(t *testing.T, sc *schemaChecker, op, call string, res *http.Res
 var probePaths = map[string]string{
 	"POST /auth/login": "/auth/login", "POST /auth/token": "/auth/token", "POST /auth/setup": "/auth/setup",
 	"POST /users": "/users", "PATCH /users/:id": "/users/{U}", "POST /tokens": "/tokens",
-	"POST /tenants": "/tenants", "PATCH /tenants/:tenant": "/tenants/{O}",
+	"POST /tenants": "/tenants", "POST /tenants/import": "/tenants/import", "PATCH /tenants/:tenant": "/tenants/{O}",
 	"POST /tenants/:tenant/deliver-held":                        "/tenants/{T}/deliver-held",
 	"POST /tenants/:tenant/endpoints":                           "/tenants/{T}/endpoints",
 	"PATCH /tenants/:tenant/endpoints/:endpoint":                "/tenants/{T}/endpoints/{E}",

@@ -53,6 +53,7 @@ func (f roleFixtures) expand(s string) string {
 var roleRows = []roleRow{
 	{"GET", "/tenants", "", [5]int{401, 200, 200, 200, 200}},
 	{"POST", "/tenants", `{"name":"New","source_id":"org_new"}`, [5]int{401, 403, 403, 403, 201}},
+	{"POST", "/tenants/import", `{"tenants":[{"name":"Imported","source_id":"org_imported","endpoints":[{"url":"http://127.0.0.1:9/i"}]}]}`, [5]int{401, 403, 403, 403, 201}},
 	{"GET", "/tenants/{T}", "", [5]int{401, 200, 200, 404, 200}},
 	{"PATCH", "/tenants/{T}", `{"notes":"n"}`, [5]int{401, 403, 403, 404, 200}},
 	{"GET", "/tenants/{T}/held-log", "", [5]int{401, 200, 200, 404, 200}},

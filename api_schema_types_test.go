@@ -53,6 +53,7 @@ var schemaFieldCases = []struct {
 	{"Endpoint", tenants.EndpointView{}},
 	{"EndpointInput", tenants.EndpointInput{}},
 	{"Tenant", tenants.Tenant{}},
+	{"TenantCreate", tenants.TenantInput{}},
 	{"TenantUpdate", tenants.TenantUpdate{}},
 	{"SecretState", tenants.SecretState{}},
 	{"HeldLogEntry", tenants.HeldLog{}},

@@ -19,19 +19,28 @@ const cliAuditActor = "cli"
 // change committed. before/after are redacted like the API's (auth.Redact);
 // tenantID 0 means no tenant; target is "<noun>:<id>".
 func recordCLI(ctx context.Context, db *database.DB, action string, tenantID int64, target string, before, after any) error {
-	b, err := auth.Redact(before)
+	e, err := cliEntry(auth.Change{Action: action, TenantID: tenantID, Target: target, Before: before, After: after})
 	if err != nil {
 		return err
 	}
-	a, err := auth.Redact(after)
+	return auth.NewStore(db.Gorm).Record(ctx, &e)
+}
+
+// cliEntry is the audit entry of ch made by the CLI: actor cli, from local:<OS user>, redacted.
+func cliEntry(ch auth.Change) (auth.Entry, error) {
+	b, err := auth.Redact(ch.Before)
 	if err != nil {
-		return err
+		return auth.Entry{}, err
 	}
-	e := &auth.Entry{Action: action, Actor: cliAuditActor, IP: cliOrigin(), Target: target, Before: b, After: a}
-	if tenantID != 0 {
-		e.TenantID = &tenantID
+	a, err := auth.Redact(ch.After)
+	if err != nil {
+		return auth.Entry{}, err
 	}
-	return auth.NewStore(db.Gorm).Record(ctx, e)
+	e := auth.Entry{Action: ch.Action, Actor: cliAuditActor, IP: cliOrigin(), Target: ch.Target, Before: b, After: a}
+	if ch.TenantID != 0 {
+		e.TenantID = &ch.TenantID
+	}
+	return e, nil
 }
 
 // cliOrigin is where a CLI change came from: "local:<OS user>".

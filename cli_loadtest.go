@@ -38,7 +38,7 @@ func parseLoadtestFlags(args []string) (*loadtestFlags, error) {
 	fs.StringVar(&f.dbURL, "database-url", "", "the target's database, read for stored events, commits, bytes and CPU per stored event, and the insert baseline (optional with --target; --spawn: default a fresh SQLite file)")
 	// No default from the environment here: flag's usage would print it.
 	fs.StringVar(&f.apiToken, "api-token", "", "--target: an admin's API token (sbt_…) or Bearer JWT; tenants are created through the target's API ("+loadtestTokenEnv+"; never printed)")
-	fs.IntVar(&f.opts.CreateConcurrency, "create-concurrency", loadtest.DefaultCreateConcurrency, "tenants created through the API at once")
+	fs.IntVar(&f.opts.CreateConcurrency, "create-concurrency", loadtest.DefaultCreateConcurrency, "tenant-creating API calls at once (imports of up to 1,000 tenants; single creates against a server without the import route)")
 	fs.StringVar(&f.opts.Secret, "webhook-secret", os.Getenv("BOOOPLY_WEBHOOK_SECRET"), "inbound secret of the target (generated with --spawn)")
 	fs.Float64Var(&f.opts.Rate, "rate", 0, "events per second, open loop (latency counts from each event's scheduled time)")
 	fs.IntVar(&f.opts.Concurrency, "concurrency", 0, "closed loop: this many senders back to back (when --rate is 0)")

@@ -28,14 +28,14 @@ type stringList []string
 func (s *stringList) String() string     { return strings.Join(*s, ",") }
 func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
 
-const tenantsActions = "create, list, show, update, pause, resume, disable, delete or deliver-held"
+const tenantsActions = "create, import, list, show, update, pause, resume, disable, delete or deliver-held"
 
 func cmdTenants(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("tenants: want " + tenantsActions)
 	}
 	actions := map[string]command{
-		"create": tenantsCreate, "list": tenantsList, "show": tenantsShow, "update": tenantsUpdate,
+		"create": tenantsCreate, "import": tenantsImport, "list": tenantsList, "show": tenantsShow, "update": tenantsUpdate,
 		"pause": tenantsSetStatus(tenants.StatusPaused), "disable": tenantsSetStatus(tenants.StatusDisabled),
 		"resume": tenantsResume, "delete": tenantsDelete, "deliver-held": tenantsDeliverHeld,
 	}

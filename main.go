@@ -47,7 +47,7 @@ Commands:
   serve                    run the gateway (the default)
   migrate [status|down --to VERSION]
                            apply database migrations, list them, or roll ours back
-  tenants create|list|show|update|pause|resume|disable|delete|deliver-held
+  tenants create|import|list|show|update|pause|resume|disable|delete|deliver-held
                            manage tenants and their held events
   endpoints add|update|remove|list|rotate-secret
                            manage a tenant's endpoints

@@ -31,7 +31,7 @@ type Options struct {
 	RunID  string // short id that keeps sourceIds and meetingCodes unique per run
 	Secret string // inbound HMAC secret the target verifies with
 	API    API    // the target's API, where the tenants are created
-	// CreateConcurrency is how many tenants are created at once (0: DefaultCreateConcurrency).
+	// CreateConcurrency is how many tenant-creating API calls run at once (0: DefaultCreateConcurrency).
 	CreateConcurrency int
 	// DatabaseURL is the target's database, read for the figures the API
 	// does not give (stored events, commits, bytes per event, CPU per
@@ -148,7 +148,7 @@ func Run(ctx context.Context, o Options, target Target) (*Report, error) {
 	}
 	recv.SetSigningKeys(keys)
 	rep.TenantsCreateS = time.Since(began).Seconds()
-	fmt.Fprintf(o.Log, "created %d tenants through the API in %.1fs (%d at a time)\n", o.Tenants, rep.TenantsCreateS, o.CreateConcurrency)
+	fmt.Fprintf(o.Log, "created %d tenants through the API in %.1fs (%d calls at a time)\n", o.Tenants, rep.TenantsCreateS, o.CreateConcurrency)
 	probe, err := openProbe(ctx, o.DatabaseURL)
 	if err != nil {
 		return nil, err

@@ -33,7 +33,7 @@ func TestCreateError(t *testing.T) {
 		{"not JSON", 502, `bad gateway`, "create tenant 3: 502 bad gateway"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := createError(3, tc.status, []byte(tc.body))
+			err := createError("create tenant 3", tc.status, []byte(tc.body))
 			if err == nil || !strings.Contains(err.Error(), tc.want) {
 				t.Fatalf("err = %v, want it to contain %q", err, tc.want)
 			}
@@ -44,22 +44,33 @@ func TestCreateError(t *testing.T) {
 	}
 }
 
-// apiStandIn answers POST /api/v1/tenants as the target does (201, one
-// endpoint with its new signing secret), counting requests in flight. The
-// real API is tested end to end in package main (TestLoadtestSpawn).
+// apiStandIn answers POST /api/v1/tenants and /api/v1/tenants/import as
+// the target does (201, each tenant with one endpoint and its new signing
+// secret), or as an older server without the import route (405) when
+// noImport is set, counting requests in flight. The real API is tested end
+// to end in package main (TestLoadtestSpawn).
 type apiStandIn struct {
-	inFlight, peak, calls atomic.Int64
-	status                int
-	mu                    sync.Mutex
-	auth                  []string
+	inFlight, peak, creates, imports atomic.Int64
+	status                           int
+	noImport                         bool
+	mu                               sync.Mutex
+	auth                             []string
+	sources                          map[string]int // sourceId → times created
+	largest                          int            // most tenants in one import
 }
+
+const standInSecret = "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"
 
 func (a *apiStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	n := a.inFlight.Add(1)
 	defer a.inFlight.Add(-1)
 	for p := a.peak.Load(); n > p && !a.peak.CompareAndSwap(p, n); p = a.peak.Load() {
 	}
-	a.calls.Add(1)
+	imp := r.URL.Path == "/api/v1/tenants/import"
+	if imp && a.noImport {
+		w.WriteHeader(http.StatusMethodNotAllowed)
+		return
+	}
 	a.mu.Lock()
 	a.auth = append(a.auth, r.Header.Get("Authorization"))
 	a.mu.Unlock()
@@ -68,44 +79,102 @@ func (a *apiStandIn) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(a.status)
 		return
 	}
-	var in tenantCreateBody
-	_ = json.NewDecoder(r.Body).Decode(&in)
+	var items []tenantCreateBody
+	if imp {
+		a.imports.Add(1)
+		var in struct{ Tenants []tenantCreateBody }
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		items = in.Tenants
+	} else {
+		a.creates.Add(1)
+		var in tenantCreateBody
+		_ = json.NewDecoder(r.Body).Decode(&in)
+		items = []tenantCreateBody{in}
+	}
+	out := make([]map[string]any, len(items))
+	a.mu.Lock()
+	a.largest = max(a.largest, len(items))
+	for i, in := range items {
+		if a.sources == nil {
+			a.sources = map[string]int{}
+		}
+		a.sources[in.SourceID]++
+		out[i] = map[string]any{"id": 1, "source_id": in.SourceID,
+			"endpoints": []map[string]string{{"url": in.Endpoints[0].URL, "new_signing_secret": standInSecret}}}
+	}
+	a.mu.Unlock()
 	w.WriteHeader(http.StatusCreated)
-	_ = json.NewEncoder(w).Encode(map[string]any{"id": 1, "source_id": in.SourceID,
-		"endpoints": []map[string]string{{"url": in.Endpoints[0].URL, "new_signing_secret": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"}}})
+	if imp {
+		_ = json.NewEncoder(w).Encode(map[string]any{"tenants": out})
+		return
+	}
+	_ = json.NewEncoder(w).Encode(out[0])
 }
 
-// TestCreateTenantsConcurrency: every tenant is created, with the token,
-// never more than the bound at once; a refused first tenant stops the run
-// before any other request.
-func TestCreateTenantsConcurrency(t *testing.T) {
-	a := &apiStandIn{}
-	srv := httptest.NewServer(a)
-	defer srv.Close()
-	keys, err := CreateTenants(context.Background(), API{URL: srv.URL, Token: "tok"}, "r1", 60, 4, func(int) string { return "http://127.0.0.1:1/t" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	want, _ := webhooks.DecodeSigningSecret("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw")
+// checkCreated: every tenant of run was created once, each key is the endpoint's, with the token.
+func (a *apiStandIn) checkCreated(t *testing.T, run string, n int, keys [][]byte) {
+	t.Helper()
+	want, _ := webhooks.DecodeSigningSecret(standInSecret)
 	for i, k := range keys {
 		if !bytes.Equal(k, want) {
 			t.Fatalf("key %d = %x, want the endpoint's signing key", i, k)
 		}
 	}
-	if a.calls.Load() != 60 || a.peak.Load() > 4 || a.peak.Load() < 2 {
-		t.Errorf("%d calls, at most %d at once; want 60, between 2 and 4 at once", a.calls.Load(), a.peak.Load())
+	for i := range n {
+		if got := a.sources[SourceID(run, i)]; got != 1 {
+			t.Fatalf("tenant %d created %d times, want once", i, got)
+		}
 	}
 	for _, h := range a.auth {
 		if h != "Bearer tok" {
 			t.Fatalf("Authorization %q, want Bearer tok", h)
 		}
 	}
-	refused := &apiStandIn{status: http.StatusUnauthorized}
-	srv2 := httptest.NewServer(refused)
-	defer srv2.Close()
-	if _, err := CreateTenants(context.Background(), API{URL: srv2.URL, Token: "bad"}, "r2", 60, 4, func(int) string { return "x" }); err == nil ||
-		!strings.Contains(err.Error(), "--api-token") || refused.calls.Load() != 1 {
-		t.Errorf("err = %v after %d calls, want one call refused naming --api-token", err, refused.calls.Load())
+}
+
+// TestCreateTenantsImports: the tenants go through the import route, the
+// first alone, then ImportBatch at a time, never more calls than the bound
+// at once, and never one per tenant.
+func TestCreateTenantsImports(t *testing.T) {
+	a := &apiStandIn{}
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+	const n = 2*ImportBatch + 500
+	keys, err := CreateTenants(context.Background(), API{URL: srv.URL, Token: "tok"}, "r0", n, 2, func(int) string { return "http://127.0.0.1:1/t" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.checkCreated(t, "r0", n, keys)
+	if a.creates.Load() != 0 || a.imports.Load() != 4 || a.largest != ImportBatch || a.peak.Load() > 2 {
+		t.Errorf("%d single creates, %d imports of at most %d tenants, at most %d calls at once; want 0, 4 (1 + 3 batches) of %d, at most 2",
+			a.creates.Load(), a.imports.Load(), a.largest, a.peak.Load(), ImportBatch)
+	}
+}
+
+// TestCreateTenantsConcurrency: against a server without the import route
+// every tenant is created one per call, with the token, never more than
+// the bound at once; a refused first tenant stops the run before any other
+// request.
+func TestCreateTenantsConcurrency(t *testing.T) {
+	a := &apiStandIn{noImport: true}
+	srv := httptest.NewServer(a)
+	defer srv.Close()
+	keys, err := CreateTenants(context.Background(), API{URL: srv.URL, Token: "tok"}, "r1", 60, 4, func(int) string { return "http://127.0.0.1:1/t" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.checkCreated(t, "r1", 60, keys)
+	if a.creates.Load() != 60 || a.imports.Load() != 0 || a.peak.Load() > 4 || a.peak.Load() < 2 {
+		t.Errorf("%d creates, %d imports, at most %d at once; want 60, 0, between 2 and 4 at once", a.creates.Load(), a.imports.Load(), a.peak.Load())
+	}
+	for _, noImport := range []bool{false, true} {
+		refused := &apiStandIn{status: http.StatusUnauthorized, noImport: noImport}
+		srv2 := httptest.NewServer(refused)
+		defer srv2.Close()
+		if _, err := CreateTenants(context.Background(), API{URL: srv2.URL, Token: "bad"}, "r2", 60, 4, func(int) string { return "x" }); err == nil ||
+			!strings.Contains(err.Error(), "--api-token") || len(refused.auth) != 1 {
+			t.Errorf("noImport %v: err = %v after %d calls, want one call refused naming --api-token", noImport, err, len(refused.auth))
+		}
 	}
 }
 

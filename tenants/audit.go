@@ -11,8 +11,11 @@ import (
 // auditTenant records a tenant-level change by the request's principal.
 // Call it after the change committed; before/after must hold no plaintext secret.
 func auditTenant(c *fiber.Ctx, action string, tenantID int64, before, after any) error {
-	return auth.Audit(c, action, tenantID, "tenant:"+strconv.FormatInt(tenantID, 10), before, after)
+	return auth.Audit(c, action, tenantID, tenantTarget(tenantID), before, after)
 }
+
+// tenantTarget is the audit target of tenant id.
+func tenantTarget(id int64) string { return "tenant:" + strconv.FormatInt(id, 10) }
 
 // auditEndpoint records an endpoint change by the request's principal.
 func auditEndpoint(c *fiber.Ctx, action string, tenantID, endpointID int64, before, after any) error {

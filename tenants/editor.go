@@ -61,29 +61,42 @@ func (ed *Editor) NamedOnlyEventTypes(names []string) *Editor {
 // CreateTenant validates and inserts t with its endpoints in one
 // transaction. The views carry each endpoint's new signing secret (shown once).
 func (ed *Editor) CreateTenant(ctx context.Context, t *Tenant, inputs []EndpointInput) ([]EndpointView, error) {
-	if err := t.Validate(); err != nil {
+	p, err := ed.prepareTenant(ctx, t, inputs)
+	if err != nil {
 		return nil, err
+	}
+	var created []Created
+	err = ed.write(ctx, func(tx *gorm.DB) (err error) {
+		created, err = ed.insertTenants(tx, []preparedTenant{p})
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return created[0].Endpoints, nil
+}
+
+// preparedTenant is a validated tenant with its validated endpoints, ready to insert.
+type preparedTenant struct {
+	tenant    *Tenant
+	endpoints []*Endpoint
+	inputs    []EndpointInput // the endpoints' inputs, for their secrets
+}
+
+// prepareTenant validates t and its endpoints before anything is written;
+// an endpoint's error names its field as endpoints[i].field.
+func (ed *Editor) prepareTenant(ctx context.Context, t *Tenant, inputs []EndpointInput) (preparedTenant, error) {
+	if err := t.Validate(); err != nil {
+		return preparedTenant{}, err
 	}
 	eps := make([]*Endpoint, len(inputs))
 	for i, in := range inputs {
 		eps[i] = &Endpoint{Enabled: true}
 		if err := ed.prepare(ctx, ed.db, eps[i], in); err != nil {
-			return nil, prefixField(err, fmt.Sprintf("endpoints[%d].", i))
+			return preparedTenant{}, prefixField(err, fmt.Sprintf("endpoints[%d].", i))
 		}
 	}
-	views := make([]EndpointView, 0, len(eps))
-	err := ed.write(ctx, func(tx *gorm.DB) error {
-		views = views[:0]
-		return ed.createTenant(tx, t, eps, func(tx *gorm.DB, e *Endpoint) error {
-			v, err := ed.finishNew(tx, e, inputs[len(views)])
-			views = append(views, v)
-			return err
-		})
-	})
-	if err != nil {
-		return nil, err
-	}
-	return views, nil
+	return preparedTenant{tenant: t, endpoints: eps, inputs: inputs}, nil
 }
 
 // AddEndpoint validates in and adds it to the tenant; the view carries the

@@ -24,6 +24,7 @@ func NewHandler(ed *Editor, held HeldEvents) *Handler {
 func Routes(r fiber.Router, h *Handler) {
 	r.Get("/tenants", h.handleTenantIndex)
 	r.Post("/tenants", h.handleTenantCreate)
+	r.Post("/tenants/import", h.handleTenantImport)
 	r.Get("/tenants/:tenant", h.handleTenantShow)
 	r.Patch("/tenants/:tenant", h.handleTenantUpdate)
 	r.Delete("/tenants/:tenant", h.handleTenantDelete)
@@ -39,15 +40,6 @@ func Routes(r fiber.Router, h *Handler) {
 	r.Delete("/tenants/:tenant/endpoints/:endpoint", h.handleEndpointDelete)
 	r.Post("/tenants/:tenant/endpoints/:endpoint/rotate-secret", h.handleEndpointRotate)
 	r.Get("/unrouted", h.handleUnroutedIndex)
-}
-
-// tenantCreate is the body of POST /tenants.
-type tenantCreate struct {
-	Name      string          `json:"name"`
-	SourceID  string          `json:"source_id"`
-	Notes     string          `json:"notes"`
-	Status    Status          `json:"status"`
-	Endpoints []EndpointInput `json:"endpoints"`
 }
 
 // tenantDetail is a tenant with its endpoints and whether its secrets are set.
@@ -84,11 +76,11 @@ func (h *Handler) handleTenantCreate(c *fiber.Ctx) error {
 	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
 		return err
 	}
-	var in tenantCreate
+	var in TenantInput
 	if err := decode(c, &in); err != nil {
 		return err
 	}
-	t := &Tenant{Name: in.Name, SourceID: in.SourceID, Notes: in.Notes, Status: in.Status}
+	t := in.tenant()
 	views, err := h.ed.CreateTenant(c.UserContext(), t, in.Endpoints)
 	if err != nil {
 		return err
