@@ -153,13 +153,20 @@ func editMapping(t *testing.T, b *uitest.Browser) {
 	b.Do(t, "add a rule", chromedp.Click(`[data-testid=rule-add]`))
 	b.Do(t, "type the rule", chromedp.SendKeys(`tbody tr:last-child input[name=rule_target]`, "who"),
 		chromedp.SendKeys(`tbody tr:last-child input[name=rule_source]`, "data.candidateName"))
-	b.WaitFor(t, "preview shows the rule", `(document.querySelector('[data-testid=preview-output]')||{}).textContent?.includes('"who"')`)
+	// The preview follows each keystroke: wait for the whole source path's
+	// value, not a half-typed path's error that also names "who".
+	b.WaitFor(t, "preview shows the rule", `(document.querySelector('[data-testid=preview-output]')||{}).textContent?.includes('"who": "')`)
 	before := uitest.Eval[string](t, b, `document.querySelector('[data-testid=preview-output]').textContent`)
+	_, whoValue, ok := strings.Cut(before, `"who": "`)
+	if !ok {
+		t.Fatalf("preview before upper has no value for who: %s", before)
+	}
+	whoValue, _, _ = strings.Cut(whoValue, `"`)
 	b.Do(t, "pick upper", chromedp.SetValue(`tbody tr:last-child select[name=rule_op]`, "upper"),
 		chromedp.Evaluate[chromedp.Void](`document.querySelector('tbody tr:last-child select[name=rule_op]').dispatchEvent(new Event('change', {bubbles: true}))`))
 	b.WaitFor(t, "preview changes", fmt.Sprintf(`document.querySelector('[data-testid=preview-output]').textContent !== %q`, before))
 	after := uitest.Eval[string](t, b, `document.querySelector('[data-testid=preview-output]').textContent`)
-	if after != strings.ToUpper(after) && !strings.Contains(after, strings.ToUpper(strings.Split(strings.Split(before, `"who": "`)[1], `"`)[0])) {
+	if after != strings.ToUpper(after) && !strings.Contains(after, strings.ToUpper(whoValue)) {
 		t.Errorf("preview after upper: %s", after)
 	}
 	if n := uitest.Eval[int](t, b, `document.querySelectorAll('#mapping-preview [data-testid=mapping-editor], #mapping-preview header').length`); n != 0 {
