@@ -6,6 +6,8 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"strings"
 	"text/tabwriter"
 
@@ -20,6 +22,7 @@ func openDB(ctx context.Context, url string) (*database.DB, error) {
 // openMigratedDB opens the database and applies pending migrations, so CLI
 // commands work on a fresh machine before serve ever ran.
 func openMigratedDB(ctx context.Context, url string) (*database.DB, error) {
+	fresh := missingSQLiteFile(url)
 	db, err := openDB(ctx, url)
 	if err != nil {
 		return nil, err
@@ -28,7 +31,27 @@ func openMigratedDB(ctx context.Context, url string) (*database.DB, error) {
 		db.Close()
 		return nil, err
 	}
+	if fresh != "" {
+		fmt.Fprintf(cliNotices, "switchboard: there was no database at %s; created an empty one (check --database-url if you expected your data)\n", fresh)
+	}
 	return db, nil
+}
+
+// cliNotices receives what a command tells the operator beside its output.
+var cliNotices io.Writer = os.Stderr
+
+// missingSQLiteFile is the path of url's SQLite file when it doesn't exist
+// yet (opening it creates it), else "": a mistyped --database-url would
+// otherwise quietly create an empty database and write there.
+func missingSQLiteFile(url string) string {
+	path, ok := strings.CutPrefix(url, "sqlite:")
+	if !ok || path == "" {
+		return ""
+	}
+	if _, err := os.Stat(path); errors.Is(err, fs.ErrNotExist) {
+		return path
+	}
+	return ""
 }
 
 // migrateActions are the words `switchboard migrate` takes ("" means up).
