@@ -14,7 +14,7 @@ const demoAdminEmail = "admin@demo.switchboard.local"
 // before the server starts (so it logs no first-run setup link), and returns
 // the password, which the demo prints once so a newcomer can sign in.
 func demoCreateAdmin(ctx context.Context, dbURL string) (string, error) {
-	db, err := openMigratedDB(ctx, dbURL)
+	db, err := openOwnDB(ctx, dbURL)
 	if err != nil {
 		return "", fmt.Errorf("demo: open database: %w", err)
 	}

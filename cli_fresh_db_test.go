@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -26,5 +27,14 @@ func TestCLINamesTheDatabaseItCreated(t *testing.T) {
 	must("tenants", "list")
 	if notices.Len() != 0 {
 		t.Fatalf("notice on an existing database: %q", notices.String())
+	}
+	// The demo and the load tool create their own databases: no notice.
+	db, err := openOwnDB(context.Background(), "sqlite:"+filepath.Join(t.TempDir(), "own.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	if notices.Len() != 0 {
+		t.Fatalf("notice for a database the command chose: %q", notices.String())
 	}
 }

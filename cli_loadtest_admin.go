@@ -25,7 +25,7 @@ type loadtestAdmin struct {
 // never printed.
 func createLoadtestAdmin(ctx context.Context, dbURL, runID string) (loadtestAdmin, error) {
 	a := loadtestAdmin{email: "loadtest-" + runID + "@loadtest.switchboard.local", password: "loadtest-" + randomHex(16)}
-	db, err := openMigratedDB(ctx, dbURL)
+	db, err := openOwnDB(ctx, dbURL)
 	if err != nil {
 		return a, fmt.Errorf("loadtest: open database: %w", err)
 	}

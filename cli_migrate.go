@@ -20,9 +20,23 @@ func openDB(ctx context.Context, url string) (*database.DB, error) {
 }
 
 // openMigratedDB opens the database and applies pending migrations, so CLI
-// commands work on a fresh machine before serve ever ran.
+// commands work on a fresh machine before serve ever ran. Creating a SQLite
+// file is said on cliNotices.
 func openMigratedDB(ctx context.Context, url string) (*database.DB, error) {
 	fresh := missingSQLiteFile(url)
+	db, err := openOwnDB(ctx, url)
+	if err != nil {
+		return nil, err
+	}
+	if fresh != "" {
+		fmt.Fprintf(cliNotices, "switchboard: there was no database at %s; created an empty one (check --database-url if you expected your data)\n", fresh)
+	}
+	return db, nil
+}
+
+// openOwnDB is openMigratedDB for a database the command itself chose (the
+// demo's and the load tool's folders): creating it is no news.
+func openOwnDB(ctx context.Context, url string) (*database.DB, error) {
 	db, err := openDB(ctx, url)
 	if err != nil {
 		return nil, err
@@ -30,9 +44,6 @@ func openMigratedDB(ctx context.Context, url string) (*database.DB, error) {
 	if err := db.Migrate(ctx, nil); err != nil {
 		db.Close()
 		return nil, err
-	}
-	if fresh != "" {
-		fmt.Fprintf(cliNotices, "switchboard: there was no database at %s; created an empty one (check --database-url if you expected your data)\n", fresh)
 	}
 	return db, nil
 }
