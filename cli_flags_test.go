@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -19,6 +21,11 @@ func TestStrayArgumentRefused(t *testing.T) {
 			_, must := cliOn(t, target.URL)
 			id := strings.TrimSpace(must("tenants", "create", "--name", "Acme", "--source-id", "org_stray"))
 			db := []string{"--database-url", target.URL}
+			// Without the refusal, "import --file a.json b.json" imported a.json and ignored b.json.
+			importFile := filepath.Join(t.TempDir(), "one.json")
+			if err := os.WriteFile(importFile, []byte(`{"tenants":[{"name":"Stray","source_id":"org_stray_import"}]}`), 0o600); err != nil {
+				t.Fatal(err)
+			}
 			withDB := func(cmd ...string) []string { return append(cmd[:2:2], append(db, cmd[2:]...)...) }
 			cases := []struct {
 				name string
@@ -27,6 +34,7 @@ func TestStrayArgumentRefused(t *testing.T) {
 				{"tenants update", withDB("tenants", "update", "--tenant", id, "oops", "--name", "Evil")},
 				{"tenants pause", withDB("tenants", "pause", "--tenant", id, "oops")},
 				{"tenants list", withDB("tenants", "list", "oops")},
+				{"tenants import", withDB("tenants", "import", "--file", importFile, "oops", "--dry-run")},
 				{"endpoints list", withDB("endpoints", "list", "--tenant", id, "oops")},
 				{"deliveries list", withDB("deliveries", "list", "oops")},
 				{"events list", withDB("events", "list", "oops")},

@@ -31,7 +31,7 @@ func tenantsImport(ctx context.Context, args []string, out io.Writer) error {
 	cf := addCLIFlags(fs)
 	file := fs.String("file", "", `JSON {"tenants":[{"name","source_id","notes","status","endpoints":[…]},…]}, as the API takes; - = stdin (required)`)
 	dryRun := fs.Bool("dry-run", false, "validate (taken sourceIds included) and write nothing")
-	if err := fs.Parse(args); err != nil {
+	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	in, err := readImportFile(*file)

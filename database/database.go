@@ -19,7 +19,7 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/jackc/pgx/v5/stdlib"
-	_ "github.com/ncruces/go-sqlite3/driver"
+	"github.com/ncruces/go-sqlite3/driver"
 	"github.com/ncruces/go-sqlite3/gormlite"
 	"github.com/riverqueue/river/riverdriver"
 	"github.com/riverqueue/river/riverdriver/riverdatabasesql"
@@ -81,7 +81,7 @@ func openSQLite(path string) (*DB, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqlite path: %w", err)
 	}
-	sqlDB, err := sql.Open("sqlite3", "file:"+abs+"?"+sqlitePragmas)
+	sqlDB, err := driver.Open("file:"+abs+"?"+sqlitePragmas, registerFunctions)
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite: %w", err)
 	}

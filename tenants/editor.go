@@ -89,6 +89,9 @@ func (ed *Editor) prepareTenant(ctx context.Context, t *Tenant, inputs []Endpoin
 	if err := t.Validate(); err != nil {
 		return preparedTenant{}, err
 	}
+	if len(inputs) > MaxNewEndpoints {
+		return preparedTenant{}, problem.Invalid("endpoints", fmt.Sprintf("holds %d endpoints; a tenant is created with at most %d (add more later)", len(inputs), MaxNewEndpoints))
+	}
 	eps := make([]*Endpoint, len(inputs))
 	for i, in := range inputs {
 		eps[i] = &Endpoint{Enabled: true}

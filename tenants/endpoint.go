@@ -49,7 +49,7 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 	if len(e.URL) > maxURLLen {
 		return problem.Invalid("url", "is longer than 2048 bytes")
 	}
-	if err := urls.CheckURL(ctx, e.URL); err != nil {
+	if err := urlsFor(urls, "url").CheckURL(ctx, e.URL); err != nil {
 		return problem.Invalid("url", strings.TrimPrefix(err.Error(), "url: "))
 	}
 	if err := e.validateProbe(ctx, urls); err != nil {
@@ -118,7 +118,7 @@ func (e *Endpoint) validateProbe(ctx context.Context, urls URLChecker) error {
 	case strings.Contains(e.ProbeURL, "{{"):
 		return problem.Invalid("probe_url", "must not hold placeholders")
 	}
-	if err := urls.CheckURL(ctx, e.ProbeURL); err != nil {
+	if err := urlsFor(urls, "probe_url").CheckURL(ctx, e.ProbeURL); err != nil {
 		return problem.Invalid("probe_url", strings.TrimPrefix(err.Error(), "url: "))
 	}
 	return nil

@@ -16,6 +16,12 @@ import (
 // more sends several imports; each stays one short transaction.
 const MaxImport = 1000
 
+// MaxNewEndpoints is the most endpoints one import (or one tenant create)
+// adds. They are inserted, and their secrets sealed, in one transaction that
+// every other write waits for on SQLite, ingest included: 10,000 take about
+// a second, the 100,000 a 10 MiB body can carry took ten.
+const MaxNewEndpoints = 10_000
+
 // maxImportDetails bounds the details of a refused import: enough to fix a
 // file in one pass without answering a thousand lines.
 const maxImportDetails = 100
@@ -85,6 +91,9 @@ func (ed *Editor) prepareImport(ctx context.Context, items []TenantInput) ([]pre
 	if len(items) == 0 || len(items) > MaxImport {
 		return nil, problem.Invalid("tenants", fmt.Sprintf("needs 1 to %d tenants; send more in several imports", MaxImport))
 	}
+	if n := endpointCount(items); n > MaxNewEndpoints {
+		return nil, problem.Invalid("tenants", fmt.Sprintf("hold %d endpoints; one import adds at most %d: send the tenants in several imports", n, MaxNewEndpoints))
+	}
 	preps := make([]preparedTenant, len(items))
 	errs := make([]error, len(items))
 	concurrently(len(items), prepareWorkers, func(i int) {
@@ -109,6 +118,14 @@ func (ed *Editor) prepareImport(ctx context.Context, items []TenantInput) ([]pre
 		return nil, err
 	}
 	return preps, checkSourcesFree(ctx, ed.db, preps)
+}
+
+func endpointCount(items []TenantInput) int {
+	n := 0
+	for _, it := range items {
+		n += len(it.Endpoints)
+	}
+	return n
 }
 
 // concurrently calls fn(0..n-1) on up to workers goroutines and waits.

@@ -1,6 +1,7 @@
 package tenants
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -32,6 +33,15 @@ func manySources(prefix string, n int) []string {
 		out[i] = fmt.Sprintf("%s_%d", prefix, i)
 	}
 	return out
+}
+
+// endpointsItem is an import item of one tenant with n endpoints.
+func endpointsItem(source string, n int) string {
+	eps := make([]string, n)
+	for i := range eps {
+		eps[i] = fmt.Sprintf(`{"url":"https://ats.example/%s/%d"}`, source, i)
+	}
+	return fmt.Sprintf(`{"name":%q,"source_id":%q,"endpoints":[%s]}`, source, source, strings.Join(eps, ","))
 }
 
 // importState is what an import may change: tenants, endpoints, tenants.create entries, the routing version.
@@ -81,6 +91,8 @@ func TestImportTenants(t *testing.T) {
 				`{"name":"G","source_id":"org_f2","endpoints":[{"url":"http://127.0.0.1:8080/hook"}]}]}`,
 				422, []string{`"field":"tenants[1].endpoints[0].url"`, "loopback"}, 0},
 			{"over the limit", "admin", importBody(hook, manySources("org_many", MaxImport+1)...), 422, []string{`"field":"tenants"`, "1 to 1000"}, 0},
+			{"over the endpoint limit", "admin", `{"tenants":[` + endpointsItem("org_wide1", MaxNewEndpoints/2) + "," +
+				endpointsItem("org_wide2", MaxNewEndpoints/2+1) + `]}`, 422, []string{`"field":"tenants"`, "at most 10000"}, 0},
 			{"empty", "admin", `{"tenants":[]}`, 422, []string{`"field":"tenants"`}, 0},
 			{"unknown field", "admin", `{"tenants":[{"name":"A","source_id":"org_u","colour":"red"}]}`, 400, []string{"colour"}, 0},
 			{"dry run writes nothing", "admin", `{"dry_run":true,"tenants":[{"name":"A","source_id":"org_dry"}]}`, 200, []string{`"valid":1`}, 0},
@@ -165,4 +177,24 @@ func checkImported(t *testing.T, db *gorm.DB, body string, n int) {
 			t.Fatalf("tenant %d (%s): stored %+v (open: %v), want its endpoint with the answered signing secret", i, tn.SourceID, row.SourceID, err)
 		}
 	}
+}
+
+// TestCreateTenantEndpointLimit: one tenant create adds at most
+// MaxNewEndpoints endpoints, as an import does: they are written in one
+// transaction that every other write waits for on SQLite.
+func TestCreateTenantEndpointLimit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ed := newTestEditor(t, db.Gorm)
+		inputs := make([]EndpointInput, MaxNewEndpoints+1)
+		for i := range inputs {
+			inputs[i] = EndpointInput{URL: ptr(fmt.Sprintf("https://ats.example/wide/%d", i))}
+		}
+		_, err := ed.CreateTenant(context.Background(), &Tenant{Name: "Wide", SourceID: "org_wide", Status: StatusActive}, inputs)
+		if field, ok := asProblem(err); !ok || field != "endpoints" {
+			t.Fatalf("create with %d endpoints: err %v, want a problem naming endpoints", len(inputs), err)
+		}
+		if st := readImportState(t, db.Gorm); st.tenants != 0 || st.endpoints != 0 {
+			t.Fatalf("after the refusal: %+v, want nothing written", st)
+		}
+	})
 }

@@ -9,6 +9,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
 )
 
@@ -98,8 +99,10 @@ func tenantQuery(q *gorm.DB, f TenantFilter) (*gorm.DB, error) {
 		q = q.Where("status = ?", f.Status)
 	}
 	if s := strings.TrimSpace(f.Search); s != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(strings.ToLower(s)) + "%"
-		q = q.Where(`(LOWER(name) LIKE ? ESCAPE '\' OR LOWER(source_id) LIKE ? ESCAPE '\')`, like, like)
+		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
+		pattern := database.Lower(q, "?")
+		q = q.Where("("+database.Lower(q, "name")+" LIKE "+pattern+` ESCAPE '\' OR `+
+			database.Lower(q, "source_id")+" LIKE "+pattern+` ESCAPE '\')`, like, like)
 	}
 	return q, nil
 }

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/database"
 )
 
 // MaxMatches bounds what a tenant picker lists at once: with thousands of
@@ -42,7 +44,7 @@ func (s *Store) MatchTenants(ctx context.Context, scope []int64, text string, li
 		return nil, fmt.Errorf("match tenant by sourceId: %w", err)
 	}
 	var byName []Tenant
-	if err := inScope().Where("LOWER(name) = ?", strings.ToLower(text)).Order("name, id").Limit(limit).Find(&byName).Error; err != nil {
+	if err := inScope().Where(database.Lower(s.db, "name")+" = "+database.Lower(s.db, "?"), text).Order("name, id").Limit(limit).Find(&byName).Error; err != nil {
 		return nil, fmt.Errorf("match tenants by name: %w", err)
 	}
 	if len(byName) > 0 {

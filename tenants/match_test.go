@@ -68,3 +68,44 @@ func TestMatchTenants(t *testing.T) {
 		}
 	})
 }
+
+// TestMatchTenantsBeyondASCII: a tenant's name matches in any case on both
+// dialects, accented capitals included (SQLite's lower() folds only A to
+// Z, so "ärzte" missed "Ärzte" there), and % or _ in the text are
+// themselves, not LIKE wildcards.
+func TestMatchTenantsBeyondASCII(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		ed := newTestEditor(t, db.Gorm)
+		for _, tn := range []struct{ name, source string }{
+			{"Ärzteverbund Süd", "aerzte"}, {"Zoë Recruiting", "zoe"}, {"100% Hire", "pct"}, {"A_B Staffing", "ab"}, {"Plain", "plain"},
+		} {
+			mustCreateTenant(t, ed, tn.name, tn.source, StatusActive)
+		}
+		for _, tc := range []struct {
+			name, text string
+			want       []string
+		}{
+			{name: "whole name, lower case", text: "ärzteverbund süd", want: []string{"aerzte"}},
+			{name: "whole name, upper case", text: "ÄRZTEVERBUND SÜD", want: []string{"aerzte"}},
+			{name: "part, upper case", text: "SÜD", want: []string{"aerzte"}},
+			{name: "part, other case", text: "ZOË", want: []string{"zoe"}},
+			{name: "percent is literal", text: "%", want: []string{"pct"}},
+			{name: "underscore is literal", text: "_", want: []string{"ab"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got, err := ed.MatchTenants(ctx, nil, tc.text, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var sources []string
+				for _, tn := range got {
+					sources = append(sources, tn.SourceID)
+				}
+				if !reflect.DeepEqual(sources, tc.want) {
+					t.Errorf("MatchTenants(%q) = %v, want %v", tc.text, sources, tc.want)
+				}
+			})
+		}
+	})
+}

@@ -66,7 +66,7 @@ func (e *Endpoint) validateTokenURL(ctx context.Context, urls URLChecker) error 
 	case strings.Contains(e.OAuth2TokenURL, "{{"):
 		return problem.Invalid("oauth2_token_url", "must not hold placeholders")
 	}
-	if err := urls.CheckURL(ctx, e.OAuth2TokenURL); err != nil {
+	if err := urlsFor(urls, "oauth2_token_url").CheckURL(ctx, e.OAuth2TokenURL); err != nil {
 		return problem.Invalid("oauth2_token_url", strings.TrimPrefix(err.Error(), "url: "))
 	}
 	return nil

@@ -20,7 +20,7 @@ func (ed *Editor) prepare(ctx context.Context, db *gorm.DB, e *Endpoint, in Endp
 	in.apply(e)
 	urls := ed.endpointURLs()
 	if before.ID != 0 {
-		urls = storedURLs{next: urls, stored: []string{before.URL, before.ProbeURL, before.OAuth2TokenURL}}
+		urls = storedURLsOf(urls, &before)
 	}
 	if err := e.Validate(ctx, urls); err != nil {
 		return err

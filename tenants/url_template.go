@@ -3,7 +3,6 @@ package tenants
 import (
 	"context"
 	"regexp"
-	"slices"
 	"strings"
 )
 
@@ -36,22 +35,49 @@ func (ed *Editor) endpointURLs() URLChecker {
 	return templatedURLs{urls: ed.urls, templates: ed.templates}
 }
 
-// storedURLs passes the URLs an endpoint already has and asks next about
-// any other. An update that keeps a URL must not depend on it passing the
+// storedURLs passes the URL a field already holds and asks next about any
+// other. An update that keeps a URL must not depend on it passing the
 // check again: a host whose DNS went away, or a loopback receiver saved
 // while private endpoints were allowed, would otherwise stop an admin from
 // disabling the endpoint or changing its description. Deliveries are still
-// guarded where they dial.
+// guarded where they dial. Only the field's own URL passes: the endpoint's
+// old url given as its probe_url (or token URL) is new there, and checked.
 type storedURLs struct {
 	next   URLChecker
-	stored []string
+	stored map[string]string // field (url, probe_url, oauth2_token_url) → the URL it holds
+	field  string            // the field being checked; "" checks every URL
+}
+
+// storedURLsOf are the URLs before holds, each in its field.
+func storedURLsOf(next URLChecker, before *Endpoint) storedURLs {
+	return storedURLs{next: next, stored: map[string]string{
+		"url": before.URL, "probe_url": before.ProbeURL, "oauth2_token_url": before.OAuth2TokenURL}}
+}
+
+// forField implements fieldURLs.
+func (s storedURLs) forField(field string) URLChecker {
+	s.field = field
+	return s
 }
 
 func (s storedURLs) CheckURL(ctx context.Context, raw string) error {
-	if raw != "" && slices.Contains(s.stored, raw) {
+	if raw != "" && s.field != "" && s.stored[s.field] == raw {
 		return nil
 	}
 	return s.next.CheckURL(ctx, raw)
+}
+
+// fieldURLs is a URLChecker whose answer depends on the field it checks.
+type fieldURLs interface {
+	forField(field string) URLChecker
+}
+
+// urlsFor is urls as it checks field.
+func urlsFor(urls URLChecker, field string) URLChecker {
+	if f, ok := urls.(fieldURLs); ok {
+		return f.forField(field)
+	}
+	return urls
 }
 
 // correlationPlaceholders lists raw's {{correlation.…}} placeholders: their

@@ -77,3 +77,29 @@ func TestCandidateBackfill(t *testing.T) {
 		}
 	})
 }
+
+// TestCandidateFilterBeyondASCII: the candidate filter ignores case on
+// both dialects, accented capitals included: SQLite's lower() folds only
+// A to Z, so "émilie" missed "Émilie" there and found her on PostgreSQL.
+func TestCandidateFilterBeyondASCII(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		svc := newTestService(t, db)
+		mustCreateTenant(t, db, "org_cand", "https://a.example/hook")
+		body := `{"event":"interview.scores","data":{"meetingCode":"m-cand","sourceId":"org_cand","candidateName":"Émilie Müller","timestamp":"2026-01-01T00:00:00Z"}}`
+		if _, err := svc.Ingest(ctx, mustParse(t, body)); err != nil {
+			t.Fatal(err)
+		}
+		store := NewStore(db.Gorm)
+		for _, text := range []string{"émilie müller", "ÉMILIE", "MÜLLER"} {
+			evs, _, err := store.ListEvents(ctx, EventFilter{Candidate: text, Limit: 10})
+			if err != nil || len(evs) != 1 {
+				t.Errorf("events by candidate %q: %d (err %v), want 1", text, len(evs), err)
+			}
+			rows, _, err := store.ListDeliveryRows(ctx, DeliveryFilter{Candidate: text, Limit: 10})
+			if err != nil || len(rows) != 1 {
+				t.Errorf("deliveries by candidate %q: %d (err %v), want 1", text, len(rows), err)
+			}
+		}
+	})
+}

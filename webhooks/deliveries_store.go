@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
 )
 
@@ -64,7 +65,7 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 		{f.EndpointID > 0, "deliveries.endpoint_id = ?", f.EndpointID},
 		{f.EventType != "", "events.event_type = ?", f.EventType},
 		{f.MeetingCode != "", "events.meeting_code = ?", f.MeetingCode},
-		{f.Candidate != "", "LOWER(events.candidate_name) LIKE ? ESCAPE '\\'", likeContains(f.Candidate)},
+		{f.Candidate != "", database.Lower(q, "events.candidate_name") + " LIKE ? ESCAPE '\\'", likeContains(f.Candidate)},
 		{f.Status != "", "deliveries.status = ?", f.Status},
 		{!f.Since.IsZero(), "deliveries.created_at >= ?", f.Since.UTC()},
 		{!f.Until.IsZero(), "deliveries.created_at < ?", f.Until.UTC()},

@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
 )
 
@@ -182,7 +183,7 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, int64, 
 		q = q.Where("event_type = ?", f.EventType)
 	}
 	if f.Candidate != "" {
-		q = q.Where("LOWER(candidate_name) LIKE ? ESCAPE '\\'", likeContains(f.Candidate))
+		q = q.Where(database.Lower(q, "candidate_name")+" LIKE ? ESCAPE '\\'", likeContains(f.Candidate))
 	}
 	if f.After > 0 {
 		q = q.Where("id < ?", f.After)
