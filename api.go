@@ -156,7 +156,15 @@ func mountGate(app *fiber.App, gate *auth.Service) fiber.Router {
 	app.Use([]string{auth.LoginPath, "/setup"}, pageTextGuard)
 	auth.SetupRoutes(app, gate)
 	app.Use("/admin", gate.Middleware())
-	return app.Group("/api/v1", textGuard, gate.Middleware())
+	return app.Group("/api/v1", noStore, textGuard, gate.Middleware())
+}
+
+// noStore keeps every /api/v1 answer out of caches: they are one caller's
+// view, and some carry a secret shown once (signing secrets on create,
+// import and rotate; tokens).
+func noStore(c *fiber.Ctx) error {
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	return c.Next()
 }
 
 // newGate builds the auth service and prepares the first account: the

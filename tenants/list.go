@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -47,7 +48,7 @@ var sortColumns = map[string]string{"id": "id", "name": "name", "source_id": "so
 // ListTenants returns one page of tenants and the cursor of the next page
 // ("" when this is the last). A bad sort, status or cursor is problem.Invalid.
 func (s *Store) ListTenants(ctx context.Context, f TenantFilter) ([]Tenant, string, error) {
-	if f.TenantIDs != nil && len(f.TenantIDs) == 0 {
+	if (f.TenantIDs != nil && len(f.TenantIDs) == 0) || searchTooLong(f.Search) {
 		return []Tenant{}, "", nil
 	}
 	desc := strings.HasPrefix(f.Sort, "-")
@@ -86,6 +87,13 @@ func (s *Store) ListTenants(ctx context.Context, f TenantFilter) ([]Tenant, stri
 		next = encodeCursor(out[limit-1], col)
 	}
 	return out, next, nil
+}
+
+// searchTooLong reports a search longer than any name or sourceId can be,
+// which matches nothing: answered without a query, since SQLite refuses a
+// LIKE pattern over 50,000 bytes with an error (a 500 for a pasted text).
+func searchTooLong(search string) bool {
+	return utf8.RuneCountInString(strings.TrimSpace(search)) > max(maxNameLen, maxSourceIDLen)
 }
 
 func tenantQuery(q *gorm.DB, f TenantFilter) (*gorm.DB, error) {

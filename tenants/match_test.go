@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/switchboard-gw/switchboard/database"
@@ -106,6 +107,27 @@ func TestMatchTenantsBeyondASCII(t *testing.T) {
 					t.Errorf("MatchTenants(%q) = %v, want %v", tc.text, sources, tc.want)
 				}
 			})
+		}
+	})
+}
+
+// A search longer than any name or sourceId (a pasted document) matches
+// nothing, without an error: SQLite refuses LIKE patterns over 50,000 bytes.
+func TestSearchLongerThanAnyName(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		ed := newTestEditor(t, db.Gorm)
+		mustCreateTenant(t, ed, strings.Repeat("é", maxNameLen), "org_long", StatusActive)
+		st := NewStore(db.Gorm)
+		pasted := strings.Repeat("a", 60_000)
+		if got, _, err := st.ListTenants(ctx, TenantFilter{Search: pasted}); err != nil || len(got) != 0 {
+			t.Fatalf("list with a 60,000-byte search = %d tenants, %v; want none, no error", len(got), err)
+		}
+		if got, err := st.MatchTenants(ctx, nil, pasted, 0); err != nil || len(got) != 0 {
+			t.Fatalf("match with a 60,000-byte text = %d tenants, %v; want none, no error", len(got), err)
+		}
+		if got, _, err := st.ListTenants(ctx, TenantFilter{Search: strings.Repeat("é", maxNameLen)}); err != nil || len(got) != 1 {
+			t.Fatalf("a search as long as the longest name = %d tenants, %v; want the tenant", len(got), err)
 		}
 	})
 }
