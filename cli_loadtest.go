@@ -107,6 +107,9 @@ func cmdLoadtest(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) > 0 && args[0] == "compare" {
 		return loadtestCompare(args[1:], out)
 	}
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		return fmt.Errorf("loadtest: unknown action %q (want compare or querybench, or flags to run a load test)", args[0])
+	}
 	f, err := parseLoadtestFlags(args)
 	if err != nil {
 		return err
@@ -214,7 +217,11 @@ func isLocalHost(host string) bool {
 
 // loadtestCompare is `switchboard loadtest compare OLD.json NEW.json`.
 func loadtestCompare(args []string, out io.Writer) error {
-	if len(args) != 2 {
+	fs := flag.NewFlagSet("loadtest compare", flag.ContinueOnError) // no flags: -h says so
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if args = fs.Args(); len(args) != 2 {
 		return errors.New("loadtest compare: want OLD.json NEW.json")
 	}
 	old, err := loadtest.ReadReport(args[0])

@@ -79,7 +79,7 @@ func cmdMigrate(ctx context.Context, args []string, out io.Writer) error {
 	if !migrateActions[action] {
 		return fmt.Errorf("migrate: unknown action %q (want up, status or down)", action)
 	}
-	fs := flag.NewFlagSet("migrate "+action, flag.ContinueOnError)
+	fs := flag.NewFlagSet(strings.TrimSpace("migrate "+action), flag.ContinueOnError)
 	dbf := addDBFlags(fs)
 	var to *int64
 	if action == "down" {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"text/tabwriter"
 	"time"
 
@@ -22,6 +23,10 @@ import (
 func cmdSources(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 {
 		return errors.New("sources: want create, list, rotate or delete")
+	}
+	if !slices.Contains([]string{"create", "list", "rotate", "delete"}, args[0]) {
+		// Before the database is opened: a mistyped action created the SQLite file first.
+		return fmt.Errorf("sources: unknown action %q (want create, list, rotate or delete)", args[0])
 	}
 	fs := flag.NewFlagSet("sources "+args[0], flag.ContinueOnError)
 	dbf := addDBFlags(fs)

@@ -67,7 +67,7 @@ Commands:
   demo                     run with two demo tenants, a built-in receiver and replayed samples
   loadtest [compare|querybench]  measure ingest and delivery against baselines, compare two reports, or time delivery-log queries
 
-Run "switchboard COMMAND -h" for a command's flags.
+Run "switchboard COMMAND -h" for a command's actions or flags.
 `
 
 func main() {
@@ -105,6 +105,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	cmd, ok := commands[name]
 	if !ok {
 		return fmt.Errorf("unknown command %q\n\n%s", name, usage)
+	}
+	if actionHelp(name, args, out) {
+		return nil
 	}
 	return cmd(ctx, args, out)
 }

@@ -214,7 +214,7 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 	workers := river.NewWorkers()
 	river.AddWorker(workers, worker)
 	periodic := addRetention(workers, db, cfg, log)
-	periodic = append(periodic, addProbes(workers, db, cfg, policy, log)...)
+	periodic = append(periodic, addProbes(workers, db, cfg, policy, worker, log)...)
 	queues := map[string]river.QueueConfig{webhooks.QueueDeliveries: {MaxWorkers: cfg.DeliveryWorkers}}
 	if cfg.DeliveryWorkers == 0 {
 		// An ingest-only replica: River inserts (and notifies) but never

@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/switchboard-gw/switchboard/database"
-	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
 
@@ -67,9 +66,8 @@ func rescueStuckAfter(cfg Config) time.Duration {
 // (none when SWITCHBOARD_PROBE_INTERVAL is 0): endpoints disabled
 // automatically come back, with what failed meanwhile, once their
 // probe_url answers 2xx.
-func addProbes(workers *river.Workers, db *database.DB, cfg Config, policy webhooks.RetryPolicy, log *slog.Logger) []*river.PeriodicJob {
-	guard := &egress.Guard{AllowPrivate: cfg.AllowPrivateEndpoints}
-	river.AddWorker(workers, webhooks.NewProbeWorker(db.Gorm, guard, policy, "Switchboard/"+version, log))
+func addProbes(workers *river.Workers, db *database.DB, cfg Config, policy webhooks.RetryPolicy, deliveries *webhooks.Worker, log *slog.Logger) []*river.PeriodicJob {
+	river.AddWorker(workers, webhooks.NewProbeWorker(db.Gorm, deliveries, policy, log))
 	if cfg.Delivery.ProbeInterval == 0 {
 		return nil
 	}

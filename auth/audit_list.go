@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/switchboard-gw/switchboard/database"
 )
 
 // Audit list limits.
@@ -41,7 +43,7 @@ func (s *Store) ListAudit(ctx context.Context, f AuditFilter) ([]Entry, int64, e
 		q = q.Where("actor_id = ?", f.ActorID)
 	}
 	if f.Actor != "" {
-		q = q.Where("lower(actor) = ?", NormalizeEmail(f.Actor))
+		q = q.Where(database.Lower(q, "actor")+" = ?", NormalizeEmail(f.Actor))
 	}
 	if f.TenantID != 0 {
 		q = q.Where("tenant_id = ?", f.TenantID)

@@ -56,9 +56,10 @@ func (s *Store) FindUser(ctx context.Context, id int64) (*User, error) {
 	return s.findUser(ctx, "id = ?", id)
 }
 
-// FindUserByEmail returns the user with email (any case), or problem.NotFound.
+// FindUserByEmail returns the user with email (any case, beyond ASCII on
+// both dialects), or problem.NotFound. The expression is users_email_uq's.
 func (s *Store) FindUserByEmail(ctx context.Context, email string) (*User, error) {
-	return s.findUser(ctx, "lower(email) = ?", NormalizeEmail(email))
+	return s.findUser(ctx, database.Lower(s.db, "email")+" = ?", NormalizeEmail(email))
 }
 
 func (s *Store) findUser(ctx context.Context, where string, arg any) (*User, error) {

@@ -9,8 +9,9 @@ import (
 
 // sqliteLowerFunc is the Unicode-aware lower() registered on every SQLite
 // connection (registerFunctions). SQLite's own lower() changes only A to Z,
-// and redefining it would disagree with the indexes built with it
-// (users_email_uq), so it gets a name of its own.
+// and redefining it would disagree with any index built with it, so it gets
+// a name of its own. users_email_uq is built with it (migration 00020): the
+// function must stay deterministic and keep its name.
 const sqliteLowerFunc = "unicode_lower"
 
 // Lower is the SQL of expr (a column, or ? for an argument) in lower case,

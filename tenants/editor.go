@@ -32,6 +32,11 @@ type Editor struct {
 	templates  URLTemplateChecker // nil: placeholders aren't validated (see CheckURLTemplates)
 	defaults   []string           // event types an endpoint without subscriptions receives (see DefaultEventTypes)
 	namedOnly  []string           // event types "*" does not match (see NamedOnlyEventTypes)
+
+	// beforeImportWrite, when set (tests only), runs between an import's
+	// check of its sourceIds and its insert: the window another writer can
+	// take one of them in.
+	beforeImportWrite func()
 }
 
 // NewEditor returns an editor over store. urls is the SSRF guard,

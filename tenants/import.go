@@ -61,13 +61,16 @@ func (ed *Editor) CheckImport(ctx context.Context, items []TenantInput) error {
 // ImportTenants creates every item or none. All items are validated first:
 // the refusal is one problem.Invalid whose details name each bad field as
 // tenants[i].field (a sourceId given twice included). A sourceId another
-// tenant has is a problem.Conflict naming tenants[i].source_id. The
-// tenants are inserted in one transaction with one tenants_version bump;
-// the result keeps the order of items.
+// tenant has, or took while the import ran, is a problem.Conflict naming
+// tenants[i].source_id. The tenants are inserted in one transaction with
+// one tenants_version bump; the result keeps the order of items.
 func (ed *Editor) ImportTenants(ctx context.Context, items []TenantInput) ([]Created, error) {
 	preps, err := ed.prepareImport(ctx, items)
 	if err != nil {
 		return nil, err
+	}
+	if ed.beforeImportWrite != nil {
+		ed.beforeImportWrite()
 	}
 	var out []Created
 	err = ed.write(ctx, func(tx *gorm.DB) (err error) {
@@ -75,9 +78,25 @@ func (ed *Editor) ImportTenants(ctx context.Context, items []TenantInput) ([]Cre
 		return err
 	})
 	if err != nil {
-		return nil, err
+		return nil, takenMeanwhile(ctx, ed.db, preps, err)
 	}
 	return out, nil
+}
+
+// takenMeanwhile explains err, the failed insert of preps: a conflict is a
+// sourceId another tenant took between the check and the insert, and the
+// unique violation names neither the item nor (on SQLite) the value, so
+// the check runs again, after the rollback, to name each item. err stays
+// when it was something else, or when the clashing tenant is gone again.
+func takenMeanwhile(ctx context.Context, db *gorm.DB, preps []preparedTenant, err error) error {
+	if p, ok := problem.As(err); !ok || p.Code != problem.CodeConflict {
+		return err
+	}
+	again := checkSourcesFree(ctx, db, preps)
+	if _, ok := problem.As(again); ok {
+		return again
+	}
+	return err
 }
 
 // prepareWorkers bounds the items validated at once: an endpoint URL's

@@ -38,9 +38,9 @@ type engineOpts struct {
 	schedule []time.Duration
 	metrics  *Metrics
 	roots    *x509.CertPool
-	stopped  bool                              // don't start River: jobs queue up until start
-	register func(*river.Workers, RetryPolicy) // more workers beside the delivery worker
-	logs     io.Writer                         // where the engine logs, every level (default: discarded)
+	stopped  bool                                       // don't start River: jobs queue up until start
+	register func(*river.Workers, RetryPolicy, *Worker) // more workers beside the delivery worker (given too)
+	logs     io.Writer                                  // where the engine logs, every level (default: discarded)
 }
 
 // startEngine runs River with the delivery worker on db, with a 20 ms retry
@@ -67,7 +67,7 @@ func startEngine(t testing.TB, db *database.DB, o engineOpts) *engine {
 	workers := river.NewWorkers()
 	river.AddWorker(workers, w)
 	if o.register != nil {
-		o.register(workers, policy)
+		o.register(workers, policy, w)
 	}
 	cfg := &river.Config{Workers: workers, RetryPolicy: policy, FetchCooldown: 5 * time.Millisecond, FetchPollInterval: 20 * time.Millisecond,
 		Queues: map[string]river.QueueConfig{QueueDeliveries: {MaxWorkers: o.workers}}, Logger: log, ErrorHandler: NewJobFailures(db.Gorm, log)}

@@ -7,12 +7,14 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/riverqueue/river"
 	"gorm.io/gorm"
 
-	"github.com/switchboard-gw/switchboard/egress"
+	"github.com/switchboard-gw/switchboard/tenants"
 )
 
 // DefaultProbeInterval is how often disabled endpoints' health probes run.
@@ -29,37 +31,34 @@ func (ProbeArgs) Kind() string { return "probe_endpoints" }
 
 // ProbeWorker re-enables endpoints the engine disabled automatically (410,
 // days of failures) once their optional health probe answers: a GET of the
-// endpoint's probe_url (SSRF-guarded, no redirects) with a 2xx answer
-// enables it and redelivers what failed while it was down, like
-// "deliveries enable-endpoint --redeliver". Endpoints disabled by hand
-// (disabled_reason empty) are never probed.
+// endpoint's probe_url (SSRF-guarded at dial, no redirects) with a 2xx
+// answer enables it and redelivers what failed while it was down, like
+// "deliveries enable-endpoint --redeliver". A probe URL with the origin
+// (scheme, host, port) of the endpoint's URL gets the endpoint's auth
+// (bearer, basic, header, OAuth2 token) and mTLS client certificate, as a
+// delivery does; any other probe URL gets none, so credentials never reach
+// another host. Endpoints disabled by hand (disabled_reason empty) are
+// never probed.
 type ProbeWorker struct {
 	river.WorkerDefaults[ProbeArgs]
-	db        *gorm.DB
-	client    *http.Client
-	policy    RetryPolicy
-	userAgent string
-	log       *slog.Logger
+	db         *gorm.DB
+	deliveries *Worker
+	policy     RetryPolicy
+	log        *slog.Logger
 }
 
-// NewProbeWorker returns the probe worker; guard is the SSRF guard deliveries use.
-func NewProbeWorker(db *gorm.DB, guard *egress.Guard, policy RetryPolicy, userAgent string, log *slog.Logger) *ProbeWorker {
-	return &ProbeWorker{db: db, client: guard.Client(probeTimeout), policy: policy, userAgent: userAgent, log: log}
-}
-
-// probed is a disabled endpoint with a health probe.
-type probed struct {
-	ID       int64
-	TenantID int64
-	ProbeURL string `gorm:"column:probe_url"`
+// NewProbeWorker returns the probe worker. deliveries is the delivery
+// worker: probes dial through its guarded clients and borrow its keyring
+// and OAuth2 token cache.
+func NewProbeWorker(db *gorm.DB, deliveries *Worker, policy RetryPolicy, log *slog.Logger) *ProbeWorker {
+	return &ProbeWorker{db: db, deliveries: deliveries, policy: policy, log: log}
 }
 
 // Work probes each automatically disabled endpoint once. A probe that
 // fails leaves the endpoint disabled until the next run.
 func (w *ProbeWorker) Work(ctx context.Context, _ *river.Job[ProbeArgs]) error {
-	var eps []probed
-	err := w.db.WithContext(ctx).Table("endpoints").Select("id", "tenant_id", "probe_url").
-		Where("enabled = ? AND disabled_reason <> '' AND probe_url <> ''", false).Order("id").Find(&eps).Error
+	var eps []tenants.Endpoint
+	err := w.db.WithContext(ctx).Where("enabled = ? AND disabled_reason <> '' AND probe_url <> ''", false).Order("id").Find(&eps).Error
 	if err != nil {
 		return fmt.Errorf("list endpoints to probe: %w", err)
 	}
@@ -68,9 +67,10 @@ func (w *ProbeWorker) Work(ctx context.Context, _ *river.Job[ProbeArgs]) error {
 	}
 	// The Service that redelivers needs this River client (it inserts jobs).
 	svc := NewService(w.db, nil, river.ClientFromContext[*sql.Tx](ctx), w.policy, w.log)
-	for _, ep := range eps {
+	for i := range eps {
+		ep := &eps[i]
 		log := w.log.With("tenant_id", ep.TenantID, "endpoint_id", ep.ID)
-		if err := w.probe(ctx, ep.ProbeURL); err != nil {
+		if err := w.probe(ctx, ep); err != nil {
 			log.Info("Health probe failed; endpoint stays disabled.", "error", err)
 			continue
 		}
@@ -83,21 +83,63 @@ func (w *ProbeWorker) Work(ctx context.Context, _ *river.Job[ProbeArgs]) error {
 	return nil
 }
 
-// probe GETs url and wants a 2xx.
-func (w *ProbeWorker) probe(ctx context.Context, url string) error {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
+// probe GETs ep's probe URL and wants a 2xx; credentials go only to the
+// endpoint's own origin.
+func (w *ProbeWorker) probe(ctx context.Context, ep *tenants.Endpoint) error {
+	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.ProbeURL, nil)
 	if err != nil {
 		return err
 	}
-	req.Header.Set("User-Agent", w.userAgent)
-	resp, err := w.client.Do(req)
+	req.Header.Set("User-Agent", w.deliveries.userAgent)
+	client := w.deliveries.clients.shared
+	if sameOrigin(ep.URL, ep.ProbeURL) {
+		if _, err := w.deliveries.setAuth(ctx, req, ep); err != nil {
+			return fmt.Errorf("probe credentials: %w", err)
+		}
+		if client, err = w.deliveries.clients.forEndpoint(ep); err != nil {
+			return err
+		}
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		return err
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
+	if resp.StatusCode == http.StatusUnauthorized && ep.AuthType == tenants.AuthOAuth2 {
+		// A token the receiver no longer takes: the next probe or delivery fetches another.
+		if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok {
+			w.deliveries.tokens.drop(ctx, ep.ID, tok)
+		}
+	}
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("probe answered %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// sameOrigin reports whether URLs a and b share scheme, host and port (a
+// port left out is the scheme's default). Anything unparsable differs.
+func sameOrigin(a, b string) bool {
+	ua, errA := url.Parse(a)
+	ub, errB := url.Parse(b)
+	if errA != nil || errB != nil || ua.Host == "" {
+		return false
+	}
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Hostname(), ub.Hostname()) && portOf(ua) == portOf(ub)
+}
+
+func portOf(u *url.URL) string {
+	if p := u.Port(); p != "" {
+		return p
+	}
+	switch strings.ToLower(u.Scheme) {
+	case "http":
+		return "80"
+	case "https":
+		return "443"
+	}
+	return ""
 }

@@ -11,7 +11,6 @@ import (
 	"github.com/riverqueue/river"
 
 	"github.com/switchboard-gw/switchboard/database"
-	"github.com/switchboard-gw/switchboard/egress"
 	"github.com/switchboard-gw/switchboard/tenants"
 	"github.com/switchboard-gw/switchboard/testdb"
 )
@@ -32,9 +31,7 @@ func TestProbeReenablesEndpoint(t *testing.T) {
 		})
 		_, ep := createTenant(t, db, "org_probe", rx.URL+"/hook", func(e *tenants.Endpoint) { e.ProbeURL, e.MaxAttempts = rx.URL+"/health", 1 })
 		_, manual := createTenant(t, db, "org_manual", rx.URL+"/manual", func(e *tenants.Endpoint) { e.ProbeURL, e.Enabled = rx.URL+"/health", false })
-		e := startEngine(t, db, engineOpts{register: func(ws *river.Workers, p RetryPolicy) {
-			river.AddWorker(ws, NewProbeWorker(db.Gorm, &egress.Guard{AllowPrivate: true}, p, "Switchboard/test", discardLog()))
-		}})
+		e := startEngine(t, db, engineOpts{register: addProbeWorker(db)})
 		ev := e.ingest(t, "org_probe", "M-probe")
 		waitUntil(t, "the delivery to fail", func() bool { return deliveryOf(t, db, ev).Status == DeliveryFailed })
 		if err := disableEndpoint(db.Gorm, ep.ID, "failing since 5 days", time.Now().UTC()); err != nil {
@@ -92,4 +89,11 @@ func healthOf(t testing.TB, db *database.DB, id int64) EndpointHealth {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// addProbeWorker registers the probe worker beside the engine's delivery worker.
+func addProbeWorker(db *database.DB) func(*river.Workers, RetryPolicy, *Worker) {
+	return func(ws *river.Workers, p RetryPolicy, w *Worker) {
+		river.AddWorker(ws, NewProbeWorker(db.Gorm, w, p, discardLog()))
+	}
 }
