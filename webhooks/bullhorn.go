@@ -30,7 +30,7 @@ const bullhornSessionIdle = 8 * time.Minute
 
 // Bounds of the login chain.
 const (
-	maxBullhornRedirects = 3       // 307/308 hops per request (another data centre)
+	maxBullhornRedirects = 3        // 307/308 hops per request (another data centre)
 	maxBullhornAnswer    = 64 << 10 // bytes of a login answer read
 )
 
