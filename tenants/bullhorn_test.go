@@ -137,3 +137,22 @@ func TestBullhornSecretHandling(t *testing.T) {
 		}
 	})
 }
+
+// TestBullhornTenantCreate: a tenant created with a bullhorn endpoint (the
+// batched insert of tenant create and import) stores its password sealed.
+func TestBullhornTenantCreate(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		ed := newTestEditor(t, db.Gorm)
+		tn := mustCreateTenant(t, ed, "Acme", "org_bh_batch", StatusActive, bullhornEndpointInput(nil))
+		eps, err := ed.ListEndpoints(ctx, tn.ID)
+		if err != nil || len(eps) != 1 {
+			t.Fatalf("endpoints %v, %v", eps, err)
+		}
+		e := eps[0]
+		plain, err := testRing(t).Open(e.BullhornPasswordSealed, EndpointSecretContext(e.ID, "bullhorn_password"))
+		if err != nil || string(plain) != "bh-password-1" || e.BullhornPasswordSetAt == nil {
+			t.Fatalf("stored password opens to %q (%v), set at %v; want bh-password-1", plain, err, e.BullhornPasswordSetAt)
+		}
+	})
+}
