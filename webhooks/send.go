@@ -210,7 +210,8 @@ func (w *Worker) signingKeys(ep *tenants.Endpoint, now time.Time) ([][]byte, err
 // setAuth adds the endpoint's own authentication and returns the name of
 // the header that carries the secret. For oauth2 that is an access token
 // from the endpoint's token endpoint (cached, see tokens); a failed token
-// request is a *tokenError.
+// request is a *tokenError. Bullhorn endpoints never get here: their
+// session (URL and BhRestToken) is set by buildRequest.
 func (w *Worker) setAuth(ctx context.Context, req *http.Request, ep *tenants.Endpoint) (string, error) {
 	if ep.AuthType == "" || ep.AuthType == tenants.AuthNone {
 		return "", nil
