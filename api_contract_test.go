@@ -70,6 +70,9 @@ func contractSetup(t *testing.T, a *testAPI, db *database.DB, token string, f ro
 		{"POST", "/tenants/{T}/endpoints", `{"url":"http://127.0.0.1:9/put","method":"put","probe_url":"http://127.0.0.1:9/health"}`, [5]int{4: 201}},
 		{"POST", "/tenants/{T}/endpoints", `{"url":"http://127.0.0.1:9/v3/notes","auth_type":"oauth2","auth_secret":"cs-1","oauth2_token_url":"http://127.0.0.1:9/token",` +
 			`"oauth2_client_id":"c1","oauth2_scopes":["harvest:notes:create"],"oauth2_params":{"sub":"42"},"oauth2_client_auth":"body"}`, [5]int{4: 201}},
+		{"POST", "/tenants/{T}/endpoints", `{"url":"{{bullhorn.rest_url}}entity/Note","method":"PUT","auth_type":"bullhorn","auth_secret":"cs-1",` +
+			`"oauth2_client_id":"c1","bullhorn_username":"api.user","bullhorn_password":"pw-1","bullhorn_login_info_url":"http://127.0.0.1:9/rest-services/loginInfo",` +
+			`"bullhorn_redirect_uri":"https://vendor.example/cb"}`, [5]int{4: 201}},
 		{"PUT", "/tenants/{T}/endpoints/{E}/mapping", `{"mapping":{"mode":"rules","rules":[{"target":"name","from":"data.candidateName","ops":["upper",{"op":"truncate","args":["3"]}],"required":true},{"target":"v","value":1}],` +
 			`"by_event":{"*":{"keep_unmapped":true}}},"comment":"rules"}`, [5]int{4: 201}},
 		{"GET", "/tenants/{T}/endpoints/{E}/mapping", "", [5]int{4: 200}},

@@ -40,6 +40,8 @@ type endpointFlags struct {
 	headers                                   stringList
 	tokenURL, clientID, scopes, clientAuth    *string
 	tokenParams                               stringList
+	bhUser, bhPasswordFile, bhLoginInfo       *string
+	bhRedirect                                *string
 	timeout, maxAge                           *time.Duration
 	maxAttempts, maxConcurrency               *int
 	rate                                      *float64
@@ -54,14 +56,18 @@ func addEndpointFlags(fs *flag.FlagSet) *endpointFlags {
 	f.description = fs.String("description", "", "what this endpoint is")
 	f.enabled = fs.Bool("enabled", true, "deliver to this endpoint")
 	f.subscribe = fs.String("subscribe", "", "comma-separated event types (known, or received from Boooply), or * for all but interview.interviewer_evaluation, which must be named (empty: the defaults)")
-	f.authType = fs.String("auth-type", "none", "none, bearer, basic, header or oauth2")
+	f.authType = fs.String("auth-type", "none", "none, bearer, basic, header, oauth2 or bullhorn")
 	f.authHeader = fs.String("auth-header", "", "header name for --auth-type header")
-	f.authSecretFile = fs.String("auth-secret-file", "", "file holding the bearer token, user:password, header value or OAuth2 client secret (- = stdin)")
+	f.authSecretFile = fs.String("auth-secret-file", "", "file holding the bearer token, user:password, header value or OAuth2 client secret (oauth2, bullhorn) (- = stdin)")
 	f.tokenURL = fs.String("token-url", "", "OAuth2 token endpoint for --auth-type oauth2 (client credentials grant)")
-	f.clientID = fs.String("client-id", "", "OAuth2 client id for --auth-type oauth2")
+	f.clientID = fs.String("client-id", "", "OAuth2 client id for --auth-type oauth2 or bullhorn")
 	f.scopes = fs.String("scopes", "", "comma-separated OAuth2 scopes to ask for (empty: none)")
 	fs.Var(&f.tokenParams, "token-param", "extra OAuth2 token request parameter name=value (not secret, e.g. sub=<Greenhouse user id>); repeat for several")
 	f.clientAuth = fs.String("client-auth", tenants.OAuth2ClientAuthBasic, "how the OAuth2 client authenticates to the token endpoint: basic or body")
+	f.bhUser = fs.String("bullhorn-user", "", "Bullhorn API user name for --auth-type bullhorn")
+	f.bhPasswordFile = fs.String("bullhorn-password-file", "", "file holding the Bullhorn API user's password (- = stdin)")
+	f.bhLoginInfo = fs.String("bullhorn-login-info-url", "", "Bullhorn loginInfo URL that finds the user's data centre (empty: "+tenants.DefaultBullhornLoginInfoURL+")")
+	f.bhRedirect = fs.String("bullhorn-redirect-uri", "", "redirect_uri registered with the Bullhorn client, if any (sent, never followed)")
 	fs.Var(&f.headers, "header", "static header Name=value; repeat for several")
 	f.timeout = fs.Duration("timeout", 0, "time limit of one attempt (0: server default)")
 	f.maxAttempts = fs.Int("max-attempts", 0, "total attempts (0: server default)")
@@ -120,6 +126,14 @@ func (f *endpointFlags) setField(in *tenants.EndpointInput, name string) error {
 		return err
 	case "client-auth":
 		in.OAuth2ClientAuth = f.clientAuth
+	case "bullhorn-user":
+		in.BullhornUsername = f.bhUser
+	case "bullhorn-password-file":
+		return readInto(&in.BullhornPassword, *f.bhPasswordFile)
+	case "bullhorn-login-info-url":
+		in.BullhornLoginInfo = f.bhLoginInfo
+	case "bullhorn-redirect-uri":
+		in.BullhornRedirect = f.bhRedirect
 	case "header":
 		h, err := parseHeaders(f.headers)
 		in.Headers = &h

@@ -116,8 +116,11 @@ func printEndpoints(out io.Writer, eps []tenants.Endpoint) error {
 		return err
 	}
 	for _, e := range eps {
-		if e.AuthType == tenants.AuthOAuth2 {
+		switch e.AuthType {
+		case tenants.AuthOAuth2:
 			printOAuth2(out, e.View())
+		case tenants.AuthBullhorn:
+			printBullhorn(out, e.View())
 		}
 	}
 	return nil
@@ -132,6 +135,21 @@ func printOAuth2(out io.Writer, v tenants.EndpointView) {
 	}
 	fmt.Fprintf(out, "endpoint %d oauth2: token_url %s, client_id %s, scopes %q, token params %q, client auth %s\n",
 		v.ID, v.OAuth2TokenURL, v.OAuth2ClientID, strings.Join(v.OAuth2Scopes, " "), strings.Join(params, " "), v.OAuth2ClientAuth)
+}
+
+// printBullhorn shows a bullhorn endpoint's login settings (the client
+// secret and API password only as set/not set).
+func printBullhorn(out io.Writer, v tenants.EndpointView) {
+	password := tenants.SecretState{}
+	if v.BullhornPassword != nil {
+		password = *v.BullhornPassword
+	}
+	redirect := v.BullhornRedirect
+	if redirect == "" {
+		redirect = "(none)"
+	}
+	fmt.Fprintf(out, "endpoint %d bullhorn: client_id %s, user %s, password %s, login_info_url %s, redirect_uri %s\n",
+		v.ID, v.OAuth2ClientID, v.BullhornUsername, secretState(password), v.BullhornLoginInfo, redirect)
 }
 
 func secretState(s tenants.SecretState) string {

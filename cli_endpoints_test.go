@@ -121,6 +121,50 @@ func TestEndpointOAuth2CLI(t *testing.T) {
 	}
 }
 
+// TestEndpointBullhornCLI: endpoints add/update take the bullhorn settings
+// (--client-id, --auth-secret-file for the client secret, --bullhorn-user,
+// --bullhorn-password-file, --bullhorn-login-info-url,
+// --bullhorn-redirect-uri); the listing shows them and the secrets only as
+// set, and a new loginInfo URL needs both secrets again.
+func TestEndpointBullhornCLI(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			cli, must := cliOn(t, target.URL)
+			id := strings.TrimSpace(must("tenants", "create", "--name", "Acme", "--source-id", "org_cli_bh"))
+			dir := t.TempDir()
+			secretFile, passwordFile := filepath.Join(dir, "client-secret"), filepath.Join(dir, "password")
+			if err := os.WriteFile(secretFile, []byte("bh-cs-cli-secret-1\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(passwordFile, []byte("bh-pw-cli-secret-2\n"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cli("endpoints", "add", "--tenant", id, "--url", "{{bullhorn.rest_url}}entity/Note", "--auth-type", "bullhorn",
+				"--client-id", "bh-cid", "--auth-secret-file", secretFile, "--bullhorn-user", "api.user"); err == nil || !strings.Contains(err.Error(), "bullhorn_password") {
+				t.Fatalf("add without the password: err = %v, want bullhorn_password refused", err)
+			}
+			out := must("endpoints", "add", "--tenant", id, "--url", "{{bullhorn.rest_url}}entity/Note", "--method", "PUT", "--auth-type", "bullhorn",
+				"--client-id", "bh-cid", "--auth-secret-file", secretFile, "--bullhorn-user", "api.user", "--bullhorn-password-file", passwordFile,
+				"--bullhorn-login-info-url", "https://93.184.215.14/rest-services/loginInfo")
+			epID := regexp.MustCompile(`endpoint (\d+) added`).FindStringSubmatch(out)[1]
+			want := `endpoint ` + epID + ` bullhorn: client_id bh-cid, user api.user, password set 20`
+			show := must("tenants", "show", "--tenant", id)
+			if !strings.Contains(show, want) || !strings.Contains(show, "login_info_url https://93.184.215.14/rest-services/loginInfo, redirect_uri (none)") ||
+				strings.Contains(show, "cli-secret") || !regexp.MustCompile(`bullhorn\s+set 20`).MatchString(show) {
+				t.Fatalf("tenants show:\n%s\nwant a line starting %q and the secrets only as set", show, want)
+			}
+			if _, err := cli("endpoints", "update", "--tenant", id, "--endpoint", epID, "--bullhorn-login-info-url", "https://93.184.215.15/rest-services/loginInfo",
+				"--auth-secret-file", secretFile); err == nil || !strings.Contains(err.Error(), "bullhorn_password") {
+				t.Fatalf("new loginInfo URL without the password: err = %v, want bullhorn_password refused", err)
+			}
+			must("endpoints", "update", "--tenant", id, "--endpoint", epID, "--bullhorn-user", "api.other", "--bullhorn-redirect-uri", "https://vendor.example/cb")
+			if list := must("endpoints", "list", "--tenant", id); !strings.Contains(list, "user api.other") || !strings.Contains(list, "redirect_uri https://vendor.example/cb") {
+				t.Fatalf("after update:\n%s", list)
+			}
+		})
+	}
+}
+
 // cliOn runs the CLI against databaseURL with the test key: cli returns
 // the output and error, must fails the test on an error.
 func cliOn(t *testing.T, databaseURL string) (cli func(args ...string) (string, error), must func(args ...string) string) {

@@ -43,6 +43,7 @@ var sealedColumns = []sealedColumn{
 	{table: "endpoints", column: "signing_secret_sealed", context: func(r sealedRow) string { return tenants.EndpointSecretContext(r.ID, "signing") }},
 	{table: "endpoints", column: "previous_signing_secret_sealed", context: func(r sealedRow) string { return tenants.EndpointSecretContext(r.ID, "signing_prev") }},
 	{table: "endpoints", column: "client_key_sealed", context: func(r sealedRow) string { return tenants.EndpointSecretContext(r.ID, "client_key") }},
+	{table: "endpoints", column: "bullhorn_password_sealed", context: func(r sealedRow) string { return tenants.EndpointSecretContext(r.ID, "bullhorn_password") }},
 	{table: "source_secrets", column: "secret_sealed", extra: ", source_id, number", context: func(r sealedRow) string { return webhooks.SourceSecretContext(r.SourceID, r.Number) }},
 }
 

@@ -27,6 +27,7 @@ var storedSecrets = []storedSecret{
 	{"SELECT signing_secret_sealed FROM endpoints WHERE id = 1", "endpoint:1:signing"},
 	{"SELECT previous_signing_secret_sealed FROM endpoints WHERE id = 1", "endpoint:1:signing_prev"},
 	{"SELECT client_key_sealed FROM endpoints WHERE id = 1", "endpoint:1:client_key"},
+	{"SELECT bullhorn_password_sealed FROM endpoints WHERE id = 1", "endpoint:1:bullhorn_password"},
 	{"SELECT secret_sealed FROM source_secrets WHERE source_id = 1 AND number = 1", "source:1:secret:1"},
 }
 
@@ -52,10 +53,11 @@ func TestKeysReseal(t *testing.T) {
 
 			db := testdb.Open(t, target.URL)
 			oldRing := secrets.NewKeyring(mustParseKey(t, oldKey))
-			// The two columns no CLI command sets here, sealed as their writers do.
+			// The columns no CLI command sets here, sealed as their writers do.
 			for _, s := range []struct{ update, context string }{
 				{"UPDATE tenants SET previous_inbound_secret_sealed = ? WHERE id = 1", "tenant:1:inbound_prev"},
 				{"UPDATE endpoints SET client_key_sealed = ? WHERE id = 1", "endpoint:1:client_key"},
+				{"UPDATE endpoints SET bullhorn_password_sealed = ? WHERE id = 1", "endpoint:1:bullhorn_password"},
 			} {
 				sealed, err := oldRing.Seal([]byte("pem-or-secret"), s.context)
 				if err != nil {
@@ -68,7 +70,7 @@ func TestKeysReseal(t *testing.T) {
 			before := openAll(t, db, oldRing)
 
 			_, err := runCLIErr("keys", "reseal", dbURL, "--secret-key", newKey)
-			if err == nil || !strings.Contains(err.Error(), "8 secret(s) open with none of the given keys") || !strings.Contains(err.Error(), "tenants.inbound_secret_sealed id 1") {
+			if err == nil || !strings.Contains(err.Error(), "9 secret(s) open with none of the given keys") || !strings.Contains(err.Error(), "tenants.inbound_secret_sealed id 1") {
 				t.Fatalf("reseal without the old key: err %v, want every secret named as unreadable", err)
 			}
 			if got := openAll(t, db, oldRing); !slices.Equal(got, before) {

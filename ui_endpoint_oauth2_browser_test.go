@@ -9,7 +9,8 @@ import (
 )
 
 // TestBrowserEndpointOAuth2Fields: the endpoint form shows the OAuth2 client
-// credential fields when the auth type is oauth2, and only then.
+// credential fields when the auth type is oauth2, and only then; bullhorn
+// shows its own fields and the shared client id.
 func TestBrowserEndpointOAuth2Fields(t *testing.T) {
 	b := uitest.New(t)
 	base := uiServer(t)
@@ -38,6 +39,18 @@ func TestBrowserEndpointOAuth2Fields(t *testing.T) {
 	choose("bearer")
 	if shown() {
 		t.Error("OAuth2 fields shown for auth type bearer")
+	}
+	// bullhorn shares the client id with oauth2 and has its own fields.
+	visible := func(sel string) bool {
+		return uitest.Eval[bool](t, b, `!!document.querySelector('`+sel+`').offsetParent`)
+	}
+	choose("bullhorn")
+	if shown() || !visible("#endpoint-bullhorn-username") || !visible("#endpoint-bullhorn-password") || !visible("#endpoint-oauth2-client-id") {
+		t.Error("auth type bullhorn: want the Bullhorn fields and the client id shown, the token URL hidden")
+	}
+	choose("oauth2")
+	if !shown() || visible("#endpoint-bullhorn-username") || !visible("#endpoint-oauth2-client-id") {
+		t.Error("auth type oauth2: want the OAuth2 fields and the client id shown, the Bullhorn fields hidden")
 	}
 	noProblems(t, b, "endpoint form with oauth2")
 }

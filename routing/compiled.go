@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+
+	"github.com/switchboard-gw/switchboard/tenants"
 )
 
 // Compiled is a validated mapping ready to render events. It is safe for
@@ -112,7 +114,18 @@ func HasURLTemplate(raw string) bool { return strings.Contains(raw, "{{") }
 
 // CheckURLTemplate validates an endpoint URL template's syntax and where its
 // placeholders sit; URLTemplates adds what they name, when an endpoint is saved.
+//
+// A URL starting with tenants.BullhornRestURL is relative to the restUrl
+// of a Bullhorn session, which only the delivery worker knows: the prefix
+// stays as it is and placeholders may follow it anywhere.
 func CheckURLTemplate(raw string) error {
+	if rest, ok := strings.CutPrefix(raw, tenants.BullhornRestURL); ok {
+		if strings.Contains(rest, tenants.BullhornRestURL) {
+			return fmt.Errorf("%s may only start the URL", tenants.BullhornRestURL)
+		}
+		_, err := parseTemplate(rest)
+		return err
+	}
 	parts, err := parseTemplate(raw)
 	if err != nil {
 		return err
@@ -139,8 +152,12 @@ func renderURL(raw string, e *env) (string, error) {
 	if err := CheckURLTemplate(raw); err != nil {
 		return "", fmt.Errorf("endpoint URL: %w", err)
 	}
-	parts, _ := parseTemplate(raw)
 	var b strings.Builder
+	if rest, ok := strings.CutPrefix(raw, tenants.BullhornRestURL); ok {
+		b.WriteString(tenants.BullhornRestURL) // the worker puts the session's restUrl here
+		raw = rest
+	}
+	parts, _ := parseTemplate(raw)
 	inQuery := false
 	for _, p := range parts {
 		if p.path == nil {

@@ -196,6 +196,11 @@ func TestURLTemplates(t *testing.T) {
 	if want := "https://h.example/v1/candidates/42%2Fx/notes?m=a%2Fb+c"; err != nil || got != want {
 		t.Fatalf("got %q (err %v), want %q", got, err, want)
 	}
+	// A Bullhorn URL keeps its session placeholder for the worker; what follows is filled and escaped.
+	got, err = renderURL("{{bullhorn.rest_url}}entity/Note/{{correlation.candidate_id}}?m={{data.meetingCode}}", e)
+	if want := "{{bullhorn.rest_url}}entity/Note/42%2Fx?m=a%2Fb+c"; err != nil || got != want {
+		t.Fatalf("got %q (err %v), want %q", got, err, want)
+	}
 	_, err = renderURL("https://h.example/{{correlation.order_id}}", e)
 	if !IsCorrelationMissing(err) || !strings.Contains(err.Error(), "correlation order_id missing for meetingCode M1") {
 		t.Fatalf("err = %v, want a correlation-missing error", err)

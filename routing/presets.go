@@ -3,6 +3,8 @@ package routing
 import (
 	"encoding/json"
 	"strings"
+
+	"github.com/switchboard-gw/switchboard/tenants"
 )
 
 // Preset is a ready-made mapping and endpoint setup an admin starts from
@@ -106,7 +108,41 @@ var presets = []Preset{
 		Subscriptions: []string{evaluationOnly}, URL: "https://api.kombo.dev/v1/assessment/orders/{{correlation.order_id}}/result", Method: "PUT",
 		Auth: "bearer (Kombo API key)", Headers: map[string]string{"X-Integration-Id": "<integration id>"},
 		Mapping: json.RawMessage(komboResult)},
+	{Name: "bullhorn-candidate-note", Title: "Bullhorn: candidate note",
+		Description: "PUTs a Note to Bullhorn's REST API (entity/Note under the restUrl of the session). Needs auth type bullhorn " +
+			"(client id and secret, API user name and password; Switchboard logs in and keeps the BhRestToken) and the endpoint's " +
+			"method set to PUT. Assumes correlation candidate_id (the Bullhorn Candidate id, a number; required: the delivery waits " +
+			"for it). action and commentingPerson.id are constants to replace: action (\"Boooply AI interview\" here) must be a value of your " +
+			"Bullhorn note action picklist, commentingPerson.id (0 here) the id of the CorporateUser the note is from. externalID is the meetingCode. An event without scores.overall (transcript, recording) fails its " +
+			"delivery as a mapping error instead of writing an empty note.",
+		Subscriptions: []string{evaluationOnly}, URL: tenants.BullhornRestURL + "entity/Note", Method: "PUT",
+		Auth: "bullhorn (client id and secret, API user name and password)", Mapping: json.RawMessage(bullhornNote)},
 }
+
+// bullhornComments is the readable text of the Bullhorn note: Boooply's
+// rating is 1–5 and its scores 0–100, each shown with its scale.
+var bullhornComments = strings.Join([]string{
+	"Boooply AI interview: {{data.title}}",
+	"Recommendation: {{data.recommendation}} (decision: {{data.recruiterSummary.quickDecision}})",
+	"Rating: {{data.overallRating}}/5; overall score: {{data.scores.overall}}/100",
+	"Summary: {{data.oneLineSummary}}",
+	"{{data.summary}}",
+	"Strengths: {{data.strengthsAndWeaknesses.strengths[*].point}}",
+	"Weaknesses: {{data.strengthsAndWeaknesses.weaknesses[*].point}}",
+	"Red flags: {{data.redFlags[*].flag}}",
+	"Report: {{correlation.report_url}}",
+}, "\n")
+
+// bullhornNote creates a Note on the candidate. The first comments rule
+// only makes scores.overall required (the second replaces its value): a
+// transcript or recording fails as a mapping error instead of an empty note.
+var bullhornNote = `{"mode":"rules","rules":[
+{"target":"personReference.id","from":"correlation.candidate_id","required":true,"ops":[{"op":"convert","args":["int"]}]},
+{"target":"action","value":"Boooply AI interview"},
+{"target":"commentingPerson.id","value":0},
+{"target":"comments","from":"data.scores.overall","required":true},
+{"target":"comments","template":` + tmplJSON(bullhornComments) + `},
+{"target":"externalID","from":"data.meetingCode"}]}`
 
 const flatScorecard = `{"mode":"rules","rules":[
 {"target":"event","from":"event"},

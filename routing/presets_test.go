@@ -16,7 +16,7 @@ var update = flag.Bool("update", false, "rewrite routing/testdata/*.golden.json"
 
 // goldenCorrelation is the record the golden files render with.
 var goldenCorrelation = map[string]string{
-	"candidate_id": "gh-1001", "opportunity_id": "lever-opp-2002", "order_id": "kombo-order-3003",
+	"candidate_id": "4711", "opportunity_id": "lever-opp-2002", "order_id": "kombo-order-3003",
 	"report_url": "https://vendor.example/reports/Boooply-AI-1234567890",
 }
 
@@ -95,7 +95,7 @@ func TestPresetsAreEvaluationOnly(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"passthrough", "flat-scorecard", "greenhouse-harvest-note", "lever-opportunity-note",
-		"ashby-completed-assessment", "kombo-assessment-result"} {
+		"ashby-completed-assessment", "kombo-assessment-result", "bullhorn-candidate-note"} {
 		if !names[want] {
 			t.Errorf("preset %s is missing", want)
 		}
@@ -103,7 +103,8 @@ func TestPresetsAreEvaluationOnly(t *testing.T) {
 }
 
 func TestPresetsWithoutCorrelationFailClearly(t *testing.T) {
-	for _, name := range []string{"greenhouse-harvest-note", "lever-opportunity-note", "ashby-completed-assessment", "kombo-assessment-result"} {
+	for _, name := range []string{"greenhouse-harvest-note", "lever-opportunity-note", "ashby-completed-assessment", "kombo-assessment-result",
+		"bullhorn-candidate-note"} {
 		p, _ := FindPreset(name)
 		m, _ := ParseMapping(p.Mapping)
 		c, _ := Compile(m)
@@ -125,9 +126,10 @@ func TestPresetsWithoutCorrelationFailClearly(t *testing.T) {
 // TestResultPresetsNeedScores: an assessment result completes the ATS's
 // order or assessment once, so the Kombo and Ashby presets refuse an event
 // without scores.overall (an endpoint left on the default subscriptions
-// gets the transcript first) instead of completing an empty result.
+// gets the transcript first) instead of completing an empty result; the
+// Bullhorn preset likewise writes no empty note.
 func TestResultPresetsNeedScores(t *testing.T) {
-	for _, name := range []string{"kombo-assessment-result", "ashby-completed-assessment"} {
+	for _, name := range []string{"kombo-assessment-result", "ashby-completed-assessment", "bullhorn-candidate-note"} {
 		p, _ := FindPreset(name)
 		c := mustCompile(t, string(p.Mapping))
 		for _, s := range []string{"transcript", "recording", "interviewer_evaluation"} {
@@ -155,5 +157,37 @@ func TestGreenhouseV1PresetMarkedRetired(t *testing.T) {
 	p, ok := FindPreset("greenhouse-harvest-note")
 	if !ok || !strings.Contains(p.Title, "retired") || !strings.HasPrefix(p.Description, "RETIRED") || !strings.Contains(p.Description, "oauth2") {
 		t.Fatalf("preset %q: %q, want it marked retired and pointing at auth type oauth2", p.Title, p.Description)
+	}
+}
+
+// TestBullhornPreset: the Bullhorn note is a PUT under the session's
+// restUrl; personReference.id is the correlation's candidate id as a
+// number (a non-numeric one fails as a mapping error, never a wrong
+// candidate); comments show the rating out of 5 and the score out of 100.
+func TestBullhornPreset(t *testing.T) {
+	p, ok := FindPreset("bullhorn-candidate-note")
+	if !ok || p.Method != "PUT" || p.URL != "{{bullhorn.rest_url}}entity/Note" || !strings.Contains(p.Auth, "bullhorn") {
+		t.Fatalf("preset %+v, want PUT {{bullhorn.rest_url}}entity/Note with auth bullhorn", p)
+	}
+	c := mustCompile(t, string(p.Mapping))
+	r, err := renderWith(context.Background(), c, p.URL, sampleInput(t, "evaluation"), map[string]string{"candidate_id": "4711"}, Rendered{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.URL != p.URL {
+		t.Errorf("URL %q, want %q kept for the worker to fill", r.URL, p.URL)
+	}
+	for _, want := range []string{`"personReference":{"id":4711}`, `Rating: 3/5; overall score: 72/100`, `"externalID":"Boooply-AI-1234567890"`} {
+		if !strings.Contains(string(r.Body), want) {
+			t.Errorf("body %s lacks %s", r.Body, want)
+		}
+	}
+	if strings.Contains(string(r.Body), "3/100") {
+		t.Errorf("body %s shows the 1-5 rating out of 100", r.Body)
+	}
+	_, err = renderWith(context.Background(), c, p.URL, sampleInput(t, "evaluation"), map[string]string{"candidate_id": "gh-1001"}, Rendered{})
+	var re *RuleError
+	if !errors.As(err, &re) || re.Target != "personReference.id" {
+		t.Fatalf("non-numeric candidate id: err %v, want a rule error on personReference.id", err)
 	}
 }

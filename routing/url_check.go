@@ -1,6 +1,11 @@
 package routing
 
-import "fmt"
+import (
+	"fmt"
+	"strings"
+
+	"github.com/switchboard-gw/switchboard/tenants"
+)
 
 // URLTemplates checks endpoint URL templates when an endpoint is saved:
 // CheckURLTemplate's rules, and every placeholder outside correlation.* must
@@ -43,7 +48,7 @@ func (u *URLTemplates) CheckURLTemplate(raw string) error {
 	if err := CheckURLTemplate(raw); err != nil {
 		return err
 	}
-	parts, _ := parseTemplate(raw)
+	parts, _ := parseTemplate(strings.TrimPrefix(raw, tenants.BullhornRestURL))
 	for _, p := range parts {
 		if p.path != nil {
 			if err := u.checkPlaceholder(p.path); err != nil {

@@ -23,6 +23,11 @@ var urlTemplateCases = []struct {
 	{name: "object", url: "https://h.example/i/{{data.scores}}", wantErr: "not one value"},
 	{name: "bare correlation", url: "https://h.example/i/{{correlation}}", wantErr: "must name a correlation attribute"},
 	{name: "syntax still checked first", url: "https://{{data.meetingCode}}/x", wantErr: "placeholder"},
+	{name: "Bullhorn session restUrl", url: "{{bullhorn.rest_url}}entity/Note"},
+	{name: "Bullhorn restUrl with a placeholder", url: "{{bullhorn.rest_url}}entity/Note?ref={{data.meetingCode}}"},
+	{name: "Bullhorn restUrl checks what follows", url: "{{bullhorn.rest_url}}entity/{{data.candidateId}}", wantErr: "use {{data.<field>}}"},
+	{name: "Bullhorn restUrl only first", url: "https://h.example/{{bullhorn.rest_url}}", wantErr: "not a field of Boooply events"},
+	{name: "Bullhorn restUrl twice", url: "{{bullhorn.rest_url}}x/{{bullhorn.rest_url}}", wantErr: "may only start the URL"},
 }
 
 // TestURLTemplatesAgainstSamples: a placeholder is accepted when some Boooply sample

@@ -284,7 +284,7 @@
       if (!form) continue;
       var panels = form.querySelectorAll("[data-auth-panel]");
       for (var j = 0; j < panels.length; j++) {
-        panels[j].hidden = panels[j].getAttribute("data-auth-panel") !== selects[i].value;
+        panels[j].hidden = panels[j].getAttribute("data-auth-panel").split(" ").indexOf(selects[i].value) < 0;
       }
     }
   }

@@ -43,14 +43,8 @@ const MinRatePerSecond = 1.0 / 3600
 // called. Errors are problem.Invalid naming the field.
 func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 	e.URL = strings.TrimSpace(e.URL)
-	if e.URL == "" {
-		return problem.Invalid("url", "is required")
-	}
-	if len(e.URL) > maxURLLen {
-		return problem.Invalid("url", "is longer than 2048 bytes")
-	}
-	if err := urlsFor(urls, "url").CheckURL(ctx, e.URL); err != nil {
-		return problem.Invalid("url", strings.TrimPrefix(err.Error(), "url: "))
+	if err := e.validateURL(ctx, urls); err != nil {
+		return err
 	}
 	if err := e.validateProbe(ctx, urls); err != nil {
 		return err
@@ -66,7 +60,34 @@ func (e *Endpoint) Validate(ctx context.Context, urls URLChecker) error {
 			return err
 		}
 	}
-	return e.validateOAuth2(ctx, urls)
+	if err := e.validateOAuth2(ctx, urls); err != nil {
+		return err
+	}
+	return e.validateBullhorn(ctx, urls)
+}
+
+// validateURL checks the endpoint's URL: through the URL checker (its
+// template, then the SSRF guard), or for auth type bullhorn as a path
+// under the session's restUrl, whose host is known only at login and is
+// guarded where it is dialled.
+func (e *Endpoint) validateURL(ctx context.Context, urls URLChecker) error {
+	if e.URL == "" {
+		return problem.Invalid("url", "is required")
+	}
+	if len(e.URL) > maxURLLen {
+		return problem.Invalid("url", "is longer than 2048 bytes")
+	}
+	if e.AuthType == AuthBullhorn {
+		if err := validateBullhornURL(e.URL); err != nil {
+			return err
+		}
+	} else if strings.Contains(e.URL, BullhornRestURL) {
+		return problem.Invalid("url", BullhornRestURL+" is filled only for auth type bullhorn")
+	}
+	if err := urlsFor(urls, "url").CheckURL(ctx, e.URL); err != nil {
+		return problem.Invalid("url", strings.TrimPrefix(err.Error(), "url: "))
+	}
+	return nil
 }
 
 // unlistedSubscriptions returns the event types e subscribes to that are
@@ -126,7 +147,7 @@ func (e *Endpoint) validateProbe(ctx context.Context, urls URLChecker) error {
 
 func (e *Endpoint) validateAuth() error {
 	switch e.AuthType {
-	case AuthNone, AuthBearer, AuthBasic, AuthOAuth2:
+	case AuthNone, AuthBearer, AuthBasic, AuthOAuth2, AuthBullhorn:
 		e.AuthHeaderName = ""
 	case AuthHeader:
 		name := textproto.CanonicalMIMEHeaderKey(strings.TrimSpace(e.AuthHeaderName))
@@ -135,7 +156,7 @@ func (e *Endpoint) validateAuth() error {
 		}
 		e.AuthHeaderName = name
 	default:
-		return problem.Invalid("auth_type", "must be none, bearer, basic, header or oauth2")
+		return problem.Invalid("auth_type", "must be none, bearer, basic, header, oauth2 or bullhorn")
 	}
 	return nil
 }

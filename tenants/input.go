@@ -3,7 +3,9 @@ package tenants
 // EndpointInput is what a caller sends to add or change an endpoint. Nil
 // fields mean "the default" on add and "leave as is" on update. Secrets
 // arrive in plaintext here and are sealed before they are stored; an empty
-// AuthSecret or ClientKeyPEM clears the stored one.
+// AuthSecret or ClientKeyPEM clears the stored one. BullhornPassword, the
+// Bullhorn API user's password, is a secret too (required, never cleared
+// while the auth type is bullhorn).
 type EndpointInput struct {
 	URL                *string            `json:"url"`
 	Method             *string            `json:"method"`
@@ -19,6 +21,10 @@ type EndpointInput struct {
 	OAuth2Scopes       *[]string          `json:"oauth2_scopes"`
 	OAuth2Params       *map[string]string `json:"oauth2_params"`
 	OAuth2ClientAuth   *string            `json:"oauth2_client_auth"`
+	BullhornUsername   *string            `json:"bullhorn_username"`
+	BullhornPassword   *string            `json:"bullhorn_password"`
+	BullhornLoginInfo  *string            `json:"bullhorn_login_info_url"`
+	BullhornRedirect   *string            `json:"bullhorn_redirect_uri"`
 	Headers            *map[string]string `json:"headers"`
 	TimeoutMS          *int               `json:"timeout_ms"`
 	MaxAttempts        *int               `json:"max_attempts"`
@@ -47,6 +53,9 @@ func (in EndpointInput) apply(e *Endpoint) {
 	set(&e.OAuth2Scopes, in.OAuth2Scopes)
 	set(&e.OAuth2Params, in.OAuth2Params)
 	set(&e.OAuth2ClientAuth, in.OAuth2ClientAuth)
+	set(&e.BullhornUsername, in.BullhornUsername)
+	set(&e.BullhornLoginInfoURL, in.BullhornLoginInfo)
+	set(&e.BullhornRedirectURI, in.BullhornRedirect)
 	set(&e.Headers, in.Headers)
 	set(&e.TimeoutMS, in.TimeoutMS)
 	set(&e.MaxAttempts, in.MaxAttempts)

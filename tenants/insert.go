@@ -16,7 +16,7 @@ const insertBatch = 100
 
 // sealedColumns are the endpoint columns written once the endpoint has its id.
 var sealedColumns = []string{"auth_secret_sealed", "auth_secret_set_at", "signing_secret_sealed", "signing_secret_set_at",
-	"client_key_sealed", "client_key_set_at"}
+	"client_key_sealed", "client_key_set_at", "bullhorn_password_sealed", "bullhorn_password_set_at"}
 
 // insertTenants inserts prepared tenants and their endpoints inside tx, a
 // batch of rows per statement, then seals each endpoint's secrets (bound to

@@ -29,7 +29,10 @@ var reservedOAuth2Params = []string{"grant_type", "scope", "client_id", "client_
 // shown or used.
 func (e *Endpoint) validateOAuth2(ctx context.Context, urls URLChecker) error {
 	if e.AuthType != AuthOAuth2 {
-		e.OAuth2TokenURL, e.OAuth2ClientID, e.OAuth2ClientAuth = "", "", OAuth2ClientAuthBasic
+		if e.AuthType != AuthBullhorn { // bullhorn's client id: validateBullhorn
+			e.OAuth2ClientID = ""
+		}
+		e.OAuth2TokenURL, e.OAuth2ClientAuth = "", OAuth2ClientAuthBasic
 		e.OAuth2Scopes, e.OAuth2Params = []string{}, map[string]string{}
 		return nil
 	}
@@ -129,12 +132,20 @@ func (e *Endpoint) validateTokenParams() error {
 // entered for (someone who may edit endpoints but not see secrets could
 // otherwise point the token URL at a server of theirs), nor become a
 // bearer token or password when the auth type changes to or from oauth2.
+//
+// The same holds for bullhorn: its client secret and API password go to
+// the OAuth host the loginInfo service names, so both are entered again
+// when the auth type changes to or from bullhorn or the loginInfo URL changes.
 func secretMustBeResent(before, after *Endpoint) string {
 	switch {
 	case (before.AuthType == AuthOAuth2) != (after.AuthType == AuthOAuth2):
 		return "must be entered again when the auth type changes to or from oauth2"
 	case after.AuthType == AuthOAuth2 && before.OAuth2TokenURL != after.OAuth2TokenURL:
 		return "must be entered again when the token URL changes (a stored client secret is never sent to a new token endpoint)"
+	case (before.AuthType == AuthBullhorn) != (after.AuthType == AuthBullhorn):
+		return "must be entered again when the auth type changes to or from bullhorn"
+	case after.AuthType == AuthBullhorn && before.LoginInfoURL() != after.LoginInfoURL():
+		return "must be entered again when the loginInfo URL changes (stored Bullhorn credentials are never sent to a new data centre service)"
 	}
 	return ""
 }

@@ -41,7 +41,8 @@ func (h *Pages) endpointRow(tenantID int64, e *Endpoint) views.EndpointRow {
 // tenant's correlation record.
 const urlHint = "The receiver's http:// or https:// address. Use https: http sends events unencrypted and suits only " +
 	"tests and private networks (those need SWITCHBOARD_ALLOW_PRIVATE_ENDPOINTS). Placeholders after the host are filled " +
-	"per event, e.g. …/candidates/{{correlation.candidate_id}}/notes or …?interview={{data.meetingCode}}."
+	"per event, e.g. …/candidates/{{correlation.candidate_id}}/notes or …?interview={{data.meetingCode}}. " +
+	"Auth type bullhorn: " + BullhornRestURL + "entity/Note (the session's restUrl comes first)."
 
 // defaultsHint names the event types an endpoint with none checked receives.
 func (h *Pages) defaultsHint() string {
@@ -83,7 +84,7 @@ func (h *Pages) endpointForm(c *fiber.Ctx, t *Tenant, e *Endpoint, errs map[stri
 	if err := h.subscriptionOptions(c.UserContext(), &p.Events, e); err != nil {
 		return p, err
 	}
-	for _, a := range []AuthType{AuthNone, AuthBearer, AuthBasic, AuthHeader, AuthOAuth2} {
+	for _, a := range []AuthType{AuthNone, AuthBearer, AuthBasic, AuthHeader, AuthOAuth2, AuthBullhorn} {
 		p.AuthType.Options = append(p.AuthType.Options, views.Option{Value: string(a), Label: string(a), Selected: e.AuthType == a || (e.AuthType == "" && a == AuthNone)})
 	}
 	if e.ID != 0 {
@@ -173,13 +174,13 @@ func (h *Pages) formFailed(c *fiber.Ctx, t *Tenant, e *Endpoint, in EndpointInpu
 	}
 	// A typed secret is never sent back to the page: say so at the field,
 	// or saving again would keep the stored one (or none) without a word.
-	for name, typed := range map[string]*string{"auth_secret": in.AuthSecret, "client_key_pem": in.ClientKeyPEM} {
+	for name, typed := range map[string]*string{"auth_secret": in.AuthSecret, "client_key_pem": in.ClientKeyPEM, "bullhorn_password": in.BullhornPassword} {
 		if typed != nil && strings.TrimSpace(*typed) != "" && errs[name] == "" {
 			errs[name] = "not kept after a failed save (secrets are never sent back to the page): enter it again"
 		}
 	}
 	shown := *e
-	in.AuthSecret, in.ClientKeyPEM = nil, nil
+	in.AuthSecret, in.ClientKeyPEM, in.BullhornPassword = nil, nil, nil
 	in.apply(&shown)
 	p, ferr := h.endpointForm(c, t, &shown, errs, msg)
 	if ferr != nil {
@@ -312,9 +313,15 @@ func (h *Pages) handleEndpointCheckURL(c *fiber.Ctx) error {
 	if _, err := auth.Require(c, auth.PermEditConfig); err != nil {
 		return err
 	}
-	e := &Endpoint{URL: strings.TrimSpace(c.FormValue("url")), Enabled: true}
+	e := &Endpoint{URL: strings.TrimSpace(c.FormValue("url")), AuthType: AuthType(c.FormValue("auth_type")), Enabled: true}
+	if e.AuthType != AuthBullhorn {
+		e.AuthType = AuthNone // the URL is judged alone; the other auth settings when saved
+	}
 	res := views.URLCheck{OK: true, Message: "can be called"}
-	if err := e.Validate(c.UserContext(), h.ed.endpointURLs()); err != nil {
+	if IsBullhornURL(e.URL) {
+		res.Message = "is under the restUrl of the Bullhorn session: its host is known and checked at login"
+	}
+	if err := e.validateURL(c.UserContext(), h.ed.endpointURLs()); err != nil {
 		p, ok := problem.As(err)
 		if !ok {
 			return err

@@ -58,6 +58,7 @@ func endpointInput(c *fiber.Ctx) (EndpointInput, map[string]string) {
 	}
 	in.Headers = &hs
 	oauth2Input(c, &in, errs)
+	bullhornInput(c, &in)
 	return in, errs
 }
 

@@ -26,6 +26,30 @@ func (h *Pages) endpointFormMore(p *views.EndpointForm, e *Endpoint, fld func(na
 	p.ClientKey = fld("client_key_pem", "Client private key (PEM)", "", "Write-only: stored sealed, never shown again.")
 	p.HasClientKey = e.ClientKeySealed != ""
 	endpointFormOAuth2(p, e, fld)
+	endpointFormBullhorn(p, e, fld)
+}
+
+// endpointFormBullhorn fills the Bullhorn login fields, shown when the auth
+// type is bullhorn; the client id field is shared with oauth2 and the
+// client secret is Secret above. The password is write-only.
+func endpointFormBullhorn(p *views.EndpointForm, e *Endpoint, fld func(name, label, value, hint string) views.Field) {
+	p.BullhornUsername = fld("bullhorn_username", "API user name", e.BullhornUsername, "The Bullhorn API user the notes are written as.")
+	p.BullhornPassword = fld("bullhorn_password", "API user password", "", "Write-only: stored sealed, never shown again.")
+	p.HasBullhornPassword = e.BullhornPasswordSealed != ""
+	p.BullhornLoginInfo = fld("bullhorn_login_info_url", "loginInfo URL", e.BullhornLoginInfoURL,
+		"Empty: "+DefaultBullhornLoginInfoURL+" (finds the user's data centre). Changing it needs the client secret and password again.")
+	p.BullhornRedirect = fld("bullhorn_redirect_uri", "Redirect URI", e.BullhornRedirectURI,
+		"Only if one is registered with the client: sent with the login, never followed.")
+}
+
+// bullhornInput reads the Bullhorn fields of the endpoint form into in; an
+// empty password keeps the stored one.
+func bullhornInput(c *fiber.Ctx, in *EndpointInput) {
+	str := func(name string) *string { v := strings.TrimSpace(c.FormValue(name)); return &v }
+	in.BullhornUsername, in.BullhornLoginInfo, in.BullhornRedirect = str("bullhorn_username"), str("bullhorn_login_info_url"), str("bullhorn_redirect_uri")
+	if s := c.FormValue("bullhorn_password"); s != "" {
+		in.BullhornPassword = &s
+	}
 }
 
 // endpointFormOAuth2 fills the OAuth2 client credential fields, shown when
@@ -34,7 +58,7 @@ func (h *Pages) endpointFormMore(p *views.EndpointForm, e *Endpoint, fld func(na
 func endpointFormOAuth2(p *views.EndpointForm, e *Endpoint, fld func(name, label, value, hint string) views.Field) {
 	p.OAuth2TokenURL = fld("oauth2_token_url", "Token URL", e.OAuth2TokenURL,
 		"The token endpoint of the client credentials grant, e.g. https://auth.greenhouse.io/token. Changing it needs the client secret again.")
-	p.OAuth2ClientID = fld("oauth2_client_id", "Client ID", e.OAuth2ClientID, "The client secret goes in Secret above.")
+	p.OAuth2ClientID = fld("oauth2_client_id", "Client ID", e.OAuth2ClientID, "For oauth2 and bullhorn; the client secret goes in Secret above.")
 	p.OAuth2Scopes = fld("oauth2_scopes", "Scopes", strings.Join(e.OAuth2Scopes, " "), "Space- or comma-separated; empty: none asked for.")
 	p.OAuth2Params = fld("oauth2_params", "Extra token parameters", formatParams(e.OAuth2Params),
 		"One name=value per line, not secret, e.g. sub=<user id> for Greenhouse Harvest v3, or audience=….")

@@ -31,6 +31,9 @@ func (ed *Editor) prepare(ctx context.Context, db *gorm.DB, e *Endpoint, in Endp
 	if err := ed.checkAuthSecret(&before, e, in.AuthSecret); err != nil {
 		return err
 	}
+	if err := checkBullhornPassword(&before, e, in.BullhornPassword); err != nil {
+		return err
+	}
 	return ed.checkClientKey(e, in.ClientKeyPEM)
 }
 
@@ -104,6 +107,19 @@ func (ed *Editor) sealInputs(e *Endpoint, in EndpointInput, now time.Time) error
 			return err
 		}
 		e.AuthSecretSealed, e.AuthSecretSetAt = sealed, &now
+	}
+	switch {
+	case e.AuthType != AuthBullhorn:
+		e.BullhornPasswordSealed, e.BullhornPasswordSetAt = "", nil
+	case in.BullhornPassword != nil:
+		if ed.ring == nil {
+			return errNoKey("bullhorn_password")
+		}
+		sealed, err := ed.ring.Seal([]byte(*in.BullhornPassword), EndpointSecretContext(e.ID, "bullhorn_password"))
+		if err != nil {
+			return err
+		}
+		e.BullhornPasswordSealed, e.BullhornPasswordSetAt = sealed, &now
 	}
 	switch {
 	case e.ClientCertPEM == "" || (in.ClientKeyPEM != nil && *in.ClientKeyPEM == ""):

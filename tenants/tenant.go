@@ -66,8 +66,9 @@ type Endpoint struct {
 	ProbeURL string `gorm:"column:probe_url"`
 
 	// Outbound authentication: AuthType none, bearer (secret = token), basic
-	// (secret = "user:password"), header (AuthHeaderName: secret) or oauth2
-	// (secret = the client secret of the OAuth2 fields below).
+	// (secret = "user:password"), header (AuthHeaderName: secret), oauth2
+	// (secret = the client secret of the OAuth2 fields below) or bullhorn
+	// (secret = the OAuth2 client secret; see the Bullhorn fields).
 	AuthType         AuthType
 	AuthHeaderName   string
 	AuthSecretSealed string
@@ -81,6 +82,18 @@ type Endpoint struct {
 	OAuth2Scopes     []string          `gorm:"column:oauth2_scopes;serializer:json"`
 	OAuth2Params     map[string]string `gorm:"column:oauth2_params;serializer:json"`
 	OAuth2ClientAuth string            `gorm:"column:oauth2_client_auth"`
+	// Bullhorn REST sessions (AuthType bullhorn): the client id is
+	// OAuth2ClientID and the client secret the auth secret; the API user's
+	// name and password (sealed, context "endpoint:<id>:bullhorn_password"),
+	// the loginInfo URL that finds the user's data centre (checked by the
+	// SSRF guard like URL; empty: DefaultBullhornLoginInfoURL) and the
+	// redirect_uri registered with the client (empty: none sent). Empty
+	// unless AuthType is bullhorn.
+	BullhornUsername       string     `gorm:"column:bullhorn_username"`
+	BullhornPasswordSealed string     `gorm:"column:bullhorn_password_sealed"`
+	BullhornPasswordSetAt  *time.Time `gorm:"column:bullhorn_password_set_at"`
+	BullhornLoginInfoURL   string     `gorm:"column:bullhorn_login_info_url"`
+	BullhornRedirectURI    string     `gorm:"column:bullhorn_redirect_uri"`
 	// Standard Webhooks signing secret ("whsec_…"); while a rotation is in
 	// progress the previous one also signs until PreviousSigningExpiresAt.
 	SigningSecretSealed         string
@@ -119,6 +132,10 @@ const (
 	AuthBasic  AuthType = "basic"
 	AuthHeader AuthType = "header"
 	AuthOAuth2 AuthType = "oauth2"
+	// AuthBullhorn logs in to Bullhorn's REST API (OAuth2 authorization
+	// code for the API user, then /login) and sends the session's
+	// BhRestToken; the endpoint URL starts with BullhornRestURL.
+	AuthBullhorn AuthType = "bullhorn"
 )
 
 // How an oauth2 endpoint's client authenticates to its token endpoint.

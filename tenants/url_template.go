@@ -44,14 +44,15 @@ func (ed *Editor) endpointURLs() URLChecker {
 // old url given as its probe_url (or token URL) is new there, and checked.
 type storedURLs struct {
 	next   URLChecker
-	stored map[string]string // field (url, probe_url, oauth2_token_url) → the URL it holds
+	stored map[string]string // field (url, probe_url, oauth2_token_url, bullhorn_login_info_url) → the URL it holds
 	field  string            // the field being checked; "" checks every URL
 }
 
 // storedURLsOf are the URLs before holds, each in its field.
 func storedURLsOf(next URLChecker, before *Endpoint) storedURLs {
 	return storedURLs{next: next, stored: map[string]string{
-		"url": before.URL, "probe_url": before.ProbeURL, "oauth2_token_url": before.OAuth2TokenURL}}
+		"url": before.URL, "probe_url": before.ProbeURL, "oauth2_token_url": before.OAuth2TokenURL,
+		"bullhorn_login_info_url": before.BullhornLoginInfoURL}}
 }
 
 // forField implements fieldURLs.
@@ -111,6 +112,14 @@ type templatedURLs struct {
 
 // CheckURL implements URLChecker.
 func (t templatedURLs) CheckURL(ctx context.Context, raw string) error {
+	if IsBullhornURL(raw) {
+		// A path under a Bullhorn session's restUrl (validateBullhornURL):
+		// no host to check before login; the worker guards each one it dials.
+		if t.templates != nil {
+			return t.templates.CheckURLTemplate(raw)
+		}
+		return nil
+	}
 	if !strings.Contains(raw, "{{") {
 		return t.urls.CheckURL(ctx, raw)
 	}

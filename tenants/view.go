@@ -22,6 +22,10 @@ type EndpointView struct {
 	OAuth2Scopes       []string          `json:"oauth2_scopes,omitempty"`
 	OAuth2Params       map[string]string `json:"oauth2_params,omitempty"`
 	OAuth2ClientAuth   string            `json:"oauth2_client_auth,omitempty"`
+	BullhornUsername   string            `json:"bullhorn_username,omitempty"`
+	BullhornPassword   *SecretState      `json:"bullhorn_password,omitempty"`
+	BullhornLoginInfo  string            `json:"bullhorn_login_info_url,omitempty"`
+	BullhornRedirect   string            `json:"bullhorn_redirect_uri,omitempty"`
 	SigningSecret      SecretState       `json:"signing_secret"`
 	PreviousSigning    *SecretState      `json:"previous_signing_secret,omitempty"`
 	Headers            map[string]string `json:"headers"`
@@ -66,6 +70,11 @@ func (e *Endpoint) View() EndpointView {
 	if e.AuthType == AuthOAuth2 {
 		v.OAuth2TokenURL, v.OAuth2ClientID, v.OAuth2ClientAuth = e.OAuth2TokenURL, e.OAuth2ClientID, e.OAuth2ClientAuth
 		v.OAuth2Scopes, v.OAuth2Params = e.OAuth2Scopes, e.OAuth2Params
+	}
+	if e.AuthType == AuthBullhorn {
+		v.OAuth2ClientID, v.BullhornUsername, v.BullhornRedirect = e.OAuth2ClientID, e.BullhornUsername, e.BullhornRedirectURI
+		v.BullhornLoginInfo = e.LoginInfoURL()
+		v.BullhornPassword = &SecretState{Set: e.BullhornPasswordSealed != "", SetAt: e.BullhornPasswordSetAt}
 	}
 	if e.PreviousSigningSecretSealed != "" {
 		v.PreviousSigning = &SecretState{Set: true, ExpiresAt: e.PreviousSigningExpiresAt}

@@ -40,8 +40,9 @@ type sendResult struct {
 	respHeader http.Header
 	class      string
 	err        error
-	// accessToken is the OAuth2 access token sent (oauth2 endpoints), so a
-	// 401 can drop it from the cache. Never recorded.
+	// accessToken is the OAuth2 access token (oauth2 endpoints) or Bullhorn
+	// session token (bullhorn) sent, so a 401 can drop it from its cache.
+	// Never recorded.
 	accessToken string
 }
 
@@ -103,11 +104,19 @@ func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Re
 	if method == "" {
 		method = http.MethodPost // rows written before the method column, or by tests that skip validation
 	}
-	req, err := http.NewRequestWithContext(ctx, method, payload.URL, bytes.NewReader(payload.Body))
+	ep := &t.endpoint
+	target := payload.URL
+	var session *bullhornSession
+	if ep.AuthType == tenants.AuthBullhorn {
+		var err error
+		if session, target, err = w.bullhornTarget(ctx, ep, payload.URL); err != nil {
+			return nil, nil, err
+		}
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(payload.Body))
 	if err != nil {
 		return nil, nil, err
 	}
-	ep := &t.endpoint
 	h := req.Header
 	for k, v := range ep.Headers {
 		h.Set(k, v)
@@ -133,8 +142,10 @@ func (w *Worker) buildRequest(ctx context.Context, t *target, payload routing.Re
 	if len(keys) > 0 {
 		h.Set("webhook-signature", SignatureHeader(keys, msgID, ts, payload.Body))
 	}
-	secretHeader, err := w.setAuth(ctx, req, ep)
-	if err != nil {
+	secretHeader := bullhornTokenHeader
+	if session != nil {
+		h.Set(bullhornTokenHeader, session.token)
+	} else if secretHeader, err = w.setAuth(ctx, req, ep); err != nil {
 		return nil, nil, err
 	}
 	if err := sendableHeaders(h); err != nil {
@@ -199,7 +210,8 @@ func (w *Worker) signingKeys(ep *tenants.Endpoint, now time.Time) ([][]byte, err
 // setAuth adds the endpoint's own authentication and returns the name of
 // the header that carries the secret. For oauth2 that is an access token
 // from the endpoint's token endpoint (cached, see tokens); a failed token
-// request is a *tokenError.
+// request is a *tokenError. Bullhorn endpoints never get here: their
+// session (URL and BhRestToken) is set by buildRequest.
 func (w *Worker) setAuth(ctx context.Context, req *http.Request, ep *tenants.Endpoint) (string, error) {
 	if ep.AuthType == "" || ep.AuthType == tenants.AuthNone {
 		return "", nil
@@ -261,17 +273,20 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 	res := sendResult{started: w.now().UTC()}
 	msg := messageOf(&t.delivery, payload.Body)
 	req, hdrs, err := w.buildRequest(ctx, t, payload, msg.id, res.started)
-	var tokenErr *tokenError
-	if errors.As(err, &tokenErr) {
+	var authErr authFailure
+	if errors.As(err, &authErr) {
 		res.duration = time.Since(res.started)
-		res.class, res.err = tokenErr.class(), err
+		res.class, res.err = authErr.class(), err
 		return res
 	} else if err != nil {
 		res.class, res.err = "config", err
 		return res
 	}
-	if t.endpoint.AuthType == tenants.AuthOAuth2 {
+	switch t.endpoint.AuthType {
+	case tenants.AuthOAuth2:
 		_, res.accessToken, _ = strings.Cut(req.Header.Get("Authorization"), " ")
+	case tenants.AuthBullhorn:
+		res.accessToken = req.Header.Get(bullhornTokenHeader)
 	}
 	res.msg = msg
 	res.reqHeaders = hdrs
@@ -291,7 +306,35 @@ func (w *Worker) send(ctx context.Context, t *target, payload routing.Rendered) 
 	}
 	defer resp.Body.Close()
 	readAnswer(&res, resp)
+	if t.endpoint.AuthType == tenants.AuthBullhorn {
+		res.maskSecret(res.accessToken)
+	}
 	return res
+}
+
+// authFailure is a failed token request or login (*tokenError,
+// *bullhornError): the receiver was not called; class is the attempt's
+// error class.
+type authFailure interface {
+	error
+	class() string
+}
+
+// maskSecret replaces secret wherever the answer might echo it back into
+// the attempt record (body, kept headers such as Location, the error).
+func (res *sendResult) maskSecret(secret string) {
+	if len(secret) < 4 {
+		return
+	}
+	res.body = strings.ReplaceAll(res.body, secret, redacted)
+	for k, vs := range res.respHeader {
+		for i, v := range vs {
+			res.respHeader[k][i] = strings.ReplaceAll(v, secret, redacted)
+		}
+	}
+	if res.err != nil && strings.Contains(res.err.Error(), secret) {
+		res.err = errors.New(strings.ReplaceAll(res.err.Error(), secret, redacted))
+	}
 }
 
 // readAnswer records the first maxResponseBody bytes of the answer, its

@@ -81,6 +81,7 @@ type Worker struct {
 	keyring   *secrets.Keyring
 	clients   *clients
 	tokens    *tokens
+	bullhorn  *bullhornSessions
 	policy    RetryPolicy
 	timeout   time.Duration
 	userAgent string
@@ -109,7 +110,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
-	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs), tokens: newTokens(),
+	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs), tokens: newTokens(), bullhorn: newBullhornSessions(),
 		loads: newLoadBatcher(cfg.DB, &targetQuery{}), records: newRecordBatcher(cfg.DB, &attemptRecord{}),
 		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
 		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, links: cfg.Links, now: time.Now}
@@ -272,7 +273,12 @@ func (w *Worker) outcomeOf(ctx context.Context, t *target, res *sendResult) Outc
 	if res.class == "config" {
 		out.Kind = Permanent // a secret that won't unseal or a bad URL: retrying can't help
 	}
-	if res.status == http.StatusUnauthorized && res.accessToken != "" {
+	switch {
+	case t.endpoint.AuthType == tenants.AuthBullhorn && res.accessToken != "" &&
+		(res.status == http.StatusUnauthorized || res.status == http.StatusTemporaryRedirect || res.status == http.StatusPermanentRedirect):
+		out = w.bullhornRefused(ctx, t, res.accessToken, res.status, out)
+		res.err = out.Err
+	case res.status == http.StatusUnauthorized && res.accessToken != "":
 		out = w.tokenRefused(ctx, t, res.accessToken, out)
 		res.err = out.Err
 	}
