@@ -9,17 +9,17 @@ import (
 	"github.com/switchboard-gw/switchboard/testdb"
 )
 
-// TestMigrateEndpointBullhorn: 00020 gives existing endpoints empty Bullhorn
+// TestMigrateEndpointBullhorn: 00021 gives existing endpoints empty Bullhorn
 // settings, and its Down drops the columns again, keeping the endpoints, on
 // both dialects.
 func TestMigrateEndpointBullhorn(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
-		if err := db.MigrateDownTo(ctx, 19); err != nil {
+		if err := db.MigrateDownTo(ctx, 20); err != nil {
 			t.Fatal(err)
 		}
 		if db.Gorm.Migrator().HasColumn("endpoints", "bullhorn_username") {
-			t.Fatal("bullhorn_username exists at version 19")
+			t.Fatal("bullhorn_username exists at version 20")
 		}
 		now := time.Now().UTC()
 		for _, q := range []string{"INSERT INTO tenants (id, name, source_id, created_at, updated_at) VALUES (1, 'A', 'org_a', ?, ?)",
@@ -40,9 +40,9 @@ func TestMigrateEndpointBullhorn(t *testing.T) {
 			t.Fatal(err)
 		}
 		if got.Username != "" || got.PasswordSealed != "" || got.LoginInfoURL != "" || got.RedirectURI != "" || got.PasswordSetAt != nil {
-			t.Fatalf("existing endpoint after 00020: %+v, want empty settings", got)
+			t.Fatalf("existing endpoint after 00021: %+v, want empty settings", got)
 		}
-		if err := db.MigrateDownTo(ctx, 19); err != nil {
+		if err := db.MigrateDownTo(ctx, 20); err != nil {
 			t.Fatalf("down: %v", err)
 		}
 		if n := count(t, db, "SELECT COUNT(*) FROM endpoints"); n != 1 || db.Gorm.Migrator().HasColumn("endpoints", "bullhorn_password_sealed") {
