@@ -57,6 +57,10 @@ type Config struct {
 	// PprofListen, when set, serves /debug/pprof/ on this separate address.
 	PprofListen string
 
+	// MetricsRefresh is how often the held-event and pending-delivery
+	// gauges are read from the database (SWITCHBOARD_METRICS_REFRESH).
+	MetricsRefresh time.Duration
+
 	// PushBack bounds ingest under overload (config_perf.go).
 	PushBack PushBackConfig
 }
@@ -123,6 +127,7 @@ func parseServeConfig(args []string) (Config, error) {
 	proxyHeader := fs.String("proxy-header", env("SWITCHBOARD_PROXY_HEADER", "X-Forwarded-For"), "header a trusted proxy puts the client address in (SWITCHBOARD_PROXY_HEADER)")
 	ingest := addIngestFlags(fs)
 	pushBack := addPushBackFlags(fs)
+	metricsRefresh := fs.Duration("metrics-refresh", envDuration("SWITCHBOARD_METRICS_REFRESH", webhooks.OpsRefresh), "how often each replica reads the held-event and pending-delivery gauges from the database (SWITCHBOARD_METRICS_REFRESH)")
 	pprofListen := fs.String("pprof-listen", os.Getenv("SWITCHBOARD_PPROF_LISTEN"), "serve Go's pprof on this separate address, e.g. 127.0.0.1:6060 (SWITCHBOARD_PPROF_LISTEN; default off)")
 	if err := checkEnv(fs); err != nil {
 		return Config{}, err
@@ -140,7 +145,7 @@ func parseServeConfig(args []string) (Config, error) {
 	cfg.AdminEmail, cfg.AdminPassword = *adminEmail, os.Getenv("SWITCHBOARD_ADMIN_PASSWORD")
 	cfg.PublicURL, cfg.PreviousSecretKeys = strings.TrimRight(*publicURL, "/"), splitList(*prevKeys)
 	cfg.TrustedProxies, cfg.ProxyHeader = splitList(*proxies), *proxyHeader
-	cfg.PprofListen = *pprofListen
+	cfg.PprofListen, cfg.MetricsRefresh = *pprofListen, *metricsRefresh
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err
@@ -173,6 +178,8 @@ func (c Config) validate() error {
 		return errors.New("sources reload must be at least 1s")
 	case c.ReadTimeout < time.Second:
 		return errors.New("read timeout must be at least 1s")
+	case c.MetricsRefresh < time.Second:
+		return errors.New("metrics refresh must be at least 1s")
 	case c.DBMaxConns < 4:
 		return errors.New("database max conns must be at least 4")
 	case (c.AdminEmail == "") != (c.AdminPassword == ""):

@@ -26,6 +26,8 @@ func TestServeConfigRefusesBadEnv(t *testing.T) {
 		{name: "zero breaker cooldown", env: "SWITCHBOARD_BREAKER_COOLDOWN", value: "0s", wantErr: "breaker cooldown"},
 		{name: "zero sources reload", env: "SWITCHBOARD_SOURCES_RELOAD", value: "0s", wantErr: "sources reload"},
 		{name: "negative sources reload", env: "SWITCHBOARD_SOURCES_RELOAD", value: "-1s", wantErr: "sources reload"},
+		{name: "metrics refresh under a second", env: "SWITCHBOARD_METRICS_REFRESH", value: "500ms", wantErr: "metrics refresh"},
+		{name: "metrics refresh without unit", env: "SWITCHBOARD_METRICS_REFRESH", value: "15", wantErr: "SWITCHBOARD_METRICS_REFRESH"},
 		{name: "trusted proxy not an address", env: "SWITCHBOARD_TRUSTED_PROXIES", value: "10.0.0.1,proxy.internal", wantErr: `"proxy.internal"`},
 		{name: "trusted proxy bad CIDR", env: "SWITCHBOARD_TRUSTED_PROXIES", value: "10.0.0.0/33", wantErr: "trusted proxy"},
 	}

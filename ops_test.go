@@ -159,6 +159,11 @@ func TestMetricsNamedInREADME(t *testing.T) {
 		`switchboard_delivery_duration_seconds_count`, `switchboard_delivery_lag_seconds_count`,
 		`switchboard_delivery_queue_depth`, `switchboard_endpoints`, `switchboard_endpoint_disabled_total`,
 		`switchboard_delivery_load_batch_deliveries_count`, `switchboard_delivery_record_batch_attempts_count`,
+		`switchboard_ingest_requests_total{outcome="unavailable"}`,
+		`switchboard_held_events{reason="no_tenant"}`, `switchboard_held_events{reason="tenant_exists"}`,
+		`switchboard_held_events{reason="no_source_id"}`, `switchboard_held_events_oldest_age_seconds{reason="no_tenant"}`,
+		`switchboard_held_events_oldest_age_seconds{reason="tenant_exists"}`, `switchboard_held_events_oldest_age_seconds{reason="no_source_id"}`,
+		`switchboard_delivery_pending_oldest_age_seconds`, `switchboard_ready`, `switchboard_ops_gauges_refreshed_timestamp_seconds`,
 		`go_goroutines`, `process_cpu_seconds_total`,
 	} {
 		// Series, not values: the counters are process-wide, and earlier

@@ -74,7 +74,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 
 	policy := webhooks.NewRetryPolicy(cfg.RetrySchedule, 0.2)
-	registry := newMetricsRegistry(db)
+	registry, opsGauges := newMetricsRegistry(db)
 	links, err := webhooks.NewRecordingLinks(db.Gorm, ring, cfg.PublicURL, cfg.BoooplyAPIBase, nil)
 	if err != nil {
 		return fmt.Errorf("recording links: %w", err)
@@ -90,6 +90,8 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer stopCache()
 	stopStatistics := startStatistics(db, log)
 	defer stopStatistics()
+	stopOpsGauges := startOpsGauges(opsGauges, cfg.MetricsRefresh, log)
+	defer stopOpsGauges()
 	svc := webhooks.NewService(db.Gorm, routing.NewCachedPlanner(cache, cfg.DefaultTenant), queue, policy, log)
 	defer svc.Close()
 

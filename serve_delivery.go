@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"log/slog"
 	"time"
 
@@ -15,11 +16,24 @@ import (
 )
 
 // newMetricsRegistry is the process's Prometheus registry: Go runtime,
-// process, and the delivery engine's database-backed gauges.
-func newMetricsRegistry(db *database.DB) *prometheus.Registry {
+// process, and the delivery engine's database-backed gauges. The held-event
+// and pending-delivery gauges it returns read the database only while
+// their Run goes (startOpsGauges).
+func newMetricsRegistry(db *database.DB) (*prometheus.Registry, *webhooks.OpsGauges) {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(webhooks.NewStateCollector(db.Gorm))
-	return reg
+	ops := webhooks.NewOpsGauges(db.Gorm, db.Ready, time.Now)
+	reg.MustRegister(webhooks.NewStateCollector(db.Gorm), ops)
+	return reg, ops
+}
+
+// startOpsGauges refreshes ops from the database every interval
+// (SWITCHBOARD_METRICS_REFRESH), in the background: never on a scrape or
+// an ingest. It runs until stop is called.
+func startOpsGauges(ops *webhooks.OpsGauges, interval time.Duration, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); ops.Run(ctx, interval, log) }()
+	return func() { cancel(); <-done }
 }
 
 // mountMetrics serves /metrics in Prometheus' text format. It carries no

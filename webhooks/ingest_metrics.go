@@ -67,7 +67,11 @@ func init() {
 	for _, e := range []error{ErrMissingSignature, ErrBadSignature, ErrMissingBearer, ErrBadBearer, ErrUnknownSource, ErrNoSecret} {
 		ingestRequests.WithLabelValues(reasonCode(e))
 	}
-	ingestRequests.WithLabelValues(string(problem.CodeTooLarge))
+	// What Switchboard answers itself: 503 (push-back or a store that
+	// failed; Boooply retries) and the other refusals before the handler.
+	for _, code := range []problem.Code{problem.CodeTooLarge, problem.CodeUnavailable, problem.CodeUnsupportedType} {
+		ingestRequests.WithLabelValues(string(code))
+	}
 }
 
 // outcomeOf names the reason class of a refused request for the metric.
