@@ -45,7 +45,7 @@ const heldQuery = `SELECT CASE WHEN e.source_id IS NULL THEN 'no_source_id'
 
 // pendingOldestQuery reads the pending delivery whose round (creation, or
 // the last manual retry) started first. The WHERE and ORDER BY repeat
-// deliveries_pending_since_idx (migration 00020) word for word, so it is
+// deliveries_pending_since_idx (migration 00022) word for word, so it is
 // the index's first entry. %s is SQLite's INDEXED BY (see forSQLite).
 const pendingOldestQuery = `SELECT created_at, round_started_at FROM deliveries %s
 	WHERE status = 'pending' ORDER BY COALESCE(round_started_at, created_at) LIMIT 1`
