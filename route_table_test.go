@@ -387,9 +387,21 @@ func checkRouteTableCovers(t *testing.T, routes []string) {
 			t.Errorf("%s has no access decision: add it to routeTable (public, read, self, retry, config or manage)", r)
 		}
 	}
-	for r := range routeTable {
+	for r, decision := range routeTable {
 		if !slices.Contains(routes, r) {
 			t.Errorf("routeTable has %s, which is not mounted: remove the row", r)
+		}
+		// TestAPIGate's lists say the same of /api/v1.
+		method, path, _ := strings.Cut(r, " ")
+		if !strings.HasPrefix(path, "/api/v1/") {
+			continue
+		}
+		if public := decision == accessPublic; public != slices.Contains(publicRoutes, r) {
+			t.Errorf("%s is %s here but public=%v in publicRoutes", r, decision, !public)
+		}
+		mayChange := method != "GET" && (decision == accessPublic || decision == accessSelf || decision == accessRetry)
+		if method != "GET" && mayChange != slices.Contains(supportMayChange, r) {
+			t.Errorf("%s is %s here but %v in supportMayChange", r, decision, !mayChange)
 		}
 	}
 }

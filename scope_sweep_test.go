@@ -151,7 +151,8 @@ func TestScopedCallerLearnsNothingOfOtherTenants(t *testing.T) {
 		w := newScopeWorld(t, newTestApp(t, db))
 		page := newPageClient(t, w.a.base)
 		page.signIn(w.scopedEmail)
-		bearers := []string{w.a.token(t, w.scopedEmail), w.apiToken}
+		script := w.a.token(t, w.scopedEmail)
+		bearers := []string{script, w.apiToken, w.ownToken(t, script)}
 		w.sweepReads(t, page, bearers)
 		w.checkActions(t, page, bearers)
 		w.checkFigures(t, page, bearers)
@@ -207,10 +208,15 @@ func (w *scopeWorld) read(t *testing.T, page *pageClient, bearers []string, path
 	if strings.HasPrefix(path, "/admin") {
 		st, body, loc := page.do("GET", path, nil)
 		answers = append(answers, answer{"page session", st, body + " " + loc})
+		// htmx asks for the fragment: another path through the handlers.
+		page.header = http.Header{"Hx-Request": {"true"}}
+		st, body, loc = page.do("GET", path, nil)
+		page.header = nil
+		answers = append(answers, answer{"page session over htmx", st, body + " " + loc + " " + page.last.Get("HX-Push-Url") + " " + page.last.Get("HX-Redirect")})
 	} else {
 		for i, b := range bearers {
 			st, body := w.a.call(t, "GET", path, "", b, nil)
-			answers = append(answers, answer{[]string{"script token", "API token"}[i], st, body})
+			answers = append(answers, answer{bearerNames[i], st, body})
 		}
 	}
 	for _, an := range answers {
@@ -220,6 +226,25 @@ func (w *scopeWorld) read(t *testing.T, page *pageClient, bearers []string, path
 			t.Errorf("%s = %d, want 404 (or 403): it names tenant B's objects: %.300s", what, an.status, an.body)
 		}
 	}
+}
+
+// bearerNames name the scoped caller's bearers in messages.
+var bearerNames = []string{"script token", "admin's API token limited to A", "own API token"}
+
+// ownToken is an API token the caller limited to A makes for itself,
+// naming no tenants: it is limited to A all the same. A token above the
+// caller's role is refused.
+func (w *scopeWorld) ownToken(t *testing.T, script string) string {
+	t.Helper()
+	if st, body := w.a.call(t, "POST", "/api/v1/tokens", `{"name":"up","role":"admin"}`, script, nil); st != http.StatusForbidden {
+		t.Errorf("a support user's admin token = %d, want 403: %s", st, body)
+	}
+	_, out := w.a.call(t, "POST", "/api/v1/tokens", `{"name":"mine","role":"support"}`, script, nil)
+	m := regexp.MustCompile(`"token":"(sbt_[^"]+)"`).FindStringSubmatch(out)
+	if m == nil {
+		t.Fatalf("own API token: %s", out)
+	}
+	return m[1]
 }
 
 // scopedAction is an unsafe request by the caller limited to A that names B's objects.
@@ -277,7 +302,7 @@ func (w *scopeWorld) checkActions(t *testing.T, page *pageClient, bearers []stri
 		}
 		for i, b := range bearers {
 			st, body := w.a.call(t, act.method, act.path, act.body, b, nil)
-			w.checkAction(t, act, []string{"script token", "API token"}[i], st, body)
+			w.checkAction(t, act, bearerNames[i], st, body)
 		}
 	}
 	var failedB, deliveriesB, eventsB, unrouted int64
