@@ -89,3 +89,53 @@ func TestUserEditKeepsScopeOfDeletedTenant(t *testing.T) {
 		})
 	}
 }
+
+// TestScopeNamesOnlyExistingTenants: a user's or an API token's tenant
+// list may not name an id no tenant has. Ids are handed out in order, so
+// such a scope (a typo, a copied list) would grant the next tenant created
+// to a user meant to see a few: refused with 422 naming tenant_ids, through
+// the API (users, tokens) and the users page, on both dialects. Keeping a
+// tenant deleted since stays possible (TestUserEditKeepsScopeOfDeletedTenant).
+func TestScopeNamesOnlyExistingTenants(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		a := newTestApp(t, db)
+		a.addUser(t, "admin@example.com", auth.RoleAdmin, nil)
+		adm := a.token(t, "admin@example.com")
+		tenant := a.createJSON(t, "POST", "/api/v1/tenants", `{"name":"Only Co","source_id":"org_only"}`, adm, "id")
+		next := tenant + 1 // the id the next tenant gets
+		user := a.createJSON(t, "POST", "/api/v1/users", fmt.Sprintf(`{"email":"ok@example.com","role":"support","tenant_ids":[%d]}`, tenant), adm, "user.id")
+		pc := newPageClient(t, a.base)
+		pc.signIn("admin@example.com")
+		cases := []struct {
+			name, method, path, body string
+			form                     url.Values
+		}{
+			{name: "API user", method: "POST", path: "/api/v1/users", body: fmt.Sprintf(`{"email":"u1@example.com","role":"support","tenant_ids":[%d,%d]}`, tenant, next)},
+			{name: "API user update", method: "PATCH", path: fmt.Sprintf("/api/v1/users/%d", user), body: fmt.Sprintf(`{"tenant_ids":[%d,%d]}`, tenant, next)},
+			{name: "API token", method: "POST", path: "/api/v1/tokens", body: fmt.Sprintf(`{"name":"ci","role":"viewer","tenant_ids":[%d]}`, next)},
+			{name: "users page", method: "POST", path: "/admin/users", form: url.Values{"email": {"u2@example.com"}, "role": {"support"}, "tenant_ids": {fmt.Sprint(next)}}},
+			{name: "user edit page", method: "POST", path: fmt.Sprintf("/admin/users/%d", user), form: url.Values{"role": {"support"}, "tenant_ids": {fmt.Sprint(tenant), fmt.Sprint(next)}}},
+		}
+		for _, tc := range cases {
+			var st int
+			var body string
+			if tc.form != nil {
+				st, body, _ = pc.post(tc.path, tc.form)
+			} else {
+				st, body = a.call(t, tc.method, tc.path, tc.body, adm, nil)
+			}
+			if st != http.StatusUnprocessableEntity || !strings.Contains(body, fmt.Sprintf("%d names no tenant", next)) {
+				t.Errorf("%s naming tenant %d (none yet) = %d, want 422 naming it: %.300s", tc.name, next, st, body)
+			}
+		}
+		if st, body := a.call(t, "PATCH", fmt.Sprintf("/api/v1/users/%d", user), fmt.Sprintf(`{"tenant_ids":[%d]}`, tenant), adm, nil); st != http.StatusOK {
+			t.Errorf("update naming an existing tenant = %d %s", st, body)
+		}
+		a.createJSON(t, "POST", "/api/v1/tenants", `{"name":"Next Co","source_id":"org_next"}`, adm, "")
+		for _, email := range []string{"u1@example.com", "u2@example.com"} {
+			if _, err := auth.NewStore(db.Gorm).FindUserByEmail(context.Background(), email); err == nil {
+				t.Errorf("%s was created with a tenant that did not exist yet", email)
+			}
+		}
+	})
+}

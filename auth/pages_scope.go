@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -80,6 +81,33 @@ func (s *Service) scopePicker(ctx context.Context, id string, sf scopeForm, errM
 			Hint: "Its name or sourceId; saving adds it. Part of a name lists the matches to tick."}}
 	f.Error = ""
 	return f, search, nil
+}
+
+// checkTenantIDs refuses (problem.Invalid) an id in ids that names no
+// tenant, unless kept has it (a scope keeps a tenant deleted since). Ids
+// are never reused, but they are handed out in order: a scope naming an id
+// no tenant has yet would grant the next tenant that gets it. Without a
+// directory (SetTenants) it checks nothing.
+func (s *Service) checkTenantIDs(ctx context.Context, ids, kept []int64) error {
+	var fresh []int64
+	for _, id := range ids {
+		if !slices.Contains(kept, id) {
+			fresh = append(fresh, id)
+		}
+	}
+	if s.tenants == nil || len(fresh) == 0 {
+		return nil
+	}
+	ts, err := s.tenants.TenantsByID(ctx, fresh)
+	if err != nil {
+		return err
+	}
+	for _, id := range fresh {
+		if !slices.ContainsFunc(ts, func(t TenantName) bool { return t.ID == id }) {
+			return problem.Invalid("tenant_ids", fmt.Sprintf("%d names no tenant", id))
+		}
+	}
+	return nil
 }
 
 // withGone adds to ts a ticked entry for each id of the scope that names
