@@ -96,26 +96,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	defer svc.Close()
 
 	app := newApp(cfg, log)
-	app.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok"}) })
-	app.Get("/readyz", func(c *fiber.Ctx) error {
-		rctx, cancel := context.WithTimeout(c.UserContext(), 2*time.Second)
-		defer cancel()
-		if err := db.Ready(rctx); err != nil {
-			log.Warn("Not ready.", "error", err)
-			return problem.Unavailable("not ready: database unreachable or migrations pending", 5)
-		}
-		return c.JSON(fiber.Map{"status": "ready"})
-	})
-	ingest, err := mountIngest(ctx, app, db, ring, links, svc, cfg, log)
-	if err != nil {
+	parts := serverParts{db: db, ring: ring, guard: guard, cache: cache, gate: gate, links: links, svc: svc, registry: registry}
+	if err := mountRoutes(ctx, app, parts, cfg, log); err != nil {
 		return err
 	}
-	mountMetrics(app, registry)
-	deps := apiDeps{db: db, ring: ring, guard: guard, cache: cache, held: svc, svc: svc, gate: gate,
-		sources: ingest.sources, recordings: ingest.recordings, keys: ingest.keys}
-	mountAPI(mountGate(app, gate), deps)
-	mountSupportPages(mountAdminPages(app, deps), deps)
-	mountStatic(app)
 
 	stopPprof, err := startPprof(cfg.PprofListen, log)
 	if err != nil {

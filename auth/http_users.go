@@ -37,6 +37,9 @@ func (s *Service) handleUserCreate(c *fiber.Ctx) error {
 	if err := bindJSON(c, &in); err != nil {
 		return err
 	}
+	if err := s.checkTenantIDs(c.UserContext(), in.TenantIDs, nil); err != nil {
+		return err
+	}
 	pw, generated := in.Password, in.Password == ""
 	if generated {
 		pw = GeneratePassword()
@@ -94,6 +97,15 @@ func (s *Service) handleUserUpdate(c *fiber.Ctx) error {
 	up, err := in.update()
 	if err != nil {
 		return err
+	}
+	if up.TenantIDs != nil {
+		u, err := s.store.FindUser(c.UserContext(), id)
+		if err != nil {
+			return err
+		}
+		if err := s.checkTenantIDs(c.UserContext(), *up.TenantIDs, u.TenantIDs); err != nil {
+			return err
+		}
 	}
 	before, after, err := s.store.UpdateUser(c.UserContext(), id, up)
 	if err != nil {
@@ -164,6 +176,9 @@ func (s *Service) handleTokenCreate(c *fiber.Ctx) error {
 	}
 	t, err := newAPIToken(p, in, s.now())
 	if err != nil {
+		return err
+	}
+	if err := s.checkTenantIDs(c.UserContext(), in.TenantIDs, nil); err != nil {
 		return err
 	}
 	secret, hash := NewSecretToken(TokenPrefix)

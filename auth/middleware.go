@@ -142,13 +142,21 @@ func unsafeMethod(m string) bool {
 	return m != fiber.MethodGet && m != fiber.MethodHead && m != fiber.MethodOptions
 }
 
+// csrfFrom reads the CSRF token from the header or a form body's field.
+// Not c.FormValue: it reads the query string first, so a token in a URL
+// (which leaks into logs, history and Referer headers) would count.
 func csrfFrom(c *fiber.Ctx) string {
 	if v := c.Get(CSRFHeader); v != "" {
 		return v
 	}
 	ct := c.Get(fiber.HeaderContentType)
-	if strings.HasPrefix(ct, fiber.MIMEApplicationForm) || strings.HasPrefix(ct, fiber.MIMEMultipartForm) {
-		return c.FormValue(CSRFField)
+	switch {
+	case strings.HasPrefix(ct, fiber.MIMEApplicationForm):
+		return string(c.Request().PostArgs().Peek(CSRFField))
+	case strings.HasPrefix(ct, fiber.MIMEMultipartForm):
+		if f, err := c.MultipartForm(); err == nil && len(f.Value[CSRFField]) > 0 {
+			return f.Value[CSRFField][0]
+		}
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -65,14 +66,14 @@ func (s *Service) scopePicker(ctx context.Context, id string, sf scopeForm, errM
 		return f, nil, err
 	}
 	if len(first) <= scopeCheckboxes {
-		f.Options = tenantChecks(first, sf.ids)
+		f.Options = tenantChecks(withGone(first, sf.ids), sf.ids)
 		return f, nil, nil
 	}
 	ticked, err := s.tenants.TenantsByID(ctx, sf.ids)
 	if err != nil {
 		return f, nil, err
 	}
-	f.Options = tenantChecks(append(ticked, sf.matches...), sf.ids)
+	f.Options = tenantChecks(append(withGone(ticked, sf.ids), sf.matches...), sf.ids)
 	f.Hint = "Ticked: the tenants this user sees; none ticked: every tenant. Admins always see every tenant."
 	// The message goes with the search field, where the text at fault is.
 	search := &views.TenantPicker{WrapID: id + "-search", SuggestURL: "/admin/tenant-suggestions",
@@ -80,6 +81,46 @@ func (s *Service) scopePicker(ctx context.Context, id string, sf scopeForm, errM
 			Hint: "Its name or sourceId; saving adds it. Part of a name lists the matches to tick."}}
 	f.Error = ""
 	return f, search, nil
+}
+
+// checkTenantIDs refuses (problem.Invalid) an id in ids that names no
+// tenant, unless kept has it (a scope keeps a tenant deleted since). Ids
+// are never reused, but they are handed out in order: a scope naming an id
+// no tenant has yet would grant the next tenant that gets it. Without a
+// directory (SetTenants) it checks nothing.
+func (s *Service) checkTenantIDs(ctx context.Context, ids, kept []int64) error {
+	var fresh []int64
+	for _, id := range ids {
+		if !slices.Contains(kept, id) {
+			fresh = append(fresh, id)
+		}
+	}
+	if s.tenants == nil || len(fresh) == 0 {
+		return nil
+	}
+	ts, err := s.tenants.TenantsByID(ctx, fresh)
+	if err != nil {
+		return err
+	}
+	for _, id := range fresh {
+		if !slices.ContainsFunc(ts, func(t TenantName) bool { return t.ID == id }) {
+			return problem.Invalid("tenant_ids", fmt.Sprintf("%d names no tenant", id))
+		}
+	}
+	return nil
+}
+
+// withGone adds to ts a ticked entry for each id of the scope that names
+// no tenant any more (deleted since). Left out, it would not be posted back,
+// and a scope emptied that way by saving the form for a role change means
+// every tenant: a user limited to a deleted tenant would see them all.
+func withGone(ts []TenantName, scope []int64) []TenantName {
+	for _, id := range scope {
+		if !slices.ContainsFunc(ts, func(t TenantName) bool { return t.ID == id }) {
+			ts = append(ts, TenantName{ID: id, Name: "#" + itoa(id) + " (deleted tenant)"})
+		}
+	}
+	return ts
 }
 
 // tenantChecks are checkboxes for ts (each once, by name), ticked when in selected.

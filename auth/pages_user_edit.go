@@ -65,6 +65,9 @@ func (s *Service) handleUserUpdatePage(c *fiber.Ctx) error {
 	sf, err := s.formScope(c)
 	ids := sf.ids
 	if err == nil {
+		err = s.checkTenantIDs(c.UserContext(), ids, u.TenantIDs)
+	}
+	if err == nil {
 		// The store decides, as for PATCH /api/v1/users/:id and the CLI: an
 		// admin with ticked tenants is refused, and only a real change of
 		// role or scope signs the user out.

@@ -119,6 +119,9 @@ func (s *Service) handleUserCreatePage(c *fiber.Ctx) error {
 	pw := GeneratePassword()
 	var err error
 	f.scope, err = s.formScope(c)
+	if err == nil {
+		err = s.checkTenantIDs(c.UserContext(), f.scope.ids, nil)
+	}
 	var u *User
 	if err == nil {
 		u, err = s.CreateUser(c.UserContext(), &User{Email: f.email, Name: f.name, Role: Role(f.role), TenantIDs: f.scope.ids}, pw)
