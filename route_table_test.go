@@ -163,8 +163,9 @@ func newTestApp(t *testing.T, db *database.DB) *testApp {
 		t.Fatal(err)
 	}
 	app := newApp(cfg, log)
+	registry, _ := newMetricsRegistry(db)
 	parts := serverParts{db: db, ring: ring, guard: &egress.Guard{AllowPrivate: true}, gate: gate, links: links, svc: svc,
-		registry: newMetricsRegistry(db)}
+		registry: registry}
 	if err := mountRoutes(t.Context(), app, parts, cfg, log); err != nil {
 		t.Fatal(err)
 	}
