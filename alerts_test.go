@@ -189,3 +189,40 @@ func checkSelector(t *testing.T, alert string, samples []sample, name, matchers 
 		}
 	}
 }
+
+// TestAlertRulesMatchREADME: the rules block in the README's Alerts section
+// is the rules file from "groups:" on, so what an operator copies is what
+// TestAlertRulesUseExportedMetrics checked.
+func TestAlertRulesMatchREADME(t *testing.T) {
+	raw, err := os.ReadFile(alertRulesFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := string(raw)
+	start := strings.Index(rules, "groups:")
+	if start < 0 {
+		t.Fatalf("%s has no groups:", alertRulesFile)
+	}
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	section := string(readme)
+	i := strings.Index(section, "\n### Alerts\n")
+	if i < 0 {
+		t.Fatal("README has no Alerts section")
+	}
+	section = section[i:]
+	open := strings.Index(section, "```yaml\n")
+	if open < 0 {
+		t.Fatal("README's Alerts section has no yaml block")
+	}
+	block := section[open+len("```yaml\n"):]
+	end := strings.Index(block, "```\n")
+	if end < 0 {
+		t.Fatal("README's Alerts yaml block is not closed")
+	}
+	if got, want := block[:end], rules[start:]; got != want {
+		t.Fatalf("README's Alerts block differs from %s (from groups: on); copy the file into the README", alertRulesFile)
+	}
+}
