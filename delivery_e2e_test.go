@@ -203,7 +203,7 @@ func TestDeliveriesCLIAndMetrics(t *testing.T) {
 				w.WriteHeader(204)
 			}))
 			t.Cleanup(recv.Close)
-			base, _ := startServer(t, target.URL, "--retry-schedule", "10ms", "--breaker-cooldown", "50ms")
+			base, _ := startServer(t, target.URL, "--retry-schedule", "10ms", "--breaker-cooldown", "50ms", "--metrics-refresh", "1s")
 			token := adminBearer(t, target.URL, base)
 			db := testdb.Open(t, target.URL)
 			tenant := strings.TrimSpace(runCLI(t, "tenants", "create", "--database-url", target.URL, "--secret-key", testKey, "--allow-private-endpoints",
@@ -266,12 +266,18 @@ func TestDeliveriesCLIAndMetrics(t *testing.T) {
 			b, _ = io.ReadAll(resp.Body)
 			resp.Body.Close()
 			for _, want := range []string{`switchboard_delivery_attempts_total{outcome="delivered"} 4`, `switchboard_delivery_attempts_total{outcome="failed"} 3`,
-				"switchboard_delivery_duration_seconds_bucket", "switchboard_delivery_lag_seconds_count 4", `switchboard_endpoints{health="healthy"} 1`,
-				"switchboard_delivery_queue_depth"} {
+				"switchboard_delivery_duration_seconds_bucket", "switchboard_delivery_lag_seconds_count 4",
+				`switchboard_delivery_queue_depth{state="available"}`} {
 				if !strings.Contains(string(b), want) {
 					t.Errorf("/metrics lacks %q", want)
 				}
 			}
+			// The database-backed gauges show what the last background
+			// refresh (every second here) read, not what a scrape queries.
+			waitFor(t, "switchboard_endpoints{health=\"healthy\"} 1", func() bool {
+				v, ok := metricValue(scrape(t, base), "switchboard_endpoints", "health", "healthy")
+				return ok && v == 1
+			})
 		})
 	}
 }

@@ -138,7 +138,7 @@ func readGauges(t *testing.T, base string) opsGauges {
 }
 
 // waitGauges scrapes until cond holds (the gauges refresh every second
-// here), every 100 ms: a scrape also runs StateCollector's queries.
+// here), every 100 ms: a scrape only copies the last values read.
 func waitGauges(t *testing.T, base, what string, cond func(opsGauges) bool) opsGauges {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)

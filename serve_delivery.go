@@ -16,13 +16,13 @@ import (
 )
 
 // newMetricsRegistry is the process's Prometheus registry: Go runtime,
-// process, and the delivery engine's database-backed gauges. The held-event
-// and pending-delivery gauges it returns read the database only while
-// their Run goes (startOpsGauges).
+// process, and the delivery engine's database-backed gauges (held events,
+// oldest pending delivery, queue depth, endpoints by health). They read the
+// database only while their Run goes (startOpsGauges); a scrape never does.
 func newMetricsRegistry(db *database.DB) (*prometheus.Registry, *webhooks.OpsGauges) {
 	reg := prometheus.NewRegistry()
 	ops := webhooks.NewOpsGauges(db.Gorm, db.Ready, time.Now)
-	reg.MustRegister(webhooks.NewStateCollector(db.Gorm), ops)
+	reg.MustRegister(ops)
 	return reg, ops
 }
 

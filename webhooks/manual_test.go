@@ -137,12 +137,13 @@ func TestRetentionPurgesPayloads(t *testing.T) {
 }
 
 // TestMetrics: attempts are counted by outcome, durations and lag observed,
-// and the state collector reports queue depth and endpoint health.
+// and the ops gauges report queue depth and endpoint health once refreshed.
 func TestMetrics(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		reg := prometheus.NewRegistry()
 		e := startEngine(t, db, engineOpts{metrics: NewMetrics(reg)})
-		reg.MustRegister(NewStateCollector(db.Gorm))
+		ops := NewOpsGauges(db.Gorm, nil, time.Now)
+		reg.MustRegister(ops)
 		h := newHook(t, failFirst(1, 500))
 		createTenant(t, db, "org_metrics", h.URL, nil)
 		gone := newHook(t, failFirst(9, 410))
@@ -169,8 +170,11 @@ func TestMetrics(t *testing.T) {
 		if n := testutil.CollectAndCount(reg, "switchboard_delivery_duration_seconds", "switchboard_delivery_lag_seconds"); n != 2 {
 			t.Errorf("histograms collected = %d, want 2", n)
 		}
+		if err := ops.Refresh(context.Background()); err != nil {
+			t.Fatal(err)
+		}
 		want := `
-# HELP switchboard_endpoints Endpoints by health (healthy, failing, circuit_open, disabled).
+# HELP switchboard_endpoints Endpoints by health (healthy, failing, circuit_open, disabled), as last read from the database.
 # TYPE switchboard_endpoints gauge
 switchboard_endpoints{health="circuit_open"} 0
 switchboard_endpoints{health="disabled"} 1

@@ -8,12 +8,14 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 )
 
 // OpsRefresh is how often OpsGauges reads the database by default
-// (SWITCHBOARD_METRICS_REFRESH): three indexed queries per replica this
-// often, however often Prometheus scrapes.
+// (SWITCHBOARD_METRICS_REFRESH): five queries per replica this often
+// (three on partial indexes, one GROUP BY over River's delivery jobs and
+// one over the endpoints), however often Prometheus scrapes.
 const OpsRefresh = 15 * time.Second
 
 // Reasons an event is held (the reason label of switchboard_held_events):
@@ -31,6 +33,19 @@ const (
 )
 
 var heldReasons = []string{HeldNoTenant, HeldTenantExists, HeldNoSourceID}
+
+// endpointHealths are the health label values of switchboard_endpoints, in
+// the order endpointHealthQuery tests them.
+var endpointHealths = []string{"healthy", "failing", "circuit_open", "disabled"}
+
+// queueDepthQuery counts the delivery queue's River jobs by state.
+const queueDepthQuery = "SELECT state, COUNT(*) AS n FROM river_job WHERE queue = ? GROUP BY state"
+
+// endpointHealthQuery counts the endpoints by health (endpointHealths).
+const endpointHealthQuery = `SELECT CASE WHEN NOT enabled THEN 'disabled'
+	WHEN circuit_open_until IS NOT NULL THEN 'circuit_open'
+	WHEN consecutive_failures > 0 THEN 'failing' ELSE 'healthy' END AS state, COUNT(*) AS n
+	FROM endpoints GROUP BY 1`
 
 // heldQuery counts the unrouted events by reason, with the first id of
 // each (ids grow with arrival). "tenant_id IS NULL" is the condition of the
@@ -69,11 +84,14 @@ type opsSnapshot struct {
 	held          map[string]int64
 	heldOldest    map[string]time.Time // absent: none held for that reason
 	pendingOldest time.Time            // zero: nothing pending
+	queue         map[string]int64     // River job state → delivery jobs
+	endpoints     map[string]int64     // health → endpoints
 }
 
 // OpsGauges reports what an operator pages on and only the database knows:
-// events held for want of a tenant, and how long the oldest pending
-// delivery has waited. Run reads them in the background (every OpsRefresh
+// events held for want of a tenant, how long the oldest pending delivery
+// has waited, the delivery queue's depth by River job state and the
+// endpoints by health. Run reads them in the background (every OpsRefresh
 // by default); a scrape only copies the last values (ages are computed at
 // the scrape), so it never waits for the database. Every replica reads
 // the same global values: aggregate with max, not sum. Safe for concurrent
@@ -88,6 +106,7 @@ type OpsGauges struct {
 	snap opsSnapshot
 
 	readyDesc, heldDesc, heldAgeDesc, pendingAgeDesc, refreshedDesc *prometheus.Desc
+	queueDesc, endpointsDesc                                        *prometheus.Desc
 }
 
 // NewOpsGauges returns the gauges over db, all at zero until the first
@@ -104,7 +123,11 @@ func NewOpsGauges(db *gorm.DB, ready func(context.Context) error, now func() tim
 		pendingAgeDesc: prometheus.NewDesc("switchboard_delivery_pending_oldest_age_seconds",
 			"Time since the round of the oldest pending delivery started (created or manually retried; 0 when none).", nil, nil),
 		refreshedDesc: prometheus.NewDesc("switchboard_ops_gauges_refreshed_timestamp_seconds",
-			"When the held-event and pending-delivery gauges were last read from the database (0: never).", nil, nil),
+			"When the database-backed gauges (held events, oldest pending delivery, queue depth, endpoints) were last read (0: never).", nil, nil),
+		queueDesc: prometheus.NewDesc("switchboard_delivery_queue_depth",
+			"Delivery jobs by River state, as last read from the database.", []string{"state"}, nil),
+		endpointsDesc: prometheus.NewDesc("switchboard_endpoints",
+			"Endpoints by health (healthy, failing, circuit_open, disabled), as last read from the database.", []string{"health"}, nil),
 	}
 	g.heldSQL, g.pendingSQL = opsQueries(db)
 	return g
@@ -117,6 +140,8 @@ func (g *OpsGauges) Describe(ch chan<- *prometheus.Desc) {
 	ch <- g.heldAgeDesc
 	ch <- g.pendingAgeDesc
 	ch <- g.refreshedDesc
+	ch <- g.queueDesc
+	ch <- g.endpointsDesc
 }
 
 // Collect implements prometheus.Collector: the last values read, every
@@ -141,6 +166,14 @@ func (g *OpsGauges) Collect(ch chan<- prometheus.Metric) {
 		refreshed = float64(snap.refreshed.UnixMilli()) / 1000
 	}
 	ch <- prometheus.MustNewConstMetric(g.refreshedDesc, prometheus.GaugeValue, refreshed)
+	// Every River state and every health, at zero when none is in it, so a
+	// dashboard or alert finds its series on an idle server too.
+	for _, st := range rivertype.JobStates() {
+		ch <- prometheus.MustNewConstMetric(g.queueDesc, prometheus.GaugeValue, float64(snap.queue[string(st)]), string(st))
+	}
+	for _, health := range endpointHealths {
+		ch <- prometheus.MustNewConstMetric(g.endpointsDesc, prometheus.GaugeValue, float64(snap.endpoints[health]), health)
+	}
 }
 
 // ageSeconds is now - since in seconds, 0 for a zero since (nothing waits)
@@ -163,10 +196,10 @@ func (g *OpsGauges) Run(ctx context.Context, interval time.Duration, log *slog.L
 		err := g.Refresh(ctx)
 		switch {
 		case err != nil && ctx.Err() == nil && !failing:
-			log.Warn("Could not read the held-event and pending-delivery gauges; /metrics keeps the last values.", "error", err)
+			log.Warn("Could not read the held-event and pending-delivery gauges (and queue depth, endpoint health); /metrics keeps the last values.", "error", err)
 			failing = true
 		case err == nil && failing:
-			log.Info("Read the held-event and pending-delivery gauges again.")
+			log.Info("Read the database-backed gauges again.")
 			failing = false
 		}
 		select {
@@ -201,8 +234,17 @@ func (g *OpsGauges) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	queue, err := readCounts(db, "delivery queue depth", queueDepthQuery, QueueDeliveries)
+	if err != nil {
+		return err
+	}
+	endpoints, err := readCounts(db, "endpoints by health", endpointHealthQuery)
+	if err != nil {
+		return err
+	}
 	g.mu.Lock()
-	g.snap = opsSnapshot{ready: true, refreshed: g.now(), held: held, heldOldest: heldOldest, pendingOldest: pending}
+	g.snap = opsSnapshot{ready: true, refreshed: g.now(), held: held, heldOldest: heldOldest, pendingOldest: pending,
+		queue: queue, endpoints: endpoints}
 	g.mu.Unlock()
 	return nil
 }
@@ -264,4 +306,20 @@ func readPendingOldest(db *gorm.DB, query string) (time.Time, error) {
 		return *rows[0].RoundStartedAt, nil
 	}
 	return rows[0].CreatedAt, nil
+}
+
+// readCounts runs a "SELECT state, COUNT(*) AS n … GROUP BY" query.
+func readCounts(db *gorm.DB, what, query string, args ...any) (map[string]int64, error) {
+	var rows []struct {
+		State string
+		N     int64
+	}
+	if err := db.Raw(query, args...).Scan(&rows).Error; err != nil {
+		return nil, fmt.Errorf("%s: %w", what, err)
+	}
+	counts := make(map[string]int64, len(rows))
+	for _, r := range rows {
+		counts[r.State] = r.N
+	}
+	return counts, nil
 }

@@ -2,13 +2,17 @@ package webhooks
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
+	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 
 	"github.com/switchboard-gw/switchboard/database"
@@ -224,4 +228,84 @@ func explainPlan(t *testing.T, db *gorm.DB, query string) string {
 		t.Fatal(err)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// failQueries makes every query through db fail while *down is true (the
+// database as seen from a replica that lost it), and counts the statements
+// run through it in *n.
+func failQueries(t *testing.T, db *gorm.DB, down *atomic.Bool, n *atomic.Int64) {
+	t.Helper()
+	hook := func(tx *gorm.DB) {
+		n.Add(1)
+		if down.Load() {
+			_ = tx.AddError(errors.New("database down (test)"))
+		}
+	}
+	cb := db.Callback()
+	for _, err := range []error{
+		cb.Query().Before("gorm:query").Register("test:down_query", hook),
+		cb.Row().Before("gorm:row").Register("test:down_row", hook),
+		cb.Raw().Before("gorm:raw").Register("test:down_raw", hook),
+	} {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestOpsGaugesQueueAndEndpoints: on both dialects, the queue depth by River
+// state and the endpoints by health are exported at zero before the first
+// refresh (every state, every health), follow the database on refresh, and
+// keep their last values when a refresh fails (the database is down), with
+// the refreshed timestamp telling how stale they are. A scrape never runs
+// a query. They used to be read at each scrape (up to 5 s) and vanished
+// when the read failed.
+func TestOpsGaugesQueueAndEndpoints(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		var down atomic.Bool
+		var queries atomic.Int64
+		failQueries(t, db.Gorm, &down, &queries)
+		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+		g := NewOpsGauges(db.Gorm, nil, func() time.Time { return now })
+
+		mustCreateDeliveries(t, db, 3) // one healthy endpoint, three available jobs
+		_, ep := createTenant(t, db, "org_gauges_off", "https://ats.example/off", nil)
+		if err := disableEndpoint(db.Gorm, ep.ID, "410 Gone", now); err != nil {
+			t.Fatal(err)
+		}
+		zero := map[string]float64{}
+		for _, st := range rivertype.JobStates() {
+			zero[`switchboard_delivery_queue_depth{state="`+string(st)+`"}`] = 0
+		}
+		for _, h := range endpointHealths {
+			zero[`switchboard_endpoints{health="`+h+`"}`] = 0
+		}
+		before := queries.Load()
+		assertGauges(t, "before the first refresh", gaugeValues(t, g), zero)
+		if n := queries.Load() - before; n != 0 {
+			t.Errorf("a scrape ran %d queries, want none", n)
+		}
+
+		if err := g.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		read := maps.Clone(zero)
+		read[`switchboard_delivery_queue_depth{state="available"}`] = 3
+		read[`switchboard_endpoints{health="healthy"}`] = 1
+		read[`switchboard_endpoints{health="disabled"}`] = 1
+		read["switchboard_ops_gauges_refreshed_timestamp_seconds"] = float64(now.Unix())
+		assertGauges(t, "after a refresh", gaugeValues(t, g), read)
+
+		down.Store(true)
+		now = now.Add(time.Hour)
+		if err := g.Refresh(ctx); err == nil {
+			t.Fatal("refresh with the database down: no error")
+		}
+		before = queries.Load()
+		assertGauges(t, "the database down", gaugeValues(t, g), read) // timestamp an hour old
+		if n := queries.Load() - before; n != 0 {
+			t.Errorf("a scrape ran %d queries, want none", n)
+		}
+	})
 }
