@@ -297,7 +297,7 @@ func errorHandler(log *slog.Logger, maxBody int) fiber.ErrorHandler {
 			case errors.As(err, &fe) && fe.Code == fiber.StatusRequestEntityTooLarge:
 				p = problem.TooLarge(maxBody)
 				if webhooks.IsIngestPath(c.Path()) {
-					webhooks.CountRefusedEarly(p.Code)
+					webhooks.CountRefusedEarly(problem.CodeTooLarge)
 				}
 			case errors.As(err, &fe) && fe.Code == fiber.StatusNotFound:
 				p = problem.NotFound("route " + c.Method() + " " + c.Path())

@@ -52,31 +52,47 @@ var (
 // observeCommit records one ingest transaction's time.
 func observeCommit(started time.Time) { ingestCommit.Observe(time.Since(started).Seconds()) }
 
-// Outcome labels of switchboard_ingest_requests_total.
-const (
-	outcomeAccepted  = "accepted"
-	outcomeDuplicate = "duplicate"
-)
+// outcomeError is the switchboard_ingest_requests_total outcome of a
+// refusal that is neither a verification error nor a problem error: admit
+// returns none today, but outcomeOf can say it. The other outcomes are the
+// IngestStatus of a stored event, reasonCode of a verification error and
+// a problem error's code.
+const outcomeError = "error"
 
-// init exports the outcomes a sender causes, at zero, so an alert on
-// refusals (bad_signature, …) finds its series before the first one.
+// verifyErrors are the verification failures (401), each its own outcome
+// (reasonCode).
+var verifyErrors = []error{ErrMissingSignature, ErrBadSignature, ErrMissingBearer, ErrBadBearer, ErrUnknownSource, ErrNoSecret}
+
+// ingestOutcomes are every outcome switchboard_ingest_requests_total can
+// count, exported at zero from the start so a rate() or an alert on one
+// (bad_signature, bad_request, …) finds its series before the first one.
+// TestIngestOutcomesExported derives the outcomes from the code (what
+// handleIngest observes, what admit and its callees return, what main
+// counts before the handler) and fails when one is missing here.
+var ingestOutcomes = func() []string {
+	out := []string{string(Accepted), string(Duplicate), outcomeError}
+	for _, e := range verifyErrors {
+		out = append(out, reasonCode(e))
+	}
+	// A body the handler can't take (400: not JSON, a field missing, a
+	// header contradicting the body), and what Switchboard answers itself:
+	// 503 (push-back, secrets not loaded, a store that failed; Boooply
+	// retries) and the refusals before the handler (413, 415).
+	for _, code := range []problem.Code{problem.CodeBadRequest, problem.CodeUnavailable, problem.CodeTooLarge, problem.CodeUnsupportedType} {
+		out = append(out, string(code))
+	}
+	return out
+}()
+
 func init() {
-	for _, outcome := range []string{outcomeAccepted, outcomeDuplicate} {
+	for _, outcome := range ingestOutcomes {
 		ingestRequests.WithLabelValues(outcome)
-	}
-	for _, e := range []error{ErrMissingSignature, ErrBadSignature, ErrMissingBearer, ErrBadBearer, ErrUnknownSource, ErrNoSecret} {
-		ingestRequests.WithLabelValues(reasonCode(e))
-	}
-	// What Switchboard answers itself: 503 (push-back or a store that
-	// failed; Boooply retries) and the other refusals before the handler.
-	for _, code := range []problem.Code{problem.CodeTooLarge, problem.CodeUnavailable, problem.CodeUnsupportedType} {
-		ingestRequests.WithLabelValues(string(code))
 	}
 }
 
 // outcomeOf names the reason class of a refused request for the metric.
 func outcomeOf(err error) string {
-	for _, e := range []error{ErrMissingSignature, ErrBadSignature, ErrMissingBearer, ErrBadBearer, ErrUnknownSource, ErrNoSecret} {
+	for _, e := range verifyErrors {
 		if errors.Is(err, e) {
 			return reasonCode(e)
 		}
@@ -84,7 +100,7 @@ func outcomeOf(err error) string {
 	if p, ok := problem.As(err); ok {
 		return string(p.Code)
 	}
-	return "error"
+	return outcomeError
 }
 
 // reasonCode turns a verification error into a stable snake_case word.
@@ -103,7 +119,7 @@ func reasonCode(err error) string {
 	case errors.Is(err, ErrNoSecret):
 		return "no_secret"
 	}
-	return "error"
+	return outcomeError
 }
 
 // CountRefusedEarly counts an inbound webhook that main refused before the
