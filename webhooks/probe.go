@@ -34,11 +34,12 @@ func (ProbeArgs) Kind() string { return "probe_endpoints" }
 // endpoint's probe_url (SSRF-guarded at dial, no redirects) with a 2xx
 // answer enables it and redelivers what failed while it was down, like
 // "deliveries enable-endpoint --redeliver". A probe URL with the origin
-// (scheme, host, port) of the endpoint's URL gets the endpoint's auth
-// (bearer, basic, header, OAuth2 token) and mTLS client certificate, as a
-// delivery does; any other probe URL gets none, so credentials never reach
-// another host. Endpoints disabled by hand (disabled_reason empty) are
-// never probed.
+// (scheme, host, port) of the endpoint's URL gets the endpoint's static
+// headers (but those describing a body: probeHeaders), auth (bearer,
+// basic, header, OAuth2 token) and mTLS client certificate, as a delivery
+// does; any other probe URL gets none of them, so nothing the receiver
+// asked for (an API key in a static header) reaches another host.
+// Endpoints disabled by hand (disabled_reason empty) are never probed.
 type ProbeWorker struct {
 	river.WorkerDefaults[ProbeArgs]
 	db         *gorm.DB
@@ -92,9 +93,14 @@ func (w *ProbeWorker) probe(ctx context.Context, ep *tenants.Endpoint) error {
 	if err != nil {
 		return err
 	}
+	// In buildRequest's order: static headers, then ours, then auth.
+	same := sameOrigin(ep.URL, ep.ProbeURL)
+	if same {
+		probeHeaders(req.Header, ep.Headers)
+	}
 	req.Header.Set("User-Agent", w.deliveries.userAgent)
 	client := w.deliveries.clients.shared
-	if sameOrigin(ep.URL, ep.ProbeURL) {
+	if same {
 		if _, err := w.deliveries.setAuth(ctx, req, ep); err != nil {
 			return fmt.Errorf("probe credentials: %w", err)
 		}
@@ -118,6 +124,20 @@ func (w *ProbeWorker) probe(ctx context.Context, ep *tenants.Endpoint) error {
 		return fmt.Errorf("probe answered %d", resp.StatusCode)
 	}
 	return nil
+}
+
+// probeHeaders copies the endpoint's static headers to a probe, except
+// those describing a request body (Content-*): a GET probe has none, and a
+// Content-Encoding or Content-Type the receiver reads would misstate it.
+// Validation already refuses Content-Type and Content-Length; this also
+// covers Content-Encoding, Content-Language, … and rows saved before it.
+func probeHeaders(h http.Header, static map[string]string) {
+	for k, v := range static {
+		if strings.HasPrefix(http.CanonicalHeaderKey(k), "Content-") {
+			continue
+		}
+		h.Set(k, v)
+	}
 }
 
 // sameOrigin reports whether URLs a and b share scheme, host and port (a

@@ -5,10 +5,14 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
@@ -164,4 +168,85 @@ func TestSameOrigin(t *testing.T) {
 			t.Errorf("sameOrigin(%q, %q) = %v, want %v", tc.a, tc.b, got, tc.want)
 		}
 	}
+}
+
+// TestProbeStaticHeadersSameOriginOnly: a receiver whose health route wants
+// a static header (--header X-Tenant-Ref=…, where some put an API key)
+// gets it from a probe of the endpoint's own origin, without the static
+// headers that describe a body (a GET probe has none), and the endpoint
+// comes back; a probe URL on another origin gets no static header and
+// stays disabled. A value no request can carry fails the probe with the
+// header's name only. No static header's value is ever logged. Probes used
+// to send no static header.
+func TestProbeStaticHeadersSameOriginOnly(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		const ref = "ref-7f3a9c"
+		rx := newHook(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+			if r.Header.Get("X-Tenant-Ref") == ref {
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+			w.WriteHeader(http.StatusUnauthorized)
+		})
+		other := newHook(t, nil)
+		logs := &syncBuffer{}
+		e := startEngine(t, db, engineOpts{register: func(ws *river.Workers, p RetryPolicy, w *Worker) {
+			river.AddWorker(ws, NewProbeWorker(db.Gorm, w, p, slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))))
+		}})
+		headers := map[string]string{"X-Tenant-Ref": ref, "Content-Encoding": "gzip", "Content-Language": "de"}
+		cases := []struct {
+			name, url   string
+			headers     map[string]string
+			wantEnabled bool
+		}{
+			{"same origin", rx.URL + "/hook", headers, true},
+			{"other origin", other.URL + "/hook", headers, false},
+			{"unsendable value", rx.URL + "/hook", map[string]string{"X-Tenant-Ref": "ref-\x01-unsendable-tail"}, false},
+		}
+		ids := make([]int64, len(cases))
+		for i, tc := range cases {
+			_, ep := createTenant(t, db, fmt.Sprintf("org_probe_static_%d", i), tc.url, func(ep *tenants.Endpoint) {
+				ep.ProbeURL, ep.Headers = rx.URL+"/health", tc.headers
+			})
+			if err := disableEndpoint(db.Gorm, ep.ID, "failing since 5 days", time.Now().UTC()); err != nil {
+				t.Fatal(err)
+			}
+			ids[i] = ep.ID
+		}
+
+		e.runProbe(t)
+		for i, tc := range cases {
+			if h := healthOf(t, db, ids[i]); h.Enabled != tc.wantEnabled {
+				t.Errorf("%s: enabled after the probe = %v, want %v", tc.name, h.Enabled, tc.wantEnabled)
+			}
+		}
+		got := rx.got()
+		if len(got) != 2 {
+			t.Fatalf("probes received = %d, want 2 (the unsendable one never leaves)", len(got))
+		}
+		var with, bare int
+		for _, r := range got {
+			if r.header.Get("Content-Encoding") != "" || r.header.Get("Content-Language") != "" {
+				t.Errorf("a probe carried a body's header: %v", r.header)
+			}
+			switch r.header.Get("X-Tenant-Ref") {
+			case ref:
+				with++
+			case "":
+				bare++
+			}
+		}
+		if with != 1 || bare != 1 {
+			t.Errorf("probes with the static header = %d, without = %d; want 1 (same origin) and 1 (other origin)", with, bare)
+		}
+		out := logs.String()
+		if !strings.Contains(out, "X-Tenant-Ref") {
+			t.Errorf("the unsendable probe's log does not name the header:\n%s", out)
+		}
+		for _, secret := range []string{ref, "unsendable-tail"} {
+			if strings.Contains(out, secret) {
+				t.Errorf("a static header's value %q is in the logs:\n%s", secret, out)
+			}
+		}
+	})
 }
