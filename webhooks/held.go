@@ -47,8 +47,14 @@ func (s *Service) confirmHold(ctx context.Context, tx *gorm.DB, plan routing.Pla
 
 // ReleaseHeld turns the tenant's held deliveries into pending ones and
 // inserts their jobs, inside tx (the transaction that resumes the tenant).
-// It implements tenants.HeldEvents.
+// Each starts a new round, as a manual retry does: the endpoint's attempt
+// limit and max age count from the resume, so the pause is not charged to
+// a delivery (one whose max age passed while it was held would otherwise
+// fail at its first failed attempt after the resume), and the oldest
+// pending delivery's age counts time pending, not time paused. It
+// implements tenants.HeldEvents.
 func (s *Service) ReleaseHeld(ctx context.Context, tx *gorm.DB, tenantID int64) (int, error) {
+	now := s.now().UTC()
 	var ids []int64
 	if err := tx.WithContext(ctx).Model(&Delivery{}).Where("tenant_id = ? AND status = ?", tenantID, DeliveryHeld).
 		Order("id").Pluck("id", &ids).Error; err != nil {
@@ -57,7 +63,8 @@ func (s *Service) ReleaseHeld(ctx context.Context, tx *gorm.DB, tenantID int64) 
 	for start := 0; start < len(ids); start += heldBatch {
 		batch := ids[start:min(start+heldBatch, len(ids))]
 		if err := tx.Model(&Delivery{}).Where("id IN ?", batch).
-			Updates(map[string]any{"status": DeliveryPending, "updated_at": s.now().UTC()}).Error; err != nil {
+			Updates(map[string]any{"status": DeliveryPending, "next_attempt_at": nil,
+				"round_start_attempts": gorm.Expr("attempts"), "round_started_at": now, "updated_at": now}).Error; err != nil {
 			return 0, fmt.Errorf("release held deliveries: %w", err)
 		}
 		if err := s.enqueue(ctx, tx, batch); err != nil {

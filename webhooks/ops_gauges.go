@@ -58,10 +58,10 @@ const heldQuery = `SELECT CASE WHEN e.source_id IS NULL THEN 'no_source_id'
 	FROM events e %s LEFT JOIN tenants t ON t.source_id = e.source_id
 	WHERE e.tenant_id IS NULL GROUP BY 1`
 
-// pendingOldestQuery reads the pending delivery whose round (creation, or
-// the last manual retry) started first. The WHERE and ORDER BY repeat
-// deliveries_pending_since_idx (migration 00022) word for word, so it is
-// the index's first entry. %s is SQLite's INDEXED BY (see forSQLite).
+// pendingOldestQuery reads the pending delivery whose round (creation, the
+// last manual retry, or the resume of its paused tenant) started first.
+// The WHERE and ORDER BY repeat deliveries_pending_since_idx (migration
+// 00022) word for word, so it is the index's first entry. %s is SQLite's INDEXED BY (see forSQLite).
 const pendingOldestQuery = `SELECT created_at, round_started_at FROM deliveries %s
 	WHERE status = 'pending' ORDER BY COALESCE(round_started_at, created_at) LIMIT 1`
 
@@ -121,7 +121,7 @@ func NewOpsGauges(db *gorm.DB, ready func(context.Context) error, now func() tim
 		heldAgeDesc: prometheus.NewDesc("switchboard_held_events_oldest_age_seconds",
 			"Age of the oldest held event, by reason (0 when none).", []string{"reason"}, nil),
 		pendingAgeDesc: prometheus.NewDesc("switchboard_delivery_pending_oldest_age_seconds",
-			"Time since the round of the oldest pending delivery started (created or manually retried; 0 when none).", nil, nil),
+			"Time since the round of the oldest pending delivery started (created, manually retried or released by a tenant's resume; 0 when none).", nil, nil),
 		refreshedDesc: prometheus.NewDesc("switchboard_ops_gauges_refreshed_timestamp_seconds",
 			"When the database-backed gauges (held events, oldest pending delivery, queue depth, endpoints) were last read (0: never).", nil, nil),
 		queueDesc: prometheus.NewDesc("switchboard_delivery_queue_depth",

@@ -89,8 +89,9 @@ type Delivery struct {
 	// MappedBody is the body sent when it differs from the event's (nil: the event body).
 	MappedBody []byte
 	// RoundStartAttempts and RoundStartedAt mark where the current round of
-	// retries began (a manual retry starts a new one): the endpoint's attempt
-	// limit and max age count from there.
+	// retries began (a manual retry, or the resume of a paused tenant,
+	// starts a new one): the endpoint's attempt limit and max age count
+	// from there.
 	RoundStartAttempts int
 	RoundStartedAt     *time.Time
 	// PayloadPurgedAt is set once retention removed the bodies.

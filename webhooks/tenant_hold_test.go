@@ -2,8 +2,11 @@ package webhooks
 
 import (
 	"context"
+	"net/http"
 	"strconv"
+	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/tenants"
@@ -90,4 +93,73 @@ func countStatus(t testing.TB, db *database.DB, eventIDs []int64, s DeliveryStat
 		t.Fatal(err)
 	}
 	return int(n)
+}
+
+// TestResumeStartsNewRound: on both dialects, deliveries held for two
+// hours by a paused tenant get their full retry window after the resume
+// (a new round, as a manual retry starts): one whose endpoint's max age
+// (1 h) passed during the pause, and one that had used all but one of its
+// attempts before it was held, each fail their first attempt after the
+// resume and are retried and delivered, not failed at once. The oldest
+// pending delivery's age counts from the resume, not from the creation two
+// hours earlier. Resume used to leave the round alone: the first failed
+// attempt failed both for good, and the age gauge jumped to the pause.
+func TestResumeStartsNewRound(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		var mu sync.Mutex
+		tries := map[string]int{}
+		rx := newHook(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			if tries[r.Header.Get("webhook-id")]++; tries[r.Header.Get("webhook-id")] == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable) // each delivery's first try after the resume
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		})
+		tn, _ := createTenant(t, db, "org_resume", rx.URL, func(ep *tenants.Endpoint) { ep.MaxAgeSeconds = 3600 })
+		e := startEngine(t, db, engineOpts{stopped: true}) // three 20 ms waits: 4 attempts a round
+		setTenantStatus(t, db, tn.ID, tenants.StatusPaused)
+		evs := []int64{e.ingest(t, "org_resume", "M-aged"), e.ingest(t, "org_resume", "M-tried")}
+		if n := countStatus(t, db, evs, DeliveryHeld); n != 2 {
+			t.Fatalf("held deliveries = %d, want 2", n)
+		}
+		// Paused two hours ago, right after the events arrived; the second
+		// delivery had failed 3 of its 4 attempts before it was held.
+		pausedAt := time.Now().UTC().Add(-2 * time.Hour)
+		if err := db.Gorm.Table("events").Where("id IN ?", evs).Update("received_at", pausedAt).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Model(&Delivery{}).Where("event_id IN ?", evs).Update("created_at", pausedAt).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Model(&Delivery{}).Where("event_id = ?", evs[1]).Update("attempts", 3).Error; err != nil {
+			t.Fatal(err)
+		}
+
+		g := NewOpsGauges(db.Gorm, nil, time.Now)
+		resumed := time.Now()
+		if _, released, err := tenants.NewStore(db.Gorm).Resume(ctx, tn.ID, e.svc); err != nil || released != 2 {
+			t.Fatalf("resume released %d (err %v), want 2", released, err)
+		}
+		if err := g.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if age := gaugeValues(t, g)["switchboard_delivery_pending_oldest_age_seconds"]; age > time.Since(resumed).Seconds()+1 {
+			t.Errorf("oldest pending age just after the resume = %.0f s, want the time since the resume (the pause lasted 7200 s)", age)
+		}
+
+		e.start(t)
+		waitUntil(t, "both deliveries settled", func() bool {
+			return countStatus(t, db, evs, DeliveryDelivered)+countStatus(t, db, evs, DeliveryFailed) == 2
+		})
+		for i, want := range []int{2, 5} {
+			d := deliveryOf(t, db, evs[i])
+			if d.Status != DeliveryDelivered || d.Attempts != want {
+				t.Errorf("delivery %d: %s after %d attempts (last error %q), want delivered after %d (a retry after the resume)",
+					d.ID, d.Status, d.Attempts, d.LastError, want)
+			}
+		}
+	})
 }
