@@ -24,6 +24,9 @@ type Handler struct {
 	log    *slog.Logger
 	// lastRejectLog rate-limits the log line for unauthenticated requests.
 	lastRejectLog atomic.Int64
+	// lastRefuseLog rate-limits the log line for other refusals (a body
+	// that is signed but unusable is an event the sender will lose).
+	lastRefuseLog atomic.Int64
 }
 
 // NewHandler returns the ingest handler. bearer says what to do with the
@@ -89,6 +92,7 @@ func (h *Handler) handleIngest(c *fiber.Ctx) error {
 			h.logRejected(c, err)
 			return unauthorized(err)
 		}
+		h.logRefused(c, err)
 		return err
 	}
 	res, err := h.svc.Ingest(c.UserContext(), in)
@@ -155,6 +159,23 @@ func checkHeaders(r request, in Inbound) error {
 		return problem.BadRequest("X-Boooply-Meeting-Id", "header disagrees with data.meetingCode")
 	}
 	return nil
+}
+
+// logRefused logs at most one line per second for the other refusals:
+// its reason class and Switchboard's own message (which names the field or
+// header at fault, never a secret). A bad_request comes after the
+// signature held, so the operator needs to know what Boooply sent wrong.
+func (h *Handler) logRefused(c *fiber.Ctx, err error) {
+	p, _ := problem.As(err)
+	if p == nil || p.Code == problem.CodeUnavailable {
+		return // push-back and outages have their own metrics and log lines
+	}
+	now := time.Now().Unix()
+	last := h.lastRefuseLog.Load()
+	if now == last || !h.lastRefuseLog.CompareAndSwap(last, now) {
+		return
+	}
+	h.log.Warn("Refused an inbound webhook.", "reason", string(p.Code), "message", p.Message, "remote", c.IP())
 }
 
 // logRejected logs at most one line per second for unauthenticated
