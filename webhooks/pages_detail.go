@@ -191,7 +191,9 @@ func gaveUpReason(d *DeliveryDetail, lim endpointLimits, defaultAttempts int) st
 		return "All " + strconv.Itoa(maxAttempts) + " attempts the endpoint allows were used."
 	}
 	if lim.MaxAgeSeconds > 0 {
-		return "The event grew older than the endpoint's max age (" + (time.Duration(lim.MaxAgeSeconds) * time.Second).String() + ") before it was delivered."
+		// The age counts from the round's start: the event's arrival, or the
+		// last manual retry or resume.
+		return "The endpoint's max age (" + (time.Duration(lim.MaxAgeSeconds) * time.Second).String() + ") ran out before it was delivered, counted from the event's arrival or from the last manual retry or resume."
 	}
 	return ""
 }
