@@ -87,6 +87,7 @@ var routeTable = map[string]access{
 	"PATCH /api/v1/sources/:id": accessConfig, "DELETE /api/v1/sources/:id": accessConfig,
 	"POST /api/v1/sources/:id/secrets": accessConfig, "DELETE /api/v1/sources/:id/secrets/:number": accessConfig,
 	"DELETE /api/v1/recording-links/:id": accessConfig,
+	"POST /api/v1/tenants/:tenant/erasures": accessConfig, // erasing a candidate's data: admin only
 
 	// /admin pages
 	"GET /admin": accessRead, "POST /admin/logout": accessSelf,
