@@ -43,6 +43,7 @@ func mountAPI(api fiber.Router, d apiDeps) {
 	routing.Routes(api, routing.NewHandler(routing.NewStore(d.db.Gorm), webhooks.Sample, storedEvents(d.db.Gorm)))
 	webhooks.SourcesRoutes(api, d.sources)
 	webhooks.RecordingAdminRoutes(api, d.recordings)
+	webhooks.EraseRoutes(api, webhooks.NewEraseHandler(webhooks.NewEraser(d.db.Gorm)))
 }
 
 // newEditor builds the tenants editor. After each write the sourceId cache

@@ -72,6 +72,8 @@ var auditRows = []auditRow{
 	{method: "POST", path: "/endpoints/{E}/enable", body: `{"redeliver":true}`, wantStatus: 200, action: "endpoint.enable", target: "endpoint:{E}", tenant: "{T}"},
 	{method: "DELETE", path: "/recording-links/{RL}", prep: "INSERT INTO recording_links (event_id, tenant_id, created_at) VALUES ({EV}, {T}, CURRENT_TIMESTAMP)",
 		wantStatus: 204, action: "recording_link.revoke", target: "recording_link:{RL}", tenant: "{T}"},
+	{method: "POST", path: "/tenants/{T}/erasures", body: `{"meeting_code":"Boooply-AI-1234567890"}`, wantStatus: 200,
+		action: "event.erase", target: "interview:Boooply-AI-1234567890", tenant: "{T}"},
 	{method: "POST", path: "/sources", body: `{"name":"second","platform":"p2","secret":"` + auditSourceSec + `"}`, wantStatus: 201,
 		action: "source.create", target: "source:{NS}", capture: map[string]string{"NS": "source.id"}},
 	{method: "PATCH", path: "/sources/{NS}", body: `{"name":"renamed"}`, wantStatus: 200, action: "source.update", target: "source:{NS}"},

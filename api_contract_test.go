@@ -237,6 +237,7 @@ var probePaths = map[string]string{
 	"POST /mapping/preview":                                     "/mapping/preview",
 	"POST /tenants/:tenant/correlations":                        "/tenants/{T}/correlations",
 	"PUT /tenants/:tenant/correlations/:meetingCode":            "/tenants/{T}/correlations/m-9",
+	"POST /tenants/:tenant/erasures":                            "/tenants/{T}/erasures",
 	"POST /deliveries/bulk-retry":                               "/deliveries/bulk-retry",
 	"POST /deliveries/test":                                     "/deliveries/test",
 	"POST /events/:id/replay":                                   "/events/{EV}/replay",

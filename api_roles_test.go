@@ -94,6 +94,10 @@ var roleRows = []roleRow{
 	{"DELETE", "/sources/{S}/secrets/1", "", [5]int{401, 403, 403, 403, 204}},
 	{"DELETE", "/sources/{S}", "", [5]int{401, 403, 403, 403, 204}},
 	{"DELETE", "/recording-links/999", "", [5]int{401, 403, 403, 403, 404}},
+	// Erasure is admin only; a dry run changes nothing (the fixture event stays for the other rows).
+	{"POST", "/tenants/{T}/erasures", `{"candidate_name":"jane doe","dry_run":true}`, [5]int{401, 403, 403, 404, 200}},
+	{"POST", "/tenants/{T}/erasures", `{"meeting_code":"no-such-interview"}`, [5]int{401, 403, 403, 404, 404}},
+	{"POST", "/tenants/{T}/erasures", `{}`, [5]int{401, 403, 403, 404, 422}},
 	{"POST", "/tenants/{T}/pause", "", [5]int{401, 403, 403, 404, 200}},
 	{"POST", "/tenants/{T}/resume", "", [5]int{401, 403, 403, 404, 200}},
 	{"POST", "/tenants/{T}/disable", "", [5]int{401, 403, 403, 404, 200}},

@@ -47,6 +47,7 @@ var actionLists = map[string]actionList{
 	}},
 	"events": {usage: "ACTION [FLAGS]", actions: [][2]string{
 		{"list", "inbound events, newest first (--unrouted: only those no tenant owns yet)"},
+		{"erase", "erase an interview's personal data (--meeting-code, or --candidate-name [--dry-run])"},
 	}},
 	"deliveries": {usage: "ACTION [ID] [FLAGS]", actions: [][2]string{
 		{"list", "deliveries newest first, filtered, a page at a time"},

@@ -51,7 +51,7 @@ Commands:
                            manage tenants and their held events
   endpoints add|update|remove|list|rotate-secret
                            manage a tenant's endpoints
-  events list [--unrouted] list inbound events
+  events list|erase        list inbound events; erase an interview's personal data
   deliveries list|show|retry|bulk-retry|replay|test|enable-endpoint
                            inspect and act on deliveries
   mapping set|show|versions|diff|restore|preview|presets|ops

@@ -86,7 +86,8 @@ var routeTable = map[string]access{
 	"GET /api/v1/sources":               accessConfig, "POST /api/v1/sources": accessConfig, "GET /api/v1/sources/:id": accessConfig,
 	"PATCH /api/v1/sources/:id": accessConfig, "DELETE /api/v1/sources/:id": accessConfig,
 	"POST /api/v1/sources/:id/secrets": accessConfig, "DELETE /api/v1/sources/:id/secrets/:number": accessConfig,
-	"DELETE /api/v1/recording-links/:id": accessConfig,
+	"DELETE /api/v1/recording-links/:id":    accessConfig,
+	"POST /api/v1/tenants/:tenant/erasures": accessConfig, // erasing a candidate's data: admin only
 
 	// /admin pages
 	"GET /admin": accessRead, "POST /admin/logout": accessSelf,
@@ -98,6 +99,7 @@ var routeTable = map[string]access{
 	"POST /admin/deliveries/bulk-retry": accessRetry, "POST /admin/deliveries/test": accessRetry,
 	"POST /admin/deliveries/:id/retry": accessRetry, "POST /admin/deliveries/:id/replay": accessRetry,
 	"GET /admin/events": accessRead, "GET /admin/events/:id": accessRead,
+	"GET /admin/events/:id/erase": accessConfig, "POST /admin/events/:id/erase": accessConfig, // erasing a candidate's data: admin only
 	"GET /admin/unrouted": accessRead, "POST /admin/unrouted/:tenant/deliver": accessRetry,
 	"GET /admin/tenants": accessRead, "GET /admin/tenant-suggestions": accessRead,
 	"GET /admin/tenants/new": accessConfig, "POST /admin/tenants": accessConfig,

@@ -278,5 +278,6 @@ func deliveryJSON(r DeliveryRow) fiber.Map {
 		"endpoint_url": r.EndpointURL, "event_type": r.EventType, "meeting_code": r.MeetingCode, "revision": r.Revision,
 		"status": r.Status, "attempts": r.Attempts, "last_status_code": r.LastStatusCode, "last_error": r.LastError,
 		"created_at": r.CreatedAt, "updated_at": r.UpdatedAt, "delivered_at": r.DeliveredAt,
-		"mapping_version_id": r.MappingVersionID, "payload_purged_at": r.PayloadPurgedAt, "next_attempt_at": r.NextAttemptAt}
+		"mapping_version_id": r.MappingVersionID, "payload_purged_at": r.PayloadPurgedAt, "next_attempt_at": r.NextAttemptAt,
+		"erased_at": r.ErasedAt, "erased_by": r.ErasedBy}
 }

@@ -42,6 +42,9 @@ type DeliveryRow struct {
 	Candidate   string `json:"candidate_name" gorm:"column:candidate_name"`
 	Revision    int    `json:"revision"`
 	EndpointURL string `json:"endpoint_url"`
+	// ErasedAt and ErasedBy are the event's erasure (nil: not erased).
+	ErasedAt *time.Time `json:"erased_at" gorm:"column:erased_at"`
+	ErasedBy *string    `json:"erased_by" gorm:"column:erased_by"`
 }
 
 // DeliveryDetail is one delivery with its attempts and the body that was
@@ -83,7 +86,7 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 const deliveryRowColumns = "deliveries.id, deliveries.event_id, deliveries.tenant_id, deliveries.endpoint_id, deliveries.status, " +
 	"deliveries.attempts, deliveries.last_status_code, deliveries.last_error, deliveries.created_at, deliveries.updated_at, " +
 	"deliveries.delivered_at, deliveries.mapping_version_id, deliveries.round_start_attempts, deliveries.round_started_at, " +
-	"deliveries.payload_purged_at, deliveries.next_attempt_at, events.event_type, events.meeting_code, events.candidate_name, events.revision, endpoints.url AS endpoint_url"
+	"deliveries.payload_purged_at, deliveries.next_attempt_at, events.event_type, events.meeting_code, events.candidate_name, events.revision, events.erased_at, events.erased_by, endpoints.url AS endpoint_url"
 
 func (s *Store) deliveryRows(ctx context.Context) *gorm.DB {
 	return s.db.WithContext(ctx).Table("deliveries").Select(deliveryRowColumns).

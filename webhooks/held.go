@@ -92,7 +92,7 @@ func (s *Service) DeliverHeld(ctx context.Context, tenantID int64, sourceID stri
 func (s *Service) deliverHeldBatch(ctx context.Context, tenantID int64, sourceID string, since time.Time) (int, error) {
 	n := 0
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		q := tx.Omit("body").Where("tenant_id IS NULL")
+		q := tx.Omit("body").Where("tenant_id IS NULL AND erased_at IS NULL")
 		if sourceID == "" {
 			q = q.Where("source_id IS NULL")
 		} else {

@@ -42,7 +42,10 @@ func (s *Service) RetryDelivery(ctx context.Context, scope []int64, id int64) er
 	if d.Status != DeliveryFailed {
 		return problem.Conflict(fmt.Sprintf("delivery %d is %s; only failed deliveries are retried (replay sends an event again)", id, d.Status))
 	}
-	_, err = s.restart(ctx, []int64{id}, DeliveryFailed)
+	n, err := s.restart(ctx, []int64{id}, DeliveryFailed)
+	if err == nil && n == 0 {
+		return problem.Conflict(fmt.Sprintf("delivery %d's event was erased; it cannot be retried", id))
+	}
 	return err
 }
 
@@ -103,15 +106,18 @@ func (s *Service) checkBulkTarget(ctx context.Context, f DeliveryFilter) error {
 	return nil
 }
 
-// restart sets the deliveries that are still in state from back to
-// pending, starting a new round, and enqueues their jobs in the same
+// restart sets the deliveries that are still in state from, and whose
+// event was not erased, back to pending, starting a new round, and enqueues their jobs in the same
 // transaction. It returns how many it restarted.
 func (s *Service) restart(ctx context.Context, ids []int64, from ...DeliveryStatus) (int, error) {
 	now := s.now().UTC()
 	var n int
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		var picked []int64
-		if err := tx.Model(&Delivery{}).Where("id IN ? AND status IN ?", ids, from).Pluck("id", &picked).Error; err != nil {
+		// A delivery of an erased event is never sent again (erase.go).
+		if err := tx.Model(&Delivery{}).Where("id IN ? AND status IN ?", ids, from).
+			Where("NOT EXISTS (SELECT 1 FROM events e WHERE e.id = deliveries.event_id AND e.erased_at IS NOT NULL)").
+			Pluck("id", &picked).Error; err != nil {
 			return fmt.Errorf("lock deliveries: %w", err)
 		}
 		if len(picked) == 0 {
@@ -157,6 +163,9 @@ func (s *Service) Replay(ctx context.Context, scope []int64, eventID, endpointID
 		return 0, problem.NotFound("event")
 	} else if err != nil {
 		return 0, fmt.Errorf("find event %d: %w", eventID, err)
+	}
+	if ev.ErasedAt != nil {
+		return 0, problem.Conflict("this event's data was erased; it cannot be replayed")
 	}
 	ep, err := tenants.NewStore(s.db).FindEndpoint(ctx, *ev.TenantID, endpointID)
 	if err != nil {

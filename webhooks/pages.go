@@ -46,6 +46,8 @@ func PageRoutes(admin fiber.Router, p *Pages) {
 	admin.Post("/deliveries/:id/replay", p.handleReplay)
 	admin.Get("/events", p.handleEvents)
 	admin.Get("/events/:id", p.handleEvent)
+	admin.Get("/events/:id/erase", p.handleEventEraseConfirm)
+	admin.Post("/events/:id/erase", p.handleEventErase)
 }
 
 // RenderPage writes an HTML page with the admin UI's security headers (the
@@ -65,6 +67,7 @@ var notices = map[string]views.Flash{
 	"retried":  {Kind: views.FlashSuccess, Text: "Retry queued: a new round of attempts starts now."},
 	"replayed": {Kind: views.FlashSuccess, Text: "Replay queued with the endpoint's current mapping."},
 	"test":     {Kind: views.FlashSuccess, Text: "Test event queued: this page shows its attempts (reload to follow them)."},
+	"erased":   {Kind: views.FlashSuccess, Text: "The interview's personal data was erased; its pending deliveries will never be sent."},
 	"busy":     {Kind: views.FlashWarning, Text: "Nothing to do: the delivery is already on its way, or is not in a state that allows it."},
 }
 

@@ -48,6 +48,9 @@ func (p *Pages) handleDelivery(c *fiber.Ctx) error {
 		return err
 	}
 	props := detailProps(d, ev, extra.MappedBody, extra.Number, extra.TenantName, auth.Can(c, auth.PermRetry))
+	if props.Erased == "" && auth.Can(c, auth.PermEditConfig) {
+		props.EraseURL = "/admin/events/" + strconv.FormatInt(d.EventID, 10) + "/erase"
+	}
 	if d.Status == DeliveryFailed {
 		var lim endpointLimits
 		if err := p.store.db.WithContext(ctx).Table("endpoints").Select("max_attempts, max_age_seconds, retry_client_errors, enabled, disabled_reason").
@@ -97,6 +100,10 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 	if d.PayloadPurgedAt != nil {
 		p.RawEvent, p.PrettyEvent, p.MappedPayload = "(purged by retention)", "(purged by retention)", "(purged by retention)"
 	}
+	if p.Erased = erasedNote(d.ErasedAt, d.ErasedBy); p.Erased != "" {
+		gone := "(erased " + p.Erased + ")"
+		p.RawEvent, p.PrettyEvent, p.MappedPayload = gone, gone, gone
+	}
 	if version != nil {
 		p.MappingVersion = "v" + strconv.Itoa(*version)
 		p.MappingURL = tenantURL(d.TenantID) + "/endpoints/" + strconv.FormatInt(d.EndpointID, 10) + "/mapping"
@@ -107,10 +114,10 @@ func detailProps(d *DeliveryDetail, ev *Event, mapped []byte, version *int, tena
 			p.NextAttempt = "due " + formatTime(*d.NextAttemptAt) + " (a retry after the last failed attempt)"
 		}
 	}
-	if d.Status == DeliveryFailed {
+	if d.Status == DeliveryFailed && p.Erased == "" {
 		p.RetryURL = base + "/retry"
 	}
-	if (d.Status == DeliveryDelivered || d.Status == DeliveryFailed) && d.PayloadPurgedAt == nil {
+	if (d.Status == DeliveryDelivered || d.Status == DeliveryFailed) && d.PayloadPurgedAt == nil && p.Erased == "" {
 		p.ReplayURL = base + "/replay" // a held delivery is sent on resume: no replay
 	}
 	if d.Status == DeliveryHeld {

@@ -177,6 +177,11 @@ func (p *Pages) handleEvent(c *fiber.Ctx) error {
 	if len(ev.Body) == 0 {
 		d.PrettyEvent, d.RawEvent = "(purged by retention)", "(purged by retention)"
 	}
+	if d.Erased = erasedNote(ev.ErasedAt, ev.ErasedBy); d.Erased != "" {
+		d.PrettyEvent, d.RawEvent = "(erased "+d.Erased+")", "(erased "+d.Erased+")"
+	} else if ev.TenantID != nil && auth.Can(c, auth.PermEditConfig) {
+		d.EraseURL = "/admin/events/" + d.ID + "/erase"
+	}
 	if ev.SourceID != nil {
 		d.SourceID = *ev.SourceID
 	}

@@ -18,7 +18,10 @@ func (RetentionArgs) Kind() string { return "retention" }
 
 // RetentionWorker purges payload bodies older than its period: the event's
 // raw body, the mapped body kept per delivery and the response bodies of
-// attempts. Metadata (who, when, status, headers) is kept. River's own
+// attempts, and the candidate's name, the one personal field the event's
+// row holds besides. Metadata (who, when, status, headers) is kept, and so
+// is a recording's videoApiUrl (Boooply's URL of the meetingCode's
+// recording: its stable link keeps working past retention). River's own
 // finished jobs are cleaned by River (its retention periods, set in main).
 type RetentionWorker struct {
 	river.WorkerDefaults[RetentionArgs]
@@ -46,13 +49,15 @@ func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs])
 }
 
 // PurgePayloads empties the bodies of events received before cutoff whose
-// deliveries are all settled, with their deliveries' mapped bodies and
-// attempts' response bodies, and returns how many events it purged. Events
-// still pending delivery keep their body.
+// deliveries are all settled, blanks their candidate name, with their deliveries' mapped bodies and attempts' response bodies,
+// and returns how many events it purged. Events still pending delivery
+// keep their body. An event purged before the name was blanked too (older
+// versions) has its name blanked on the next run.
 func PurgePayloads(ctx context.Context, db *gorm.DB, cutoff, now time.Time) (int64, error) {
 	var n int64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
-		old := tx.Model(&Event{}).Select("id").Where("received_at < ? AND body <> ?", cutoff, []byte{}).
+		old := tx.Model(&Event{}).Select("id").
+			Where("received_at < ? AND (body <> ? OR candidate_name <> '')", cutoff, []byte{}).
 			Where("NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.status = ?)", DeliveryPending)
 		var ids []int64
 		if err := old.Limit(5000).Pluck("id", &ids).Error; err != nil {
@@ -62,7 +67,7 @@ func PurgePayloads(ctx context.Context, db *gorm.DB, cutoff, now time.Time) (int
 			return nil
 		}
 		n = int64(len(ids))
-		if err := tx.Model(&Event{}).Where("id IN ?", ids).Update("body", []byte{}).Error; err != nil {
+		if err := tx.Model(&Event{}).Where("id IN ?", ids).Updates(map[string]any{"body": []byte{}, "candidate_name": ""}).Error; err != nil {
 			return fmt.Errorf("purge event bodies: %w", err)
 		}
 		if err := tx.Model(&Delivery{}).Where("event_id IN ?", ids).

@@ -38,6 +38,11 @@ type Event struct {
 	// CandidateName is data.candidateName, copied out at ingest so the UI
 	// can filter by it without parsing bodies (CandidateName).
 	CandidateName string
+	// ErasedAt and ErasedBy say when and by whom the event's personal data
+	// was erased (erase.go): the row stays, its body, candidate name and
+	// recording URL are gone, and the worker never sends it. nil: not erased.
+	ErasedAt *time.Time
+	ErasedBy *string
 }
 
 // DeliveryStatus is a delivery's state: pending (waiting for its first or

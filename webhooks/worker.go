@@ -245,9 +245,15 @@ func (w *Worker) attempt(ctx context.Context, deliveryID int64) step {
 }
 
 // mustNotSend settles (or holds) a delivery that may not be sent at all:
-// its tenant is not active, its endpoint is disabled, or the endpoint no
-// longer subscribes to the event. stop is false when it may be sent.
+// its event was erased, its tenant is not active, its endpoint is
+// disabled, or the endpoint no longer subscribes to the event. stop is false when it may be sent.
 func (w *Worker) mustNotSend(ctx context.Context, log *slog.Logger, t *target) (st step, stop bool) {
+	if t.event.ErasedAt != nil {
+		// Erased after this delivery was queued (erase.go cancels what it
+		// finds; a retry the erasure could not see yet ends here).
+		res := sendResult{started: w.now().UTC(), class: ErrorClassErased, err: errErased}
+		return w.settle(ctx, log, t, res, Outcome{Kind: Permanent, Err: errErased}), true
+	}
 	if t.tenantStatus != tenants.StatusActive {
 		return w.tenantNotActive(ctx, log, t.delivery.ID, t.delivery.TenantID), true
 	}
