@@ -50,15 +50,20 @@ func (w *RetentionWorker) Work(ctx context.Context, _ *river.Job[RetentionArgs])
 
 // PurgePayloads empties the bodies of events received before cutoff whose
 // deliveries are all settled, blanks their candidate name, with their deliveries' mapped bodies and attempts' response bodies,
-// and returns how many events it purged. Events still pending delivery
-// keep their body. An event purged before the name was blanked too (older
+// and returns how many events it purged. Events still to be delivered keep
+// their body: pending or held deliveries, and unrouted events (held until
+// their tenant exists; erasure removes them, see erase.go). An event purged before the name was blanked too (older
 // versions) has its name blanked on the next run.
 func PurgePayloads(ctx context.Context, db *gorm.DB, cutoff, now time.Time) (int64, error) {
 	var n int64
 	err := db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		old := tx.Model(&Event{}).Select("id").
 			Where("received_at < ? AND (body <> ? OR candidate_name <> '')", cutoff, []byte{}).
-			Where("NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.status = ?)", DeliveryPending)
+			// Held events (unrouted, or for a paused tenant) are still to be
+			// delivered: purging them would deliver empty bodies later.
+			Where("tenant_id IS NOT NULL").
+			Where("NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.event_id = events.id AND d.status IN ?)",
+				[]DeliveryStatus{DeliveryPending, DeliveryHeld})
 		var ids []int64
 		if err := old.Limit(5000).Pluck("id", &ids).Error; err != nil {
 			return fmt.Errorf("find old events: %w", err)

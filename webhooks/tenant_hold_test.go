@@ -163,3 +163,42 @@ func TestResumeStartsNewRound(t *testing.T) {
 		}
 	})
 }
+
+// TestRetentionKeepsHeldEvents: events still to be delivered keep their
+// bodies past retention, or a late delivery would send an empty body: an
+// unrouted event (held until its tenant exists) and one whose delivery is
+// held for a paused tenant. Once delivered, retention purges them.
+func TestRetentionKeepsHeldEvents(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		rx := newHook(t, nil)
+		tn, _ := createTenant(t, db, "org_paused_long", rx.URL, nil)
+		e := startEngine(t, db, engineOpts{stopped: true})
+		held := e.ingest(t, "org_paused_long", "M-held")
+		unrouted := e.ingest(t, "org_not_yet", "M-unrouted")
+		setTenantStatus(t, db, tn.ID, tenants.StatusPaused)
+		e.start(t)
+		waitUntil(t, "delivery held", func() bool { return countStatus(t, db, []int64{held}, DeliveryHeld) == 1 })
+		db.Gorm.Exec("UPDATE events SET received_at = ?", time.Now().Add(-40*24*time.Hour).UTC())
+		cutoff := time.Now().Add(-30 * 24 * time.Hour)
+		if n, err := PurgePayloads(ctx, db.Gorm, cutoff, time.Now()); err != nil || n != 0 {
+			t.Fatalf("purged %d (%v), want 0: both events are still to be delivered", n, err)
+		}
+		if c := count(t, db.Gorm, "SELECT COUNT(*) FROM events WHERE LENGTH(body) > 0"); c != 2 {
+			t.Fatalf("%d events keep their body, want 2", c)
+		}
+		if _, _, err := tenants.NewStore(db.Gorm).Resume(ctx, tn.ID, e.svc); err != nil {
+			t.Fatal(err)
+		}
+		waitUntil(t, "delivered", func() bool { return countStatus(t, db, []int64{held}, DeliveryDelivered) == 1 })
+		if got := rx.got(); len(got) != 1 || len(got[0].body) == 0 {
+			t.Fatalf("receiver got %d requests, want one carrying the body", len(got))
+		}
+		if n, err := PurgePayloads(ctx, db.Gorm, cutoff, time.Now()); err != nil || n != 1 {
+			t.Fatalf("purged %d (%v) after delivery, want 1", n, err)
+		}
+		if c := count(t, db.Gorm, "SELECT COUNT(*) FROM events WHERE id = ? AND LENGTH(body) > 0", unrouted); c != 1 {
+			t.Error("the unrouted event lost its body")
+		}
+	})
+}
