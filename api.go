@@ -13,6 +13,7 @@ import (
 	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
+	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/tenants"
@@ -131,8 +132,17 @@ func storedEvents(db *gorm.DB) routing.EventFunc {
 		if err != nil {
 			return nil, err
 		}
-		return &routing.StoredEvent{TenantID: e.TenantID, EventType: e.EventType, MeetingCode: e.MeetingCode,
-			Revision: e.Revision, Body: e.Body, VideoURLExpiresAt: e.VideoURLExpiresAt}, nil
+		out := &routing.StoredEvent{TenantID: e.TenantID, EventType: e.EventType, MeetingCode: e.MeetingCode,
+			Revision: e.Revision, Body: e.Body, VideoURLExpiresAt: e.VideoURLExpiresAt}
+		if e.TenantID == nil && e.SourceID != nil {
+			t, err := tenants.FindBySourceID(ctx, db, *e.SourceID)
+			if err == nil {
+				out.HeldFor = &t.ID
+			} else if p, ok := problem.As(err); !ok || p.Code != problem.CodeNotFound {
+				return nil, err
+			}
+		}
+		return out, nil
 	}
 }
 
