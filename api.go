@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
@@ -185,7 +184,7 @@ func newGate(ctx context.Context, db *database.DB, keyring *secrets.Keyring, pre
 	for i, k := range previous {
 		old[i] = secrets.NewKeyring(k)
 	}
-	gate := auth.NewService(db.Gorm, auth.NewKeys(keyring, old...), log, strings.HasPrefix(cfg.PublicURL, "https://"))
+	gate := auth.NewService(db.Gorm, auth.NewKeys(keyring, old...), log, cfg.PublicURL)
 	if cfg.NoMigrate && db.Ready(ctx) != nil {
 		return gate, nil // tables may not exist yet; the setup link waits for the next start
 	}
