@@ -164,7 +164,7 @@ func mountGate(app *fiber.App, gate *auth.Service) fiber.Router {
 	})
 	app.Use([]string{auth.LoginPath, "/setup"}, pageTextGuard)
 	auth.SetupRoutes(app, gate)
-	app.Use("/admin", gate.Middleware())
+	app.Use("/admin", gate.PageMiddleware())
 	return app.Group("/api/v1", noStore, textGuard, gate.Middleware())
 }
 
