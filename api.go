@@ -5,7 +5,6 @@ import (
 	_ "embed"
 	"fmt"
 	"log/slog"
-	"strings"
 
 	"github.com/gofiber/fiber/v2"
 	"gorm.io/gorm"
@@ -13,6 +12,7 @@ import (
 	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
+	"github.com/switchboard-gw/switchboard/problem"
 	"github.com/switchboard-gw/switchboard/routing"
 	"github.com/switchboard-gw/switchboard/secrets"
 	"github.com/switchboard-gw/switchboard/tenants"
@@ -132,8 +132,17 @@ func storedEvents(db *gorm.DB) routing.EventFunc {
 		if err != nil {
 			return nil, err
 		}
-		return &routing.StoredEvent{TenantID: e.TenantID, EventType: e.EventType, MeetingCode: e.MeetingCode,
-			Revision: e.Revision, Body: e.Body, VideoURLExpiresAt: e.VideoURLExpiresAt}, nil
+		out := &routing.StoredEvent{TenantID: e.TenantID, EventType: e.EventType, MeetingCode: e.MeetingCode,
+			Revision: e.Revision, Body: e.Body, VideoURLExpiresAt: e.VideoURLExpiresAt}
+		if e.TenantID == nil && e.SourceID != nil {
+			t, err := tenants.FindBySourceID(ctx, db, *e.SourceID)
+			if err == nil {
+				out.HeldFor = &t.ID
+			} else if p, ok := problem.As(err); !ok || p.Code != problem.CodeNotFound {
+				return nil, err
+			}
+		}
+		return out, nil
 	}
 }
 
@@ -156,7 +165,7 @@ func mountGate(app *fiber.App, gate *auth.Service) fiber.Router {
 	})
 	app.Use([]string{auth.LoginPath, "/setup"}, pageTextGuard)
 	auth.SetupRoutes(app, gate)
-	app.Use("/admin", gate.Middleware())
+	app.Use("/admin", gate.PageMiddleware())
 	return app.Group("/api/v1", noStore, textGuard, gate.Middleware())
 }
 
@@ -176,7 +185,7 @@ func newGate(ctx context.Context, db *database.DB, keyring *secrets.Keyring, pre
 	for i, k := range previous {
 		old[i] = secrets.NewKeyring(k)
 	}
-	gate := auth.NewService(db.Gorm, auth.NewKeys(keyring, old...), log, strings.HasPrefix(cfg.PublicURL, "https://"))
+	gate := auth.NewService(db.Gorm, auth.NewKeys(keyring, old...), log, cfg.PublicURL)
 	if cfg.NoMigrate && db.Ready(ctx) != nil {
 		return gate, nil // tables may not exist yet; the setup link waits for the next start
 	}

@@ -164,7 +164,7 @@ func secretState(s tenants.SecretState) string {
 
 // printUnroutedGroups lists unrouted events grouped by sourceId (events list --unrouted --grouped).
 func printUnroutedGroups(ctx context.Context, db *database.DB, limit int, out io.Writer) error {
-	groups, err := tenants.NewStore(db.Gorm).ListUnrouted(ctx, limit)
+	groups, err := tenants.NewStore(db.Gorm).ListUnrouted(ctx, nil, limit)
 	if err != nil {
 		return err
 	}

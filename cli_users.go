@@ -8,9 +8,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"gorm.io/gorm"
 
 	"github.com/switchboard-gw/switchboard/auth"
 )
@@ -41,7 +44,7 @@ func usersCreate(ctx context.Context, args []string, out io.Writer) error {
 	email := fs.String("email", "", "sign-in email (required)")
 	role := fs.String("role", "", "admin, support or viewer (required)")
 	name := fs.String("name", "", "display name")
-	tenantList := fs.String("tenants", "", "comma-separated tenant ids a support/viewer account is limited to (default: all)")
+	tenantList := fs.String("tenants", "", "comma-separated ids of existing tenants a support/viewer account is limited to (default: all)")
 	fromStdin := fs.Bool("password-stdin", false, "read the password from the first line of stdin (default: generate one and print it once)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
@@ -62,6 +65,9 @@ func usersCreate(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if err := checkTenantsExist(ctx, db.Gorm, ids); err != nil {
+		return err
+	}
 	store := auth.NewStore(db.Gorm)
 	u, err := store.CreateUserWithPassword(ctx, &auth.User{Email: *email, Name: *name, Role: auth.Role(*role), TenantIDs: ids}, pw)
 	if err != nil {
@@ -98,6 +104,30 @@ func parseIDList(s string) ([]int64, error) {
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// checkTenantsExist refuses a --tenants list naming an id no tenant has,
+// naming every such id, before anything is written. Ids are handed out in
+// order, so a scope naming one (a typo, a copied list) would grant the next
+// tenant created; the API refuses it too (auth.Service.checkTenantIDs).
+func checkTenantsExist(ctx context.Context, db *gorm.DB, ids []int64) error {
+	if len(ids) == 0 {
+		return nil
+	}
+	var found []int64
+	if err := db.WithContext(ctx).Table("tenants").Where("id IN ?", ids).Pluck("id", &found).Error; err != nil {
+		return fmt.Errorf("check --tenants: %w", err)
+	}
+	var missing []string
+	for _, id := range ids {
+		if !slices.Contains(found, id) && !slices.Contains(missing, strconv.FormatInt(id, 10)) {
+			missing = append(missing, strconv.FormatInt(id, 10))
+		}
+	}
+	if len(missing) > 0 {
+		return fmt.Errorf("--tenants: no tenant has id %s (see tenants list); nothing was written", strings.Join(missing, ", "))
+	}
+	return nil
 }
 
 func usersList(ctx context.Context, args []string, out io.Writer) error {

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -27,7 +28,9 @@ func TestUsersCLI(t *testing.T) {
 			if !strings.Contains(out, "Created user 1 (ops@example.com, admin)") || strings.Contains(out, "Password") {
 				t.Fatalf("create with stdin: %q", out)
 			}
-			out = runCLI(t, "users", "create", db, "--email", "desk@example.com", "--role", "support", "--tenants", "2,5")
+			t1 := strings.TrimSpace(runCLI(t, "tenants", "create", db, "--name", "One", "--source-id", "org_users_1"))
+			t2 := strings.TrimSpace(runCLI(t, "tenants", "create", db, "--name", "Two", "--source-id", "org_users_2"))
+			out = runCLI(t, "users", "create", db, "--email", "desk@example.com", "--role", "support", "--tenants", t1+","+t2)
 			m := regexp.MustCompile(`Password \(shown once\): (\S+)`).FindStringSubmatch(out)
 			if m == nil || len(m[1]) < auth.MinPasswordLen {
 				t.Fatalf("create with a generated password: %q", out)
@@ -40,7 +43,7 @@ func TestUsersCLI(t *testing.T) {
 			}
 			runCLI(t, "users", "disable", db, "--email", "desk@example.com")
 			list := runCLI(t, "users", "list", db)
-			if !regexp.MustCompile(`desk@example.com\s+viewer\s+2,5\s+disabled`).MatchString(list) || !strings.Contains(list, "ops@example.com") {
+			if !regexp.MustCompile(`desk@example.com\s+viewer\s+`+t1+","+t2+`\s+disabled`).MatchString(list) || !strings.Contains(list, "ops@example.com") {
 				t.Fatalf("list:\n%s", list)
 			}
 			for _, args := range [][]string{
@@ -58,6 +61,47 @@ func TestUsersCLI(t *testing.T) {
 			stdin = strings.NewReader("short\n")
 			if err := run(context.Background(), []string{"users", "create", db, "--email", "s@example.com", "--role", "viewer", "--password-stdin"}, io.Discard); err == nil {
 				t.Error("a short password from stdin was accepted")
+			}
+		})
+	}
+}
+
+// TestUsersCLITenantsMustExist: users create --tenants naming an id no
+// tenant has (ids are handed out in order, so it would grant the next
+// tenant created) fails with a message naming every unknown id, exits
+// non-zero and writes nothing (no user, no audit entry), on both dialects,
+// as the API's 422 does (TestScopeNamesOnlyExistingTenants).
+func TestUsersCLITenantsMustExist(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			db := "--database-url=" + target.URL
+			id := strings.TrimSpace(runCLI(t, "tenants", "create", db, "--name", "Only", "--source-id", "org_only_cli"))
+			n, err := strconv.ParseInt(id, 10, 64)
+			if err != nil {
+				t.Fatalf("tenants create printed %q", id)
+			}
+			next, later := strconv.FormatInt(n+1, 10), strconv.FormatInt(n+7, 10)
+			out, err := runCLIErr("users", "create", db, "--email", "scoped@example.com", "--role", "support", "--tenants", id+","+next+","+later+","+next)
+			if err == nil || exitCode(err) == 0 {
+				t.Fatalf("users create --tenants naming tenants %s and %s (none yet) = %q, %v; want an error and a non-zero exit", next, later, out, err)
+			}
+			if msg := err.Error(); !strings.Contains(msg, "no tenant has id "+next+", "+later+" ") || strings.Contains(msg, id+",") || !strings.Contains(msg, "nothing was written") {
+				t.Errorf("error = %q, want it to name %s and %s only, once each", msg, next, later)
+			}
+			if strings.Contains(out, "Created") || strings.Contains(out, "Password") {
+				t.Errorf("refused create printed %q", out)
+			}
+			gdb := testdb.Open(t, target.URL).Gorm
+			if _, err := auth.NewStore(gdb).FindUserByEmail(context.Background(), "scoped@example.com"); err == nil {
+				t.Error("the user was created with tenants that do not exist")
+			}
+			var audits int64
+			if err := gdb.Raw("SELECT COUNT(*) FROM audit_log WHERE action = 'user.create'").Scan(&audits).Error; err != nil || audits != 0 {
+				t.Errorf("audit entries for user.create = %d (%v), want 0", audits, err)
+			}
+			out = runCLI(t, "users", "create", db, "--email", "scoped@example.com", "--role", "support", "--tenants", id)
+			if !strings.Contains(out, "Created user") {
+				t.Errorf("users create --tenants %s (exists) = %q", id, out)
 			}
 		})
 	}

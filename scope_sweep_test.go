@@ -35,23 +35,23 @@ func candidateSample(t *testing.T, sourceID, meetingCode, candidate string) []by
 }
 
 // scopeWorld is two tenants, A and B, with endpoints, events, deliveries (B's
-// failed), a mapping and a correlation record of B's, and three unrouted
+// failed), a mapping and a correlation record of B's, and four unrouted
 // events: one held for A's sourceId, one for B's (it arrived before B
-// existed) and one of a sourceId no tenant has. A support user, and an API
-// token, are limited to A.
+// existed), one of a sourceId no tenant has and one without a sourceId. A
+// support user, and an API token, are limited to A.
 type scopeWorld struct {
-	a                                            *testApp
-	admin, apiToken                              string
-	tenantA, tenantB, epA, epB, evA, evB, dA, dB int64
-	evHeldA, evHeldB, evZulu, adminID, sourceID  int64
-	scopedEmail                                  string
+	a                                                       *testApp
+	admin, apiToken                                         string
+	tenantA, tenantB, epA, epB, evA, evB, dA, dB            int64
+	evHeldA, evHeldB, evZulu, evNoSource, adminID, sourceID int64
+	scopedEmail                                             string
 }
 
 // scopeCanaries are strings only B's data and the events of no tenant
 // carry: a caller limited to A must never be shown one it did not send.
 var scopeCanaries = []string{"Bravo Canary Co", "org_bravo_canary", "m-bravo-canary", "bravo-canary-hook", "Bravo Candidate Canary",
 	"m-bravo-held", "Bravo Held Canary", "org_zulu_canary", "m-zulu-canary", "Zulu Canary", "bravo-canary-attr", "bravo-canary-error",
-	"bravo canary mapping"}
+	"bravo canary mapping", "m-nosource-canary", "Nosource Canary"}
 
 func newScopeWorld(t *testing.T, a *testApp) *scopeWorld {
 	t.Helper()
@@ -61,6 +61,7 @@ func newScopeWorld(t *testing.T, a *testApp) *scopeWorld {
 	w.evHeldA, _ = a.ingest(t, w.admin, "org_alpha", "m-alpha-held", "Alpha Held")
 	w.evHeldB, _ = a.ingest(t, w.admin, "org_bravo_canary", "m-bravo-held", "Bravo Held Canary")
 	w.evZulu, _ = a.ingest(t, w.admin, "org_zulu_canary", "m-zulu-canary", "Zulu Canary")
+	w.evNoSource = ingestNoSource(t, a, "m-nosource-canary", "Nosource Canary")
 	w.tenantA = a.createJSON(t, "POST", "/api/v1/tenants",
 		`{"name":"Alpha Co","source_id":"org_alpha","endpoints":[{"url":"http://127.0.0.1:9/alpha-hook"}]}`, w.admin, "id")
 	w.tenantB = a.createJSON(t, "POST", "/api/v1/tenants",
@@ -101,7 +102,7 @@ func (w *scopeWorld) canaries() []string {
 		`tenant=%d"`, `tenant=%d&`} {
 		out = append(out, fmt.Sprintf(f, w.tenantB))
 	}
-	for _, ev := range []int64{w.evB, w.evHeldB, w.evZulu} {
+	for _, ev := range []int64{w.evB, w.evHeldB, w.evZulu, w.evNoSource} {
 		out = append(out, fmt.Sprintf(`/admin/events/%d"`, ev), fmt.Sprintf(`"event_id":%d,`, ev))
 	}
 	out = append(out, fmt.Sprintf(`/admin/deliveries/%d"`, w.dB), fmt.Sprintf(`/admin/deliveries/%d/`, w.dB),
@@ -156,7 +157,69 @@ func TestScopedCallerLearnsNothingOfOtherTenants(t *testing.T) {
 		w.sweepReads(t, page, bearers)
 		w.checkActions(t, page, bearers)
 		w.checkFigures(t, page, bearers)
+		w.checkOwnHeld(t, page, bearers)
 	})
+}
+
+// ingestNoSource posts the evaluation sample with data.sourceId null: held
+// unrouted, belonging to no tenant.
+func ingestNoSource(t *testing.T, a *testApp, meetingCode, candidate string) int64 {
+	t.Helper()
+	body, err := sjson.SetRawBytes(candidateSample(t, "", meetingCode, candidate), "data.sourceId", []byte("null"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, ans := post(t, a.base, body, hmacHex(body))
+	if st != 200 {
+		t.Fatalf("ingest without a sourceId = %d %v", st, ans)
+	}
+	return int64(ans["event_id"].(float64))
+}
+
+// checkOwnHeld: the event held for A's sourceId (it arrived before A
+// existed) is A's to see and audit: on the Unrouted page with its deliver
+// button, in the events list and on its own page, in the API's unrouted
+// groups and in a mapping preview. (checkBody keeps B's, Zulu's and the
+// sourceId-less ones out of the same answers.)
+func (w *scopeWorld) checkOwnHeld(t *testing.T, page *pageClient, bearers []string) {
+	t.Helper()
+	held := fmt.Sprintf("/admin/events/%d", w.evHeldA)
+	deliver := fmt.Sprintf("/admin/unrouted/%d/deliver", w.tenantA)
+	pages := map[string][]string{
+		"/admin/unrouted":                                 {"org_alpha", "Alpha Held", "Alpha Co", deliver},
+		"/admin/events?kind=unrouted":                     {`href="` + held + `"`, "m-alpha-held"},
+		"/admin/events?kind=unrouted&source_id=org_alpha": {`href="` + held + `"`, "m-alpha-held"},
+		"/admin/events?meeting_code=m-alpha-held":         {`href="` + held + `"`},
+		held: {"m-alpha-held", "Alpha Held", `data-testid="event-unrouted"`},
+		fmt.Sprintf("/admin/events?revisions_of=%d", w.evHeldA): {`href="` + held + `"`},
+	}
+	for path, want := range pages {
+		st, body, _ := page.do("GET", path, nil)
+		w.checkBody(t, "GET "+path, path, st, body)
+		wantPage(t, "GET "+path+" as the caller limited to A", st, body, http.StatusOK, want, nil)
+	}
+	preview := url.Values{"mode": {"expression"}, "expression": {"."}, "sample": {fmt.Sprintf("event:%d", w.evHeldA)}}
+	st, body, _ := page.post(fmt.Sprintf("/admin/tenants/%d/endpoints/%d/mapping/preview", w.tenantA, w.epA), preview)
+	wantPage(t, "page preview of A's held event", st, body, http.StatusOK, []string{"m-alpha-held"}, nil)
+	for i, b := range bearers {
+		st, body := w.a.call(t, "GET", "/api/v1/unrouted", "", b, nil)
+		var out struct {
+			Items []struct {
+				SourceID *string `json:"source_id"`
+				Count    int64   `json:"count"`
+				TenantID *int64  `json:"tenant_id"`
+			} `json:"items"`
+		}
+		err := json.Unmarshal([]byte(body), &out)
+		if st != http.StatusOK || err != nil || len(out.Items) != 1 || out.Items[0].SourceID == nil || *out.Items[0].SourceID != "org_alpha" ||
+			out.Items[0].Count != 1 || out.Items[0].TenantID == nil || *out.Items[0].TenantID != w.tenantA {
+			t.Errorf("GET /api/v1/unrouted as the %s = %d %s (%v), want one group: org_alpha, 1 event, tenant %d", bearerNames[i], st, body, err, w.tenantA)
+		}
+		st, body = w.a.call(t, "POST", "/api/v1/mapping/preview", fmt.Sprintf(`{"mapping":{"mode":"passthrough"},"event_id":%d}`, w.evHeldA), b, nil)
+		if st != http.StatusOK || !strings.Contains(body, "m-alpha-held") {
+			t.Errorf("preview of A's held event as the %s = %d %.300s, want 200 with it", bearerNames[i], st, body)
+		}
+	}
 }
 
 // sweepQueries are the filters every GET route is called with (A's ids in the path).
@@ -281,7 +344,7 @@ func (w *scopeWorld) actions() []scopedAction {
 		{"POST", "/api/v1/tokens", fmt.Sprintf(`{"name":"wider","role":"support","tenant_ids":[%d]}`, B), []int{403, 422}},
 		{"POST", fmt.Sprintf("/api/v1/endpoints/%d/enable", epB), "{}", []int{403}},
 	}
-	for _, ev := range []int64{w.evB, w.evHeldB, w.evZulu} {
+	for _, ev := range []int64{w.evB, w.evHeldB, w.evZulu, w.evNoSource} {
 		out = append(out,
 			scopedAction{"POST", fmt.Sprintf("/admin/tenants/%d/endpoints/%d/mapping/preview", A, epA), preview(ev), []int{200}},
 			scopedAction{"POST", "/api/v1/mapping/preview", fmt.Sprintf(`{"mapping":{"mode":"passthrough"},"event_id":%d}`, ev), nf},
@@ -316,8 +379,8 @@ func (w *scopeWorld) checkActions(t *testing.T, page *pageClient, bearers []stri
 	must(g.Table("deliveries").Where("tenant_id = ?", w.tenantB).Count(&deliveriesB).Error)
 	must(g.Table("events").Where("tenant_id = ?", w.tenantB).Count(&eventsB).Error)
 	must(g.Table("events").Where("tenant_id IS NULL").Count(&unrouted).Error)
-	if failedB != 1 || deliveriesB != 1 || eventsB != 1 || unrouted != 3 {
-		t.Errorf("after the scoped caller's actions: B's delivery failed %d, B's deliveries %d, B's events %d, unrouted events %d; want 1, 1, 1, 3",
+	if failedB != 1 || deliveriesB != 1 || eventsB != 1 || unrouted != 4 {
+		t.Errorf("after the scoped caller's actions: B's delivery failed %d, B's deliveries %d, B's events %d, unrouted events %d; want 1, 1, 1, 4",
 			failedB, deliveriesB, eventsB, unrouted)
 	}
 }
@@ -341,7 +404,8 @@ func (w *scopeWorld) checkFigures(t *testing.T, page *pageClient, bearers []stri
 	t.Helper()
 	admin := newPageClient(t, w.a.base)
 	admin.signIn("admin@example.com")
-	want := map[string][2]string{"stat-received": {"1", "5"}, "stat-failed": {"0", "1"}, "stat-pending": {"1", "1"}, "stat-unrouted": {"0", "3"}}
+	// A's received events include the one held for its sourceId.
+	want := map[string][2]string{"stat-received": {"2", "6"}, "stat-failed": {"0", "1"}, "stat-pending": {"1", "1"}, "stat-unrouted": {"1", "4"}}
 	for _, window := range []string{"/admin", "/admin?window=7d"} {
 		_, scoped, _ := page.do("GET", window, nil)
 		_, all, _ := admin.do("GET", window, nil)
@@ -359,7 +423,7 @@ func (w *scopeWorld) checkFigures(t *testing.T, page *pageClient, bearers []stri
 		t.Errorf("deliveries.csv for the caller limited to A has %d rows, want 1:\n%s", lines, csv)
 	}
 	for _, b := range bearers {
-		for path, want := range map[string][]int64{"/api/v1/tenants": {w.tenantA}, "/api/v1/deliveries": {w.tenantA}, "/api/v1/unrouted": nil} {
+		for path, want := range map[string][]int64{"/api/v1/tenants": {w.tenantA}, "/api/v1/deliveries": {w.tenantA}, "/api/v1/unrouted": {w.tenantA}} {
 			st, body := w.a.call(t, "GET", path, "", b, nil)
 			var out struct {
 				Items []struct {

@@ -55,7 +55,7 @@ func newFixture(t testing.TB, db *database.DB, previous ...*secrets.Keyring) *fi
 	t.Helper()
 	f := &fixture{db: db, ring: newRing(t), logs: &lockedBuffer{}, now: time.Now()}
 	log := slog.New(slog.NewJSONHandler(f.logs, nil))
-	f.svc = NewService(db.Gorm, NewKeys(f.ring, previous...), log, false)
+	f.svc = NewService(db.Gorm, NewKeys(f.ring, previous...), log, "")
 	f.svc.now = func() time.Time { return f.now }
 	f.svc.store.now = f.svc.now
 	f.svc.limit.now = f.svc.now

@@ -26,7 +26,24 @@ const (
 // session without the CSRF token (403). A bad Bearer credential is 401; a
 // bad cookie is dropped and the request continues unauthenticated, so
 // handlers decide with Require whether that is 401.
-func (s *Service) Middleware() fiber.Handler {
+func (s *Service) Middleware() fiber.Handler { return s.gate(nil) }
+
+// PageMiddleware is Middleware for the /admin pages: a form refused for
+// its CSRF token (the session was renewed by a sign-in in another tab, the
+// page stayed open for hours) answers a browser with the admin UI's error
+// page saying so (htmx: the fragment), not JSON; a client that asks for
+// JSON, or names no HTML, still gets the JSON problem (csrfPage).
+func (s *Service) PageMiddleware() fiber.Handler { return s.gate(s.csrfPage) }
+
+// errCSRF refuses an unsafe request riding the session cookie without the
+// session's CSRF token.
+func errCSRF() *problem.Error {
+	return &problem.Error{Code: problem.CodeForbidden, Message: "missing or invalid CSRF token"}
+}
+
+// gate is Middleware; refuseCSRF (nil: the JSON problem) answers a request
+// refused for its CSRF token.
+func (s *Service) gate(refuseCSRF func(*fiber.Ctx) error) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		c.Locals(auditorKey, s.store)
 		if h := c.Get(fiber.HeaderAuthorization); h != "" {
@@ -38,8 +55,14 @@ func (s *Service) Middleware() fiber.Handler {
 			return c.Next()
 		}
 		if tok := c.Cookies(SessionCookie); tok != "" {
-			if err := s.cookieSession(c, tok); err != nil {
+			csrfOK, err := s.cookieSession(c, tok)
+			if err != nil {
 				return err
+			}
+			if !csrfOK && refuseCSRF != nil {
+				return refuseCSRF(c)
+			} else if !csrfOK {
+				return errCSRF()
 			}
 		}
 		return c.Next()
@@ -103,8 +126,10 @@ func (s *Service) liveUser(c *fiber.Ctx, claims *sessionClaims) (*User, error) {
 	return u, nil
 }
 
-// cookieSession authenticates the session cookie, renews it and checks CSRF.
-func (s *Service) cookieSession(c *fiber.Ctx, tok string) error {
+// cookieSession authenticates the session cookie, renews it and checks
+// CSRF: csrfOK is false for an unsafe request without the session's token
+// (the principal is set, the cookie not renewed).
+func (s *Service) cookieSession(c *fiber.Ctx, tok string) (csrfOK bool, err error) {
 	claims, err := s.keys.parse(tok, s.now())
 	if err == nil && claims.Kind != kindSession {
 		err = problem.Unauthorized("invalid session")
@@ -115,16 +140,16 @@ func (s *Service) cookieSession(c *fiber.Ctx, tok string) error {
 	}
 	if p, ok := problem.As(err); ok && p.Code == problem.CodeUnauthorized {
 		s.clearCookie(c) // stale or forged: carry on as nobody
-		return nil
+		return true, nil
 	} else if err != nil {
-		return err
+		return false, err
 	}
 	SetPrincipal(c, u.Principal())
 	c.Locals(sidKey, claims.SessionID)
 	if unsafeMethod(c.Method()) && !s.keys.csrfValid(claims.SessionID, csrfFrom(c)) {
-		return &problem.Error{Code: problem.CodeForbidden, Message: "missing or invalid CSRF token"}
+		return false, nil
 	}
-	return s.maybeRenew(c, u, claims)
+	return true, s.maybeRenew(c, u, claims)
 }
 
 // maybeRenew re-issues the cookie once it is past half its life, up to MaxSession after sign-in.

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"net/url"
+	"strings"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -108,16 +109,83 @@ func (s *Service) handleSignInPage(c *fiber.Ctx) error {
 	return Render(c, fiber.StatusOK, views.SignInPage(p))
 }
 
-// crossSite reports a form post that another site made the browser send
-// (login CSRF: signing the victim into the attacker's account). Browsers
-// say so in Sec-Fetch-Site; it is checked instead of Origin against Host so
-// a proxy that rewrites Host doesn't lock everyone out.
-func crossSite(c *fiber.Ctx) bool { return c.Get("Sec-Fetch-Site") == "cross-site" }
+// errForeignSignIn answers a sign-in or setup form another page posted.
+var errForeignSignIn = &problem.Error{Code: problem.CodeForbidden,
+	Message: "This sign-in form was not sent from Switchboard's own page. Open the sign-in page and try again. (Operators: behind a proxy that rewrites Host, set SWITCHBOARD_PUBLIC_URL to the address browsers use.)"}
+
+// foreignPost reports a sign-in or setup form post that a page other than
+// our own made the browser send (login CSRF: signing the victim into the
+// attacker's account). A same-site sibling (evil.example.com next to
+// switchboard.example.com) counts too: it shares cookies' site, not our
+// origin. Refused: Sec-Fetch-Site same-site or cross-site, and an Origin
+// other than ours (ownOrigin). Clients that send neither header (curl,
+// scripts, old browsers) pass: a browser always sends Origin on a form POST.
+func (s *Service) foreignPost(c *fiber.Ctx) bool {
+	switch c.Get("Sec-Fetch-Site") {
+	case "same-site", "cross-site":
+		return true
+	}
+	origin := c.Get(fiber.HeaderOrigin)
+	if origin == "" {
+		return false
+	}
+	if s.ownOrigin(c, origin) {
+		return false
+	}
+	s.log.Warn("Sign-in form refused: its Origin is not this site's.", "origin", origin, "host", c.Hostname(),
+		"hint", "behind a proxy that rewrites Host, set SWITCHBOARD_PUBLIC_URL to the address browsers use")
+	return true
+}
+
+// ownOrigin says whether origin is this site's: the public URL's origin
+// (SWITCHBOARD_PUBLIC_URL), or the host the request was sent to (Host, or
+// X-Forwarded-Host from a trusted proxy: c.Hostname). The scheme is not
+// compared with the request's: behind a TLS-terminating proxy the request
+// arrives over http while the page was https, and only a page served from
+// this very host can name it; a sibling subdomain differs by host. "null"
+// (an opaque origin: a sandboxed frame, a data: URL) is never ours.
+func (s *Service) ownOrigin(c *fiber.Ctx, origin string) bool {
+	o := originOf(origin)
+	if o == "" {
+		return false
+	}
+	if s.publicOrigin != "" && o == s.publicOrigin {
+		return true
+	}
+	_, host, _ := strings.Cut(o, "://")
+	return stripDefaultPort(host) == stripDefaultPort(strings.ToLower(c.Hostname()))
+}
+
+// originOf returns the scheme://host[:port] of an http(s) URL, lower-cased
+// and without a default port, or "" when raw is not one.
+func originOf(raw string) string {
+	u, err := url.Parse(strings.TrimSpace(raw))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+		return ""
+	}
+	host := strings.ToLower(u.Host)
+	if (u.Scheme == "http" && strings.HasSuffix(host, ":80")) || (u.Scheme == "https" && strings.HasSuffix(host, ":443")) {
+		host = host[:strings.LastIndexByte(host, ':')]
+	}
+	return strings.ToLower(u.Scheme) + "://" + host
+}
+
+// stripDefaultPort drops :80 or :443 from a Host value, as browsers leave
+// the default port out of Origin.
+func stripDefaultPort(host string) string {
+	if h, ok := strings.CutSuffix(host, ":80"); ok {
+		return h
+	}
+	if h, ok := strings.CutSuffix(host, ":443"); ok {
+		return h
+	}
+	return host
+}
 
 func (s *Service) handleSignInPost(c *fiber.Ctx) error {
 	SecurityHeaders(c)
-	if crossSite(c) {
-		return ErrorPage(c, problem.Forbidden())
+	if s.foreignPost(c) {
+		return ErrorPage(c, errForeignSignIn)
 	}
 	email, next := c.FormValue("email"), SafeNext(c.FormValue("next"))
 	_, _, err := s.SignIn(c, email, c.FormValue("password"))
@@ -168,8 +236,8 @@ func (s *Service) handleSetupPage(c *fiber.Ctx) error {
 // signs them in; errors re-render the form (422 next to the field).
 func (s *Service) handleSetupForm(c *fiber.Ctx) error {
 	SecurityHeaders(c)
-	if crossSite(c) {
-		return ErrorPage(c, problem.Forbidden())
+	if s.foreignPost(c) {
+		return ErrorPage(c, errForeignSignIn)
 	}
 	token := c.Query("token")
 	if token == "" {

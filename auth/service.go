@@ -22,6 +22,9 @@ type Service struct {
 	limit  *limiter
 	now    func() time.Time
 	secure bool // Secure cookies regardless of the request (SWITCHBOARD_PUBLIC_URL is https)
+	// publicOrigin is the public URL's scheme://host[:port] ("" when unset):
+	// a sign-in form posted from it is our own (ownOrigin).
+	publicOrigin string
 	// tenants finds tenants for the users pages' scope picker (may be nil).
 	tenants TenantDirectory
 
@@ -30,10 +33,13 @@ type Service struct {
 }
 
 // NewService returns the gate over db, signing sessions with keys.
-// secureCookies forces the Secure attribute (set it when the public URL is
-// https behind a TLS-terminating proxy); TLS requests get it anyway.
-func NewService(db *gorm.DB, keys *Keys, log *slog.Logger, secureCookies bool) *Service {
-	return &Service{store: NewStore(db), keys: keys, log: log, limit: newLimiter(time.Now), now: time.Now, secure: secureCookies}
+// publicURL is how browsers reach Switchboard (SWITCHBOARD_PUBLIC_URL, ""
+// when unset): an https one forces the Secure cookie attribute (behind a
+// TLS-terminating proxy; TLS requests get it anyway), and a sign-in form
+// posted from its origin is accepted even when a proxy rewrote Host.
+func NewService(db *gorm.DB, keys *Keys, log *slog.Logger, publicURL string) *Service {
+	return &Service{store: NewStore(db), keys: keys, log: log, limit: newLimiter(time.Now), now: time.Now,
+		secure: strings.HasPrefix(publicURL, "https://"), publicOrigin: originOf(publicURL)}
 }
 
 // Store returns the service's store (users, tokens, audit).

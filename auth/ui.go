@@ -3,6 +3,7 @@ package auth
 import (
 	"context"
 	"errors"
+	"net/url"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -165,6 +166,48 @@ func FormErrors(err error) (fields map[string]string, msg string, ok bool) {
 		msg = p.Message
 	}
 	return fields, msg, true
+}
+
+// csrfPage answers an admin form refused for its CSRF token: the form
+// was served for another session (a sign-in or sign-out in another tab
+// since) or before a restart with a new key, so it can only be sent again
+// from a freshly loaded page. A browser gets the error page (403) saying
+// so, with the current session's token for its header and a link back to
+// the page the form was on; an htmx request the fragment; a client asking
+// for JSON (or naming no HTML, like curl) the JSON problem, as before.
+func (s *Service) csrfPage(c *fiber.Ctx) error {
+	accept := c.Get(fiber.HeaderAccept)
+	asksJSON := strings.Contains(accept, fiber.MIMEApplicationJSON) && !strings.Contains(accept, "text/html")
+	htmx := c.Get("HX-Request") == "true"
+	if asksJSON || (!htmx && !WantsHTML(c)) {
+		return errCSRF()
+	}
+	SecurityHeaders(c)
+	c.Set(fiber.HeaderCacheControl, "no-store")
+	c.Locals(csrfKey, s.CSRFToken(c))
+	props := views.ErrorProps{Meta: Meta(c, "Form expired", ""), Status: fiber.StatusForbidden, Title: "This form has expired",
+		Message: "Nothing was changed. The page this form was on no longer matches your session (you signed in or out in " +
+			"another tab, or it was open for a long time), so its security token (CSRF) was refused. Reload the page and send the form again."}
+	if back := s.refererPath(c); back != "" {
+		props.Back = &views.Link{Label: "Reload the page", URL: back}
+	}
+	if htmx {
+		return Render(c, fiber.StatusForbidden, views.Error(props))
+	}
+	return Render(c, fiber.StatusForbidden, views.ErrorPage(props))
+}
+
+// refererPath is the local page the request came from ("" when the
+// Referer is absent, another site's, or not a local path SafeNext accepts).
+func (s *Service) refererPath(c *fiber.Ctx) string {
+	u, err := url.Parse(c.Get(fiber.HeaderReferer))
+	if err != nil || u.Path == "" || (u.Host != "" && !s.ownOrigin(c, u.Scheme+"://"+u.Host)) {
+		return ""
+	}
+	if p := SafeNext(u.RequestURI()); p == u.RequestURI() {
+		return p
+	}
+	return ""
 }
 
 // WantsHTML reports whether the request comes from a browser page (a form

@@ -18,7 +18,10 @@ type SampleFunc func(eventType string) ([]byte, error)
 
 // StoredEvent is what preview needs of a stored inbound event.
 type StoredEvent struct {
-	TenantID    *int64
+	TenantID *int64
+	// HeldFor is, for an unrouted event, the tenant owning its sourceId now
+	// (nil: none): a caller limited to that tenant may preview it.
+	HeldFor     *int64
 	EventType   string
 	MeetingCode string
 	Revision    int
@@ -83,8 +86,12 @@ func resolveInput(ctx context.Context, req PreviewRequest, samples SampleFunc, e
 		if err != nil {
 			return RenderInput{}, err
 		}
-		// Unrouted events belong to no tenant: only unscoped callers see them.
-		if scope != nil && (ev.TenantID == nil || !slices.Contains(scope, *ev.TenantID)) {
+		// An unrouted event is seen by a scoped caller only when held for its tenant's sourceId.
+		owner := ev.TenantID
+		if owner == nil {
+			owner = ev.HeldFor
+		}
+		if scope != nil && (owner == nil || !slices.Contains(scope, *owner)) {
 			return RenderInput{}, problem.NotFound("event")
 		}
 		in := RenderInput{EventType: ev.EventType, MeetingCode: ev.MeetingCode, Revision: ev.Revision, Body: ev.Body,

@@ -113,7 +113,7 @@ func TestListUnrouted(t *testing.T) {
 		insert("m3", nil, base.Add(2*time.Hour))
 		insert("m4", ptr("org_later"), base.Add(30*time.Minute))
 		tn := mustCreateTenant(t, ed, "Later", "org_later", StatusActive)
-		groups, err := ed.ListUnrouted(ctx, 0)
+		groups, err := ed.ListUnrouted(ctx, nil, 0)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -249,11 +249,8 @@ func (h *Handler) handleUnroutedIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	// Unrouted events belong to no tenant: only unscoped callers see them.
-	if auth.Scope(c) != nil {
-		return c.JSON(fiber.Map{"items": []UnroutedGroup{}})
-	}
-	groups, err := h.ed.ListUnrouted(c.UserContext(), limit)
+	// A caller limited to tenants sees the events held for its tenants' sourceIds only.
+	groups, err := h.ed.ListUnrouted(c.UserContext(), auth.Scope(c), limit)
 	if err != nil {
 		return err
 	}

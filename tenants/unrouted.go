@@ -3,7 +3,10 @@ package tenants
 import (
 	"context"
 	"fmt"
+	"slices"
 	"time"
+
+	"gorm.io/gorm"
 )
 
 // UnroutedGroup summarizes the events held for one sourceId (nil: events
@@ -18,9 +21,43 @@ type UnroutedGroup struct {
 	TenantID *int64 `json:"tenant_id"`
 }
 
+// ScopeEvents keeps the rows of the events table q reads that a caller
+// with scope (auth.Scope: nil means every tenant and every unrouted event)
+// may see: the events of its tenants, and the unrouted events held for the
+// current sourceId of one of its tenants (they are that tenant's once
+// delivered). Unrouted events of any other sourceId, or of none, are
+// not seen. A tenant keeps no earlier sourceIds: events held for a
+// sourceId its tenant has since changed belong to no tenant.
+func ScopeEvents(q *gorm.DB, scope []int64) *gorm.DB {
+	if scope == nil {
+		return q
+	}
+	ids := append([]int64{0}, scope...)
+	return q.Where("(events.tenant_id IN ? OR (events.tenant_id IS NULL AND events.source_id IN (SELECT source_id FROM tenants WHERE id IN ?)))", ids, ids)
+}
+
+// EventVisible says whether a caller with scope may see an event of
+// tenantID (nil: unrouted) and sourceID (nil: none), by ScopeEvents' rule.
+func EventVisible(ctx context.Context, db *gorm.DB, scope []int64, tenantID *int64, sourceID *string) (bool, error) {
+	switch {
+	case scope == nil:
+		return true, nil
+	case tenantID != nil:
+		return slices.Contains(scope, *tenantID), nil
+	case sourceID == nil:
+		return false, nil
+	}
+	var n int64
+	if err := db.WithContext(ctx).Table("tenants").Where("source_id = ? AND id IN ?", *sourceID, scope).Count(&n).Error; err != nil {
+		return false, fmt.Errorf("owner of sourceId %q: %w", *sourceID, err)
+	}
+	return n > 0, nil
+}
+
 // ListUnrouted groups the unrouted events by sourceId, most recently seen
-// first (at most limit groups; 100 when 0).
-func (s *Store) ListUnrouted(ctx context.Context, limit int) ([]UnroutedGroup, error) {
+// first (at most limit groups; 100 when 0). A caller with a scope
+// (auth.Scope) gets only the groups of its tenants' sourceIds (ScopeEvents).
+func (s *Store) ListUnrouted(ctx context.Context, scope []int64, limit int) ([]UnroutedGroup, error) {
 	if limit <= 0 || limit > MaxPageSize {
 		limit = 100
 	}
@@ -32,7 +69,7 @@ func (s *Store) ListUnrouted(ctx context.Context, limit int) ([]UnroutedGroup, e
 	}
 	// Ids, not timestamps, are aggregated: MIN/MAX of a SQLite DATETIME
 	// comes back as text, and ids grow with arrival anyway.
-	err := s.db.WithContext(ctx).Table("events").
+	err := ScopeEvents(s.db.WithContext(ctx).Table("events"), scope).
 		Select("source_id, COUNT(*) AS count, MIN(id) AS first_id, MAX(id) AS last_id").
 		Where("tenant_id IS NULL").Group("source_id").Order("last_id DESC").Limit(limit).Scan(&rows).Error
 	if err != nil {

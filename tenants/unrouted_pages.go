@@ -48,24 +48,23 @@ func (p *UnroutedPages) handleUnrouted(c *fiber.Ctx) error {
 		props.Meta.Flashes = append(props.Meta.Flashes, ui.Flash{Kind: ui.FlashSuccess,
 			Text: strconv.Itoa(n) + " held event(s) are on their way to the tenant."})
 	}
-	// Held events belong to no tenant, so a caller limited to some tenants sees none.
-	props.Scoped = auth.Scope(c) != nil
-	if !props.Scoped {
-		groups, err := p.groups(c.UserContext())
-		if err != nil {
-			return err
-		}
-		props.Groups = groups
+	// A caller limited to some tenants sees the events held for their sourceIds only.
+	scope := auth.Scope(c)
+	props.Scoped = scope != nil
+	groups, err := p.groups(c.UserContext(), scope)
+	if err != nil {
+		return err
 	}
+	props.Groups = groups
 	return renderUnrouted(c, ui.UnroutedPage(props))
 }
 
-func (p *UnroutedPages) groups(ctx context.Context) ([]ui.UnroutedGroup, error) {
-	gs, err := p.store.ListUnrouted(ctx, 100)
+func (p *UnroutedPages) groups(ctx context.Context, scope []int64) ([]ui.UnroutedGroup, error) {
+	gs, err := p.store.ListUnrouted(ctx, scope, 100)
 	if err != nil {
 		return nil, err
 	}
-	details, err := p.groupDetails(ctx)
+	details, err := p.groupDetails(ctx, scope)
 	if err != nil {
 		return nil, err
 	}
@@ -95,14 +94,15 @@ func (p *UnroutedPages) groups(ctx context.Context) ([]ui.UnroutedGroup, error) 
 type groupDetail struct{ types, candidates []string }
 
 // groupDetails lists, per sourceId, the event types and a few candidate
-// names of the newest held events (enough to recognise the customer).
-func (p *UnroutedPages) groupDetails(ctx context.Context) (map[string]*groupDetail, error) {
+// names of the newest held events the caller with scope may see (enough
+// to recognise the customer).
+func (p *UnroutedPages) groupDetails(ctx context.Context, scope []int64) (map[string]*groupDetail, error) {
 	var rows []struct {
 		SourceID      *string
 		EventType     string
 		CandidateName string
 	}
-	err := p.store.db.WithContext(ctx).Table("events").Select("source_id, event_type, candidate_name").
+	err := ScopeEvents(p.store.db.WithContext(ctx).Table("events"), scope).Select("source_id, event_type, candidate_name").
 		Where("tenant_id IS NULL").Order("id DESC").Limit(2000).Scan(&rows).Error
 	if err != nil {
 		return nil, fmt.Errorf("unrouted details: %w", err)

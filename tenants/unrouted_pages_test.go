@@ -19,8 +19,9 @@ import (
 
 // TestUnroutedPages renders the Unrouted screen per role: groups by
 // sourceId with escaped candidate names, the create-tenant shortcut for
-// editors, "deliver held events" for roles that may retry, nothing for a
-// scoped user, and a refused forced POST for viewers.
+// editors, "deliver held events" for roles that may retry, only the groups
+// of their tenants' sourceIds for a scoped user, and a refused forced POST
+// for viewers.
 func TestUnroutedPages(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
 		ed := newTestEditor(t, db.Gorm)
@@ -45,8 +46,9 @@ func TestUnroutedPages(t *testing.T) {
 			auth.SetAuditor(c, audit)
 			if role := c.Get("X-Role"); role != "" {
 				p := &auth.Principal{Email: role + "@test", Role: auth.Role(role)}
-				if c.Get("X-Scope") != "" {
-					p.TenantIDs = []int64{owned.ID}
+				if s := c.Get("X-Scope"); s != "" {
+					id, _ := strconv.ParseInt(s, 10, 64)
+					p.TenantIDs = []int64{id}
 				}
 				auth.SetPrincipal(c, p)
 			}
@@ -68,7 +70,10 @@ func TestUnroutedPages(t *testing.T) {
 				[]string{"org_new_customer", deliver}, []string{"create-tenant-for-source"}},
 			{"viewer reads only", "viewer", "", "GET", "/admin/unrouted", 200,
 				[]string{"org_new_customer"}, []string{"create-tenant-for-source", deliver}},
-			{"scoped user sees nothing held", "support", "1", "GET", "/admin/unrouted", 200, []string{"Not shown to your account", "only users who see every tenant"}, []string{"org_new_customer", "Nothing held"}},
+			{"scoped user sees its own sourceId's held events only", "support", strconv.FormatInt(owned.ID, 10), "GET", "/admin/unrouted", 200,
+				[]string{"org_owned_later", "Owner Co", deliver}, []string{"org_new_customer", "Nothing held"}},
+			{"scoped user with nothing held is told why", "support", strconv.FormatInt(bare.ID, 10), "GET", "/admin/unrouted", 200,
+				[]string{"Nothing held for your tenants", "only to users who see every tenant"}, []string{"org_new_customer", "org_owned_later"}},
 			{"viewer's forced post refused", "viewer", "", "POST", deliver, 403, nil, nil},
 			{"support delivers", "support", "", "POST", deliver, 303, nil, nil},
 			{"deliver to a missing tenant", "admin", "", "POST", "/admin/unrouted/999/deliver", 404, nil, nil},

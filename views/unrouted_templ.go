@@ -29,8 +29,8 @@ type Unrouted struct {
 	Groups   []UnroutedGroup
 	CanEdit  bool
 	CanRetry bool
-	// Scoped: the user sees only some tenants, so no held event (they
-	// belong to no tenant); the empty state must not claim there are none.
+	// Scoped: the user sees only some tenants, so only the events held
+	// for their sourceIds; the empty state must not claim there are none elsewhere.
 	Scoped bool
 }
 
@@ -104,8 +104,8 @@ func UnroutedView(p Unrouted) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if p.Scoped {
-			templ_7745c5c3_Err = EmptyState(Empty{Title: "Not shown to your account", Body: "Held events belong to no tenant yet, so only users who see every tenant see them. Your tenants' own events are on the Events page."}).Render(ctx, templ_7745c5c3_Buffer)
+		if p.Scoped && len(p.Groups) == 0 {
+			templ_7745c5c3_Err = EmptyState(Empty{Title: "Nothing held for your tenants", Body: "No event is waiting for one of your tenants' sourceIds. Events held for other sourceIds are shown only to users who see every tenant."}).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

@@ -107,12 +107,9 @@ func (p *Pages) revisionsOf(c *fiber.Ctx, f *EventFilter, vf *views.EventFilter)
 	if err != nil || id <= 0 {
 		return problem.Invalid("revisions_of", "must be an event id")
 	}
-	ev, err := p.store.FindEvent(c.UserContext(), id)
+	ev, err := p.store.FindEventInScope(c.UserContext(), f.Scope, id)
 	if err != nil {
 		return err
-	}
-	if f.Scope != nil && (ev.TenantID == nil || !inScope(f.Scope, *ev.TenantID)) {
-		return problem.NotFound("event")
 	}
 	chain := ChainOf(*ev)
 	f.RevisionsOf, f.MeetingCode, f.EventType, f.SourceID = &chain, ev.MeetingCode, ev.EventType, ""
@@ -153,7 +150,7 @@ func (p *Pages) latestRevisions(ctx context.Context, evs []Event) (map[string]in
 }
 
 // handleEvent shows one inbound event. Scoped users see only their tenants'
-// events; an unrouted one belongs to no tenant, so only unscoped users see it.
+// events and the unrouted ones held for their tenants' sourceIds.
 func (p *Pages) handleEvent(c *fiber.Ctx) error {
 	if _, err := auth.Require(c, auth.PermRead); err != nil {
 		return err
@@ -162,13 +159,9 @@ func (p *Pages) handleEvent(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	ev, err := p.store.FindEvent(c.UserContext(), id)
+	ev, err := p.store.FindEventInScope(c.UserContext(), auth.Scope(c), id)
 	if err != nil {
 		return err
-	}
-	scope := auth.Scope(c)
-	if scope != nil && (ev.TenantID == nil || !inScope(scope, *ev.TenantID)) {
-		return problem.NotFound("event")
 	}
 	d := views.EventDetail{ID: strconv.FormatInt(ev.ID, 10), Received: formatTime(ev.ReceivedAt), EventType: ev.EventType,
 		MeetingCode: ev.MeetingCode, Candidate: ev.CandidateName, Revision: ev.Revision, Duplicates: ev.Duplicates,

@@ -137,7 +137,7 @@ func TestPages(t *testing.T) {
 			{"events link to their page", "viewer", "", "GET", "/admin/events", 200, []string{`href="` + evPageA + `"`}, nil},
 			{"events by candidate name", "viewer", "", "GET", "/admin/events?candidate=rev+two", 200, []string{"m-pg-a", `value="rev two"`}, []string{"m-pg-b"}},
 			{"events by candidate, no match", "viewer", "", "GET", "/admin/events?candidate=nobody+like+this", 200, []string{"No events match", "Clear a filter"}, []string{"m-pg-a", "m-pg-b"}},
-			{"events unrouted kind scoped says why it is empty", "support", a, "GET", "/admin/events?kind=unrouted", 200, []string{"only users who see every tenant"}, []string{"m-pg-unrouted"}},
+			{"events unrouted kind scoped says why it is empty", "support", a, "GET", "/admin/events?kind=unrouted", 200, []string{"only the unrouted events held for your tenants"}, []string{"m-pg-unrouted"}},
 			{"deliveries of an unrouted interview point to events", "viewer", "", "GET", "/admin/deliveries?meeting_code=m-pg-unrouted", 200,
 				[]string{"No deliveries match", `href="/admin/events?meeting_code=m-pg-unrouted"`, "went to no endpoint"}, nil},
 			{"event page", "viewer", "", "GET", evPageA, 200, []string{"m-pg-a", "org_pg_a", "&lt;script&gt;", `data-testid="event-raw"`, "/admin/deliveries?event=interview.evaluation"}, []string{"<script>alert", "event-unrouted"}},

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+
+	"github.com/switchboard-gw/switchboard/tenants"
 )
 
 // Counts are the figures of one dashboard row: events received, their
@@ -48,7 +50,7 @@ type Stats struct {
 	ByTenant map[int64]*Counts
 	Buckets  []Bucket
 	Trouble  []Trouble
-	Unrouted int // held events (all time); 0 for scoped callers
+	Unrouted int // held events (all time); for scoped callers those of their tenants' sourceIds
 }
 
 // StatsQuery is what Stats reads: deliveries and events created in
@@ -125,7 +127,7 @@ func (s *Store) statsReceived(ctx context.Context, q StatsQuery, st *Stats) erro
 	}
 	db := s.db.WithContext(ctx).Table("events").Select("event_type, tenant_id, COUNT(*) AS n").
 		Where("received_at >= ? AND received_at < ?", q.Since.UTC(), q.Until.UTC())
-	if err := scoped(db, "tenant_id", q.Scope).Group("event_type, tenant_id").Scan(&rows).Error; err != nil {
+	if err := tenants.ScopeEvents(db, q.Scope).Group("event_type, tenant_id").Scan(&rows).Error; err != nil {
 		return fmt.Errorf("stats: received: %w", err)
 	}
 	for _, r := range rows {

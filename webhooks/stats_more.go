@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/switchboard-gw/switchboard/tenants"
 )
 
 // statsLatency reads the newest delivered deliveries of the window (at
@@ -110,13 +112,11 @@ func (s *Store) statsTrouble(ctx context.Context, q StatsQuery, st *Stats) error
 	return nil
 }
 
-// statsUnrouted counts held events; scoped callers see none (they have no tenant).
+// statsUnrouted counts held events; scoped callers count those held for
+// their tenants' sourceIds only (tenants.ScopeEvents).
 func (s *Store) statsUnrouted(ctx context.Context, q StatsQuery, st *Stats) error {
-	if q.Scope != nil {
-		return nil
-	}
 	var n int64
-	if err := s.db.WithContext(ctx).Table("events").Where("tenant_id IS NULL").Count(&n).Error; err != nil {
+	if err := tenants.ScopeEvents(s.db.WithContext(ctx).Table("events"), q.Scope).Where("tenant_id IS NULL").Count(&n).Error; err != nil {
 		return fmt.Errorf("stats: unrouted: %w", err)
 	}
 	st.Unrouted = int(n)

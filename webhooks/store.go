@@ -12,6 +12,7 @@ import (
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/tenants"
 )
 
 // Event is one accepted inbound webhook, stored once with its exact bytes.
@@ -145,7 +146,8 @@ func NewStore(db *gorm.DB) *Store { return &Store{db: db} }
 // first).
 type EventFilter struct {
 	// Scope is the caller's tenant scope (auth.Scope: nil means every
-	// tenant and the unrouted events; a scope never includes unrouted ones).
+	// tenant and the unrouted events; a scope includes only the unrouted
+	// events held for its tenants' sourceIds, tenants.ScopeEvents).
 	Scope       []int64
 	Unrouted    bool
 	Duplicates  bool // only events redelivered at least once
@@ -163,10 +165,7 @@ type EventFilter struct {
 // ListEvents returns events newest first, without their bodies, and the
 // cursor of the next page (0 when this is the last).
 func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, int64, error) {
-	q := s.db.WithContext(ctx).Omit("body").Order("id DESC")
-	if f.Scope != nil {
-		q = q.Where("tenant_id IN ?", append([]int64{0}, f.Scope...))
-	}
+	q := tenants.ScopeEvents(s.db.WithContext(ctx).Omit("body").Order("id DESC"), f.Scope)
 	if f.Unrouted {
 		q = q.Where("tenant_id IS NULL")
 	}
@@ -208,6 +207,22 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, int64, 
 		next = out[limit-1].ID
 	}
 	return out, next, nil
+}
+
+// FindEventInScope is FindEvent for a caller with scope (auth.Scope): an
+// event it may not see (tenants.ScopeEvents) is a problem.NotFound too.
+func (s *Store) FindEventInScope(ctx context.Context, scope []int64, id int64) (*Event, error) {
+	ev, err := s.FindEvent(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	ok, err := tenants.EventVisible(ctx, s.db, scope, ev.TenantID, ev.SourceID)
+	if err != nil {
+		return nil, err
+	} else if !ok {
+		return nil, problem.NotFound("event")
+	}
+	return ev, nil
 }
 
 // FindEvent returns the event with id, body included, or problem.NotFound.
