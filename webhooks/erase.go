@@ -32,6 +32,9 @@ type Eraser struct {
 	db   *gorm.DB
 	now  func() time.Time
 	poll time.Duration
+	// committed, when set (tests), runs after an erasure commits and
+	// before it looks for delivery jobs still running.
+	committed func()
 }
 
 // NewEraser returns an eraser over db.
@@ -215,6 +218,9 @@ func (e *Eraser) EraseInterview(ctx context.Context, tenantID int64, meetingCode
 	if err != nil || len(deliveries) == 0 {
 		return out, err
 	}
+	if e.committed != nil {
+		e.committed()
+	}
 	return e.settleInFlight(ctx, out, deliveries, note)
 }
 
@@ -222,9 +228,12 @@ func (e *Eraser) EraseInterview(ctx context.Context, tenantID int64, meetingCode
 // running (they may have loaded the body before the erasure committed),
 // then scrubs their deliveries again: an attempt they recorded loses its
 // response body, and a delivery they set back to pending fails as erased.
+// It scrubs again even when no job is running any more: a job that read
+// the body before the commit may have recorded its attempt after it and
+// finished before the count.
 func (e *Eraser) settleInFlight(ctx context.Context, out Erasure, deliveries []int64, note string) (Erasure, error) {
 	running, err := e.runningJobs(ctx, deliveries)
-	if err != nil || running == 0 {
+	if err != nil {
 		return out, err
 	}
 	out.InFlight = int(running)

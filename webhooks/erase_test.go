@@ -269,6 +269,49 @@ func TestEraseInFlightAttempt(t *testing.T) {
 	})
 }
 
+// TestEraseAttemptRecordedAfterCommit: a job that read the body before
+// the erasure committed, and recorded its attempt (the receiver's answer
+// naming the candidate, a retry asked for) after the commit but before the
+// erasure counted running jobs, is scrubbed all the same: the answer is
+// gone and the delivery fails as erased instead of waiting for its retry.
+func TestEraseAttemptRecordedAfterCommit(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		e := startEngine(t, db, engineOpts{schedule: []time.Duration{time.Hour, time.Hour}})
+		release := make(chan struct{})
+		h := newHook(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+			if n == 1 {
+				<-release
+			}
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte("could not store Jane Doe"))
+		})
+		tn, _ := createTenant(t, db, "org_late", h.URL, nil)
+		ev := ingestBody(t, e, eraseBody("interview.evaluation", "m-late", "org_late", "Jane Doe", "x"))
+		waitUntil(t, "the first request", func() bool { return len(h.got()) == 1 })
+		d := deliveryOf(t, db, ev.EventID)
+		er := NewEraser(db.Gorm)
+		er.committed = func() {
+			close(release) // the request in flight is answered and recorded now, after the commit
+			waitUntil(t, "the attempt recorded and its job no longer running", func() bool {
+				return count(t, db.Gorm, "SELECT COUNT(*) FROM attempts WHERE delivery_id = ? AND response_body <> ''", d.ID) == 1 &&
+					count(t, db.Gorm, "SELECT COUNT(*) FROM river_job WHERE kind = 'deliver' AND state = 'running'") == 0
+			})
+		}
+		if _, err := er.EraseInterview(ctx, tn.ID, "m-late", "admin@example.com"); err != nil {
+			t.Fatal(err)
+		}
+		if d := deliveryOf(t, db, ev.EventID); d.Status != DeliveryFailed {
+			t.Errorf("delivery %s, want failed", d.Status)
+		}
+		for what, n := range personalLeft(t, db, []int64{ev.EventID}) {
+			if n != 0 {
+				t.Errorf("after erasure: %d %s left", n, what)
+			}
+		}
+	})
+}
+
 // TestEraseByCandidateName: the name matches exactly, ignoring case
 // (Unicode on both databases), within the tenant only; a dry run lists
 // and counts without erasing; the erasure then erases each meetingCode.
