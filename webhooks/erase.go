@@ -82,14 +82,18 @@ func tenantSource(ctx context.Context, db *gorm.DB, tenantID int64) (string, err
 	return src[0], nil
 }
 
+// nameSpace is what MeetingCodesOfCandidate trims from both ends of the
+// name asked for and of the names stored.
+const nameSpace = " \t\n\r"
+
 // MeetingCodesOfCandidate returns the meetingCodes of tenantID's events
 // (routed, or held for its sourceId) whose stored candidate name equals
-// name ignoring case (Unicode-aware on both databases, database.Lower), in
-// order. Erased events and events past retention have no name left, so
-// they never match. An empty name is a problem.Invalid on candidate_name.
+// name ignoring case (Unicode-aware on both databases, database.Lower) and
+// spaces, tabs and line breaks around either, in order. Erased events and
+// events past retention have no name left, so they never match. An empty name is a problem.Invalid on candidate_name.
 func (e *Eraser) MeetingCodesOfCandidate(ctx context.Context, tenantID int64, name string) ([]string, error) {
-	name = strings.TrimSpace(name)
-	if name == "" {
+	name = strings.Trim(name, nameSpace)
+	if strings.TrimSpace(name) == "" {
 		return nil, problem.Invalid("candidate_name", "must not be empty")
 	}
 	src, err := tenantSource(ctx, e.db, tenantID)
@@ -97,9 +101,15 @@ func (e *Eraser) MeetingCodesOfCandidate(ctx context.Context, tenantID int64, na
 		return nil, err
 	}
 	q := e.db.WithContext(ctx).Model(&Event{})
+	// The stored name is as Boooply sent it: spaces, tabs or line breaks
+	// around it are not part of the name on either side.
+	trim := "TRIM(candidate_name, ?)"
+	if q.Dialector.Name() == "postgres" {
+		trim = "BTRIM(candidate_name, ?)"
+	}
 	var codes []string
 	err = q.Where("(tenant_id = ? OR (tenant_id IS NULL AND source_id = ?))", tenantID, src).
-		Where(database.Lower(q, "candidate_name")+" = "+database.Lower(q, "?"), name).
+		Where(database.Lower(q, trim)+" = "+database.Lower(q, "?"), nameSpace, name).
 		Distinct("meeting_code").Order("meeting_code").Limit(1000).Pluck("meeting_code", &codes).Error
 	if err != nil {
 		return nil, fmt.Errorf("find candidate's meetingCodes: %w", err)

@@ -312,6 +312,28 @@ func TestEraseAttemptRecordedAfterCommit(t *testing.T) {
 	})
 }
 
+// TestEraseByCandidateNameAroundSpace: a stored name with spaces, a tab or
+// a line break around it (as Boooply sent it) is the same name: erasure by
+// name finds it whatever the caller puts around the name, and still
+// matches exactly within.
+func TestEraseByCandidateNameAroundSpace(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		e := startEngine(t, db, engineOpts{stopped: true})
+		tn, _ := createTenant(t, db, "org_space", "http://127.0.0.1:9/x", nil)
+		ingestBody(t, e, eraseBody("interview.evaluation", "m-1", "org_space", " Zoë Ölund ", "a"))
+		ingestBody(t, e, eraseBody("interview.evaluation", "m-2", "org_space", `Zoë Ölund\t`, "b"))
+		ingestBody(t, e, eraseBody("interview.evaluation", "m-3", "org_space", `\nZOË ÖLUND\r\n`, "c"))
+		ingestBody(t, e, eraseBody("interview.evaluation", "m-4", "org_space", "Zoë  Ölund", "not exact within"))
+		for _, asked := range []string{"Zoë Ölund", "  zoë ölund\t"} {
+			dry, err := NewEraser(db.Gorm).Erase(ctx, EraseRequest{TenantID: tn.ID, CandidateName: asked, DryRun: true})
+			if err != nil || strings.Join(dry.MeetingCodes, ",") != "m-1,m-2,m-3" {
+				t.Errorf("dry run for %q = %v (%v), want m-1, m-2 and m-3", asked, dry.MeetingCodes, err)
+			}
+		}
+	})
+}
+
 // TestEraseByCandidateName: the name matches exactly, ignoring case
 // (Unicode on both databases), within the tenant only; a dry run lists
 // and counts without erasing; the erasure then erases each meetingCode.
