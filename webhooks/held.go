@@ -120,8 +120,9 @@ func (s *Service) deliverHeldBatch(ctx context.Context, tenantID int64, sourceID
 		// here, not from the event's arrival, so the wait for a tenant is
 		// not charged to them. In this transaction: no job runs before.
 		if len(ids) > 0 {
+			now := s.now().UTC()
 			if err := tx.Model(&Delivery{}).Where("event_id IN ? AND tenant_id = ?", ids, tenantID).
-				Updates(map[string]any{"round_started_at": s.now().UTC()}).Error; err != nil {
+				Updates(map[string]any{"round_started_at": now, "updated_at": now}).Error; err != nil {
 				return fmt.Errorf("start the round of delivered held events: %w", err)
 			}
 		}
