@@ -228,7 +228,7 @@ func (l *bullhornLogin) authorize(ctx context.Context, endpoint string) (string,
 		return code, nil
 	}
 	if e := q.Get("error"); e != "" {
-		return "", l.refused("authorize", where, resp.StatusCode, e, describe(q.Get("error_description")))
+		return "", l.refused("authorize", where, resp.StatusCode, e, l.describe(q.Get("error_description")))
 	}
 	return "", l.refused("authorize", where, resp.StatusCode, "", " with a redirect that carries neither code nor error")
 }
@@ -292,9 +292,9 @@ func (l *bullhornLogin) getJSON(ctx context.Context, step, method, endpoint stri
 	}
 	if resp.StatusCode/100 != 2 {
 		_ = json.Unmarshal(b, &oauthErr)
-		detail := describe(oauthErr.Description)
+		detail := l.describe(oauthErr.Description)
 		if detail == "" {
-			detail = describe(oauthErr.Message)
+			detail = l.describe(oauthErr.Message)
 		}
 		return l.refused(step, where, resp.StatusCode, oauthErr.Error, detail)
 	}
@@ -382,12 +382,14 @@ func (c bullhornCredentials) mask(s string) string {
 	return s
 }
 
-// describe wraps an error description from Bullhorn for an attempt's error.
-func describe(d string) string {
+// describe wraps an error description from Bullhorn for an attempt's
+// error. Credentials are masked before it is cut short: cut first, a
+// credential across the cut would keep its first characters.
+func (l *bullhornLogin) describe(d string) string {
 	if d = strings.TrimSpace(d); d == "" {
 		return ""
 	}
-	return " (" + truncateRunes(d, maxTokenErrorDetail) + ")"
+	return " (" + truncateRunes(l.creds.mask(d), maxTokenErrorDetail) + ")"
 }
 
 // withoutQuery is raw without query or fragment: what an error may name.

@@ -49,6 +49,7 @@ type bullhornStandIn struct {
 	clientSecret string                                              // the client secret token accepts
 	infoAnswer   func(w http.ResponseWriter, r *http.Request) bool   // true: answered instead of loginInfo
 	loginAnswer  func(w http.ResponseWriter, r *http.Request) bool   // true: answered instead of login
+	tokenAnswer  func(w http.ResponseWriter, r *http.Request) bool   // true: answered instead of token (the form parsed)
 	noteAnswer   func(n int, w http.ResponseWriter, r *http.Request) // nil: 200 INSERT
 	restURL      string                                              // login's restUrl (default: the REST host's corp path)
 }
@@ -138,6 +139,9 @@ func (s *bullhornStandIn) serveAuth(w http.ResponseWriter, r *http.Request) {
 		s.tokenReqs = append(s.tokenReqs, r.Form)
 		n := len(s.tokenReqs)
 		s.mu.Unlock()
+		if s.tokenAnswer != nil && s.tokenAnswer(w, r) {
+			return
+		}
 		if r.Form.Get("client_id") != bhClientID || r.Form.Get("client_secret") != s.clientSecret {
 			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_client", "error_description": "Bad client credentials"})
 			return
@@ -430,6 +434,15 @@ var bullhornFailureCases = []struct {
 			return true
 		}
 	}, wantError: "Bullhorn loginInfo %INFO%/rest-services/loginInfo answered 200 without oauthUrl"},
+	// A long description echoing the client secret across the point where
+	// it is cut: masked first, so no part of the secret is kept.
+	{name: "long description echoing the secret", edit: func(bh *bullhornStandIn) {
+		bh.tokenAnswer = func(w http.ResponseWriter, r *http.Request) bool {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request",
+				"error_description": strings.Repeat("x", 180) + " got " + r.Form.Get("client_secret") + " and more after it"})
+			return true
+		}
+	}, wantError: "Bullhorn token %AUTH%/oauth/token answered 400: invalid_request (" + strings.Repeat("x", 180) + " got [redacted] and …)"},
 	// The request URL carries the password in its query: the transport
 	// error names the URL without it.
 	{name: "OAuth host down", edit: func(bh *bullhornStandIn) { bh.auth.Close() },

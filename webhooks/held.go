@@ -108,9 +108,22 @@ func (s *Service) deliverHeldBatch(ctx context.Context, tenantID int64, sourceID
 		if err := q.Order("id").Limit(heldBatch).Find(&evs).Error; err != nil {
 			return fmt.Errorf("find held events: %w", err)
 		}
-		for _, ev := range evs {
+		ids := make([]int64, len(evs))
+		for i, ev := range evs {
 			if err := s.attach(ctx, tx, tenantID, ev); err != nil {
 				return err
+			}
+			ids[i] = ev.ID
+		}
+		// Their first round starts now, as a resumed tenant's held
+		// deliveries' does (ReleaseHeld): the endpoint's max age counts from
+		// here, not from the event's arrival, so the wait for a tenant is
+		// not charged to them. In this transaction: no job runs before.
+		if len(ids) > 0 {
+			now := s.now().UTC()
+			if err := tx.Model(&Delivery{}).Where("event_id IN ? AND tenant_id = ?", ids, tenantID).
+				Updates(map[string]any{"round_started_at": now, "updated_at": now}).Error; err != nil {
+				return fmt.Errorf("start the round of delivered held events: %w", err)
 			}
 		}
 		n = len(evs)

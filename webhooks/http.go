@@ -27,6 +27,10 @@ type Handler struct {
 	// lastRefuseLog rate-limits the log line for other refusals (a body
 	// that is signed but unusable is an event the sender will lose).
 	lastRefuseLog atomic.Int64
+	// lastUnsignedLog rate-limits refusals made before the signature is
+	// checked (a content type or encoding anyone can send) apart, so they
+	// never use up lastRefuseLog's line.
+	lastUnsignedLog atomic.Int64
 }
 
 // NewHandler returns the ingest handler. bearer says what to do with the
@@ -164,15 +168,21 @@ func checkHeaders(r request, in Inbound) error {
 // logRefused logs at most one line per second for the other refusals:
 // its reason class and Switchboard's own message (which names the field or
 // header at fault, never a secret). A bad_request comes after the
-// signature held, so the operator needs to know what Boooply sent wrong.
+// signature held, so the operator needs to know what Boooply sent wrong;
+// an unsupported content type or encoding comes before it, from anyone,
+// and has a line per second of its own so it can't crowd the others out.
 func (h *Handler) logRefused(c *fiber.Ctx, err error) {
 	p, _ := problem.As(err)
 	if p == nil || p.Code == problem.CodeUnavailable {
 		return // push-back and outages have their own metrics and log lines
 	}
+	budget := &h.lastRefuseLog
+	if p.Code == problem.CodeUnsupportedType { // refused before the signature was checked (admit)
+		budget = &h.lastUnsignedLog
+	}
 	now := time.Now().Unix()
-	last := h.lastRefuseLog.Load()
-	if now == last || !h.lastRefuseLog.CompareAndSwap(last, now) {
+	last := budget.Load()
+	if now == last || !budget.CompareAndSwap(last, now) {
 		return
 	}
 	h.log.Warn("Refused an inbound webhook.", "reason", string(p.Code), "message", p.Message, "remote", c.IP())

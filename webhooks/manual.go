@@ -193,7 +193,10 @@ func (s *Service) Replay(ctx context.Context, scope []int64, eventID, endpointID
 
 func (s *Service) createDelivery(ctx context.Context, eventID, tenantID, endpointID int64) (int64, error) {
 	now := s.now().UTC()
-	d := Delivery{EventID: eventID, TenantID: tenantID, EndpointID: endpointID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now}
+	// A replay starts a round (restart does for an existing delivery): the
+	// endpoint's max age counts from now, not from the event's arrival.
+	d := Delivery{EventID: eventID, TenantID: tenantID, EndpointID: endpointID, Status: DeliveryPending, CreatedAt: now, UpdatedAt: now,
+		RoundStartedAt: &now}
 	err := s.db.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Create(&d).Error; err != nil {
 			return fmt.Errorf("insert delivery: %w", err)

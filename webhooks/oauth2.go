@@ -181,7 +181,8 @@ func newTokenError(tokenURL, secret string, err error) *tokenError {
 			te.status = re.Response.StatusCode
 		}
 		if d := strings.TrimSpace(re.ErrorDescription); d != "" {
-			te.detail = " (" + truncateRunes(d, maxTokenErrorDetail) + ")"
+			// Masked before the cut: a secret across it would keep its start.
+			te.detail = " (" + truncateRunes(maskSecret(d, secret), maxTokenErrorDetail) + ")"
 		}
 		te.err = errors.New(re.ErrorCode) // never the body
 	case strings.HasPrefix(err.Error(), "oauth2: cannot fetch token"):
@@ -191,11 +192,16 @@ func newTokenError(tokenURL, secret string, err error) *tokenError {
 		te.status = http.StatusOK
 		te.detail = " without a usable token: " + strings.TrimPrefix(err.Error(), "oauth2: ")
 	}
-	if len(secret) >= 4 {
-		te.detail = strings.ReplaceAll(te.detail, secret, redacted)
-		te.code = strings.ReplaceAll(te.code, secret, redacted)
-	}
+	te.detail, te.code = maskSecret(te.detail, secret), maskSecret(te.code, secret)
 	return te
+}
+
+// maskSecret replaces secret (when at least 4 bytes long) in s.
+func maskSecret(s, secret string) string {
+	if len(secret) < 4 {
+		return s
+	}
+	return strings.ReplaceAll(s, secret, redacted)
 }
 
 func truncateRunes(s string, n int) string {

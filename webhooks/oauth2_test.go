@@ -225,6 +225,11 @@ var oauthFailureCases = []struct {
 		w.Header().Set("Content-Type", "text/html")
 		_, _ = w.Write([]byte("<html>maintenance</html>"))
 	}, wantStatus: DeliveryFailed, wantError: "answered 200 without a usable token"},
+	// A description echoing the client secret across the point where it is
+	// cut: masked first, so no part of the secret is kept.
+	{name: "long description echoing the secret", answer: func(_ int, w http.ResponseWriter) {
+		tokenRefusal(w, http.StatusUnauthorized, "invalid_client", strings.Repeat("x", 180)+" got "+testClientSecret+" and more")
+	}, wantStatus: DeliveryFailed, wantError: "answered 401: invalid_client (" + strings.Repeat("x", 180) + " got [redacted] and …)"},
 	{name: "token endpoint down", down: true, wantStatus: DeliveryFailed, wantError: "connection refused"},
 	{name: "503, then a token", answer: func(n int, w http.ResponseWriter) {
 		if n == 1 {

@@ -41,9 +41,12 @@ var endpointHealths = []string{"healthy", "failing", "circuit_open", "disabled"}
 // queueDepthQuery counts the delivery queue's River jobs by state.
 const queueDepthQuery = "SELECT state, COUNT(*) AS n FROM river_job WHERE queue = ? GROUP BY state"
 
-// endpointHealthQuery counts the endpoints by health (endpointHealths).
+// endpointHealthQuery counts the endpoints by health (endpointHealths); ?
+// is now. A circuit is open only until circuit_open_until: the column stays
+// set after it until a delivery claims the probe (gate), which on an
+// endpoint nothing is queued for may be never.
 const endpointHealthQuery = `SELECT CASE WHEN NOT enabled THEN 'disabled'
-	WHEN circuit_open_until IS NOT NULL THEN 'circuit_open'
+	WHEN circuit_open_until > ? THEN 'circuit_open'
 	WHEN consecutive_failures > 0 THEN 'failing' ELSE 'healthy' END AS state, COUNT(*) AS n
 	FROM endpoints GROUP BY 1`
 
@@ -238,7 +241,7 @@ func (g *OpsGauges) Refresh(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	endpoints, err := readCounts(db, "endpoints by health", endpointHealthQuery)
+	endpoints, err := readCounts(db, "endpoints by health", endpointHealthQuery, g.now().UTC())
 	if err != nil {
 		return err
 	}

@@ -309,3 +309,33 @@ func TestOpsGaugesQueueAndEndpoints(t *testing.T) {
 		}
 	})
 }
+
+// TestOpsGaugesCircuitElapsed: an endpoint counts as circuit_open only
+// while its circuit_open_until is ahead. The column stays set after the
+// cooldown until a delivery claims the probe (gate), which may be never on
+// an endpoint nothing is queued for (each delivery failed at once, say):
+// read as open, SwitchboardEndpointCircuitOpen ("their deliveries wait")
+// fired for an endpoint that was only failing. Both dialects.
+func TestOpsGaugesCircuitElapsed(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		now := time.Now().UTC().Truncate(time.Second)
+		g := NewOpsGauges(db.Gorm, nil, func() time.Time { return now })
+		for src, until := range map[string]time.Time{"org_circuit_open": now.Add(time.Minute), "org_circuit_elapsed": now.Add(-time.Hour)} {
+			_, ep := createTenant(t, db, src, "https://ats.example/"+src, nil)
+			if err := db.Gorm.Table("endpoints").Where("id = ?", ep.ID).
+				Updates(map[string]any{"consecutive_failures": 5, "failing_since": now.Add(-2 * time.Hour), "circuit_open_until": until}).Error; err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := g.Refresh(ctx); err != nil {
+			t.Fatal(err)
+		}
+		got := gaugeValues(t, g)
+		for health, want := range map[string]float64{"circuit_open": 1, "failing": 1, "healthy": 0} {
+			if v := got[`switchboard_endpoints{health="`+health+`"}`]; v != want {
+				t.Errorf("switchboard_endpoints{health=%q} = %v, want %v", health, v, want)
+			}
+		}
+	})
+}

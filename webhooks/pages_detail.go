@@ -199,8 +199,8 @@ func gaveUpReason(d *DeliveryDetail, lim endpointLimits, defaultAttempts int) st
 	}
 	if lim.MaxAgeSeconds > 0 {
 		// The age counts from the round's start: the event's arrival, or the
-		// last manual retry or resume.
-		return "The endpoint's max age (" + (time.Duration(lim.MaxAgeSeconds) * time.Second).String() + ") ran out before it was delivered, counted from the event's arrival or from the last manual retry or resume."
+		// last manual retry, replay, resume or deliver-held.
+		return "The endpoint's max age (" + (time.Duration(lim.MaxAgeSeconds) * time.Second).String() + ") ran out before it was delivered, counted from the event's arrival or from the last manual retry, replay, resume or deliver-held."
 	}
 	return ""
 }

@@ -148,7 +148,30 @@ func sameOrigin(a, b string) bool {
 	if errA != nil || errB != nil || ua.Host == "" {
 		return false
 	}
-	return strings.EqualFold(ua.Scheme, ub.Scheme) && strings.EqualFold(ua.Hostname(), ub.Hostname()) && portOf(ua) == portOf(ub)
+	return strings.EqualFold(ua.Scheme, ub.Scheme) && asciiEqualFold(ua.Hostname(), ub.Hostname()) && portOf(ua) == portOf(ub)
+}
+
+// asciiEqualFold compares host names as DNS does: ASCII letters without
+// regard to case, every other byte exactly. strings.EqualFold folds Unicode
+// too, and σ and ς fold together yet are two domains once the dialler
+// turns them into punycode (xn--4xa, xn--3xa); here they differ.
+func asciiEqualFold(a, b string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := 0; i < len(a); i++ {
+		x, y := a[i], b[i]
+		if 'A' <= x && x <= 'Z' {
+			x += 'a' - 'A'
+		}
+		if 'A' <= y && y <= 'Z' {
+			y += 'a' - 'A'
+		}
+		if x != y {
+			return false
+		}
+	}
+	return true
 }
 
 func portOf(u *url.URL) string {

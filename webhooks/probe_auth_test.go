@@ -160,6 +160,11 @@ func TestSameOrigin(t *testing.T) {
 		{"http://127.0.0.1:8080/hook", "http://127.0.0.1:8081/health", false},
 		{"https://[::1]:8443/hook", "https://[::1]:8443/health", true},
 		{"https://rx.example.com/{{correlation.id}}", "https://rx.example.com/health", true},
+		// Unicode case folding is not how hosts compare: σ and ς fold
+		// together but are two domains (xn--4xa, xn--3xa) to the dialler.
+		{"https://σ.example/hook", "https://ς.example/health", false},
+		{"https://k.example/hook", "https://K.example/health", false}, // Kelvin sign: fails closed
+		{"https://σ.example/hook", "https://σ.example/health", true},
 		{"not a url", "https://rx.example.com/", false},
 		{"", "", false},
 	}

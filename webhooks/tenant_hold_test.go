@@ -202,3 +202,70 @@ func TestRetentionKeepsHeldEvents(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliverHeldStartsItsRound: an event held for want of a tenant, then
+// delivered with deliver-held, has its max age counted from when its
+// delivery was created, as a paused tenant's held delivery counts from the
+// resume (and as the oldest-pending gauge counts it): the hold is not
+// charged to it, so a first failure two hours after the event arrived is
+// retried under a one-hour max age.
+func TestDeliverHeldStartsItsRound(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		rx := newHook(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+			if n == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		})
+		e := startEngine(t, db, engineOpts{stopped: true})
+		ev := e.ingest(t, "org_late", "M-late") // no tenant yet: held
+		if err := db.Gorm.Table("events").Where("id = ?", ev).Update("received_at", time.Now().UTC().Add(-2*time.Hour)).Error; err != nil {
+			t.Fatal(err)
+		}
+		tn, _ := createTenant(t, db, "org_late", rx.URL, func(ep *tenants.Endpoint) { ep.MaxAgeSeconds = 3600 })
+		if n, err := e.svc.DeliverHeld(ctx, tn.ID, "org_late", time.Time{}); err != nil || n != 1 {
+			t.Fatalf("deliver-held: %d events, %v; want 1", n, err)
+		}
+		e.start(t)
+		waitUntil(t, "the delivery to settle", func() bool { return deliveryOf(t, db, ev).Status != DeliveryPending })
+		if d := deliveryOf(t, db, ev); d.Status != DeliveryDelivered || d.Attempts != 2 {
+			t.Errorf("%s after %d attempts (last error %q), want delivered after 2 (the 503 retried)", d.Status, d.Attempts, d.LastError)
+		}
+	})
+}
+
+// TestReplayNewDeliveryStartsItsRound: a replay to an endpoint the event
+// has no delivery for creates one whose max age counts from the replay,
+// as a replay of an existing delivery (a new round) does.
+func TestReplayNewDeliveryStartsItsRound(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		ctx := context.Background()
+		rx := newHook(t, func(n int, w http.ResponseWriter, _ *http.Request) {
+			if n == 1 {
+				w.WriteHeader(http.StatusServiceUnavailable)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		})
+		_, ep := createTenant(t, db, "org_replay_new", rx.URL, func(ep *tenants.Endpoint) { ep.MaxAgeSeconds = 3600 })
+		e := startEngine(t, db, engineOpts{stopped: true})
+		ev := e.ingest(t, "org_replay_new", "M-replay-new")
+		// As if the endpoint had been added after the event arrived, two hours ago.
+		if err := db.Gorm.Exec("DELETE FROM deliveries WHERE event_id = ?", ev).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm.Table("events").Where("id = ?", ev).Update("received_at", time.Now().UTC().Add(-2*time.Hour)).Error; err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.svc.Replay(ctx, nil, ev, ep.ID); err != nil {
+			t.Fatal(err)
+		}
+		e.start(t)
+		waitUntil(t, "the delivery to settle", func() bool { return deliveryOf(t, db, ev).Status != DeliveryPending })
+		if d := deliveryOf(t, db, ev); d.Status != DeliveryDelivered || d.Attempts != 2 {
+			t.Errorf("%s after %d attempts (last error %q), want delivered after 2 (the 503 retried)", d.Status, d.Attempts, d.LastError)
+		}
+	})
+}
