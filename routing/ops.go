@@ -25,7 +25,7 @@ type op struct {
 var ops = map[string]op{
 	"default":       {minArgs: 1, maxArgs: 1, usage: "default VALUE", help: "use VALUE when the value is missing or null (VALUE is read as JSON when it parses, else as text)", fn: opDefault},
 	"map":           {minArgs: 1, maxArgs: -1, usage: "map FROM=TO…", help: "replace values by pairs (STRONG_PASS=hire); *=TO catches the rest; TO is read as JSON when it parses", check: checkMap, fn: opMap},
-	"convert":       {minArgs: 1, maxArgs: 1, usage: "convert string|number|int|bool", help: "convert the value's type (int rounds half away from zero)", check: checkConvert, fn: opConvert},
+	"convert":       {minArgs: 1, maxArgs: 1, usage: "convert string|number|int|id|bool", help: "convert the value's type (int rounds half away from zero; id: a whole number exactly as written, anything else an error)", check: checkConvert, fn: opConvert},
 	"scale":         {minArgs: 4, maxArgs: 4, usage: "scale A B C D", help: "rescale a number from [A,B] to [C,D] (1 5 0 100: 3 → 50)", check: checkScale, fn: opScale},
 	"round":         {minArgs: 0, maxArgs: 1, usage: "round [DIGITS]", help: "round a number to DIGITS decimals (default 0)", check: checkIntArgs, fn: opRound},
 	"date":          {minArgs: 1, maxArgs: 2, usage: "date OUT [IN]", help: "reformat a time: OUT/IN are rfc3339, date (2006-01-02), unix, unix_ms or a Go layout; IN defaults to RFC 3339", fn: opDate},
@@ -152,10 +152,10 @@ func opMap(args []string, v any) (any, error) {
 
 func checkConvert(args []string) error {
 	switch args[0] {
-	case "string", "number", "int", "bool":
+	case "string", "number", "int", "id", "bool":
 		return nil
 	}
-	return fmt.Errorf("convert to %q: want string, number, int or bool", args[0])
+	return fmt.Errorf("convert to %q: want string, number, int, id or bool", args[0])
 }
 
 func opConvert(args []string, v any) (any, error) {
@@ -180,6 +180,8 @@ func opConvert(args []string, v any) (any, error) {
 			return nil, err
 		}
 		return formatNumber(math.Round(f)), nil
+	case "id":
+		return wholeNumber(v)
 	}
 	switch s := strings.ToLower(text(v)); s {
 	case "true", "1", "yes":
@@ -188,6 +190,27 @@ func opConvert(args []string, v any) (any, error) {
 		return false, nil
 	}
 	return nil, fmt.Errorf("convert: %q is not a boolean", text(v))
+}
+
+// wholeNumber is an id as a JSON number, digit for digit: an ATS id must
+// never be rounded onto another record ("12.5", "1e3" and 2^53+1 through
+// a float would all name a different one), so only an optional minus and
+// digits pass.
+func wholeNumber(v any) (any, error) {
+	var s string
+	switch x := v.(type) {
+	case json.Number:
+		s = string(x)
+	case string:
+		s = strings.TrimSpace(x)
+	default:
+		return nil, fmt.Errorf("%s is not a whole number", describe(v))
+	}
+	digits := strings.TrimPrefix(s, "-")
+	if digits == "" || len(digits) > 40 || strings.TrimLeft(digits, "0123456789") != "" {
+		return nil, fmt.Errorf("%q is not a whole number (an id is digits only)", s)
+	}
+	return json.Number(s), nil
 }
 
 // number reads a number or numeric text.

@@ -137,7 +137,7 @@ var bullhornComments = strings.Join([]string{
 // only makes scores.overall required (the second replaces its value): a
 // transcript or recording fails as a mapping error instead of an empty note.
 var bullhornNote = `{"mode":"rules","rules":[
-{"target":"personReference.id","from":"correlation.candidate_id","required":true,"ops":[{"op":"convert","args":["int"]}]},
+{"target":"personReference.id","from":"correlation.candidate_id","required":true,"ops":[{"op":"convert","args":["id"]}]},
 {"target":"action","value":"Boooply AI interview"},
 {"target":"commentingPerson.id","value":0},
 {"target":"comments","from":"data.scores.overall","required":true},
