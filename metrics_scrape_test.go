@@ -46,7 +46,7 @@ func TestMetricsScrapeRunsNoQuery(t *testing.T) {
 		for _, f := range families {
 			series[f.GetName()] = len(f.GetMetric())
 		}
-		for name, want := range map[string]int{"switchboard_delivery_queue_depth": 8, "switchboard_endpoints": 4} {
+		for name, want := range map[string]int{"switchboard_delivery_queue_depth": 5, "switchboard_endpoints": 4} {
 			if series[name] < want {
 				t.Errorf("%s: %d series with the database down, want at least %d", name, series[name], want)
 			}

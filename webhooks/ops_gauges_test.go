@@ -12,7 +12,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	dto "github.com/prometheus/client_model/go"
-	"github.com/riverqueue/river/rivertype"
 	"gorm.io/gorm"
 
 	"github.com/switchboard-gw/switchboard/database"
@@ -269,14 +268,18 @@ func TestOpsGaugesQueueAndEndpoints(t *testing.T) {
 		now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
 		g := NewOpsGauges(db.Gorm, nil, func() time.Time { return now })
 
-		mustCreateDeliveries(t, db, 3) // one healthy endpoint, three available jobs
+		mustCreateDeliveries(t, db, 4) // one healthy endpoint, four available jobs
+		// One of them finished: River keeps it an hour, but it is no depth.
+		if err := db.Gorm.Exec("UPDATE river_job SET state = 'completed', finalized_at = ? WHERE id = (SELECT MIN(id) FROM river_job)", now).Error; err != nil {
+			t.Fatal(err)
+		}
 		_, ep := createTenant(t, db, "org_gauges_off", "https://ats.example/off", nil)
 		if err := disableEndpoint(db.Gorm, ep.ID, "410 Gone", now); err != nil {
 			t.Fatal(err)
 		}
 		zero := map[string]float64{}
-		for _, st := range rivertype.JobStates() {
-			zero[`switchboard_delivery_queue_depth{state="`+string(st)+`"}`] = 0
+		for _, st := range queueStates {
+			zero[`switchboard_delivery_queue_depth{state="`+st+`"}`] = 0
 		}
 		for _, h := range endpointHealths {
 			zero[`switchboard_endpoints{health="`+h+`"}`] = 0
@@ -296,6 +299,11 @@ func TestOpsGaugesQueueAndEndpoints(t *testing.T) {
 		read[`switchboard_endpoints{health="disabled"}`] = 1
 		read["switchboard_ops_gauges_refreshed_timestamp_seconds"] = float64(now.Unix())
 		assertGauges(t, "after a refresh", gaugeValues(t, g), read)
+		for _, finished := range []string{"completed", "cancelled", "discarded"} {
+			if _, ok := gaugeValues(t, g)[`switchboard_delivery_queue_depth{state="`+finished+`"}`]; ok {
+				t.Errorf("queue depth exports %s jobs: finished jobs are no depth", finished)
+			}
+		}
 
 		down.Store(true)
 		now = now.Add(time.Hour)
