@@ -11,7 +11,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/egress"
@@ -37,8 +36,9 @@ const (
 // bullhornSession is one Bullhorn REST session: its token and the restUrl
 // (with the corporation token, ending in "/") every call goes under.
 type bullhornSession struct {
-	token   string
-	restURL string
+	token    string
+	restURL  string
+	lastUsed time.Time // guarded by its cache entry's lock
 }
 
 // bullhornSessions caches the REST sessions of bullhorn endpoints in memory,
@@ -46,22 +46,10 @@ type bullhornSession struct {
 // workers: one login serves many deliveries; a change of the credentials,
 // user or loginInfo URL starts from an empty entry. Nothing is written to
 // the database, so replicas log in on their own and never share state.
-type bullhornSessions struct {
-	mu      sync.Mutex
-	entries map[int64]*bullhornEntry
-}
-
-// bullhornEntry is one endpoint's session. lock lets one worker at a time
-// log in (the others wait for its session); waiting honours the context.
-type bullhornEntry struct {
-	version  string
-	lock     chan struct{}
-	session  *bullhornSession
-	lastUsed time.Time
-}
+type bullhornSessions struct{ cache *credCache[*bullhornSession] }
 
 func newBullhornSessions() *bullhornSessions {
-	return &bullhornSessions{entries: map[int64]*bullhornEntry{}}
+	return &bullhornSessions{cache: newCredCache[*bullhornSession]()}
 }
 
 // bullhornVersion fingerprints what a session depends on. Sealed values
@@ -71,18 +59,6 @@ func bullhornVersion(ep *tenants.Endpoint) string {
 		ep.LoginInfoURL(), ep.BullhornRedirectURI})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-func (c *bullhornSessions) entry(ep *tenants.Endpoint) *bullhornEntry {
-	v := bullhornVersion(ep)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e := c.entries[ep.ID]; e != nil && e.version == v {
-		return e
-	}
-	e := &bullhornEntry{version: v, lock: make(chan struct{}, 1)}
-	c.entries[ep.ID] = e
-	return e
 }
 
 // bullhornCredentials are an endpoint's unsealed secrets.
@@ -96,16 +72,14 @@ type bullhornCredentials struct {
 // Failures of the login chain are *bullhornError.
 func (c *bullhornSessions) session(ctx context.Context, ep *tenants.Endpoint, client *http.Client, now time.Time,
 	creds func() (bullhornCredentials, error)) (*bullhornSession, error) {
-	e := c.entry(ep)
-	select {
-	case e.lock <- struct{}{}:
-	case <-ctx.Done():
-		return nil, &bullhornError{step: "login", err: ctx.Err()}
+	e, err := c.cache.acquire(ctx, ep.ID, bullhornVersion(ep))
+	if err != nil {
+		return nil, &bullhornError{step: "login", err: err}
 	}
-	defer func() { <-e.lock }()
-	if e.session != nil && now.Sub(e.lastUsed) < bullhornSessionIdle {
-		e.lastUsed = now
-		return e.session, nil
+	defer e.release()
+	if e.value != nil && now.Sub(e.value.lastUsed) < bullhornSessionIdle {
+		e.value.lastUsed = now
+		return e.value, nil
 	}
 	cr, err := creds()
 	if err != nil {
@@ -116,7 +90,8 @@ func (c *bullhornSessions) session(ctx context.Context, ep *tenants.Endpoint, cl
 	if err != nil {
 		return nil, err
 	}
-	e.session, e.lastUsed = s, now
+	s.lastUsed = now
+	e.value = s
 	return s, nil
 }
 
@@ -124,21 +99,7 @@ func (c *bullhornSessions) session(ctx context.Context, ep *tenants.Endpoint, cl
 // refused), so the next attempt logs in again; a session another worker
 // opened meanwhile is kept.
 func (c *bullhornSessions) drop(ctx context.Context, endpointID int64, token string) {
-	c.mu.Lock()
-	e := c.entries[endpointID]
-	c.mu.Unlock()
-	if e == nil {
-		return
-	}
-	select {
-	case e.lock <- struct{}{}:
-	case <-ctx.Done():
-		return
-	}
-	if e.session != nil && e.session.token == token {
-		e.session = nil
-	}
-	<-e.lock
+	c.cache.drop(ctx, endpointID, func(s *bullhornSession) bool { return s != nil && s.token == token })
 }
 
 // bullhornLogin is one run of Bullhorn's login chain for a server

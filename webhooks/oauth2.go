@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"time"
 
 	"golang.org/x/oauth2"
@@ -30,21 +29,9 @@ const tokenEarlyExpiry = time.Minute
 // token request serves many deliveries, a token is fetched again a minute
 // before it expires, and a change of the endpoint's auth settings (secret
 // rotation, token URL, client id, scopes…) starts from an empty entry.
-type tokens struct {
-	mu      sync.Mutex
-	entries map[int64]*tokenEntry
-}
+type tokens struct{ cache *credCache[*oauth2.Token] }
 
-// tokenEntry is one endpoint's cached token. lock lets one worker at a time
-// fetch (the others wait for its token instead of asking too); waiting
-// honours the attempt's context.
-type tokenEntry struct {
-	version string
-	lock    chan struct{}
-	token   *oauth2.Token
-}
-
-func newTokens() *tokens { return &tokens{entries: map[int64]*tokenEntry{}} }
+func newTokens() *tokens { return &tokens{cache: newCredCache[*oauth2.Token]()} }
 
 // authVersion fingerprints what a token depends on. The sealed secret
 // changes whenever the secret is set again (a fresh nonce), so rotating it
@@ -55,31 +42,17 @@ func authVersion(ep *tenants.Endpoint) string {
 	return hex.EncodeToString(sum[:])
 }
 
-func (c *tokens) entry(ep *tenants.Endpoint) *tokenEntry {
-	v := authVersion(ep)
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if e := c.entries[ep.ID]; e != nil && e.version == v {
-		return e
-	}
-	e := &tokenEntry{version: v, lock: make(chan struct{}, 1)}
-	c.entries[ep.ID] = e
-	return e
-}
-
 // token returns ep's cached access token, or fetches one from its token
 // endpoint through client (the SSRF-guarded client of deliveries) with the
 // client secret secret() unseals. Failures are *tokenError.
 func (c *tokens) token(ctx context.Context, ep *tenants.Endpoint, client *http.Client, secret func() (string, error)) (*oauth2.Token, error) {
-	e := c.entry(ep)
-	select {
-	case e.lock <- struct{}{}:
-	case <-ctx.Done():
-		return nil, &tokenError{tokenURL: ep.OAuth2TokenURL, err: ctx.Err()}
+	e, err := c.cache.acquire(ctx, ep.ID, authVersion(ep))
+	if err != nil {
+		return nil, &tokenError{tokenURL: ep.OAuth2TokenURL, err: err}
 	}
-	defer func() { <-e.lock }()
-	if e.token.Valid() { // counts tokenEarlyExpiry: set by the source that fetched it
-		return e.token, nil
+	defer e.release()
+	if e.value.Valid() { // counts tokenEarlyExpiry: set by the source that fetched it
+		return e.value, nil
 	}
 	plain, err := secret()
 	if err != nil {
@@ -91,7 +64,7 @@ func (c *tokens) token(ctx context.Context, ep *tenants.Endpoint, client *http.C
 	if err != nil {
 		return nil, newTokenError(ep.OAuth2TokenURL, plain, err)
 	}
-	e.token = t
+	e.value = t
 	return t, nil
 }
 
@@ -99,21 +72,7 @@ func (c *tokens) token(ctx context.Context, ep *tenants.Endpoint, client *http.C
 // receiver refused), so the next attempt fetches a fresh one; a token
 // another worker fetched meanwhile is kept.
 func (c *tokens) drop(ctx context.Context, endpointID int64, accessToken string) {
-	c.mu.Lock()
-	e := c.entries[endpointID]
-	c.mu.Unlock()
-	if e == nil {
-		return
-	}
-	select {
-	case e.lock <- struct{}{}:
-	case <-ctx.Done():
-		return
-	}
-	if e.token != nil && e.token.AccessToken == accessToken {
-		e.token = nil
-	}
-	<-e.lock
+	c.cache.drop(ctx, endpointID, func(t *oauth2.Token) bool { return t != nil && t.AccessToken == accessToken })
 }
 
 func clientCredentials(ep *tenants.Endpoint, secret string) *clientcredentials.Config {
