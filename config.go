@@ -63,6 +63,9 @@ type Config struct {
 
 	// PushBack bounds ingest under overload (config_perf.go).
 	PushBack PushBackConfig
+	// QueueFetchCooldown is the least time between two fetches of delivery
+	// jobs on PostgreSQL (SWITCHBOARD_QUEUE_FETCH_COOLDOWN, serve_queue.go).
+	QueueFetchCooldown time.Duration
 }
 
 // DeliveryConfig is the delivery engine's settings (issue 5).

@@ -28,6 +28,9 @@ func TestServeConfigRefusesBadEnv(t *testing.T) {
 		{name: "negative sources reload", env: "SWITCHBOARD_SOURCES_RELOAD", value: "-1s", wantErr: "sources reload"},
 		{name: "metrics refresh under a second", env: "SWITCHBOARD_METRICS_REFRESH", value: "500ms", wantErr: "metrics refresh"},
 		{name: "metrics refresh without unit", env: "SWITCHBOARD_METRICS_REFRESH", value: "15", wantErr: "SWITCHBOARD_METRICS_REFRESH"},
+		{name: "queue fetch cooldown zero", env: "SWITCHBOARD_QUEUE_FETCH_COOLDOWN", value: "0s", wantErr: "queue fetch cooldown"},
+		{name: "queue fetch cooldown over the poll", env: "SWITCHBOARD_QUEUE_FETCH_COOLDOWN", value: "60ms", wantErr: "want 1ms to 50ms"},
+		{name: "queue fetch cooldown without unit", env: "SWITCHBOARD_QUEUE_FETCH_COOLDOWN", value: "10", wantErr: "SWITCHBOARD_QUEUE_FETCH_COOLDOWN"},
 		{name: "trusted proxy not an address", env: "SWITCHBOARD_TRUSTED_PROXIES", value: "10.0.0.1,proxy.internal", wantErr: `"proxy.internal"`},
 		{name: "trusted proxy bad CIDR", env: "SWITCHBOARD_TRUSTED_PROXIES", value: "10.0.0.0/33", wantErr: "trusted proxy"},
 	}

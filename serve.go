@@ -224,7 +224,7 @@ func newQueue(db *database.DB, cfg Config, policy webhooks.RetryPolicy, worker *
 		// delivery whose job River discards instead of leaving it pending.
 		ErrorHandler: webhooks.NewJobFailures(db.Gorm, log),
 	}
-	tuneQueue(rc, db.Dialect)
+	tuneQueue(rc, db.Dialect, cfg.QueueFetchCooldown)
 	client, err := river.NewClient(db.RiverDriver(), rc)
 	if err != nil {
 		return nil, fmt.Errorf("delivery queue: %w", err)
