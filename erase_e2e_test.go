@@ -118,6 +118,13 @@ func TestEraseOverHTTP(t *testing.T) {
 			}
 			st, page, _ = admin.page.do("GET", loc, nil)
 			wantPage(t, "erased event page", st, page, 200, []string{`data-testid="event-erased"`, "by admin@example.com"}, []string{"Jane Doe", `data-testid="event-erase"`})
+			// The lists mark the erased rows (their names are gone), and only those.
+			for _, list := range []string{"/admin/events", "/admin/deliveries"} {
+				st, page, _ = admin.page.do("GET", list+"?meeting_code="+code, nil)
+				wantPage(t, "erased interview in "+list, st, page, 200, []string{`data-testid="row-erased"`}, []string{"Jane Doe"})
+				st, page, _ = admin.page.do("GET", list+"?meeting_code=m-second", nil)
+				wantPage(t, "another interview in "+list, st, page, 200, []string{"JANE DOE"}, []string{`data-testid="row-erased"`})
+			}
 			st, page, _ = admin.page.do("GET", fmt.Sprintf("/admin/deliveries/%d", delivery), nil)
 			wantPage(t, "erased delivery page", st, page, 200, []string{`data-testid="delivery-erased"`, "erased"},
 				[]string{"Jane Doe", "delivery-retry", "delivery-replay", `data-testid="delivery-erase"`})

@@ -182,7 +182,7 @@ func deliveryRowProps(r DeliveryRow, names map[int64]string, canRetry bool, back
 	id := strconv.FormatInt(r.ID, 10)
 	row := views.DeliveryRow{URL: "/admin/deliveries/" + id, ID: id, Time: formatTime(r.CreatedAt),
 		Tenant: tenantLabel(names, r.TenantID), Endpoint: r.EndpointURL, EventType: r.EventType, MeetingCode: r.MeetingCode,
-		Candidate: r.Candidate, Status: string(r.Status), Attempts: r.Attempts, LastResult: lastResult(r.Delivery)}
+		Candidate: r.Candidate, Erased: r.ErasedAt != nil, Status: string(r.Status), Attempts: r.Attempts, LastResult: lastResult(r.Delivery)}
 	if canRetry && r.Status == DeliveryFailed {
 		row.RetryURL = row.URL + "/retry?back=" + url.QueryEscape(back)
 	}

@@ -75,7 +75,7 @@ func eventTenantIDs(evs []Event) []int64 {
 
 func eventRowProps(e Event, names map[int64]string, latest int) views.EventRow {
 	r := views.EventRow{ID: strconv.FormatInt(e.ID, 10), Received: formatTime(e.ReceivedAt), EventType: e.EventType,
-		MeetingCode: e.MeetingCode, Candidate: e.CandidateName, Revision: e.Revision, Duplicates: e.Duplicates,
+		MeetingCode: e.MeetingCode, Candidate: e.CandidateName, Erased: e.ErasedAt != nil, Revision: e.Revision, Duplicates: e.Duplicates,
 		Conflicts: max(latest-e.Revision, 0)}
 	if e.SourceID != nil {
 		r.SourceID = *e.SourceID
