@@ -179,3 +179,47 @@ func TestEraseOverHTTP(t *testing.T) {
 		})
 	}
 }
+
+// TestEraseUnownedSource: unrouted events of a sourceId no tenant owns are
+// erased by creating a disabled tenant for that sourceId, without an
+// endpoint, and erasing there (the README's procedure): the held event is
+// attached to it and erased, and no delivery is created for it.
+func TestEraseUnownedSource(t *testing.T) {
+	for _, target := range testdb.Targets(t) {
+		t.Run(target.Name, func(t *testing.T) {
+			a := newTestApp(t, testdb.Open(t, target.URL))
+			a.addUser(t, "admin@example.com", auth.RoleAdmin, nil)
+			admin := a.signIn(t, "admin@example.com")
+			sample, _ := webhooks.Sample("interview.evaluation")
+			if !strings.Contains(string(sample), `"org_7234567890"`) {
+				t.Fatal("the sample's sourceId changed; this test replaces it")
+			}
+			stranger := []byte(strings.ReplaceAll(string(sample), `"org_7234567890"`, `"org_stranger"`))
+			if status, _ := a.ingestHTTP(t, stranger); status != "accepted" {
+				t.Fatalf("ingest: %s", status)
+			}
+			var ev int64
+			a.db.Gorm.Raw("SELECT id FROM events WHERE source_id = 'org_stranger' AND tenant_id IS NULL").Scan(&ev)
+			if ev == 0 {
+				t.Fatal("the event is not held as unrouted")
+			}
+			tenant := a.createJSON(t, "POST", "/api/v1/tenants", `{"name":"Stranger","source_id":"org_stranger","status":"disabled"}`, admin.bearer, "id")
+			st, out := a.call(t, "POST", fmt.Sprintf("/api/v1/tenants/%d/erasures", tenant), `{"meeting_code":"Boooply-AI-1234567890"}`, admin.bearer, nil)
+			if st != 200 || !strings.Contains(out, `"events":1`) {
+				t.Fatalf("erasure: %d %s, want one event erased", st, out)
+			}
+			var left struct {
+				Erased, Named, Bodies, Attached, Deliveries int64
+			}
+			a.db.Gorm.Raw(`SELECT
+				(SELECT COUNT(*) FROM events WHERE id = ? AND erased_at IS NOT NULL) AS erased,
+				(SELECT COUNT(*) FROM events WHERE id = ? AND candidate_name <> '') AS named,
+				(SELECT COUNT(*) FROM events WHERE id = ? AND LENGTH(body) > 0) AS bodies,
+				(SELECT COUNT(*) FROM events WHERE id = ? AND tenant_id = ?) AS attached,
+				(SELECT COUNT(*) FROM deliveries WHERE event_id = ?) AS deliveries`, ev, ev, ev, ev, tenant, ev).Scan(&left)
+			if left.Erased != 1 || left.Named != 0 || left.Bodies != 0 || left.Attached != 1 || left.Deliveries != 0 {
+				t.Errorf("after erasure: %+v, want erased, no name, no body, attached to the disabled tenant, no delivery", left)
+			}
+		})
+	}
+}
