@@ -52,7 +52,9 @@ func (h *SourcesHandler) handleSourceIndex(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(fiber.Map{"sources": out})
+	// items, as every other list answers; sources is the name it had
+	// before, kept for existing clients.
+	return c.JSON(fiber.Map{"items": out, "sources": out})
 }
 
 func (h *SourcesHandler) handleSourceCreate(c *fiber.Ctx) error {
