@@ -91,10 +91,10 @@ func eventsErase(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "MEETING_CODE\tEVENTS\tALREADY_ERASED\tDELIVERIES\tCANCELLED\tCORRELATIONS\tRECORDING_LINKS")
+	fmt.Fprintln(tw, "MEETING_CODE\tEVENTS\tALREADY_ERASED\tDELIVERIES\tCANCELLED\tCORRELATIONS\tRECORDING_LINKS\tAUDIT_ENTRIES")
 	for _, er := range res.Erasures {
-		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\n", er.MeetingCode, er.Events, er.AlreadyErased, er.Deliveries,
-			er.Cancelled, er.Correlations, er.RecordingLinks)
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\n", er.MeetingCode, er.Events, er.AlreadyErased, er.Deliveries,
+			er.Cancelled, er.Correlations, er.RecordingLinks, er.AuditEntries)
 	}
 	if err := tw.Flush(); err != nil {
 		return err

@@ -111,13 +111,22 @@ func TestEraseOverHTTP(t *testing.T) {
 			st, page, _ = admin.page.do("GET", fmt.Sprintf("/admin/events/%d", ev), nil)
 			wantPage(t, "admin's event page", st, page, 200, []string{`data-testid="event-erase"`}, []string{"event-erased"})
 			st, page, _ = admin.page.do("GET", fmt.Sprintf("/admin/events/%d/erase", ev), nil)
-			wantPage(t, "confirm page", st, page, 200, []string{`data-testid="event-erase-confirm"`, code, "2 event(s)", "correlation record"}, nil)
+			wantPage(t, "confirm page", st, page, 200, []string{`data-testid="event-erase-confirm"`, code, "2 event(s)", "correlation record", "audit entries copied (1)"}, nil)
 			st, _, loc := admin.page.post(fmt.Sprintf("/admin/events/%d/erase", ev), nil)
 			if st != 303 || loc != fmt.Sprintf("/admin/events/%d?notice=erased", ev) {
 				t.Fatalf("erase from the page: %d → %q", st, loc)
 			}
 			st, page, _ = admin.page.do("GET", loc, nil)
 			wantPage(t, "erased event page", st, page, 200, []string{`data-testid="event-erased"`, "by admin@example.com"}, []string{"Jane Doe", `data-testid="event-erase"`})
+			// The correlation's audit entry keeps who and when, not the ATS id.
+			var audited []struct{ Actor, Before, After string }
+			a.db.Gorm.Raw("SELECT actor, COALESCE(before_json, '') AS before, COALESCE(after_json, '') AS after FROM audit_log WHERE target = ?", "correlation:"+code).Scan(&audited)
+			if len(audited) != 1 || audited[0].Actor != "admin@example.com" || audited[0].After != `"[erased]"` || strings.Contains(audited[0].Before+audited[0].After, "4711") {
+				t.Errorf("correlation audit entries after erasure: %+v, want one by admin@example.com with its values [erased]", audited)
+			}
+			if st, out := a.call(t, "GET", "/api/v1/audit?limit=200", "", admin.bearer, nil); st != 200 || strings.Contains(out, "4711") || !strings.Contains(out, `\"audit_entries\":1`) {
+				t.Errorf("audit trail after erasure: %d, want no ATS id and the erasure's count of audit entries: %s", st, out)
+			}
 			// The lists mark the erased rows (their names are gone), and only those.
 			for _, list := range []string{"/admin/events", "/admin/deliveries"} {
 				st, page, _ = admin.page.do("GET", list+"?meeting_code="+code, nil)

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/gofiber/fiber/v2"
+	"gorm.io/gorm"
 )
 
 // Entry is one line of the audit trail: who did what, when, from where, to
@@ -187,3 +188,33 @@ func redactTree(v any) any {
 // for every request; a handler test that injects its principal with
 // SetPrincipal calls it too.
 func SetAuditor(c *fiber.Ctx, s *Store) { c.Locals(auditorKey, s) }
+
+// ErasedValue is what an erased entry's before and after hold: a JSON
+// string, like "[redacted]" for secrets.
+const ErasedValue = `"[erased]"`
+
+// erasedEntries selects tenantID's entries of target with one of actions
+// whose before or after still holds a value.
+func erasedEntries(tx *gorm.DB, tenantID int64, target string, actions []string) *gorm.DB {
+	return tx.Model(&Entry{}).Where("tenant_id = ? AND target = ? AND action IN ?", tenantID, target, actions).
+		Where("(before_json IS NOT NULL AND before_json <> ?) OR (after_json IS NOT NULL AND after_json <> ?)", ErasedValue, ErasedValue)
+}
+
+// CountErasableValues counts the entries EraseValues would change.
+func CountErasableValues(tx *gorm.DB, tenantID int64, target string, actions ...string) (int64, error) {
+	var n int64
+	err := erasedEntries(tx, tenantID, target, actions).Count(&n).Error
+	return n, err
+}
+
+// EraseValues replaces the before and after of tenantID's entries of
+// target with one of actions by ErasedValue, keeping who did what, when
+// and from where: erasing a candidate's data removes the values the trail
+// copied (a correlation's ATS ids). Run it in the erasure's transaction.
+// It returns how many entries changed.
+func EraseValues(tx *gorm.DB, tenantID int64, target string, actions ...string) (int64, error) {
+	res := erasedEntries(tx, tenantID, target, actions).Updates(map[string]any{
+		"before_json": gorm.Expr("CASE WHEN before_json IS NULL THEN NULL ELSE ? END", ErasedValue),
+		"after_json":  gorm.Expr("CASE WHEN after_json IS NULL THEN NULL ELSE ? END", ErasedValue)})
+	return res.RowsAffected, res.Error
+}

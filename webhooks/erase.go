@@ -11,6 +11,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
 )
@@ -59,6 +60,9 @@ type Erasure struct {
 	Correlations int `json:"correlations"`
 	// RecordingLinks is how many recording links were revoked.
 	RecordingLinks int `json:"recording_links"`
+	// AuditEntries is how many audit entries of the correlation record
+	// (correlation.put / .delete) lost the ATS ids they copied.
+	AuditEntries int `json:"audit_entries"`
 	// InFlight is how many delivery jobs were already running when the
 	// erasure committed; it waited for them and scrubbed what they recorded.
 	InFlight int `json:"in_flight"`
@@ -69,6 +73,13 @@ type Erasure struct {
 // sourceId or carrying no sourceId at all (deliver-held could attach
 // either to it; a meetingCode names one Boooply interview).
 const interviewScope = "meeting_code = ? AND (tenant_id = ? OR (tenant_id IS NULL AND (source_id = ? OR source_id IS NULL)))"
+
+// correlationActions are the audit actions whose before and after copy a
+// correlation record's attributes (routing/audit.go).
+var correlationActions = []string{"correlation.put", "correlation.delete"}
+
+// correlationTarget is the audit target of meetingCode's correlation record.
+func correlationTarget(meetingCode string) string { return "correlation:" + meetingCode }
 
 // tenantSource returns the tenant's sourceId, or problem.NotFound.
 func tenantSource(ctx context.Context, db *gorm.DB, tenantID int64) (string, error) {
@@ -141,6 +152,11 @@ func (e *Eraser) Preview(ctx context.Context, tenantID int64, meetingCode string
 		return out, problem.NotFound("interview")
 	}
 	out.Correlations = int(corr)
+	audited, err := auth.CountErasableValues(e.db.WithContext(ctx), tenantID, correlationTarget(meetingCode), correlationActions...)
+	if err != nil {
+		return out, fmt.Errorf("find correlation audit entries of %s: %w", meetingCode, err)
+	}
+	out.AuditEntries = int(audited)
 	for _, ev := range evs {
 		if ev.ErasedAt != nil {
 			out.AlreadyErased++
@@ -223,6 +239,11 @@ func (e *Eraser) EraseInterview(ctx context.Context, tenantID int64, meetingCode
 			return fmt.Errorf("delete correlation: %w", res.Error)
 		}
 		out.Correlations = int(res.RowsAffected)
+		audited, err := auth.EraseValues(tx, tenantID, correlationTarget(meetingCode), correlationActions...)
+		if err != nil {
+			return fmt.Errorf("erase correlation audit values: %w", err)
+		}
+		out.AuditEntries = int(audited)
 		return nil
 	})
 	if err != nil || len(deliveries) == 0 {

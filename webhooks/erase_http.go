@@ -118,7 +118,7 @@ func ErasureAudit(byName bool, er Erasure) map[string]any {
 	}
 	return map[string]any{"matched_by": matched, "events": er.Events, "already_erased": er.AlreadyErased,
 		"deliveries": er.Deliveries, "cancelled": er.Cancelled, "correlations": er.Correlations,
-		"recording_links": er.RecordingLinks, "in_flight": er.InFlight}
+		"recording_links": er.RecordingLinks, "audit_entries": er.AuditEntries, "in_flight": er.InFlight}
 }
 
 // auditErasures records one event.erase entry per erased meetingCode

@@ -49,7 +49,7 @@ func (p *Pages) handleEventEraseConfirm(c *fiber.Ctx) error {
 	id := strconv.FormatInt(ev.ID, 10)
 	props := views.EventErase{Meta: p.pageMeta(c, "Erase candidate data", views.NavEvents), ID: id, MeetingCode: ev.MeetingCode,
 		Tenant: views.Link{Label: tenantLabel(names, *ev.TenantID), URL: tenantURL(*ev.TenantID)},
-		Events: er.Events, Erased: er.AlreadyErased, Correlation: er.Correlations > 0,
+		Events: er.Events, Erased: er.AlreadyErased, Correlation: er.Correlations > 0, AuditEntries: er.AuditEntries,
 		ActionURL: "/admin/events/" + id + "/erase", CancelURL: "/admin/events/" + id}
 	return RenderPage(c, fiber.StatusOK, views.EventErasePage(props))
 }
