@@ -25,28 +25,28 @@ const maxBullhornUsernameLen = 256
 // IsBullhornURL reports whether raw is a URL relative to a Bullhorn session.
 func IsBullhornURL(raw string) bool { return strings.HasPrefix(raw, BullhornRestURL) }
 
-// validateBullhornURL checks the part of a bullhorn endpoint's URL after
-// BullhornRestURL: a relative path (and query) that stays under the
+// validateBullhornURL checks the part of a bullhorn endpoint's URL (or, as
+// field probe_url, its probe URL) after BullhornRestURL: a relative path (and query) that stays under the
 // session's restUrl. Placeholders in it are checked by the URL template
 // checker, as elsewhere.
-func validateBullhornURL(raw string) error {
+func validateBullhornURL(field, raw string) error {
 	rest, ok := strings.CutPrefix(raw, BullhornRestURL)
 	switch {
 	case !ok:
-		return problem.Invalid("url", "must start with "+BullhornRestURL+" for auth type bullhorn (the restUrl of the Bullhorn session), e.g. "+BullhornRestURL+"entity/Note")
+		return problem.Invalid(field, "must start with "+BullhornRestURL+" for auth type bullhorn (the restUrl of the Bullhorn session), e.g. "+BullhornRestURL+"entity/Note")
 	case rest == "" || strings.HasPrefix(rest, "/") || strings.HasPrefix(rest, "?"):
-		return problem.Invalid("url", "needs a path after "+BullhornRestURL+" without a leading /, e.g. "+BullhornRestURL+"entity/Note")
+		return problem.Invalid(field, "needs a path after "+BullhornRestURL+" without a leading /, e.g. "+BullhornRestURL+"entity/Note")
 	case strings.Contains(rest, BullhornRestURL):
-		return problem.Invalid("url", BullhornRestURL+" may only start the URL")
+		return problem.Invalid(field, BullhornRestURL+" may only start the URL")
 	case strings.ContainsFunc(rest, func(r rune) bool { return r <= ' ' || r == 0x7f || r == '\\' }):
-		return problem.Invalid("url", "the path after "+BullhornRestURL+" must not hold spaces, backslashes or control characters")
+		return problem.Invalid(field, "the path after "+BullhornRestURL+" must not hold spaces, backslashes or control characters")
 	}
 	// Appended to the restUrl, which ends in "/": nothing here can change
 	// the host, but . and .. would step out of the corporation's path.
 	path, _, _ := strings.Cut(rest, "?")
 	for _, seg := range strings.Split(path, "/") {
 		if seg == "." || seg == ".." {
-			return problem.Invalid("url", "the path after "+BullhornRestURL+" must not hold . or .. segments (it stays under the session's restUrl)")
+			return problem.Invalid(field, "the path after "+BullhornRestURL+" must not hold . or .. segments (it stays under the session's restUrl)")
 		}
 	}
 	return nil

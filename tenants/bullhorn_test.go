@@ -50,6 +50,13 @@ func TestBullhornEndpointValidation(t *testing.T) {
 		{name: "space", edit: func(in *EndpointInput) { in.URL = ptr(BullhornRestURL + "entity/ Note") }, wantField: "url"},
 		{name: "placeholder on a bearer endpoint", edit: func(in *EndpointInput) { in.AuthType = ptr(AuthBearer) }, wantField: "url", wantIn: "only for auth type bullhorn"},
 		{name: "loginInfo URL with a placeholder", edit: func(in *EndpointInput) { in.BullhornLoginInfo = ptr("https://rest.example/{{data.x}}") }, wantField: "bullhorn_login_info_url"},
+		{name: "probe under the session's restUrl", edit: func(in *EndpointInput) { in.ProbeURL = ptr(BullhornRestURL + "ping") }},
+		{name: "probe with another placeholder", edit: func(in *EndpointInput) { in.ProbeURL = ptr(BullhornRestURL + "{{data.x}}") }, wantField: "probe_url", wantIn: "placeholders"},
+		{name: "probe stepping out of the restUrl", edit: func(in *EndpointInput) { in.ProbeURL = ptr(BullhornRestURL + "../ping") }, wantField: "probe_url", wantIn: ". or .."},
+		{name: "probe with a leading slash", edit: func(in *EndpointInput) { in.ProbeURL = ptr(BullhornRestURL + "/ping") }, wantField: "probe_url"},
+		{name: "bullhorn probe on a bearer endpoint", edit: func(in *EndpointInput) {
+			in.AuthType, in.URL, in.ProbeURL = ptr(AuthBearer), ptr("https://a.example/"), ptr(BullhornRestURL+"ping")
+		}, wantField: "probe_url", wantIn: "only for auth type bullhorn"},
 		{name: "redirect URI not a URL", edit: func(in *EndpointInput) { in.BullhornRedirect = ptr("vendor/cb") }, wantField: "bullhorn_redirect_uri"},
 	}
 	ed := NewEditor(nil, testRing(t), allowAll{}, testEventTypes)

@@ -78,7 +78,7 @@ func (e *Endpoint) validateURL(ctx context.Context, urls URLChecker) error {
 		return problem.Invalid("url", "is longer than 2048 bytes")
 	}
 	if e.AuthType == AuthBullhorn {
-		if err := validateBullhornURL(e.URL); err != nil {
+		if err := validateBullhornURL("url", e.URL); err != nil {
 			return err
 		}
 	} else if strings.Contains(e.URL, BullhornRestURL) {
@@ -129,6 +129,9 @@ func (e *Endpoint) validateMethod() error {
 
 // validateProbe checks the optional health-probe URL like the endpoint's
 // own (SSRF guard), without placeholders: a probe has no event to fill them.
+// A bullhorn endpoint's probe may start with BullhornRestURL (e.g.
+// {{bullhorn.rest_url}}ping): it then goes, with the session token, to the
+// restUrl Bullhorn names, guarded at dial like a delivery.
 func (e *Endpoint) validateProbe(ctx context.Context, urls URLChecker) error {
 	e.ProbeURL = strings.TrimSpace(e.ProbeURL)
 	switch {
@@ -136,6 +139,13 @@ func (e *Endpoint) validateProbe(ctx context.Context, urls URLChecker) error {
 		return nil
 	case len(e.ProbeURL) > maxURLLen:
 		return problem.Invalid("probe_url", "is longer than 2048 bytes")
+	case IsBullhornURL(e.ProbeURL) && e.AuthType != AuthBullhorn:
+		return problem.Invalid("probe_url", BullhornRestURL+" starts a probe URL only for auth type bullhorn")
+	case IsBullhornURL(e.ProbeURL):
+		if strings.Contains(strings.TrimPrefix(e.ProbeURL, BullhornRestURL), "{{") {
+			return problem.Invalid("probe_url", "must not hold placeholders after "+BullhornRestURL)
+		}
+		return validateBullhornURL("probe_url", e.ProbeURL)
 	case strings.Contains(e.ProbeURL, "{{"):
 		return problem.Invalid("probe_url", "must not hold placeholders")
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -12,6 +13,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
+
+	"github.com/riverqueue/river"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
@@ -181,6 +185,17 @@ func (s *bullhornStandIn) serveRest(w http.ResponseWriter, r *http.Request) {
 			rest = s.rest.URL + "/rest-services/corp42/"
 		}
 		writeJSON(w, http.StatusOK, map[string]string{"BhRestToken": token, "restUrl": rest})
+	case r.URL.Path == "/rest-services/corp42/ping" && r.Method == http.MethodGet:
+		// Bullhorn's ping: the session's expiry, for a valid BhRestToken only.
+		s.call("ping")
+		s.mu.Lock()
+		ok := s.valid[r.Header.Get("BhRestToken")]
+		s.mu.Unlock()
+		if !ok {
+			writeJSON(w, http.StatusUnauthorized, map[string]any{"errorMessage": "Bad 'BhRestToken' or timed-out.", "errorCode": 401})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"sessionExpires": 1795000000000})
 	case strings.HasPrefix(r.URL.Path, "/rest-services/corp42/"):
 		s.call("note")
 		body, _ := io.ReadAll(r.Body)
@@ -617,5 +632,57 @@ func TestBullhornURLWithoutSession(t *testing.T) {
 		if len(atts) != 1 || atts[0].ErrorClass != "config" || len(h.got()) != 0 || bh.count("loginInfo") != 0 {
 			t.Fatalf("attempts %+v, %d sent, %d loginInfo; want one config failure, nothing sent", atts, len(h.got()), bh.count("loginInfo"))
 		}
+	})
+}
+
+// TestBullhornProbe: a bullhorn endpoint's probe under {{bullhorn.rest_url}}
+// logs in as a delivery does and sends the session's BhRestToken to the
+// restUrl Bullhorn named, so a good answer enables the endpoint again; a
+// session that ended is dropped at the probe's 401 (the endpoint stays
+// disabled) and the next probe logs in again. No secret reaches a log.
+func TestBullhornProbe(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		logs := &syncBuffer{}
+		register := func(ws *river.Workers, p RetryPolicy, w *Worker) {
+			river.AddWorker(ws, NewProbeWorker(db.Gorm, w, p, slog.New(slog.NewTextHandler(logs, nil))))
+		}
+		e := startEngine(t, db, engineOpts{logs: logs, register: register})
+		bh := newBullhornStandIn(t)
+		_, ep := createTenant(t, db, "org_bh_probe", bhURL, func(ep *tenants.Endpoint) {
+			bullhornAuth(e, bh, 1)(ep)
+			ep.ProbeURL = tenants.BullhornRestURL + "ping"
+		})
+		disable := func() {
+			t.Helper()
+			if err := disableEndpoint(db.Gorm, ep.ID, "failing since 5 days", time.Now().UTC()); err != nil {
+				t.Fatal(err)
+			}
+		}
+		disable()
+		e.runProbe(t)
+		if h := healthOf(t, db, ep.ID); !h.Enabled {
+			t.Fatalf("after a good probe: enabled %v, reason %q; want enabled", h.Enabled, h.DisabledReason)
+		}
+		bh.mu.Lock()
+		calls := strings.Join(bh.calls, " ")
+		bh.mu.Unlock()
+		if calls != "loginInfo authorize token login ping" {
+			t.Fatalf("Bullhorn saw %q, want the login chain, then the ping", calls)
+		}
+
+		bh.expire()
+		disable()
+		e.runProbe(t)
+		if h := healthOf(t, db, ep.ID); h.Enabled {
+			t.Fatal("enabled after a probe Bullhorn refused (the session had ended)")
+		}
+		e.runProbe(t)
+		if h := healthOf(t, db, ep.ID); !h.Enabled {
+			t.Fatalf("after the probe that logged in again: enabled %v, reason %q; want enabled", h.Enabled, h.DisabledReason)
+		}
+		if logins, pings := bh.count("login"), bh.count("ping"); logins != 2 || pings != 3 {
+			t.Errorf("Bullhorn saw %d logins and %d pings, want 2 and 3 (the ended session dropped at its 401)", logins, pings)
+		}
+		assertNoBullhornSecret(t, db, logs.String())
 	})
 }

@@ -89,9 +89,58 @@ func (w *ProbeWorker) Work(ctx context.Context, _ *river.Job[ProbeArgs]) error {
 func (w *ProbeWorker) probe(ctx context.Context, ep *tenants.Endpoint) error {
 	ctx, cancel := context.WithTimeout(ctx, probeTimeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.ProbeURL, nil)
+	req, client, err := w.probeRequest(ctx, ep)
 	if err != nil {
 		return err
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized && ep.AuthType == tenants.AuthOAuth2:
+		// A token the receiver no longer takes: the next probe or delivery fetches another.
+		if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok {
+			w.deliveries.tokens.drop(ctx, ep.ID, tok)
+		}
+	case ep.AuthType == tenants.AuthBullhorn && req.Header.Get(bullhornTokenHeader) != "" &&
+		(resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect):
+		// The session ended, or lives at another data centre: the next
+		// probe or delivery logs in again.
+		w.deliveries.bullhorn.drop(ctx, ep.ID, req.Header.Get(bullhornTokenHeader))
+	}
+	if resp.StatusCode/100 != 2 {
+		return fmt.Errorf("probe answered %d", resp.StatusCode)
+	}
+	return nil
+}
+
+// probeRequest is ep's probe and the client that sends it. A bullhorn
+// endpoint's probe under {{bullhorn.rest_url}} goes where its deliveries
+// go: to the session's restUrl, with its BhRestToken and static headers.
+// Any other probe carries static headers and auth only to the endpoint's
+// own origin.
+func (w *ProbeWorker) probeRequest(ctx context.Context, ep *tenants.Endpoint) (*http.Request, *http.Client, error) {
+	if ep.AuthType == tenants.AuthBullhorn && tenants.IsBullhornURL(ep.ProbeURL) {
+		session, target, err := w.deliveries.bullhornTarget(ctx, ep, ep.ProbeURL)
+		if err != nil {
+			return nil, nil, fmt.Errorf("probe session: %w", err)
+		}
+		req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+		if err != nil {
+			return nil, nil, err
+		}
+		probeHeaders(req.Header, ep.Headers)
+		req.Header.Set("User-Agent", w.deliveries.userAgent)
+		req.Header.Set(bullhornTokenHeader, session.token)
+		client, err := w.deliveries.clients.forEndpoint(ep)
+		return req, client, err
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, ep.ProbeURL, nil)
+	if err != nil {
+		return nil, nil, err
 	}
 	// In buildRequest's order: static headers, then ours, then auth.
 	same := sameOrigin(ep.URL, ep.ProbeURL)
@@ -102,28 +151,13 @@ func (w *ProbeWorker) probe(ctx context.Context, ep *tenants.Endpoint) error {
 	client := w.deliveries.clients.shared
 	if same {
 		if _, err := w.deliveries.setAuth(ctx, req, ep); err != nil {
-			return fmt.Errorf("probe credentials: %w", err)
+			return nil, nil, fmt.Errorf("probe credentials: %w", err)
 		}
 		if client, err = w.deliveries.clients.forEndpoint(ep); err != nil {
-			return err
+			return nil, nil, err
 		}
 	}
-	resp, err := client.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxResponseBody))
-	if resp.StatusCode == http.StatusUnauthorized && ep.AuthType == tenants.AuthOAuth2 {
-		// A token the receiver no longer takes: the next probe or delivery fetches another.
-		if _, tok, ok := strings.Cut(req.Header.Get("Authorization"), " "); ok {
-			w.deliveries.tokens.drop(ctx, ep.ID, tok)
-		}
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("probe answered %d", resp.StatusCode)
-	}
-	return nil
+	return req, client, nil
 }
 
 // probeHeaders copies the endpoint's static headers to a probe, except
