@@ -193,9 +193,9 @@ func SetAuditor(c *fiber.Ctx, s *Store) { c.Locals(auditorKey, s) }
 // string, like "[redacted]" for secrets.
 const ErasedValue = `"[erased]"`
 
-// erasedEntries selects tenantID's entries of target with one of actions
+// erasableEntries selects tenantID's entries of target with one of actions
 // whose before or after still holds a value.
-func erasedEntries(tx *gorm.DB, tenantID int64, target string, actions []string) *gorm.DB {
+func erasableEntries(tx *gorm.DB, tenantID int64, target string, actions []string) *gorm.DB {
 	return tx.Model(&Entry{}).Where("tenant_id = ? AND target = ? AND action IN ?", tenantID, target, actions).
 		Where("(before_json IS NOT NULL AND before_json <> ?) OR (after_json IS NOT NULL AND after_json <> ?)", ErasedValue, ErasedValue)
 }
@@ -203,7 +203,7 @@ func erasedEntries(tx *gorm.DB, tenantID int64, target string, actions []string)
 // CountErasableValues counts the entries EraseValues would change.
 func CountErasableValues(tx *gorm.DB, tenantID int64, target string, actions ...string) (int64, error) {
 	var n int64
-	err := erasedEntries(tx, tenantID, target, actions).Count(&n).Error
+	err := erasableEntries(tx, tenantID, target, actions).Count(&n).Error
 	return n, err
 }
 
@@ -213,7 +213,7 @@ func CountErasableValues(tx *gorm.DB, tenantID int64, target string, actions ...
 // copied (a correlation's ATS ids). Run it in the erasure's transaction.
 // It returns how many entries changed.
 func EraseValues(tx *gorm.DB, tenantID int64, target string, actions ...string) (int64, error) {
-	res := erasedEntries(tx, tenantID, target, actions).Updates(map[string]any{
+	res := erasableEntries(tx, tenantID, target, actions).Updates(map[string]any{
 		"before_json": gorm.Expr("CASE WHEN before_json IS NULL THEN NULL ELSE ? END", ErasedValue),
 		"after_json":  gorm.Expr("CASE WHEN after_json IS NULL THEN NULL ELSE ? END", ErasedValue)})
 	return res.RowsAffected, res.Error

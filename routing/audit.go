@@ -16,9 +16,23 @@ func auditMapping(c *fiber.Ctx, action string, tenantID, endpointID int64, befor
 	return auth.Audit(c, action, tenantID, "endpoint:"+strconv.FormatInt(endpointID, 10), before, after)
 }
 
-// auditCorrelation records a correlation change (target "correlation:<meetingCode>").
+// The audit actions of a correlation change: their before and after copy
+// the record's attributes (the ATS ids), which an erasure of the interview
+// replaces (webhooks/erase.go).
+const (
+	AuditCorrelationPut    = "correlation.put"
+	AuditCorrelationDelete = "correlation.delete"
+)
+
+// CorrelationAuditActions are the actions whose entries copy a correlation record.
+var CorrelationAuditActions = []string{AuditCorrelationPut, AuditCorrelationDelete}
+
+// CorrelationAuditTarget is the audit target of meetingCode's correlation record.
+func CorrelationAuditTarget(meetingCode string) string { return "correlation:" + meetingCode }
+
+// auditCorrelation records a correlation change (target CorrelationAuditTarget).
 func auditCorrelation(c *fiber.Ctx, action string, tenantID int64, code string, before, after any) error {
-	return auth.Audit(c, action, tenantID, "correlation:"+code, before, after)
+	return auth.Audit(c, action, tenantID, CorrelationAuditTarget(code), before, after)
 }
 
 // currentView is the endpoint's current mapping version for the audit's

@@ -111,7 +111,7 @@ func (h *Handler) handleCorrelationUpdate(c *fiber.Ctx) error {
 	if err != nil {
 		return err
 	}
-	if err := auditCorrelation(c, "correlation.put", tenantID, saved.MeetingCode, before, saved); err != nil {
+	if err := auditCorrelation(c, AuditCorrelationPut, tenantID, saved.MeetingCode, before, saved); err != nil {
 		return err
 	}
 	return c.JSON(saved)
@@ -126,7 +126,7 @@ func (h *Handler) handleCorrelationDelete(c *fiber.Ctx) error {
 	if err := h.store.DeleteCorrelation(c.UserContext(), tenantID, code); err != nil {
 		return err
 	}
-	if err := auditCorrelation(c, "correlation.delete", tenantID, code, before, nil); err != nil {
+	if err := auditCorrelation(c, AuditCorrelationDelete, tenantID, code, before, nil); err != nil {
 		return err
 	}
 	return c.SendStatus(fiber.StatusNoContent)

@@ -14,6 +14,7 @@ import (
 	"github.com/switchboard-gw/switchboard/auth"
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/problem"
+	"github.com/switchboard-gw/switchboard/routing"
 )
 
 // ErrorClassErased is the error class of a delivery cancelled because its
@@ -73,13 +74,6 @@ type Erasure struct {
 // sourceId or carrying no sourceId at all (deliver-held could attach
 // either to it; a meetingCode names one Boooply interview).
 const interviewScope = "meeting_code = ? AND (tenant_id = ? OR (tenant_id IS NULL AND (source_id = ? OR source_id IS NULL)))"
-
-// correlationActions are the audit actions whose before and after copy a
-// correlation record's attributes (routing/audit.go).
-var correlationActions = []string{"correlation.put", "correlation.delete"}
-
-// correlationTarget is the audit target of meetingCode's correlation record.
-func correlationTarget(meetingCode string) string { return "correlation:" + meetingCode }
 
 // tenantSource returns the tenant's sourceId, or problem.NotFound.
 func tenantSource(ctx context.Context, db *gorm.DB, tenantID int64) (string, error) {
@@ -152,7 +146,7 @@ func (e *Eraser) Preview(ctx context.Context, tenantID int64, meetingCode string
 		return out, problem.NotFound("interview")
 	}
 	out.Correlations = int(corr)
-	audited, err := auth.CountErasableValues(e.db.WithContext(ctx), tenantID, correlationTarget(meetingCode), correlationActions...)
+	audited, err := auth.CountErasableValues(e.db.WithContext(ctx), tenantID, routing.CorrelationAuditTarget(meetingCode), routing.CorrelationAuditActions...)
 	if err != nil {
 		return out, fmt.Errorf("find correlation audit entries of %s: %w", meetingCode, err)
 	}
@@ -239,7 +233,7 @@ func (e *Eraser) EraseInterview(ctx context.Context, tenantID int64, meetingCode
 			return fmt.Errorf("delete correlation: %w", res.Error)
 		}
 		out.Correlations = int(res.RowsAffected)
-		audited, err := auth.EraseValues(tx, tenantID, correlationTarget(meetingCode), correlationActions...)
+		audited, err := auth.EraseValues(tx, tenantID, routing.CorrelationAuditTarget(meetingCode), routing.CorrelationAuditActions...)
 		if err != nil {
 			return fmt.Errorf("erase correlation audit values: %w", err)
 		}
