@@ -130,6 +130,7 @@ func parseServeConfig(args []string) (Config, error) {
 	proxyHeader := fs.String("proxy-header", env("SWITCHBOARD_PROXY_HEADER", "X-Forwarded-For"), "header a trusted proxy puts the client address in (SWITCHBOARD_PROXY_HEADER)")
 	ingest := addIngestFlags(fs)
 	pushBack := addPushBackFlags(fs)
+	fetchCooldown := fs.Duration("queue-fetch-cooldown", envDuration("SWITCHBOARD_QUEUE_FETCH_COOLDOWN", defaultQueueFetchCooldown), "PostgreSQL: least time between two fetches of delivery jobs, 1ms to 50ms; shorter delivers sooner for more database CPU (SWITCHBOARD_QUEUE_FETCH_COOLDOWN)")
 	metricsRefresh := fs.Duration("metrics-refresh", envDuration("SWITCHBOARD_METRICS_REFRESH", webhooks.OpsRefresh), "how often each replica reads the held-event and pending-delivery gauges from the database (SWITCHBOARD_METRICS_REFRESH)")
 	pprofListen := fs.String("pprof-listen", os.Getenv("SWITCHBOARD_PPROF_LISTEN"), "serve Go's pprof on this separate address, e.g. 127.0.0.1:6060 (SWITCHBOARD_PPROF_LISTEN; default off)")
 	if err := checkEnv(fs); err != nil {
@@ -148,7 +149,7 @@ func parseServeConfig(args []string) (Config, error) {
 	cfg.AdminEmail, cfg.AdminPassword = *adminEmail, os.Getenv("SWITCHBOARD_ADMIN_PASSWORD")
 	cfg.PublicURL, cfg.PreviousSecretKeys = strings.TrimRight(*publicURL, "/"), splitList(*prevKeys)
 	cfg.TrustedProxies, cfg.ProxyHeader = splitList(*proxies), *proxyHeader
-	cfg.PprofListen, cfg.MetricsRefresh = *pprofListen, *metricsRefresh
+	cfg.PprofListen, cfg.MetricsRefresh, cfg.QueueFetchCooldown = *pprofListen, *metricsRefresh, *fetchCooldown
 	var err error
 	if cfg.RetrySchedule, err = parseSchedule(*schedule); err != nil {
 		return Config{}, err
@@ -183,6 +184,8 @@ func (c Config) validate() error {
 		return errors.New("read timeout must be at least 1s")
 	case c.MetricsRefresh < time.Second:
 		return errors.New("metrics refresh must be at least 1s")
+	case c.QueueFetchCooldown < time.Millisecond || c.QueueFetchCooldown > queuePollPostgres:
+		return fmt.Errorf("queue fetch cooldown %v: want 1ms to %v (River's poll interval, which it may not exceed)", c.QueueFetchCooldown, queuePollPostgres)
 	case c.DBMaxConns < 4:
 		return errors.New("database max conns must be at least 4")
 	case (c.AdminEmail == "") != (c.AdminPassword == ""):

@@ -3,10 +3,8 @@ package main
 import (
 	"errors"
 	"flag"
-	"fmt"
 	"os"
 	"runtime/debug"
-	"time"
 
 	"github.com/switchboard-gw/switchboard/webhooks"
 )
@@ -18,18 +16,13 @@ type PushBackConfig struct {
 	MaxDeliveryBacklog int // SWITCHBOARD_MAX_DELIVERY_BACKLOG; 0 = unbounded
 }
 
-// pushBackFlags are serve's push-back flags, and the queue's fetch cooldown
-// (how the delivery side trades database CPU for lag).
-type pushBackFlags struct {
-	pending, backlog *int
-	fetchCooldown    *time.Duration
-}
+// pushBackFlags are serve's push-back flags.
+type pushBackFlags struct{ pending, backlog *int }
 
 func addPushBackFlags(fs *flag.FlagSet) pushBackFlags {
 	return pushBackFlags{
-		fetchCooldown: fs.Duration("queue-fetch-cooldown", envDuration("SWITCHBOARD_QUEUE_FETCH_COOLDOWN", defaultQueueFetchCooldown), "PostgreSQL: least time between two fetches of delivery jobs, 1ms to 50ms; shorter delivers sooner for more database CPU (SWITCHBOARD_QUEUE_FETCH_COOLDOWN)"),
-		pending:       fs.Int("max-pending-ingest", envInt("SWITCHBOARD_MAX_PENDING_INGEST", webhooks.DefaultMaxPendingIngest), "events being stored at once before webhooks get 503 + Retry-After; 0 = unbounded (SWITCHBOARD_MAX_PENDING_INGEST)"),
-		backlog:       fs.Int("max-delivery-backlog", envInt("SWITCHBOARD_MAX_DELIVERY_BACKLOG", webhooks.DefaultMaxDeliveryBacklog), "deliveries ready and not yet started before webhooks get 503 + Retry-After; 0 = unbounded (SWITCHBOARD_MAX_DELIVERY_BACKLOG)"),
+		pending: fs.Int("max-pending-ingest", envInt("SWITCHBOARD_MAX_PENDING_INGEST", webhooks.DefaultMaxPendingIngest), "events being stored at once before webhooks get 503 + Retry-After; 0 = unbounded (SWITCHBOARD_MAX_PENDING_INGEST)"),
+		backlog: fs.Int("max-delivery-backlog", envInt("SWITCHBOARD_MAX_DELIVERY_BACKLOG", webhooks.DefaultMaxDeliveryBacklog), "deliveries ready and not yet started before webhooks get 503 + Retry-After; 0 = unbounded (SWITCHBOARD_MAX_DELIVERY_BACKLOG)"),
 	}
 }
 
@@ -37,10 +30,6 @@ func (f pushBackFlags) apply(cfg *Config) error {
 	cfg.PushBack = PushBackConfig{MaxPendingIngest: *f.pending, MaxDeliveryBacklog: *f.backlog}
 	if cfg.PushBack.MaxPendingIngest < 0 || cfg.PushBack.MaxDeliveryBacklog < 0 {
 		return errors.New("max pending ingest and max delivery backlog must be 0 (unbounded) or more")
-	}
-	cfg.QueueFetchCooldown = *f.fetchCooldown
-	if cfg.QueueFetchCooldown < time.Millisecond || cfg.QueueFetchCooldown > queuePollPostgres {
-		return fmt.Errorf("queue fetch cooldown %v: want 1ms to %v (River's poll interval, which it may not exceed)", cfg.QueueFetchCooldown, queuePollPostgres)
 	}
 	return nil
 }
