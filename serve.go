@@ -48,7 +48,10 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	}
 	defer db.Close()
 	db.LimitConns(cfg.DBMaxConns)
-	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where)
+	log.Info("Opened the database.", "dialect", db.Dialect, "where", db.Where, "case_fold", db.CaseFold)
+	if db.CaseFold == database.FoldASCII {
+		log.Warn("The database's locale folds only ASCII letters and the server has no ICU: searches by name, candidate or email will tell \"Ä\" from \"ä\". Create the database with a UTF-8 LC_CTYPE (e.g. C.UTF-8) or use a PostgreSQL built with ICU.")
+	}
 	key, err := loadSecretKey(cfg, db, log)
 	if err != nil {
 		return err

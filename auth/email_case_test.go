@@ -17,7 +17,7 @@ import (
 // folds only A to Z, so there "élodie@…" missed "ÉLODIE@…" and could be
 // created beside it, while PostgreSQL's lower() made them one account.
 func TestEmailCaseBeyondASCII(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *database.DB) {
+	testdb.EachLocale(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		f := newFixture(t, db)
 		f.mustUser(t, "admin@example.com", RoleAdmin)

@@ -40,15 +40,31 @@ func (s *Store) CreateUser(ctx context.Context, u *User) error {
 func createUser(tx *gorm.DB, u *User, now time.Time) error {
 	u.CreatedAt, u.UpdatedAt, u.TokenVersion = now, now, 1
 	u.TenantIDs = scopeOf(u.Role, u.TenantIDs)
+	// users_email_uq catches two emails in different case, but on a
+	// PostgreSQL database whose locale folds only ASCII it tells "É" from
+	// "é"; Lower folds them there too (under ICU), so a row written with
+	// other capitals by hand is still the same account.
+	var taken int64
+	if err := tx.Model(&User{}).Where(database.Lower(tx, "email")+" = ?", NormalizeEmail(u.Email)).Count(&taken).Error; err != nil {
+		return fmt.Errorf("check email: %w", err)
+	}
+	if taken > 0 {
+		return errEmailTaken()
+	}
 	if err := tx.Create(u).Error; err != nil {
 		if database.IsUniqueViolation(err) {
-			// The field detail puts the message under the email field of the users page.
-			return &problem.Error{Code: problem.CodeConflict, Message: "a user with this email already exists",
-				Details: []problem.Detail{{Field: "email", Reason: "is taken by another user"}}}
+			return errEmailTaken()
 		}
 		return fmt.Errorf("insert user: %w", err)
 	}
 	return nil
+}
+
+// errEmailTaken is the conflict of a new user whose email another user has.
+// The field detail puts the message under the email field of the users page.
+func errEmailTaken() error {
+	return &problem.Error{Code: problem.CodeConflict, Message: "a user with this email already exists",
+		Details: []problem.Detail{{Field: "email", Reason: "is taken by another user"}}}
 }
 
 // FindUser returns the user with id, or problem.NotFound.

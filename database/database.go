@@ -53,6 +53,8 @@ type DB struct {
 	Dialect Dialect
 	// Where says where the data lives, fit for a log line (no password).
 	Where string
+	// CaseFold is how case-insensitive searches fold case here (see Lower).
+	CaseFold CaseFold
 
 	listener *pgxpool.Pool // PostgreSQL only: one connection for River's LISTEN
 	migrated atomic.Bool
@@ -93,7 +95,7 @@ func openSQLite(path string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open gorm on sqlite: %w", err)
 	}
-	return &DB{Gorm: gdb, SQL: sqlDB, Dialect: SQLite, Where: abs}, nil
+	return &DB{Gorm: gdb, SQL: sqlDB, Dialect: SQLite, Where: abs, CaseFold: FoldUnicode}, nil
 }
 
 func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
@@ -113,6 +115,11 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open gorm on postgres: %w", err)
 	}
+	fold, err := detectCaseFold(ctx, sqlDB)
+	if err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
 	cfg, err := pgxpool.ParseConfig(rawURL)
 	if err != nil {
 		sqlDB.Close()
@@ -124,7 +131,8 @@ func openPostgres(ctx context.Context, rawURL string) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("open postgres listener pool: %w", err)
 	}
-	return &DB{Gorm: gdb, SQL: sqlDB, Dialect: Postgres, Where: redactURL(rawURL), listener: listener}, nil
+	icuFolding.Store(gdb.Dialector, fold == FoldICU)
+	return &DB{Gorm: gdb, SQL: sqlDB, Dialect: Postgres, Where: redactURL(rawURL), CaseFold: fold, listener: listener}, nil
 }
 
 func gormConfig() *gorm.Config {
@@ -155,6 +163,9 @@ func (db *DB) RiverDriver() riverdriver.Driver[*sql.Tx] {
 func (db *DB) Close() error {
 	if db.listener != nil {
 		db.listener.Close()
+	}
+	if db.Dialect == Postgres {
+		icuFolding.Delete(db.Gorm.Dialector)
 	}
 	return db.SQL.Close()
 }

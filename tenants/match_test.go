@@ -75,7 +75,7 @@ func TestMatchTenants(t *testing.T) {
 // Z, so "ärzte" missed "Ärzte" there), and % or _ in the text are
 // themselves, not LIKE wildcards.
 func TestMatchTenantsBeyondASCII(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *database.DB) {
+	testdb.EachLocale(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		ed := newTestEditor(t, db.Gorm)
 		for _, tn := range []struct{ name, source string }{

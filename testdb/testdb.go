@@ -65,9 +65,34 @@ func Open(t testing.TB, rawURL string) *database.DB {
 	return db
 }
 
+// EachLocale is Each plus, when PostgreSQL is available, a PostgreSQL
+// database created with LC_CTYPE C, whose own lower() folds only ASCII:
+// for tests of case-insensitive searches beyond ASCII.
+func EachLocale(t *testing.T, fn func(t *testing.T, db *database.DB)) {
+	t.Helper()
+	Each(t, fn)
+	if os.Getenv(PostgresEnv) != "" {
+		t.Run("postgres-c-locale", func(t *testing.T) {
+			fn(t, Open(t, NewPostgresCLocaleURL(t)))
+		})
+	}
+}
+
+// NewPostgresCLocaleURL is NewPostgresURL for a database created with
+// LC_COLLATE and LC_CTYPE C (UTF-8 encoded), as `initdb --locale=C` makes them.
+func NewPostgresCLocaleURL(t testing.TB) string {
+	t.Helper()
+	return newPostgresURL(t, " TEMPLATE template0 ENCODING 'UTF8' LC_COLLATE 'C' LC_CTYPE 'C'")
+}
+
 // NewPostgresURL creates an empty database on the server named by
 // PostgresEnv and drops it (forcefully) when t ends.
 func NewPostgresURL(t testing.TB) string {
+	t.Helper()
+	return newPostgresURL(t, "")
+}
+
+func newPostgresURL(t testing.TB, createOptions string) string {
 	t.Helper()
 	admin := os.Getenv(PostgresEnv)
 	if admin == "" {
@@ -87,7 +112,7 @@ func NewPostgresURL(t testing.TB) string {
 	defer adminDB.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+	if _, err := adminDB.ExecContext(ctx, "CREATE DATABASE "+name+createOptions); err != nil {
 		t.Fatalf("create database %s: %v", name, err)
 	}
 	t.Cleanup(func() {

@@ -82,7 +82,7 @@ func TestCandidateBackfill(t *testing.T) {
 // both dialects, accented capitals included: SQLite's lower() folds only
 // A to Z, so "émilie" missed "Émilie" there and found her on PostgreSQL.
 func TestCandidateFilterBeyondASCII(t *testing.T) {
-	testdb.Each(t, func(t *testing.T, db *database.DB) {
+	testdb.EachLocale(t, func(t *testing.T, db *database.DB) {
 		ctx := context.Background()
 		svc := newTestService(t, db)
 		mustCreateTenant(t, db, "org_cand", "https://a.example/hook")
