@@ -134,3 +134,50 @@ func addOldConstraints(t *testing.T, db *database.DB) {
 		}
 	}
 }
+
+// TestMigrateWriteDietDownResumes: 00012's rollback rebuilds River's GIN
+// indexes and events_revisions_idx CONCURRENTLY (River keeps inserting
+// jobs meanwhile); one interrupted earlier left an INVALID index, which
+// IF NOT EXISTS would keep: the next rollback drops it and builds it again.
+func TestMigrateWriteDietDownResumes(t *testing.T) {
+	if os.Getenv(testdb.PostgresEnv) == "" {
+		t.Skip(testdb.PostgresEnv + " is not set")
+	}
+	ctx := context.Background()
+	db := testdb.Open(t, testdb.NewPostgresURL(t))
+	if err := db.MigrateDownTo(ctx, 12); err != nil {
+		t.Fatal(err)
+	}
+	// An interrupted CREATE INDEX CONCURRENTLY leaves the index in the
+	// catalog, marked not valid.
+	for _, q := range []string{
+		"CREATE INDEX river_job_args_index ON river_job USING GIN (args)",
+		"UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'river_job_args_index'::regclass",
+	} {
+		if err := db.Gorm.Exec(q).Error; err != nil {
+			t.Fatalf("%s: %v", q, err)
+		}
+	}
+	if err := db.MigrateDown(ctx, 11, nil); err != nil {
+		t.Fatalf("down to 11 after an interrupted one: %v", err)
+	}
+	jobs := indexNames(t, db, "river_job")
+	for _, want := range []string{"river_job_args_index", "river_job_metadata_index"} {
+		if !jobs[want] {
+			t.Errorf("index %s is missing after down: %v", want, jobs)
+		}
+	}
+	if !indexNames(t, db, "events")["events_revisions_idx"] {
+		t.Error("events_revisions_idx is missing after down")
+	}
+	if n := count(t, db, "SELECT COUNT(*) FROM pg_index WHERE indrelid IN ('river_job'::regclass, 'events'::regclass) AND NOT indisvalid"); n != 0 {
+		t.Errorf("%d INVALID indexes after down", n)
+	}
+	if err := db.Migrate(ctx, nil); err != nil {
+		t.Fatalf("up after down: %v", err)
+	}
+	jobs = indexNames(t, db, "river_job")
+	if jobs["river_job_args_index"] || jobs["river_job_metadata_index"] {
+		t.Errorf("River's GIN indexes are back after up: %v", jobs)
+	}
+}
