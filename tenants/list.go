@@ -107,10 +107,14 @@ func tenantQuery(q *gorm.DB, f TenantFilter) (*gorm.DB, error) {
 		q = q.Where("status = ?", f.Status)
 	}
 	if s := strings.TrimSpace(f.Search); s != "" {
-		like := "%" + strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
+		escape := strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`)
 		pattern := database.Lower(q, "?")
-		q = q.Where("("+database.Lower(q, "name")+" LIKE "+pattern+` ESCAPE '\' OR `+
-			database.Lower(q, "source_id")+" LIKE "+pattern+` ESCAPE '\')`, like, like)
+		cond, args := database.AnyForm(s, "("+database.Lower(q, "name")+" LIKE "+pattern+` ESCAPE '\' OR `+
+			database.Lower(q, "source_id")+" LIKE "+pattern+` ESCAPE '\')`, func(v string) []any {
+			like := "%" + escape.Replace(v) + "%"
+			return []any{like, like}
+		})
+		q = q.Where(cond, args...)
 	}
 	return q, nil
 }

@@ -44,7 +44,8 @@ func (s *Store) MatchTenants(ctx context.Context, scope []int64, text string, li
 		return nil, fmt.Errorf("match tenant by sourceId: %w", err)
 	}
 	var byName []Tenant
-	if err := inScope().Where(database.Lower(s.db, "name")+" = "+database.Lower(s.db, "?"), text).Order("name, id").Limit(limit).Find(&byName).Error; err != nil {
+	cond, args := database.AnyForm(text, database.Lower(s.db, "name")+" = "+database.Lower(s.db, "?"), func(v string) []any { return []any{v} })
+	if err := inScope().Where(cond, args...).Order("name, id").Limit(limit).Find(&byName).Error; err != nil {
 		return nil, fmt.Errorf("match tenants by name: %w", err)
 	}
 	if len(byName) > 0 {

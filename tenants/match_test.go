@@ -80,6 +80,7 @@ func TestMatchTenantsBeyondASCII(t *testing.T) {
 		ed := newTestEditor(t, db.Gorm)
 		for _, tn := range []struct{ name, source string }{
 			{"Ärzteverbund Süd", "aerzte"}, {"Zoë Recruiting", "zoe"}, {"100% Hire", "pct"}, {"A_B Staffing", "ab"}, {"Plain", "plain"},
+			{"Ze\u0301lie Conseil", "zelie"}, // decomposed: "e" + U+0301
 		} {
 			mustCreateTenant(t, ed, tn.name, tn.source, StatusActive)
 		}
@@ -93,6 +94,9 @@ func TestMatchTenantsBeyondASCII(t *testing.T) {
 			{name: "part, other case", text: "ZOË", want: []string{"zoe"}},
 			{name: "percent is literal", text: "%", want: []string{"pct"}},
 			{name: "underscore is literal", text: "_", want: []string{"ab"}},
+			{name: "composed text, decomposed name", text: "zélie conseil", want: []string{"zelie"}},
+			{name: "composed part, decomposed name", text: "ZÉLIE", want: []string{"zelie"}},
+			{name: "decomposed text, composed name", text: "A\u0308rzteverbund Su\u0308d", want: []string{"aerzte"}},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, err := ed.MatchTenants(ctx, nil, tc.text, 0)

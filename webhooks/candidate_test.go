@@ -90,8 +90,24 @@ func TestCandidateFilterBeyondASCII(t *testing.T) {
 		if _, err := svc.Ingest(ctx, mustParse(t, body)); err != nil {
 			t.Fatal(err)
 		}
+		// A name sent decomposed ("e" + U+0301): found by a composed search,
+		// as the composed name is by a decomposed one.
+		decomposed := `{"event":"interview.scores","data":{"meetingCode":"m-nfd","sourceId":"org_cand","candidateName":"Jose\u0301 Nun\u0303ez","timestamp":"2026-01-01T00:00:00Z"}}`
+		if _, err := svc.Ingest(ctx, mustParse(t, decomposed)); err != nil {
+			t.Fatal(err)
+		}
 		store := NewStore(db.Gorm)
-		for _, text := range []string{"émilie müller", "ÉMILIE", "MÜLLER"} {
+		for _, text := range []string{"josé", "NUÑEZ", "nuñ"} {
+			evs, _, err := store.ListEvents(ctx, EventFilter{Candidate: text, Limit: 10})
+			if err != nil || len(evs) != 1 || evs[0].MeetingCode != "m-nfd" {
+				t.Errorf("events by composed candidate %q: %v (err %v), want m-nfd", text, evs, err)
+			}
+			rows, _, err := store.ListDeliveryRows(ctx, DeliveryFilter{Candidate: text, Limit: 10})
+			if err != nil || len(rows) != 1 {
+				t.Errorf("deliveries by composed candidate %q: %d (err %v), want 1", text, len(rows), err)
+			}
+		}
+		for _, text := range []string{"émilie müller", "ÉMILIE", "MÜLLER", "E\u0301milie", "mu\u0308ller"} {
 			evs, _, err := store.ListEvents(ctx, EventFilter{Candidate: text, Limit: 10})
 			if err != nil || len(evs) != 1 {
 				t.Errorf("events by candidate %q: %d (err %v), want 1", text, len(evs), err)

@@ -68,7 +68,6 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 		{f.EndpointID > 0, "deliveries.endpoint_id = ?", f.EndpointID},
 		{f.EventType != "", "events.event_type = ?", f.EventType},
 		{f.MeetingCode != "", "events.meeting_code = ?", f.MeetingCode},
-		{f.Candidate != "", database.Lower(q, "events.candidate_name") + " LIKE ? ESCAPE '\\'", likeContains(f.Candidate)},
 		{f.Status != "", "deliveries.status = ?", f.Status},
 		{!f.Since.IsZero(), "deliveries.created_at >= ?", f.Since.UTC()},
 		{!f.Until.IsZero(), "deliveries.created_at < ?", f.Until.UTC()},
@@ -79,6 +78,11 @@ func (f DeliveryFilter) apply(q *gorm.DB) *gorm.DB {
 		if c.on {
 			q = q.Where(c.sql, c.args)
 		}
+	}
+	if f.Candidate != "" {
+		cond, args := database.AnyForm(f.Candidate, database.Lower(q, "events.candidate_name")+" LIKE ? ESCAPE '\\'",
+			func(v string) []any { return []any{likeContains(v)} })
+		q = q.Where(cond, args...)
 	}
 	return q
 }

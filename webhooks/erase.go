@@ -112,9 +112,11 @@ func (e *Eraser) MeetingCodesOfCandidate(ctx context.Context, tenantID int64, na
 	if q.Dialector.Name() == "postgres" {
 		trim = "BTRIM(candidate_name, ?)"
 	}
+	byName, nameArgs := database.AnyForm(name, database.Lower(q, trim)+" = "+database.Lower(q, "?"),
+		func(v string) []any { return []any{nameSpace, v} })
 	var codes []string
 	err = q.Where("(tenant_id = ? OR (tenant_id IS NULL AND source_id = ?))", tenantID, src).
-		Where(database.Lower(q, trim)+" = "+database.Lower(q, "?"), nameSpace, name).
+		Where(byName, nameArgs...).
 		Distinct("meeting_code").Order("meeting_code").Limit(1000).Pluck("meeting_code", &codes).Error
 	if err != nil {
 		return nil, fmt.Errorf("find candidate's meetingCodes: %w", err)

@@ -335,7 +335,8 @@ func TestEraseByCandidateNameAroundSpace(t *testing.T) {
 }
 
 // TestEraseByCandidateName: the name matches exactly, ignoring case
-// (Unicode on both databases), within the tenant only; a dry run lists
+// (Unicode on both databases) and the normalization form (a name sent
+// decomposed is the same name), within the tenant only; a dry run lists
 // and counts without erasing; the erasure then erases each meetingCode.
 func TestEraseByCandidateName(t *testing.T) {
 	testdb.Each(t, func(t *testing.T, db *database.DB) {
@@ -347,16 +348,17 @@ func TestEraseByCandidateName(t *testing.T) {
 		ingestBody(t, e, eraseBody("interview.transcript", "m-b", "org_name", "ZOË ÖLUND", "b"))
 		ingestBody(t, e, eraseBody("interview.evaluation", "m-c", "org_name", "Zoë Ölund-Berg", "not exact"))
 		ingestBody(t, e, eraseBody("interview.evaluation", "m-d", "org_name2", "Zoë Ölund", "other tenant"))
+		ingestBody(t, e, eraseBody("interview.scores", "m-e", "org_name", "Zoe\u0308 O\u0308lund", "decomposed"))
 		er := NewEraser(db.Gorm)
 		dry, err := er.Erase(ctx, EraseRequest{TenantID: tn.ID, CandidateName: "zoë ölund", DryRun: true})
-		if err != nil || strings.Join(dry.MeetingCodes, ",") != "m-a,m-b" || dry.Erasures[0].Events != 1 {
-			t.Fatalf("dry run = %+v (%v), want m-a and m-b", dry, err)
+		if err != nil || strings.Join(dry.MeetingCodes, ",") != "m-a,m-b,m-e" || dry.Erasures[0].Events != 1 {
+			t.Fatalf("dry run = %+v (%v), want m-a, m-b and m-e", dry, err)
 		}
 		if n := count(t, db.Gorm, "SELECT COUNT(*) FROM events WHERE erased_at IS NOT NULL"); n != 0 {
 			t.Fatalf("a dry run erased %d events", n)
 		}
 		res, err := er.Erase(ctx, EraseRequest{TenantID: tn.ID, CandidateName: "Zoë Ölund", By: "admin@example.com"})
-		if err != nil || len(res.Erasures) != 2 {
+		if err != nil || len(res.Erasures) != 3 {
 			t.Fatalf("erase = %+v (%v)", res, err)
 		}
 		var left []string

@@ -188,7 +188,9 @@ func (s *Store) ListEvents(ctx context.Context, f EventFilter) ([]Event, int64, 
 		q = q.Where("event_type = ?", f.EventType)
 	}
 	if f.Candidate != "" {
-		q = q.Where(database.Lower(q, "candidate_name")+" LIKE ? ESCAPE '\\'", likeContains(f.Candidate))
+		cond, args := database.AnyForm(f.Candidate, database.Lower(q, "candidate_name")+" LIKE ? ESCAPE '\\'",
+			func(v string) []any { return []any{likeContains(v)} })
+		q = q.Where(cond, args...)
 	}
 	if f.After > 0 {
 		q = q.Where("id < ?", f.After)
