@@ -47,6 +47,16 @@ var sealedColumns = []sealedColumn{
 	{table: "source_secrets", column: "secret_sealed", extra: ", source_id, number", context: func(r sealedRow) string { return webhooks.SourceSecretContext(r.SourceID, r.Number) }},
 }
 
+// cachedSealedColumns hold sealed values that are a cache, not
+// configuration: stored Bullhorn sessions, keyed by fingerprints under the
+// current key. After a rotation no replica would find them again, so
+// reseal deletes those under an older key instead of sealing them again
+// (each login opens a new session). TestKeysResealCoversEverySealedColumn
+// counts them as known.
+var cachedSealedColumns = []struct{ table, column, key string }{
+	{table: "bullhorn_sessions", column: "token_sealed", key: "login_key"},
+}
+
 // resealCount is what reseal did to one column.
 type resealCount struct {
 	column            string
@@ -115,12 +125,55 @@ func cmdKeys(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("keys reseal: %d secret(s) open with none of the given keys (%s): list the key they were sealed with in --previous-secret-keys, or set those secrets again",
 			bad, strings.Join(badRows, ", "))
 	}
+	forgotten, err := forgetCachedSecrets(ctx, db, ring, *dryRun)
+	if err != nil {
+		return err
+	}
+	for _, f := range forgotten {
+		what := "deleted"
+		if *dryRun {
+			what = "to delete"
+		}
+		fmt.Fprintf(out, "%s: %d under an older key %s (a cache: their logins open new sessions)\n", f.column, f.resealed, what)
+	}
 	fmt.Fprintf(out, "every stored secret is sealed with key %s", ring.KeyID())
 	if *dryRun && total > 0 {
 		fmt.Fprintf(out, " once %d are re-sealed", total)
 	}
 	fmt.Fprintln(out)
 	return nil
+}
+
+// forgetCachedSecrets deletes the rows of cachedSealedColumns whose value
+// is not under ring's current key (counts them only, with dryRun), and
+// returns the columns where it found any; resealed holds the count.
+func forgetCachedSecrets(ctx context.Context, db *database.DB, ring *secrets.Keyring, dryRun bool) ([]resealCount, error) {
+	var out []resealCount
+	for _, col := range cachedSealedColumns {
+		c := resealCount{column: col.table + "." + col.column}
+		var rows []struct{ Key, Sealed string }
+		q := fmt.Sprintf("SELECT %s AS key, %s AS sealed FROM %s", col.key, col.column, col.table)
+		if err := db.Gorm.WithContext(ctx).Raw(q).Scan(&rows).Error; err != nil {
+			return nil, fmt.Errorf("read %s: %w", c.column, err)
+		}
+		for _, r := range rows {
+			if ring.IsCurrent(r.Sealed) {
+				continue
+			}
+			c.resealed++
+			if dryRun {
+				continue
+			}
+			del := fmt.Sprintf("DELETE FROM %s WHERE %s = ? AND %s = ?", col.table, col.key, col.column)
+			if err := db.Gorm.WithContext(ctx).Exec(del, r.Key, r.Sealed).Error; err != nil {
+				return nil, fmt.Errorf("delete %s %s: %w", c.column, col.key, err)
+			}
+		}
+		if c.resealed > 0 {
+			out = append(out, c)
+		}
+	}
+	return out, nil
 }
 
 // reseal opens every sealed value not under ring's current key and seals

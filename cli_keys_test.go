@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/secrets"
@@ -68,18 +69,41 @@ func TestKeysReseal(t *testing.T) {
 				}
 			}
 			before := openAll(t, db, oldRing)
+			// A stored Bullhorn session under the old key: a cache, deleted.
+			session, err := oldRing.Seal([]byte("bh-session-token"), "bullhorn_session:login-1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Gorm.Exec("INSERT INTO bullhorn_sessions (login_key, token_sealed, token_key, rest_url, used_at) VALUES (?, ?, ?, ?, ?)",
+				"login-1", session, "tk", "https://rest.example/", time.Now().UTC()).Error; err != nil {
+				t.Fatal(err)
+			}
+			storedSessions := func() int64 {
+				var n int64
+				if err := db.Gorm.Raw("SELECT COUNT(*) FROM bullhorn_sessions").Scan(&n).Error; err != nil {
+					t.Fatal(err)
+				}
+				return n
+			}
 
-			_, err := runCLIErr("keys", "reseal", dbURL, "--secret-key", newKey)
+			_, err = runCLIErr("keys", "reseal", dbURL, "--secret-key", newKey)
 			if err == nil || !strings.Contains(err.Error(), "9 secret(s) open with none of the given keys") || !strings.Contains(err.Error(), "tenants.inbound_secret_sealed id 1") {
 				t.Fatalf("reseal without the old key: err %v, want every secret named as unreadable", err)
 			}
 			if got := openAll(t, db, oldRing); !slices.Equal(got, before) {
 				t.Fatal("reseal without the old key changed stored secrets")
 			}
+			if n := storedSessions(); n != 1 {
+				t.Fatalf("%d stored Bullhorn sessions after a refused reseal, want 1 (nothing changed)", n)
+			}
 
 			out := runCLI(t, "keys", "reseal", dbURL, "--secret-key", newKey, "--previous-secret-keys", oldKey)
-			if strings.Count(out, "\n") != len(storedSecrets)+2 || !strings.Contains(out, "every stored secret is sealed with key") {
+			if strings.Count(out, "\n") != len(storedSecrets)+3 || !strings.Contains(out, "every stored secret is sealed with key") ||
+				!strings.Contains(out, "bullhorn_sessions.token_sealed: 1 under an older key deleted") {
 				t.Fatalf("reseal printed:\n%s", out)
+			}
+			if n := storedSessions(); n != 0 {
+				t.Fatalf("%d stored Bullhorn sessions under the old key after reseal, want them deleted", n)
 			}
 			newRing := secrets.NewKeyring(mustParseKey(t, newKey))
 			if got := openAll(t, db, newRing); !slices.Equal(got, before) {
@@ -115,6 +139,9 @@ func TestKeysResealCoversEverySealedColumn(t *testing.T) {
 		}
 		var known []string
 		for _, c := range sealedColumns {
+			known = append(known, c.table+"."+c.column)
+		}
+		for _, c := range cachedSealedColumns {
 			known = append(known, c.table+"."+c.column)
 		}
 		slices.Sort(inSchema)

@@ -2,6 +2,8 @@ package webhooks
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -11,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/egress"
@@ -36,30 +39,99 @@ const (
 // bullhornSession is one Bullhorn REST session: its token and the restUrl
 // (with the corporation token, ending in "/") every call goes under.
 type bullhornSession struct {
-	token    string
-	restURL  string
-	lastUsed time.Time // guarded by its cache entry's lock
+	token   string
+	restURL string
+	// Guarded by its cache entry's lock:
+	lastUsed   time.Time // by this process
+	storedUsed time.Time // the used_at this process last read or wrote
 }
 
-// bullhornSessions caches the REST sessions of bullhorn endpoints in memory,
-// one per endpoint and auth configuration, shared by this process's
-// workers: one login serves many deliveries; a change of the credentials,
-// user or loginInfo URL starts from an empty entry. Nothing is written to
-// the database, so replicas log in on their own and never share state.
-type bullhornSessions struct{ cache *credCache[*bullhornSession] }
+// bullhornSessions caches REST sessions in memory, one per Bullhorn API
+// login (client id and secret, user and password, loginInfo URL, redirect
+// URI and client certificate), shared by this process's workers: endpoints
+// that log in with the same credentials, in one tenant or several, share one
+// session, so they count once against Bullhorn's cap on concurrent sessions
+// per corporation, and one login serves many deliveries. Anyone who saved
+// those credentials could open that session anyway. With a store, the
+// replicas share sessions too: a process without one in memory takes the
+// stored one before it logs in.
+type bullhornSessions struct {
+	cache *credCache[string, *bullhornSession]
+	store *bullhornStore // nil: this process only
+	// salt keys the login fingerprints, so memory and the store hold no
+	// plain hash of a password.
+	salt []byte
 
-func newBullhornSessions() *bullhornSessions {
-	return &bullhornSessions{cache: newCredCache[*bullhornSession]()}
+	mu sync.Mutex
+	// logins maps an endpoint's sealed settings (bullhornVersion) to its
+	// login fingerprint: the secrets are unsealed once per version, not
+	// once per delivery.
+	logins map[string]string
+	// byToken maps a session's token to its login fingerprint, so a 401
+	// to any endpoint drops the session every endpoint of that login uses.
+	byToken map[string]string
 }
 
-// bullhornVersion fingerprints what a session depends on. Sealed values
-// change whenever a secret is set again (a fresh nonce).
+// newBullhornSessions returns the session cache; store shares sessions
+// between replicas (nil: this process only, keyed with a random salt).
+func newBullhornSessions(store *bullhornStore) *bullhornSessions {
+	c := &bullhornSessions{cache: newCredCache[string, *bullhornSession](), store: store,
+		logins: map[string]string{}, byToken: map[string]string{}}
+	if store != nil {
+		c.salt = store.salt
+	} else {
+		c.salt = make([]byte, 32)
+		_, _ = rand.Read(c.salt) // crypto/rand.Read never fails (Go 1.24+)
+	}
+	return c
+}
+
+// bullhornVersion fingerprints what an endpoint's session depends on, as
+// stored. Sealed values change whenever a secret is set again (a fresh
+// nonce), even to the same value.
 func bullhornVersion(ep *tenants.Endpoint) string {
-	b, _ := json.Marshal([]any{ep.OAuth2ClientID, ep.AuthSecretSealed, ep.BullhornUsername, ep.BullhornPasswordSealed,
-		ep.LoginInfoURL(), ep.BullhornRedirectURI})
+	b, _ := json.Marshal([]any{ep.ID, ep.OAuth2ClientID, ep.AuthSecretSealed, ep.BullhornUsername, ep.BullhornPasswordSealed,
+		ep.LoginInfoURL(), ep.BullhornRedirectURI, ep.ClientCertPEM})
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
 }
+
+// loginKey is the fingerprint of the Bullhorn login ep's settings make,
+// with the secrets unsealed: equal for endpoints that log in as the same API
+// user with the same secrets from the same client, whatever their tenant.
+// It returns the credentials too when it had to unseal them (nil when the
+// fingerprint was known).
+func (c *bullhornSessions) loginKey(ep *tenants.Endpoint, creds func() (bullhornCredentials, error)) (string, *bullhornCredentials, error) {
+	version := bullhornVersion(ep)
+	c.mu.Lock()
+	key, ok := c.logins[version]
+	c.mu.Unlock()
+	if ok {
+		return key, nil, nil
+	}
+	cr, err := creds()
+	if err != nil {
+		return "", nil, err
+	}
+	b, _ := json.Marshal([]string{ep.OAuth2ClientID, cr.clientSecret, ep.BullhornUsername, cr.password,
+		ep.LoginInfoURL(), ep.BullhornRedirectURI, ep.ClientCertPEM})
+	mac := hmac.New(sha256.New, c.salt)
+	mac.Write([]byte("login"))
+	mac.Write([]byte{0})
+	mac.Write(b)
+	key = hex.EncodeToString(mac.Sum(nil))
+	c.mu.Lock()
+	if len(c.logins) >= maxBullhornLogins {
+		clear(c.logins) // settings changed that often: start over rather than grow
+	}
+	c.logins[version] = key
+	c.mu.Unlock()
+	return key, &cr, nil
+}
+
+// maxBullhornLogins bounds the settings-to-login map; past it the map is
+// emptied and refilled, costing one unseal per endpoint.
+const maxBullhornLogins = 4096
 
 // bullhornCredentials are an endpoint's unsealed secrets.
 type bullhornCredentials struct {
@@ -67,39 +139,91 @@ type bullhornCredentials struct {
 	obtained               []string // the code and access token, masked like the secrets
 }
 
-// session returns ep's cached session, or logs in through client (the
-// SSRF-guarded client of deliveries) with the credentials creds unseals.
-// Failures of the login chain are *bullhornError.
+// session returns the cached session of ep's login, or logs in through
+// client (the SSRF-guarded client of deliveries) with the credentials
+// creds unseals. Failures of the login chain are *bullhornError.
 func (c *bullhornSessions) session(ctx context.Context, ep *tenants.Endpoint, client *http.Client, now time.Time,
 	creds func() (bullhornCredentials, error)) (*bullhornSession, error) {
-	e, err := c.cache.acquire(ctx, ep.ID, bullhornVersion(ep))
+	key, cr, err := c.loginKey(ep, creds)
+	if err != nil {
+		return nil, err // a secret that won't unseal: a config error, not Bullhorn's
+	}
+	e, err := c.cache.acquire(ctx, key, "")
 	if err != nil {
 		return nil, &bullhornError{step: "login", err: err}
 	}
 	defer e.release()
 	if e.value != nil && now.Sub(e.value.lastUsed) < bullhornSessionIdle {
 		e.value.lastUsed = now
+		if c.store != nil {
+			c.store.touch(ctx, key, e.value, now)
+		}
 		return e.value, nil
 	}
-	cr, err := creds()
-	if err != nil {
-		return nil, err // a secret that won't unseal: a config error, not Bullhorn's
+	if c.store != nil {
+		// Another replica's session, or this one's kept alive by another.
+		if s := c.store.load(ctx, key, now); s != nil {
+			s.lastUsed = now
+			c.keep(key, e.value, s)
+			e.value = s
+			c.store.touch(ctx, key, s, now)
+			return s, nil
+		}
 	}
-	l := &bullhornLogin{client: client, ep: ep, creds: cr}
+	if cr == nil {
+		unsealed, err := creds()
+		if err != nil {
+			return nil, err
+		}
+		cr = &unsealed
+	}
+	l := &bullhornLogin{client: client, ep: ep, creds: *cr}
 	s, err := l.run(ctx)
 	if err != nil {
 		return nil, err
 	}
 	s.lastUsed = now
+	c.keep(key, e.value, s)
 	e.value = s
+	if c.store != nil {
+		c.store.save(ctx, key, s, now)
+	}
 	return s, nil
 }
 
-// drop forgets ep's session if it is still token (the one Bullhorn
-// refused), so the next attempt logs in again; a session another worker
-// opened meanwhile is kept.
-func (c *bullhornSessions) drop(ctx context.Context, endpointID int64, token string) {
-	c.cache.drop(ctx, endpointID, func(s *bullhornSession) bool { return s != nil && s.token == token })
+// keep records s as key's session in place of old (nil, or idle), so a
+// 401 to s's token finds it.
+func (c *bullhornSessions) keep(key string, old, s *bullhornSession) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if old != nil {
+		delete(c.byToken, old.token)
+	}
+	c.byToken[s.token] = key
+}
+
+// drop forgets the session whose token Bullhorn refused, so the next
+// attempt of any endpoint sharing it logs in again; a session another
+// worker opened meanwhile is kept.
+func (c *bullhornSessions) drop(ctx context.Context, token string) {
+	c.mu.Lock()
+	key, ok := c.byToken[token]
+	c.mu.Unlock()
+	if !ok {
+		return
+	}
+	c.cache.drop(ctx, key, func(s *bullhornSession) bool {
+		if s == nil || s.token != token {
+			return false
+		}
+		c.mu.Lock()
+		delete(c.byToken, token)
+		c.mu.Unlock()
+		return true
+	})
+	if c.store != nil {
+		c.store.forget(ctx, key, token)
+	}
 }
 
 // bullhornLogin is one run of Bullhorn's login chain for a server
@@ -435,7 +559,7 @@ func (w *Worker) bullhornTarget(ctx context.Context, ep *tenants.Endpoint, rende
 // retried, once per delivery round: a user Bullhorn refuses for good fails
 // at the second such answer instead of looping.
 func (w *Worker) bullhornRefused(ctx context.Context, t *target, token string, status int, out Outcome) Outcome {
-	w.bullhorn.drop(ctx, t.endpoint.ID, token)
+	w.bullhorn.drop(ctx, token)
 	if out.Kind != Permanent {
 		return out
 	}

@@ -370,14 +370,179 @@ func TestBullhornSessionShared(t *testing.T) {
 		if bh.count("login") != 1 || bh.count("loginInfo") != 1 || bh.count("note") != 8 {
 			t.Fatalf("%d loginInfo, %d logins for %d notes; want 1, 1, 8", bh.count("loginInfo"), bh.count("login"), bh.count("note"))
 		}
+		// The same password set again is the same login: the session stays.
 		ep.BullhornPasswordSealed, _ = e.keyring.Seal([]byte(bhPassword), tenants.EndpointSecretContext(ep.ID, "bullhorn_password"))
 		if err := db.Gorm.Save(ep).Error; err != nil {
 			t.Fatal(err)
 		}
-		id := e.ingest(t, "org_bh_many", "m-bh-many-after")
+		id := e.ingest(t, "org_bh_many", "m-bh-many-same")
 		waitUntil(t, "the delivery", func() bool { return deliveryOf(t, db, id).Status == DeliveryDelivered })
+		if bh.count("login") != 1 {
+			t.Fatalf("%d logins after the same password was set again, want 1", bh.count("login"))
+		}
+		// Another password is another login.
+		const newPassword = "bh-pw-s3cret-rotated-41a7"
+		bh.mu.Lock()
+		bh.password = newPassword
+		bh.mu.Unlock()
+		ep.BullhornPasswordSealed, _ = e.keyring.Seal([]byte(newPassword), tenants.EndpointSecretContext(ep.ID, "bullhorn_password"))
+		if err := db.Gorm.Save(ep).Error; err != nil {
+			t.Fatal(err)
+		}
+		id = e.ingest(t, "org_bh_many", "m-bh-many-after")
+		waitUntil(t, "the delivery", func() bool { return deliveryOf(t, db, id).Status != DeliveryPending })
+		if d := deliveryOf(t, db, id); d.Status != DeliveryDelivered || bh.count("login") != 2 {
+			t.Fatalf("delivery %s (%s) after %d logins once the password changed, want delivered after 2", d.Status, d.LastError, bh.count("login"))
+		}
+	})
+}
+
+// TestBullhornSessionSharedAcrossEndpoints: endpoints that log in as the
+// same API user with the same secrets share one session, across tenants
+// (one login, one session against Bullhorn's per-corporation cap); a 401
+// to one of them drops it for all; other settings or secrets get a
+// session of their own, and a failing login leaves the shared one alone.
+func TestBullhornSessionSharedAcrossEndpoints(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		e := startEngine(t, db, engineOpts{})
+		bh := newBullhornStandIn(t)
+		createTenant(t, db, "org_bh_share_a", bhURL, bullhornAuth(e, bh, 5))
+		createTenant(t, db, "org_bh_share_b", bhURL, bullhornAuth(e, bh, 5))
+		deliver := func(source, meetingCode string) Delivery {
+			t.Helper()
+			id := e.ingest(t, source, meetingCode)
+			waitUntil(t, "the delivery to settle", func() bool { return deliveryOf(t, db, id).Status != DeliveryPending })
+			return deliveryOf(t, db, id)
+		}
+		for i := range 3 {
+			for _, source := range []string{"org_bh_share_a", "org_bh_share_b"} {
+				if d := deliver(source, fmt.Sprintf("m-%s-%d", source, i)); d.Status != DeliveryDelivered {
+					t.Fatalf("%s: delivery %s (%s), want delivered", source, d.Status, d.LastError)
+				}
+			}
+		}
+		tokens := map[string]bool{}
+		for _, n := range bh.gotNotes() {
+			tokens[n.header.Get(bullhornTokenHeader)] = true
+		}
+		if bh.count("login") != 1 || bh.count("note") != 6 || len(tokens) != 1 {
+			t.Fatalf("%d logins, %d notes, %d distinct session tokens for two endpoints of one API user; want 1, 6, 1",
+				bh.count("login"), bh.count("note"), len(tokens))
+		}
+
+		// The session ends: the endpoint that meets the 401 logs in again,
+		// and the other one uses that new session at its first try.
+		bh.expire()
+		if d := deliver("org_bh_share_a", "m-bh-share-expired"); d.Status != DeliveryDelivered || len(attemptsOf(t, db, d.ID)) != 2 {
+			t.Fatalf("after the session ended: %s after %d attempts, want delivered after 2", d.Status, len(attemptsOf(t, db, d.ID)))
+		}
+		if d := deliver("org_bh_share_b", "m-bh-share-after"); d.Status != DeliveryDelivered || len(attemptsOf(t, db, d.ID)) != 1 {
+			t.Fatalf("the other endpoint: %s after %d attempts, want delivered at its first (the new session)", d.Status, len(attemptsOf(t, db, d.ID)))
+		}
 		if bh.count("login") != 2 {
-			t.Fatalf("%d logins after the password was set again, want 2", bh.count("login"))
+			t.Fatalf("%d logins after the session ended, want 2", bh.count("login"))
+		}
+
+		// Another redirect URI is another login configuration.
+		createTenant(t, db, "org_bh_share_c", bhURL, func(ep *tenants.Endpoint) {
+			bullhornAuth(e, bh, 5)(ep)
+			ep.BullhornRedirectURI = "https://vendor.example/other-callback"
+		})
+		if d := deliver("org_bh_share_c", "m-bh-share-c"); d.Status != DeliveryDelivered || bh.count("login") != 3 {
+			t.Fatalf("other redirect URI: %s after %d logins, want delivered after 3", d.Status, bh.count("login"))
+		}
+
+		// The same user with a wrong password shares nothing: it fails on its
+		// own, and the endpoints with the right one keep their session.
+		createTenant(t, db, "org_bh_share_d", bhURL, func(ep *tenants.Endpoint) {
+			bullhornAuth(e, bh, 1)(ep)
+			ep.BullhornPasswordSealed, _ = e.keyring.Seal([]byte("not-the-password"), tenants.EndpointSecretContext(ep.ID, "bullhorn_password"))
+		})
+		if d := deliver("org_bh_share_d", "m-bh-share-d"); d.Status != DeliveryFailed || !strings.Contains(d.LastError, "authorize") {
+			t.Fatalf("wrong password: %s (%q), want failed at authorize", d.Status, d.LastError)
+		}
+		logins := bh.count("login")
+		if d := deliver("org_bh_share_a", "m-bh-share-a-last"); d.Status != DeliveryDelivered || bh.count("login") != logins {
+			t.Fatalf("after another endpoint's failed login: %s, %d logins (was %d), want delivered on the kept session", d.Status, bh.count("login"), logins)
+		}
+	})
+}
+
+// TestBullhornSessionSharedAcrossReplicas: two replicas on one database
+// share the session one of them opened (stored sealed, never in clear); a
+// stored session nobody used for the idle time is not taken; a 401 at one
+// replica deletes the stored session, so the other logs in once too and
+// stores the new one.
+func TestBullhornSessionSharedAcrossReplicas(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		a := startEngine(t, db, engineOpts{})
+		b := startEngine(t, db, engineOpts{stopped: true})
+		bh := newBullhornStandIn(t)
+		createTenant(t, db, "org_bh_replicas", bhURL, bullhornAuth(a, bh, 5))
+		deliver := func(e *engine, meetingCode string) Delivery {
+			t.Helper()
+			id := e.ingest(t, "org_bh_replicas", meetingCode)
+			waitUntil(t, "the delivery to settle", func() bool { return deliveryOf(t, db, id).Status != DeliveryPending })
+			return deliveryOf(t, db, id)
+		}
+		stop := func(e *engine) {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := e.client.Stop(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		storedRows := func() []bullhornSessionRow {
+			t.Helper()
+			var rows []bullhornSessionRow
+			if err := db.Gorm.Find(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			return rows
+		}
+
+		if d := deliver(a, "m-bh-rep-a"); d.Status != DeliveryDelivered {
+			t.Fatalf("replica a: %s (%s)", d.Status, d.LastError)
+		}
+		rows := storedRows()
+		if len(rows) != 1 || strings.Contains(rows[0].TokenSealed, "bh-session-") || rows[0].TokenKey == "" {
+			t.Fatalf("stored sessions %+v, want one, its token sealed", rows)
+		}
+		firstToken := rows[0].TokenKey
+		stop(a)
+		b.start(t)
+		if d := deliver(b, "m-bh-rep-b"); d.Status != DeliveryDelivered || len(attemptsOf(t, db, d.ID)) != 1 {
+			t.Fatalf("replica b: %s (%s), want delivered at its first attempt", d.Status, d.LastError)
+		}
+		notes := bh.gotNotes()
+		if bh.count("login") != 1 || len(notes) != 2 || notes[0].header.Get(bullhornTokenHeader) != notes[1].header.Get(bullhornTokenHeader) {
+			t.Fatalf("%d logins and %d notes for two replicas; want 1 login, both notes on its session", bh.count("login"), len(notes))
+		}
+
+		// A 401 at b: b logs in again and stores the new session.
+		bh.expire()
+		if d := deliver(b, "m-bh-rep-expired"); d.Status != DeliveryDelivered || len(attemptsOf(t, db, d.ID)) != 2 {
+			t.Fatalf("after the session ended: %s after %d attempts, want delivered after 2", d.Status, len(attemptsOf(t, db, d.ID)))
+		}
+		if rows := storedRows(); bh.count("login") != 2 || len(rows) != 1 || rows[0].TokenKey == firstToken {
+			t.Fatalf("%d logins, %d stored sessions after the 401 (the refused one kept: %v); want 2 and 1, the new session",
+				bh.count("login"), len(rows), len(rows) == 1 && rows[0].TokenKey == firstToken)
+		}
+
+		// A stored session nobody used for the idle time is not taken: a
+		// third replica logs in.
+		if err := db.Gorm.Model(&bullhornSessionRow{}).Where("1 = 1").
+			Update("used_at", time.Now().Add(-bullhornSessionIdle-time.Minute).UTC()).Error; err != nil {
+			t.Fatal(err)
+		}
+		stop(b)
+		c := startEngine(t, db, engineOpts{})
+		if d := deliver(c, "m-bh-rep-c"); d.Status != DeliveryDelivered || bh.count("login") != 3 {
+			t.Fatalf("idle stored session: %s after %d logins, want delivered after 3", d.Status, bh.count("login"))
+		}
+		if rows := storedRows(); len(rows) != 1 || time.Since(rows[0].UsedAt) > time.Minute {
+			t.Fatalf("stored sessions %+v, want one, used just now", rows)
 		}
 	})
 }

@@ -29,9 +29,11 @@ const tokenEarlyExpiry = time.Minute
 // token request serves many deliveries, a token is fetched again a minute
 // before it expires, and a change of the endpoint's auth settings (secret
 // rotation, token URL, client id, scopes…) starts from an empty entry.
-type tokens struct{ cache *credCache[*oauth2.Token] }
+type tokens struct {
+	cache *credCache[int64, *oauth2.Token]
+}
 
-func newTokens() *tokens { return &tokens{cache: newCredCache[*oauth2.Token]()} }
+func newTokens() *tokens { return &tokens{cache: newCredCache[int64, *oauth2.Token]()} }
 
 // authVersion fingerprints what a token depends on. The sealed secret
 // changes whenever the secret is set again (a fresh nonce), so rotating it

@@ -109,7 +109,7 @@ func (w *ProbeWorker) probe(ctx context.Context, ep *tenants.Endpoint) error {
 		(resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusTemporaryRedirect || resp.StatusCode == http.StatusPermanentRedirect):
 		// The session ended, or lives at another data centre: the next
 		// probe or delivery logs in again.
-		w.deliveries.bullhorn.drop(ctx, ep.ID, req.Header.Get(bullhornTokenHeader))
+		w.deliveries.bullhorn.drop(ctx, req.Header.Get(bullhornTokenHeader))
 	}
 	if resp.StatusCode/100 != 2 {
 		return fmt.Errorf("probe answered %d", resp.StatusCode)
