@@ -8,6 +8,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/testdb"
 	"github.com/switchboard-gw/switchboard/webhooks"
@@ -21,10 +22,11 @@ import (
 func TestPushBackE2E(t *testing.T) {
 	for _, target := range testdb.Targets(t) {
 		t.Run(target.Name, func(t *testing.T) {
-			release := make(chan struct{})
-			var once sync.Once
+			release, holding := make(chan struct{}), make(chan struct{})
+			var once, held sync.Once
 			let := func() { once.Do(func() { close(release) }) }
 			recv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				held.Do(func() { close(holding) })
 				select {
 				case <-release:
 				case <-r.Context().Done():
@@ -63,6 +65,15 @@ func TestPushBackE2E(t *testing.T) {
 				switch resp.StatusCode {
 				case http.StatusOK:
 					acked++
+					if acked == 1 {
+						// The one worker takes the first delivery and the
+						// receiver holds it: the backlog is what comes after.
+						select {
+						case <-holding:
+						case <-time.After(30 * time.Second):
+							t.Fatal("the first delivery never reached the receiver")
+						}
+					}
 				case http.StatusServiceUnavailable:
 					refused, retryAfter = 1, resp.Header.Get("Retry-After")
 				default:
