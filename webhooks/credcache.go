@@ -16,7 +16,7 @@ type credCache[K comparable, T any] struct {
 	entries map[K]*credEntry[T]
 }
 
-// credEntry is one endpoint's credential. lock is a one-slot channel rather
+// credEntry is one key's credential. lock is a one-slot channel rather
 // than a mutex so that waiting for it honours the attempt's context.
 type credEntry[T any] struct {
 	version string
