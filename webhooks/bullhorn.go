@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"context"
-	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
@@ -115,11 +114,7 @@ func (c *bullhornSessions) loginKey(ep *tenants.Endpoint, creds func() (bullhorn
 	}
 	b, _ := json.Marshal([]string{ep.OAuth2ClientID, cr.clientSecret, ep.BullhornUsername, cr.password,
 		ep.LoginInfoURL(), ep.BullhornRedirectURI, ep.ClientCertPEM})
-	mac := hmac.New(sha256.New, c.salt)
-	mac.Write([]byte("login"))
-	mac.Write([]byte{0})
-	mac.Write(b)
-	key = hex.EncodeToString(mac.Sum(nil))
+	key = keyedFingerprint(c.salt, "login", b)
 	c.mu.Lock()
 	if len(c.logins) >= maxBullhornLogins {
 		clear(c.logins) // settings changed that often: start over rather than grow
