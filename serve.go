@@ -61,6 +61,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 			return err
 		}
 	}
+	warmPool(ctx, db, cfg.DBMaxConns, log)
 	previous, err := parsePreviousKeys(cfg.PreviousSecretKeys)
 	if err != nil {
 		return err
@@ -369,4 +370,24 @@ func startStatistics(db *database.DB, log *slog.Logger) (stop func()) {
 	done := make(chan struct{})
 	go func() { defer close(done); db.KeepStatistics(ctx, statisticsInterval, log, hotTables...) }()
 	return func() { cancel(); <-done }
+}
+
+// poolWarmTimeout bounds the start-up wait for the pool's connections.
+const poolWarmTimeout = 10 * time.Second
+
+// warmPool opens the PostgreSQL pool's connections before the first request
+// (a new backend costs 3–35 ms, which the first acks would pay). A failure
+// only costs that latency later, so it is logged, not fatal.
+func warmPool(ctx context.Context, db *database.DB, n int, log *slog.Logger) {
+	ctx, cancel := context.WithTimeout(ctx, poolWarmTimeout)
+	defer cancel()
+	start := time.Now()
+	opened, err := db.Warm(ctx, n)
+	if err != nil {
+		log.Warn("Could not open every database connection ahead of traffic; the rest open on first use.", "opened", opened, "err", err)
+		return
+	}
+	if opened > 0 {
+		log.Info("Opened the database connections ahead of traffic.", "connections", opened, "took", time.Since(start).Round(time.Millisecond).String())
+	}
 }

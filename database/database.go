@@ -149,6 +149,57 @@ func (db *DB) LimitConns(n int) {
 	}
 }
 
+// Warm opens up to n pool connections at once and leaves them idle, so the
+// first requests after start don't each wait for a new PostgreSQL backend.
+// It gives up at ctx's deadline; what opened stays open. SQLite's single
+// connection needs no warming.
+func (db *DB) Warm(ctx context.Context, n int) (opened int, err error) {
+	if db.Dialect != Postgres || n <= 0 {
+		return 0, nil
+	}
+	if limit := db.SQL.Stats().MaxOpenConnections; limit > 0 && n > limit {
+		n = limit
+	}
+	conns := make(chan *sql.Conn, n)
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			c, err := db.SQL.Conn(ctx)
+			if err == nil {
+				err = c.PingContext(ctx)
+			}
+			if err != nil {
+				if c != nil {
+					c.Close()
+				}
+				errs <- err
+				return
+			}
+			conns <- c
+		}()
+	}
+	// Every connection is held until all are open, so each goroutine
+	// opens a new one instead of reusing another's.
+	held := make([]*sql.Conn, 0, n)
+	for range n {
+		select {
+		case c := <-conns:
+			held = append(held, c)
+		case e := <-errs:
+			if err == nil {
+				err = e // one cause is enough; the rest are usually the same
+			}
+		}
+	}
+	for _, c := range held {
+		c.Close() // back to the pool, idle
+	}
+	if err != nil {
+		return len(held), fmt.Errorf("warm the database pool: %d of %d connections: %w", n-len(held), n, err)
+	}
+	return len(held), nil
+}
+
 // RiverDriver returns the River driver over the shared *sql.DB. On PostgreSQL
 // it listens for inserts on a dedicated connection, so a new job wakes a
 // worker at once instead of at the next poll.
