@@ -48,13 +48,15 @@ var sealedColumns = []sealedColumn{
 }
 
 // cachedSealedColumns hold sealed values that are a cache, not
-// configuration: stored Bullhorn sessions, keyed by fingerprints under the
-// current key. After a rotation no replica would find them again, so
-// reseal deletes those under an older key instead of sealing them again
-// (each login opens a new session). TestKeysResealCoversEverySealedColumn
-// counts them as known.
+// configuration: stored Bullhorn sessions (keyed by fingerprints under the
+// current key, which no replica would find again after a rotation) and
+// OAuth2 access tokens (fetched again for the cost of one request). reseal
+// deletes those under an older key instead of sealing them again: each
+// login opens a new session, each endpoint fetches a new token.
+// TestKeysResealCoversEverySealedColumn counts them as known.
 var cachedSealedColumns = []struct{ table, column, key string }{
 	{table: "bullhorn_sessions", column: "token_sealed", key: "login_key"},
+	{table: "oauth2_tokens", column: "token_sealed", key: "endpoint_id"},
 }
 
 // resealCount is what reseal did to one column.

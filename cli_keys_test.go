@@ -78,10 +78,25 @@ func TestKeysReseal(t *testing.T) {
 				"login-1", session, "tk", "https://rest.example/", time.Now().UTC()).Error; err != nil {
 				t.Fatal(err)
 			}
+			// And endpoint 1's stored OAuth2 access token: a cache too.
+			accessToken, err := oldRing.Seal([]byte("oauth2-access-token"), "oauth2_token:1:v1")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Gorm.Exec("INSERT INTO oauth2_tokens (endpoint_id, auth_version, token_sealed, token_key, token_type, fetched_at) VALUES (1, 'v1', ?, 'tk', 'Bearer', ?)",
+				accessToken, time.Now().UTC()).Error; err != nil {
+				t.Fatal(err)
+			}
 			storedSessions := func() int64 {
-				var n int64
+				var n, tokens int64
 				if err := db.Gorm.Raw("SELECT COUNT(*) FROM bullhorn_sessions").Scan(&n).Error; err != nil {
 					t.Fatal(err)
+				}
+				if err := db.Gorm.Raw("SELECT COUNT(*) FROM oauth2_tokens").Scan(&tokens).Error; err != nil {
+					t.Fatal(err)
+				}
+				if tokens != n {
+					t.Fatalf("%d stored Bullhorn sessions but %d OAuth2 tokens: reseal treated the two caches differently", n, tokens)
 				}
 				return n
 			}
@@ -98,8 +113,9 @@ func TestKeysReseal(t *testing.T) {
 			}
 
 			out := runCLI(t, "keys", "reseal", dbURL, "--secret-key", newKey, "--previous-secret-keys", oldKey)
-			if strings.Count(out, "\n") != len(storedSecrets)+3 || !strings.Contains(out, "every stored secret is sealed with key") ||
-				!strings.Contains(out, "bullhorn_sessions.token_sealed: 1 under an older key deleted") {
+			if strings.Count(out, "\n") != len(storedSecrets)+4 || !strings.Contains(out, "every stored secret is sealed with key") ||
+				!strings.Contains(out, "bullhorn_sessions.token_sealed: 1 under an older key deleted") ||
+				!strings.Contains(out, "oauth2_tokens.token_sealed: 1 under an older key deleted") {
 				t.Fatalf("reseal printed:\n%s", out)
 			}
 			if n := storedSessions(); n != 0 {

@@ -29,11 +29,15 @@ const tokenEarlyExpiry = time.Minute
 // token request serves many deliveries, a token is fetched again a minute
 // before it expires, and a change of the endpoint's auth settings (secret
 // rotation, token URL, client id, scopes…) starts from an empty entry.
+// With a store, the replicas share each endpoint's token too.
 type tokens struct {
 	cache *credCache[int64, *oauth2.Token]
+	store *tokenStore // nil: this process's tokens only
 }
 
-func newTokens() *tokens { return &tokens{cache: newCredCache[int64, *oauth2.Token]()} }
+func newTokens(store *tokenStore) *tokens {
+	return &tokens{cache: newCredCache[int64, *oauth2.Token](), store: store}
+}
 
 // authVersion fingerprints what a token depends on. The sealed secret
 // changes whenever the secret is set again (a fresh nonce), so rotating it
@@ -48,13 +52,21 @@ func authVersion(ep *tenants.Endpoint) string {
 // endpoint through client (the SSRF-guarded client of deliveries) with the
 // client secret secret() unseals. Failures are *tokenError.
 func (c *tokens) token(ctx context.Context, ep *tenants.Endpoint, client *http.Client, secret func() (string, error)) (*oauth2.Token, error) {
-	e, err := c.cache.acquire(ctx, ep.ID, authVersion(ep))
+	version := authVersion(ep)
+	e, err := c.cache.acquire(ctx, ep.ID, version)
 	if err != nil {
 		return nil, &tokenError{tokenURL: ep.OAuth2TokenURL, err: err}
 	}
 	defer e.release()
 	if e.value.Valid() { // counts tokenEarlyExpiry: set by the source that fetched it
 		return e.value, nil
+	}
+	if c.store != nil {
+		// Another replica's token, fetched with the same settings.
+		if t := c.store.load(ctx, ep.ID, version); t != nil {
+			e.value = t
+			return t, nil
+		}
 	}
 	plain, err := secret()
 	if err != nil {
@@ -67,6 +79,9 @@ func (c *tokens) token(ctx context.Context, ep *tenants.Endpoint, client *http.C
 		return nil, newTokenError(ep.OAuth2TokenURL, plain, err)
 	}
 	e.value = t
+	if c.store != nil {
+		c.store.save(ctx, ep.ID, version, t, time.Now())
+	}
 	return t, nil
 }
 
@@ -75,6 +90,9 @@ func (c *tokens) token(ctx context.Context, ep *tenants.Endpoint, client *http.C
 // another worker fetched meanwhile is kept.
 func (c *tokens) drop(ctx context.Context, endpointID int64, accessToken string) {
 	c.cache.drop(ctx, endpointID, func(t *oauth2.Token) bool { return t != nil && t.AccessToken == accessToken })
+	if c.store != nil {
+		c.store.forget(ctx, endpointID, accessToken)
+	}
 }
 
 func clientCredentials(ep *tenants.Endpoint, secret string) *clientcredentials.Config {

@@ -2,6 +2,7 @@ package webhooks
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -10,6 +11,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/switchboard-gw/switchboard/database"
 	"github.com/switchboard-gw/switchboard/egress"
@@ -365,6 +367,98 @@ func TestOAuth2AuthChangeDropsCachedToken(t *testing.T) {
 		reqs := ts.requests()
 		if strings.Join(got, " ") != "tok-1 tok-2 tok-2" || len(reqs) != 2 || reqs[1].pass != "cs-rotated-4411" {
 			t.Fatalf("tokens sent %v after %d token requests; want tok-1 tok-2 tok-2 after 2, the second with the new secret", got, len(reqs))
+		}
+	})
+}
+
+// TestOAuth2TokenSharedAcrossReplicas: replicas deliver with the token one
+// of them fetched, stored sealed. Against a token endpoint that keeps one
+// token per client (each new token revokes the one before), a replica
+// still holding a refused token takes the one another replica fetched
+// instead of fetching again, which would revoke that one in turn.
+func TestOAuth2TokenSharedAcrossReplicas(t *testing.T) {
+	testdb.Each(t, func(t *testing.T, db *database.DB) {
+		a := startEngine(t, db, engineOpts{})
+		b := startEngine(t, db, engineOpts{stopped: true})
+		ts := newTokenServer(t, nil)
+		var mu sync.Mutex
+		revoked := map[string]bool{}
+		// The receiver takes only the newest token issued, unless revoked.
+		h := newHook(t, func(_ int, w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			defer mu.Unlock()
+			newest := fmt.Sprintf("tok-%d", len(ts.requests()))
+			if got := strings.TrimPrefix(r.Header.Get("Authorization"), "Bearer "); got != newest || revoked[got] {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.WriteHeader(http.StatusNoContent)
+		})
+		createTenant(t, db, "org_oauth_replicas", h.URL+"/hook", oauth2Auth(a, ts.URL+"/token", 5))
+		deliver := func(e *engine, meetingCode string, attempts int) {
+			t.Helper()
+			id := e.ingest(t, "org_oauth_replicas", meetingCode)
+			waitUntil(t, "the delivery to settle", func() bool { return deliveryOf(t, db, id).Status != DeliveryPending })
+			d := deliveryOf(t, db, id)
+			if n := len(attemptsOf(t, db, d.ID)); d.Status != DeliveryDelivered || n != attempts {
+				t.Fatalf("%s: %s after %d attempts (%s), want delivered after %d", meetingCode, d.Status, n, d.LastError, attempts)
+			}
+		}
+		stop := func(e *engine) {
+			t.Helper()
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			if err := e.client.Stop(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stored := func() oauth2TokenRow {
+			t.Helper()
+			var rows []oauth2TokenRow
+			if err := db.Gorm.Find(&rows).Error; err != nil {
+				t.Fatal(err)
+			}
+			if len(rows) != 1 {
+				t.Fatalf("%d stored tokens, want 1", len(rows))
+			}
+			return rows[0]
+		}
+
+		deliver(a, "m-oauth-rep-a", 1)
+		first := stored()
+		if strings.Contains(first.TokenSealed, "tok-1") || first.TokenKey == "" || first.ExpiresAt == nil || time.Until(*first.ExpiresAt) < 50*time.Minute {
+			t.Fatalf("stored token %+v, want it sealed, with its fingerprint and its hour's expiry", first)
+		}
+		stop(a)
+		b.start(t)
+		deliver(b, "m-oauth-rep-b", 1)
+		if n := len(ts.requests()); n != 1 {
+			t.Fatalf("%d token requests for two replicas, want 1 (b takes a's stored token)", n)
+		}
+
+		// The token is revoked: b's next try fetches tok-2 and stores it.
+		mu.Lock()
+		revoked["tok-1"] = true
+		mu.Unlock()
+		deliver(b, "m-oauth-rep-revoked", 2)
+		if row := stored(); len(ts.requests()) != 2 || row.TokenKey == first.TokenKey {
+			t.Fatalf("%d token requests, stored token replaced %t; want 2 and the new token stored", len(ts.requests()), row.TokenKey != first.TokenKey)
+		}
+
+		// a still holds tok-1: refused, it takes b's tok-2 from the store
+		// rather than fetching tok-3 (which would revoke tok-2 for b).
+		stop(b)
+		a.start(t)
+		second := stored()
+		deliver(a, "m-oauth-rep-a-again", 2)
+		if n := len(ts.requests()); n != 2 {
+			t.Fatalf("%d token requests, want still 2: a takes the stored token after its 401", n)
+		}
+		if got := h.got(); bearerOf(got[len(got)-1]) != "tok-2" {
+			t.Fatalf("a's last request carried %q, want tok-2", bearerOf(got[len(got)-1]))
+		}
+		if row := stored(); row.TokenKey != second.TokenKey {
+			t.Fatal("a's 401 to tok-1 deleted or replaced the stored tok-2")
 		}
 	})
 }

@@ -110,7 +110,7 @@ func NewWorker(cfg WorkerConfig) *Worker {
 	if cfg.Metrics == nil {
 		cfg.Metrics = NewMetrics(nil)
 	}
-	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs), tokens: newTokens(), bullhorn: newBullhornSessions(bullhornStoreFor(cfg.DB, cfg.Keyring)),
+	return &Worker{db: cfg.DB, mapper: cfg.Mapper, keyring: cfg.Keyring, clients: newClients(cfg.Guard, cfg.Keyring, cfg.RootCAs), tokens: newTokens(tokenStoreFor(cfg.DB, cfg.Keyring)), bullhorn: newBullhornSessions(bullhornStoreFor(cfg.DB, cfg.Keyring)),
 		loads: newLoadBatcher(cfg.DB, &targetQuery{}), records: newRecordBatcher(cfg.DB, &attemptRecord{}),
 		policy: cfg.Policy, timeout: cfg.Timeout, userAgent: cfg.UserAgent, log: cfg.Log, metrics: cfg.Metrics,
 		breaker: cfg.Breaker.withDefaults(), limiter: NewLimiter(cfg.MaxConcurrency, cfg.BusyWait), busyWait: cfg.BusyWait, links: cfg.Links, now: time.Now}
