@@ -485,14 +485,6 @@ func TestBullhornSessionSharedAcrossReplicas(t *testing.T) {
 			waitUntil(t, "the delivery to settle", func() bool { return deliveryOf(t, db, id).Status != DeliveryPending })
 			return deliveryOf(t, db, id)
 		}
-		stop := func(e *engine) {
-			t.Helper()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := e.client.Stop(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
 		storedRows := func() []bullhornSessionRow {
 			t.Helper()
 			var rows []bullhornSessionRow
@@ -510,7 +502,7 @@ func TestBullhornSessionSharedAcrossReplicas(t *testing.T) {
 			t.Fatalf("stored sessions %+v, want one, its token sealed", rows)
 		}
 		firstToken := rows[0].TokenKey
-		stop(a)
+		a.stop(t)
 		b.start(t)
 		if d := deliver(b, "m-bh-rep-b"); d.Status != DeliveryDelivered || len(attemptsOf(t, db, d.ID)) != 1 {
 			t.Fatalf("replica b: %s (%s), want delivered at its first attempt", d.Status, d.LastError)
@@ -536,7 +528,7 @@ func TestBullhornSessionSharedAcrossReplicas(t *testing.T) {
 			Update("used_at", time.Now().Add(-bullhornSessionIdle-time.Minute).UTC()).Error; err != nil {
 			t.Fatal(err)
 		}
-		stop(b)
+		b.stop(t)
 		c := startEngine(t, db, engineOpts{})
 		if d := deliver(c, "m-bh-rep-c"); d.Status != DeliveryDelivered || bh.count("login") != 3 {
 			t.Fatalf("idle stored session: %s after %d logins, want delivered after 3", d.Status, bh.count("login"))

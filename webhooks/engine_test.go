@@ -96,6 +96,16 @@ func (e *engine) start(t testing.TB) {
 	}
 }
 
+// stop stops River (a replica going away); start runs it again.
+func (e *engine) stop(t testing.TB) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := e.client.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // ingest stores a minimal event for sourceID and returns its id.
 func (e *engine) ingest(t testing.TB, sourceID, meetingCode string) int64 {
 	t.Helper()

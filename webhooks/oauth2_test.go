@@ -2,7 +2,6 @@ package webhooks
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -404,14 +403,6 @@ func TestOAuth2TokenSharedAcrossReplicas(t *testing.T) {
 				t.Fatalf("%s: %s after %d attempts (%s), want delivered after %d", meetingCode, d.Status, n, d.LastError, attempts)
 			}
 		}
-		stop := func(e *engine) {
-			t.Helper()
-			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-			defer cancel()
-			if err := e.client.Stop(ctx); err != nil {
-				t.Fatal(err)
-			}
-		}
 		stored := func() oauth2TokenRow {
 			t.Helper()
 			var rows []oauth2TokenRow
@@ -429,7 +420,7 @@ func TestOAuth2TokenSharedAcrossReplicas(t *testing.T) {
 		if strings.Contains(first.TokenSealed, "tok-1") || first.TokenKey == "" || first.ExpiresAt == nil || time.Until(*first.ExpiresAt) < 50*time.Minute {
 			t.Fatalf("stored token %+v, want it sealed, with its fingerprint and its hour's expiry", first)
 		}
-		stop(a)
+		a.stop(t)
 		b.start(t)
 		deliver(b, "m-oauth-rep-b", 1)
 		if n := len(ts.requests()); n != 1 {
@@ -447,7 +438,7 @@ func TestOAuth2TokenSharedAcrossReplicas(t *testing.T) {
 
 		// a still holds tok-1: refused, it takes b's tok-2 from the store
 		// rather than fetching tok-3 (which would revoke tok-2 for b).
-		stop(b)
+		b.stop(t)
 		a.start(t)
 		second := stored()
 		deliver(a, "m-oauth-rep-a-again", 2)
