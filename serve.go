@@ -42,6 +42,12 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 	if tuneGC() {
 		log.Debug("Set the garbage collector's target (GOGC unset).", "gogc", defaultGCPercent)
 	}
+	if governsMemory() {
+		govern, stopGoverning := context.WithCancel(ctx)
+		defer stopGoverning()
+		go governMemory(govern, time.Second)
+		log.Debug("Keeping the soft memory limit at the budget or twice the live heap (GOGC and GOMEMLIMIT unset).", "budget_mib", memoryBudget>>20)
+	}
 	db, err := database.Open(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return err

@@ -55,6 +55,8 @@ run pg-idle --database-url "$(fresh_pg sb_lt_d)" --rate 2 --duration "$DUR" --te
 # The 10,000 tenants are created through the spawned server's API first
 # (about 45 s on a 2-core machine; tenants_create_seconds in the JSON).
 run pg-10k-tenants --database-url "$(fresh_pg sb_lt_e)" --rate 200 --duration "$DUR" --tenants 10000
+# The memory bound holds under overload too: 10,000 tenants at 1,500/s.
+run pg-10k-rate1500 --database-url "$(fresh_pg sb_lt_j)" --rate 1500 --warmup 5s --duration "$DUR" --tenants 10000
 run pg-hang --database-url "$(fresh_pg sb_lt_f)" --rate 200 --duration "$DUR" --tenants 20 --slow-share 0.1 --hang
 run sqlite-rate200-baseline --rate 200 --duration "$DUR" --tenants 100 --baseline
 run sqlite-conc16-baseline --concurrency 16 --duration "$DUR" --tenants 100 --baseline
@@ -73,4 +75,4 @@ pgbench_floor() {
 	rm -rf "$dir"
 }
 if [ -z "$ONLY" ] || echo " $ONLY " | grep -q " pgbench-floor "; then echo "== pgbench-floor"; pgbench_floor; fi
-for db in a b c d e f g h i p; do psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS sb_lt_$db WITH (FORCE)" >/dev/null 2>&1; done
+for db in a b c d e f g h i j p; do psql "$PG_ADMIN" -qc "DROP DATABASE IF EXISTS sb_lt_$db WITH (FORCE)" >/dev/null 2>&1; done
