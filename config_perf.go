@@ -8,6 +8,7 @@ import (
 	"os"
 	"runtime/debug"
 	"runtime/metrics"
+	"sync"
 	"time"
 
 	"github.com/switchboard-gw/switchboard/webhooks"
@@ -109,5 +110,46 @@ func governMemory(ctx context.Context, interval time.Duration) {
 			return
 		case <-tick.C:
 		}
+	}
+}
+
+// memoryGovernor runs one governMemory per process however many servers
+// share it (tests start several): the first start begins it and the last
+// stop ends it, restoring the limit found before the first.
+type memoryGovernor struct {
+	mu     sync.Mutex
+	users  int
+	cancel context.CancelFunc
+	done   chan struct{}
+}
+
+// governor is the process's memoryGovernor.
+var governor memoryGovernor
+
+// start joins the governor, beginning it when nobody else has; the returned
+// stop leaves it, ending it after the last.
+func (g *memoryGovernor) start(interval time.Duration) (stop func()) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.users == 0 {
+		ctx, cancel := context.WithCancel(context.Background())
+		g.cancel, g.done = cancel, make(chan struct{})
+		go func(done chan struct{}) {
+			defer close(done)
+			governMemory(ctx, interval)
+		}(g.done)
+	}
+	g.users++
+	var once sync.Once
+	return func() { once.Do(g.leave) }
+}
+
+func (g *memoryGovernor) leave() {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.users--
+	if g.users == 0 {
+		g.cancel()
+		<-g.done // the found limit is back before stop returns
 	}
 }

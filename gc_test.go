@@ -127,3 +127,32 @@ func TestGovernMemoryFollowsLiveHeap(t *testing.T) {
 		t.Errorf("after stopping, limit = %d MiB, want the %d MiB it found", got>>20, found>>20)
 	}
 }
+
+// TestGovernorSharedByServers: servers in one process share one governor;
+// the limit found before the first is restored only when the last stops.
+func TestGovernorSharedByServers(t *testing.T) {
+	const found = 900 << 20
+	before := debug.SetMemoryLimit(found)
+	t.Cleanup(func() { debug.SetMemoryLimit(before) })
+	governed := func() bool { return debug.SetMemoryLimit(-1) < found }
+
+	stopFirst := governor.start(10 * time.Millisecond)
+	stopSecond := governor.start(10 * time.Millisecond)
+	deadline := time.Now().Add(10 * time.Second)
+	for !governed() {
+		if time.Now().After(deadline) {
+			t.Fatal("the limit never came down to the budget")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	stopFirst()
+	stopFirst() // a second call is a no-op, not a second leave
+	time.Sleep(50 * time.Millisecond)
+	if !governed() {
+		t.Fatal("one server stopping restored the limit while another still runs")
+	}
+	stopSecond()
+	if got := debug.SetMemoryLimit(-1); got != found {
+		t.Errorf("after the last server, limit = %d MiB, want the %d MiB found", got>>20, found>>20)
+	}
+}

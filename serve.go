@@ -43,9 +43,7 @@ func serve(ctx context.Context, cfg Config, log *slog.Logger) error {
 		log.Debug("Set the garbage collector's target (GOGC unset).", "gogc", defaultGCPercent)
 	}
 	if governsMemory() {
-		govern, stopGoverning := context.WithCancel(ctx)
-		defer stopGoverning()
-		go governMemory(govern, time.Second)
+		defer governor.start(time.Second)()
 		log.Debug("Keeping the soft memory limit at the budget or twice the live heap (GOGC and GOMEMLIMIT unset).", "budget_mib", memoryBudget>>20)
 	}
 	db, err := database.Open(ctx, cfg.DatabaseURL)
